@@ -1,0 +1,110 @@
+// Typed builders for the Flux objects the generators render (the CRDs are validated against their pinned schemas).
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+
+export const FLUX_NAMESPACE = 'flux-system';
+/** The Secret holding the cluster's age private key; the bootstrap creates it, Git never holds it. */
+export const SOPS_AGE_SECRET = 'sops-age';
+
+const SOURCE_API = 'source.toolkit.fluxcd.io/v1';
+const KUSTOMIZE_API = 'kustomize.toolkit.fluxcd.io/v1';
+const HELM_API = 'helm.toolkit.fluxcd.io/v2';
+
+export interface GitRepositoryProps {
+  url: string;
+  branch: string;
+  interval: string;
+}
+
+export function gitRepository(scope: Construct, name: string, props: GitRepositoryProps): ApiObject {
+  return new ApiObject(scope, `gitrepository-${name}`, {
+    apiVersion: SOURCE_API,
+    kind: 'GitRepository',
+    metadata: { name, namespace: FLUX_NAMESPACE },
+    spec: {
+      interval: props.interval,
+      url: props.url,
+      ref: { branch: props.branch },
+      secretRef: { name: FLUX_NAMESPACE },
+    },
+  });
+}
+
+export interface KustomizationProps {
+  path: string;
+  sourceName: string;
+  dependsOn?: string[];
+  interval: string;
+  retryInterval: string;
+  timeout: string;
+  wait: boolean;
+}
+
+/** A Flux Kustomization that prunes, waits and decrypts SOPS secrets with the cluster's age key. */
+export function fluxKustomization(scope: Construct, name: string, props: KustomizationProps): ApiObject {
+  return new ApiObject(scope, `kustomization-${name}`, {
+    apiVersion: KUSTOMIZE_API,
+    kind: 'Kustomization',
+    metadata: { name, namespace: FLUX_NAMESPACE },
+    spec: {
+      ...(props.dependsOn?.length ? { dependsOn: props.dependsOn.map((n) => ({ name: n })) } : {}),
+      interval: props.interval,
+      retryInterval: props.retryInterval,
+      timeout: props.timeout,
+      path: `./${props.path}`,
+      prune: true,
+      wait: props.wait,
+      sourceRef: { kind: 'GitRepository', name: props.sourceName },
+      decryption: { provider: 'sops', secretRef: { name: SOPS_AGE_SECRET } },
+    },
+  });
+}
+
+export interface HelmRepositoryProps {
+  namespace: string;
+  url: string;
+}
+
+export function helmRepository(scope: Construct, name: string, props: HelmRepositoryProps): ApiObject {
+  return new ApiObject(scope, `helmrepository-${name}`, {
+    apiVersion: SOURCE_API,
+    kind: 'HelmRepository',
+    metadata: { name, namespace: props.namespace },
+    spec: { interval: '12h', url: props.url },
+  });
+}
+
+export interface HelmReleaseProps {
+  namespace: string;
+  chart: string;
+  /** An exact chart version from the versions module. */
+  version: string;
+  repository: string;
+  values: Record<string, unknown>;
+  timeout?: string;
+}
+
+/** A HelmRelease with a pinned chart, CRDs managed on install and upgrade, and remediation by rollback. */
+export function helmRelease(scope: Construct, name: string, props: HelmReleaseProps): ApiObject {
+  return new ApiObject(scope, `helmrelease-${name}`, {
+    apiVersion: HELM_API,
+    kind: 'HelmRelease',
+    metadata: { name, namespace: props.namespace },
+    spec: {
+      interval: '30m',
+      timeout: props.timeout ?? '10m',
+      chart: {
+        spec: {
+          chart: props.chart,
+          version: props.version,
+          sourceRef: { kind: 'HelmRepository', name: props.repository, namespace: props.namespace },
+          interval: '12h',
+        },
+      },
+      install: { crds: 'CreateReplace', remediation: { retries: 3 } },
+      upgrade: { crds: 'CreateReplace', cleanupOnFail: true, remediation: { retries: 3, remediateLastFailure: true } },
+      driftDetection: { mode: 'enabled' },
+      values: props.values,
+    },
+  });
+}

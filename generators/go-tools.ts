@@ -1,0 +1,57 @@
+// Go programs the tests and checks run, each built from a small pinned Go module in this repo into a gitignored cache.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './repo';
+
+const cacheDir = join(repoRoot, '.cache', 'go-tools');
+
+export interface GoTool {
+  /** Repo-relative folder of the Go module that pins the tool (go.mod + go.sum). */
+  module: string;
+  /** Package to build, as a Go import path or a path relative to the module. */
+  pkg: string;
+  goos?: string;
+  goarch?: string;
+  /** Extra -ldflags, e.g. a version stamp. */
+  ldflags?: string;
+}
+
+/** Every Go program the repo builds, by name. */
+export const GO_TOOLS = {
+} satisfies Record<string, GoTool>;
+
+export type GoToolName = keyof typeof GO_TOOLS;
+
+function cacheKey(tool: GoTool): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(tool));
+  for (const f of ['go.mod', 'go.sum']) {
+    const p = join(repoRoot, tool.module, f);
+    if (existsSync(p)) hash.update(readFileSync(p));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Path of the built tool, building it first if the cache lacks this exact pinned version. */
+export function goTool(name: GoToolName): string {
+  const tool: GoTool = GO_TOOLS[name];
+  const out = join(cacheDir, `${name}-${cacheKey(tool)}`, tool.goos === 'wasip1' ? `${name}.wasm` : name);
+  if (existsSync(out)) return out;
+  const partial = `${out}.partial-${process.pid}`;
+  mkdirSync(join(out, '..'), { recursive: true });
+  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', ...(tool.goos ? { GOOS: tool.goos } : {}), ...(tool.goarch ? { GOARCH: tool.goarch } : {}) };
+  try {
+    execFileSync('go', ['build', '-trimpath', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', partial, tool.pkg], {
+      cwd: join(repoRoot, tool.module),
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw new Error(`building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; run \`go build ${tool.pkg}\` in ${tool.module} to see why`);
+  }
+  renameSync(partial, out);
+  return out;
+}

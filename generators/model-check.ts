@@ -1,0 +1,126 @@
+import type { Catalogue } from './catalogue';
+import type { Cluster, Estate } from './clusters';
+import { overlaps, parseCidr, type Cidr } from './cidr';
+import type { Problem } from './component';
+
+export const MODEL_FILE = 'generators/clusters.ts';
+
+export class ModelError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid cluster model (${MODEL_FILE}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ModelError';
+  }
+}
+
+const DNS_LABEL = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
+const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+const SEMVER = /^\d+\.\d+\.\d+$/;
+const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+const PROVIDERS = { aws: 'region', metal: 'site' } as const;
+const LOAD_BALANCERS = { aws: 'aws-nlb', metal: 'metallb' } as const;
+
+type Check = (field: string, message: string) => void;
+
+function text(value: unknown, field: string, fail: Check, pattern?: RegExp, hint?: string): value is string {
+  if (value === undefined || value === null || value === '') {
+    fail(field, 'is missing');
+    return false;
+  }
+  if (typeof value !== 'string') {
+    fail(field, `must be a string, got ${JSON.stringify(value)}`);
+    return false;
+  }
+  if (pattern && !pattern.test(value)) {
+    fail(field, `${JSON.stringify(value)} is not ${hint}`);
+    return false;
+  }
+  return true;
+}
+
+function checkComponents(
+  kind: 'platform' | 'apps',
+  values: unknown,
+  known: Catalogue['platform'],
+  cluster: Cluster,
+  estate: Estate,
+  fail: Check,
+): void {
+  if (values === undefined || values === null || typeof values !== 'object' || Array.isArray(values)) {
+    fail(kind, 'is missing (use {} for none)');
+    return;
+  }
+  for (const [name, componentValues] of Object.entries(values)) {
+    const component = known[name];
+    if (!component) {
+      fail(`${kind}.${name}`, `unknown ${kind === 'apps' ? 'app' : 'platform component'}; known: ${Object.keys(known).sort().join(', ') || 'none'}`);
+      continue;
+    }
+    if (componentValues === null || typeof componentValues !== 'object') {
+      fail(`${kind}.${name}`, 'must be an object of values');
+      continue;
+    }
+    for (const p of component.validate(componentValues, cluster, estate) as Problem[]) fail(`${kind}.${name}.${p.field}`, p.message);
+  }
+}
+
+function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fail: Check): void {
+  const c = cluster as unknown as Record<string, any>;
+  text(c.name, 'name', fail, DNS_LABEL, 'a DNS label (lowercase letters, digits, "-")');
+  const provider = c.provider as keyof typeof PROVIDERS;
+  if (!(provider in PROVIDERS)) {
+    fail('provider', `${JSON.stringify(c.provider)} is unknown; use one of ${Object.keys(PROVIDERS).join(', ')}`);
+  } else {
+    text(c[PROVIDERS[provider]], PROVIDERS[provider], fail);
+  }
+  if (text(c.kubernetesVersion, 'kubernetesVersion', fail, SEMVER, 'an exact version like 1.35.4 (no "v", no ranges)')) {
+    const [major, minor] = (c.kubernetesVersion as string).split('.').map(Number);
+    if (major !== 1 || minor! < 30) fail('kubernetesVersion', `${c.kubernetesVersion} is not a supported Kubernetes release (1.30 or newer)`);
+  }
+  text(c.domain, 'domain', fail, DOMAIN, 'a DNS domain');
+  text(c.ingress?.className, 'ingress.className', fail, DNS_LABEL, 'a DNS label');
+  if (provider in LOAD_BALANCERS && c.ingress?.loadBalancer !== LOAD_BALANCERS[provider]) {
+    fail('ingress.loadBalancer', `${JSON.stringify(c.ingress?.loadBalancer)} does not fit provider ${provider}; use ${LOAD_BALANCERS[provider]}`);
+  }
+  text(c.storageClass, 'storageClass', fail, DNS_LABEL, 'a StorageClass name');
+  for (const key of ['nodeCidr', 'podCidr', 'serviceCidr']) {
+    text(c.network?.[key], `network.${key}`, fail) && !parseCidr(c.network[key]) && fail(`network.${key}`, `${JSON.stringify(c.network[key])} is not an IPv4 CIDR with zero host bits`);
+  }
+  if (text(c.flux?.path, 'flux.path', fail) && c.flux.path !== `clusters/${c.name}`) {
+    fail('flux.path', `${JSON.stringify(c.flux.path)} must be "clusters/${c.name}"`);
+  }
+  text(c.flux?.ageRecipient, 'flux.ageRecipient', fail, AGE_RECIPIENT, 'an age public key (age1…)');
+  checkComponents('platform', c.platform, catalogue.platform, cluster, estate, fail);
+  checkComponents('apps', c.apps, catalogue.apps, cluster, estate, fail);
+}
+
+/** Every problem in the estate, each naming the cluster and the field. Empty when the model is valid. */
+export function findProblems(estate: Estate, catalogue: Catalogue): string[] {
+  const problems: string[] = [];
+  if (!estate.repository?.url) problems.push('estate: field repository.url is missing');
+  if (!estate.repository?.branch) problems.push('estate: field repository.branch is missing');
+  if (!estate.clusters?.length) problems.push('estate: field clusters is empty');
+  const seen = new Map<string, number>();
+  const cidrs: { owner: string; cidr: Cidr }[] = [];
+  (estate.clusters ?? []).forEach((cluster, index) => {
+    const label = typeof cluster?.name === 'string' && cluster.name ? `cluster "${cluster.name}"` : `cluster #${index}`;
+    const fail: Check = (field, message) => problems.push(`${label}: field ${field} ${message}`);
+    checkCluster(cluster, estate, catalogue, fail);
+    if (seen.has(cluster.name)) fail('name', `duplicates cluster #${seen.get(cluster.name)}`);
+    seen.set(cluster.name, index);
+    for (const key of ['nodeCidr', 'podCidr', 'serviceCidr'] as const) {
+      const cidr = parseCidr(cluster.network?.[key] ?? '');
+      if (!cidr) continue;
+      const owner = `${label} network.${key}`;
+      for (const other of cidrs) {
+        if (overlaps(cidr, other.cidr)) fail(`network.${key}`, `${cidr.text} overlaps ${other.owner} (${other.cidr.text})`);
+      }
+      cidrs.push({ owner, cidr });
+    }
+  });
+  return problems;
+}
+
+export function assertValidModel(estate: Estate, catalogue: Catalogue): void {
+  const problems = findProblems(estate, catalogue);
+  if (problems.length) throw new ModelError(problems);
+}
