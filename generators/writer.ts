@@ -24,11 +24,10 @@ export interface WriteHooks {
  */
 export function writeRendering(root: string, rendering: Rendering, hooks: WriteHooks = {}): void {
   const out = join(root, OUTPUT_DIR);
-  const staging = join(root, STAGING);
-  const previous = join(root, PREVIOUS);
-  if (existsSync(previous) && !existsSync(out)) renameSync(previous, out);
-  rmSync(previous, { recursive: true, force: true });
-  rmSync(staging, { recursive: true, force: true });
+  const staging = join(root, `${STAGING}-${process.pid}`);
+  const previous = join(root, `${PREVIOUS}-${process.pid}`);
+  const leftover = readdirSync(root).find((f) => f.startsWith(PREVIOUS));
+  if (leftover && !existsSync(out)) renameSync(join(root, leftover), out);
   try {
     for (const [path, content] of rendering.files) {
       const target = join(staging, relative(OUTPUT_DIR, path));
