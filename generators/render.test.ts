@@ -1,0 +1,232 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { catalogue, type Catalogue } from './catalogue';
+import { estate, type Cluster, type Estate } from './clusters';
+import type { Component } from './component';
+import { HEADER, renderEstate, type Rendering } from './render';
+import { syntheticApp } from './testing/synthetic';
+import { findDrift, listFiles, writeRendering } from './writer';
+
+const web = syntheticApp('web');
+const testCatalogue: Catalogue = { platform: catalogue.platform, apps: { ...catalogue.apps, web } };
+
+/** The real estate plus the synthetic `web` app on every cluster. */
+function testEstate(change: (e: Estate) => void = () => {}): Estate {
+  const copy = structuredClone(estate);
+  for (const c of copy.clusters) c.apps = { ...c.apps, web: { replicas: 2, image: 'registry.example/web:1.0.0' } } as Cluster['apps'];
+  change(copy);
+  return copy;
+}
+
+/** A copy of a cluster under another name, with its own networks and path. */
+function cloneOf(source: Cluster, name: string, octet: number): Cluster {
+  const aws = structuredClone(source);
+  return {
+    ...aws,
+    name,
+    flux: { ...aws.flux, path: `clusters/${name}` },
+    network: { nodeCidr: `10.${octet}.0.0/16`, podCidr: `10.${octet + 1}.0.0/16`, serviceCidr: `10.${octet + 2}.0.0/16` },
+  };
+}
+
+function filesOf(rendering: Rendering, cluster: string): Map<string, string> {
+  const prefix = `clusters/${cluster}/`;
+  return new Map([...rendering.files].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c]));
+}
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'render-test-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(listFiles(dir).sort().map((f) => [f.slice(dir.length), readFileSync(f, 'utf8')]));
+}
+
+describe('render', () => {
+  it('is byte-identical when run twice', () => {
+    const first = renderEstate(testEstate(), testCatalogue);
+    const second = renderEstate(testEstate(), testCatalogue);
+    expect([...second.files]).toEqual([...first.files]);
+    writeRendering(root, first);
+    const once = snapshot(root);
+    writeRendering(root, second);
+    expect(snapshot(root)).toEqual(once);
+  });
+
+  it('starts every file with the generated header and labels every object with its version', () => {
+    const rendering = renderEstate(testEstate(), testCatalogue);
+    for (const [path, content] of rendering.files) {
+      expect(content.startsWith(HEADER), path).toBe(true);
+      for (const doc of parseAllDocuments(content)) {
+        const o = doc.toJS();
+        if (o.kind === 'Kustomization' && o.apiVersion.startsWith('kustomize.config.k8s.io')) continue;
+        expect(o.metadata.labels['app.kubernetes.io/version'], path).toMatch(/^\d+\.\d+\.\d+/);
+      }
+    }
+  });
+
+  it('lays out a folder per layer and component, each listed in a kustomization.yaml', () => {
+    const files = filesOf(renderEstate(testEstate(), testCatalogue), 'aws');
+    expect(parse(files.get('kustomization.yaml')!).resources).toContain('apps.yaml');
+    expect(parse(files.get('apps/kustomization.yaml')!).resources).toContain('web');
+    expect(parse(files.get('apps/web/kustomization.yaml')!).resources).toEqual(['deployment-web.yaml', 'service-web.yaml']);
+    const sync = parse(files.get('apps.yaml')!);
+    expect(sync.spec).toMatchObject({ path: './clusters/aws/apps', prune: true, wait: true, decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } });
+    const root = parseAllDocuments(files.get('flux-system/gotk-sync.yaml')!).map((d) => d.toJS());
+    expect(root.map((o) => o.kind)).toEqual(['GitRepository', 'Kustomization']);
+    expect(root[1].spec.path).toBe('./clusters/aws');
+    expect(parse(files.get('flux-system/kustomization.yaml')!).resources).toEqual(['../../../flux-system', 'gotk-sync.yaml']);
+  });
+
+  it('chains the layers that have content with dependsOn', () => {
+    const everywhere: Component<object> = {
+      name: 'everywhere',
+      version: '0.1.0',
+      validate: () => [],
+      render(ctx) {
+        for (const layer of ['platform-controllers', 'platform-configs', 'apps'] as const) {
+          new ApiObject(ctx.chart(layer), layer, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: layer, namespace: 'default' } });
+        }
+      },
+    };
+    const e = testEstate((x) => (x.clusters[0]!.platform = { everywhere: {} } as Cluster['platform']));
+    const files = filesOf(renderEstate(e, { platform: { ...catalogue.platform, everywhere }, apps: testCatalogue.apps }), 'aws');
+    expect(parse(files.get('platform-controllers.yaml')!).spec.dependsOn).toBeUndefined();
+    expect(parse(files.get('platform-configs.yaml')!).spec.dependsOn).toEqual([{ name: 'platform-controllers' }]);
+    expect(parse(files.get('apps.yaml')!).spec.dependsOn).toEqual([{ name: 'platform-configs' }]);
+  });
+
+  it('renders a third cluster entry into a new folder, identical to its twin but for the model fields', () => {
+    const rendering = renderEstate(testEstate((e) => e.clusters.push(cloneOf(e.clusters[0]!, 'edge', 50))), testCatalogue);
+    const aws = filesOf(rendering, 'aws');
+    const edge = filesOf(rendering, 'edge');
+    expect([...edge.keys()]).toEqual([...aws.keys()]);
+    for (const [path, content] of aws) {
+      expect(edge.get(path), path).toBe(content.replaceAll('clusters/aws', 'clusters/edge').replaceAll('cluster: aws', 'cluster: edge').replaceAll('cluster=aws', 'cluster=edge'));
+    }
+  });
+
+  it('differs between aws and onprem only where the model differs', () => {
+    const rendering = renderEstate(testEstate(), testCatalogue);
+    const aws = filesOf(rendering, 'aws');
+    const onprem = filesOf(rendering, 'onprem');
+    expect(onprem.get('apps/web/deployment-web.yaml')).toBe(aws.get('apps/web/deployment-web.yaml'));
+    expect(onprem.get('flux-system/gotk-sync.yaml')).toBe(aws.get('flux-system/gotk-sync.yaml')!.replace('./clusters/aws', './clusters/onprem'));
+  });
+
+  it('rejects selectors derived from the construct path', () => {
+    const plus: Component<object> = {
+      name: 'plus',
+      version: '0.1.0',
+      validate: () => [],
+      render(ctx) {
+        new kplus.Deployment(ctx.chart('apps'), 'd', { containers: [{ image: 'registry.example/x:1.0.0' }] });
+      },
+    };
+    const e = testEstate((x) => (x.clusters[0]!.apps = { plus: {} } as Cluster['apps']));
+    expect(() => renderEstate(e, { platform: catalogue.platform, apps: { ...testCatalogue.apps, plus } })).toThrow(/cdk8s.io\/metadata.addr/);
+  });
+
+  it('declares SOPS secrets in the component kustomization', () => {
+    const withSecret: Component<object> = {
+      name: 'vault',
+      version: '0.1.0',
+      validate: () => [],
+      render(ctx) {
+        ctx.secret('apps', 'vault', 'credentials');
+      },
+    };
+    const e = testEstate((x) => (x.clusters[1]!.apps = { vault: {} } as Cluster['apps']));
+    const rendering = renderEstate(e, { platform: catalogue.platform, apps: { ...testCatalogue.apps, vault: withSecret } });
+    expect(rendering.secrets).toEqual([{ cluster: 'onprem', namespace: 'vault', name: 'credentials', path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml' }]);
+    expect(parse(rendering.files.get('clusters/onprem/apps/vault/kustomization.yaml')!).resources).toEqual(['secret-credentials.sops.yaml']);
+  });
+});
+
+describe('writer and drift check', () => {
+  const render = (change?: (e: Estate) => void) => renderEstate(testEstate(change), testCatalogue);
+
+  it('reports no drift right after a write', () => {
+    const rendering = render();
+    writeRendering(root, rendering);
+    expect(findDrift(root, rendering)).toEqual([]);
+  });
+
+  it('names a tampered committed file', () => {
+    const rendering = render();
+    writeRendering(root, rendering);
+    writeFileSync(join(root, 'clusters/onprem/apps/web/service-web.yaml'), 'tampered\n');
+    expect(findDrift(root, rendering)).toEqual([{ cluster: 'onprem', added: [], changed: ['clusters/onprem/apps/web/service-web.yaml'], orphaned: [] }]);
+  });
+
+  it('names an orphan file under a managed path, and a file the render would add', () => {
+    const rendering = render();
+    writeRendering(root, rendering);
+    writeFileSync(join(root, 'clusters/aws/apps/web/configmap-stale.yaml'), 'kind: ConfigMap\n');
+    rmSync(join(root, 'clusters/aws/apps/web/service-web.yaml'));
+    expect(findDrift(root, rendering)).toEqual([
+      { cluster: 'aws', added: ['clusters/aws/apps/web/service-web.yaml'], changed: [], orphaned: ['clusters/aws/apps/web/configmap-stale.yaml'] },
+    ]);
+  });
+
+  it('removes the files of removed objects and never touches files outside clusters/', () => {
+    writeRendering(root, render());
+    writeFileSync(join(root, 'README.md'), 'keep me\n');
+    writeRendering(root, render((e) => (e.clusters[1]!.apps = {})));
+    expect(existsSync(join(root, 'clusters/onprem/apps'))).toBe(false);
+    expect(existsSync(join(root, 'clusters/aws/apps/web/deployment-web.yaml'))).toBe(true);
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toBe('keep me\n');
+  });
+
+  it('keeps encrypted secrets the model still declares and drops the others', () => {
+    const vault: Component<object> = { name: 'vault', version: '0.1.0', validate: () => [], render: (ctx) => ctx.secret('apps', 'vault', 'credentials') };
+    const cat = { platform: catalogue.platform, apps: { ...testCatalogue.apps, vault } };
+    const withVault = renderEstate(testEstate((e) => (e.clusters[1]!.apps = { vault: {} } as Cluster['apps'])), cat);
+    writeRendering(root, withVault);
+    const secret = join(root, 'clusters/onprem/apps/vault/secret-credentials.sops.yaml');
+    writeFileSync(secret, 'sops: {}\n');
+    writeRendering(root, withVault);
+    expect(readFileSync(secret, 'utf8')).toBe('sops: {}\n');
+    expect(findDrift(root, withVault)).toEqual([]);
+    const without = renderEstate(testEstate(), cat);
+    expect(findDrift(root, without).flatMap((d) => d.orphaned)).toContain('clusters/onprem/apps/vault/secret-credentials.sops.yaml');
+    writeRendering(root, without);
+    expect(existsSync(secret)).toBe(false);
+  });
+
+  it('leaves the previous output intact when a component fails mid-render', () => {
+    writeRendering(root, render());
+    const before = snapshot(join(root, 'clusters'));
+    const failing = syntheticApp('web', (cluster) => cluster.name === 'onprem');
+    expect(() => {
+      writeRendering(root, renderEstate(testEstate((e) => (e.clusters[0]!.apps = {})), { platform: catalogue.platform, apps: { web: failing } }));
+    }).toThrow(/synthetic failure while rendering web for onprem/);
+    expect(snapshot(join(root, 'clusters'))).toEqual(before);
+  });
+
+  it('leaves the previous output intact when writing fails before the swap', () => {
+    writeRendering(root, render());
+    const before = snapshot(join(root, 'clusters'));
+    expect(() => writeRendering(root, render((e) => (e.clusters[1]!.apps = {})), { beforeSwap: () => { throw new Error('disk full'); } })).toThrow('disk full');
+    expect(snapshot(join(root, 'clusters'))).toEqual(before);
+    expect(readdirSync(root)).toEqual(['clusters']);
+  });
+
+  it('restores the previous output if a run died between the two renames', () => {
+    const rendering = render();
+    writeRendering(root, rendering);
+    mkdirSync(join(root, '.clusters.render-old-1'));
+    writeRendering(root, rendering);
+    rmSync(join(root, 'clusters'), { recursive: true });
+    writeFileSync(join(root, '.clusters.render-old-1/marker'), '');
+    writeRendering(root, rendering);
+    expect(findDrift(root, rendering).flatMap((d) => d.orphaned)).toEqual([]);
+  });
+});
