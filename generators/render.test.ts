@@ -15,21 +15,24 @@ import { findDrift, listFiles, writeRendering } from './writer';
 const web = syntheticApp('web');
 const testCatalogue: Catalogue = { platform: catalogue.platform, apps: { ...catalogue.apps, web } };
 
-/** The real estate plus the synthetic `web` app on every cluster. */
+/** The real clusters running only the synthetic `web` app: the renderer on its own, without the real components. */
 function testEstate(change: (e: Estate) => void = () => {}): Estate {
   const copy = structuredClone(estate);
-  for (const c of copy.clusters) c.apps = { ...c.apps, web: { replicas: 2, image: 'registry.example/web:1.0.0' } } as Cluster['apps'];
+  for (const c of copy.clusters) {
+    c.platform = {};
+    c.apps = { web: { replicas: 2, image: 'registry.example/web:1.0.0' } } as Cluster['apps'];
+  }
   change(copy);
   return copy;
 }
 
 /** A copy of a cluster under another name, with its own networks and path. */
 function cloneOf(source: Cluster, name: string, octet: number): Cluster {
-  const aws = structuredClone(source);
+  const copy = structuredClone(source);
   return {
-    ...aws,
+    ...copy,
     name,
-    flux: { ...aws.flux, path: `clusters/${name}` },
+    flux: { ...copy.flux, path: `clusters/${name}` },
     network: { nodeCidr: `10.${octet}.0.0/16`, podCidr: `10.${octet + 1}.0.0/16`, serviceCidr: `10.${octet + 2}.0.0/16` },
   };
 }
@@ -103,13 +106,25 @@ describe('render', () => {
     expect(parse(files.get('apps.yaml')!).spec.dependsOn).toEqual([{ name: 'platform-configs' }]);
   });
 
-  it('renders a third cluster entry into a new folder, identical to its twin but for the model fields', () => {
-    const rendering = renderEstate(testEstate((e) => e.clusters.push(cloneOf(e.clusters[0]!, 'edge', 50))), testCatalogue);
-    const aws = filesOf(rendering, 'aws');
-    const edge = filesOf(rendering, 'edge');
-    expect([...edge.keys()]).toEqual([...aws.keys()]);
-    for (const [path, content] of aws) {
-      expect(edge.get(path), path).toBe(content.replaceAll('clusters/aws', 'clusters/edge').replaceAll('cluster: aws', 'cluster: edge').replaceAll('cluster=aws', 'cluster=edge'));
+  it('renders a third cluster entry into a new folder that differs from its twin only where the model does', () => {
+    const withEdge = structuredClone(estate);
+    const aws = withEdge.clusters[0]!;
+    const edge = cloneOf(aws, 'edge', 50);
+    withEdge.clusters.push(edge);
+    const rendering = renderEstate(withEdge);
+    const awsFiles = filesOf(rendering, 'aws');
+    const edgeFiles = filesOf(rendering, 'edge');
+    expect([...edgeFiles.keys()]).toEqual([...awsFiles.keys()]);
+    const modelValues = (c: Cluster) => [c.name, ...Object.values(c.network)];
+    for (const [path, content] of awsFiles) {
+      const edgeLines = edgeFiles.get(path)!.split('\n');
+      const awsLines = content.split('\n');
+      expect(edgeLines.length, path).toBe(awsLines.length);
+      awsLines.forEach((line, i) => {
+        if (line === edgeLines[i]) return;
+        expect(modelValues(aws).some((v) => line.includes(v)), `${path}:${i + 1}: ${line}`).toBe(true);
+        expect(modelValues(edge).some((v) => edgeLines[i]!.includes(v)), `${path}:${i + 1}: ${edgeLines[i]}`).toBe(true);
+      });
     }
   });
 
@@ -206,7 +221,7 @@ describe('writer and drift check', () => {
     const before = snapshot(join(root, 'clusters'));
     const failing = syntheticApp('web', (cluster) => cluster.name === 'onprem');
     expect(() => {
-      writeRendering(root, renderEstate(testEstate((e) => (e.clusters[0]!.apps = {})), { platform: catalogue.platform, apps: { web: failing } }));
+      writeRendering(root, renderEstate(testEstate((e) => (e.clusters[0]!.apps = {})), { platform: catalogue.platform, apps: { ...catalogue.apps, web: failing } }));
     }).toThrow(/synthetic failure while rendering web for onprem/);
     expect(snapshot(join(root, 'clusters'))).toEqual(before);
   });
