@@ -12,6 +12,8 @@ export interface Network {
 export interface Ingress {
   /** IngressClass that apps use. */
   className: string;
+  /** Namespace of the ingress controller pods: apps' NetworkPolicies admit traffic from it. */
+  controllerNamespace: string;
   /** How Services of type LoadBalancer get an address. */
   loadBalancer: 'aws-nlb' | 'metallb';
 }
@@ -23,6 +25,22 @@ export interface FluxSync {
   ageRecipient: string;
 }
 
+/** How bootstrap/talos installs the cluster's nodes (see bootstrap/talos/patches/). */
+export interface Talos {
+  /** `flannel` is built into Talos; with `none`, bootstrap/talos applies `manifest` (repo-relative) before the health check. */
+  cni: { name: 'flannel' } | { name: 'none'; manifest: string };
+  /** The disk Talos installs to, on every node unless the on-prem inventory names another. */
+  install: { disk: string } | { diskSelector: { type?: 'ssd' | 'hdd' | 'nvme' | 'sd'; size?: string; model?: string } };
+}
+
+/** On AWS the Kubernetes API endpoint is the NLB's, from bootstrap/aws's `apiEndpoint` stack output. */
+export interface MetalTalos extends Talos {
+  /** Kubernetes API endpoint in the machine configs and kubeconfig: the VIP's address. */
+  endpoint: string;
+  /** Layer-2 shared address of the control planes on `link`; the endpoint points at it. */
+  vip: { address: string; link: string };
+}
+
 interface ClusterBase {
   name: string;
   kubernetesVersion: string;
@@ -32,6 +50,7 @@ interface ClusterBase {
   storageClass: string;
   network: Network;
   flux: FluxSync;
+  talos: Talos;
   platform: Partial<PlatformValues>;
   apps: Partial<AppValues>;
 }
@@ -41,9 +60,26 @@ export interface AwsCluster extends ClusterBase {
   region: string;
 }
 
+/** The site's VPN router: the customer gateway of the site-to-site VPN that bootstrap/aws declares. */
+export interface VpnPeer {
+  publicIp: string;
+  bgpAsn: number;
+}
+
 export interface MetalCluster extends ClusterBase {
   provider: 'metal';
   site: string;
+  talos: MetalTalos;
+  /** Required when an AWS stack peers with this site (bootstrap/aws `onPremCluster`). */
+  vpnPeer?: VpnPeer;
+  /** Addresses MetalLB gives Services of type LoadBalancer: a range of the node network that no node or DHCP uses. */
+  loadBalancerPool: AddressRange;
+}
+
+/** An inclusive range of IPv4 addresses. */
+export interface AddressRange {
+  first: string;
+  last: string;
 }
 
 export type Cluster = AwsCluster | MetalCluster;
@@ -71,25 +107,57 @@ export const estate: Estate = {
       region: 'eu-central-1',
       kubernetesVersion: versions.kubernetes,
       domain: 'aws.acme.example',
-      ingress: { className: 'nginx', loadBalancer: 'aws-nlb' },
+      ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'aws-nlb' },
       storageClass: 'gp3',
       network: { nodeCidr: '10.10.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '10.21.0.0/16' },
       flux: { path: 'clusters/aws', ageRecipient: 'age1c539rg3hvlj8xjjzetn708kxnrh9u6chy2t8e7dlkal9ck9785js765l3g' },
-      platform: {},
-      apps: {},
+      talos: { cni: { name: 'flannel' }, install: { disk: '/dev/xvda' } },
+      platform: {
+        // The role is bootstrap/aws's log writer (IRSA trust: service accounts of namespace log-export).
+        'log-export': { s3Identity: { kind: 'web-identity', roleArn: 'arn:aws:iam::111122223333:role/aws-log-writer' }, queueRequests: 5000, statesInterval: '15m' },
+        ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
+        'load-balancing': {},
+        storage: { reclaimPolicy: 'Delete' },
+        monitoring: {
+          prometheus: { retention: '30d', storageGi: 100, requests: { cpu: '500m', memory: '2Gi' }, memoryLimit: '4Gi' },
+          federation: { role: 'central', sources: [{ cluster: 'onprem', interval: '30s', timeout: '10s', sampleLimit: 5000 }] },
+        },
+      },
+      apps: {
+        'task-tracker': { replicas: { min: 3, max: 10 }, hostname: 'tasks.aws.acme.example' },
+      },
     },
     {
       name: 'onprem',
       provider: 'metal',
       site: 'fra-dc1',
+      vpnPeer: { publicIp: '203.0.113.10', bgpAsn: 65010 },
+      loadBalancerPool: { first: '10.30.0.240', last: '10.30.0.254' },
       kubernetesVersion: versions.kubernetes,
       domain: 'onprem.acme.internal',
-      ingress: { className: 'nginx', loadBalancer: 'metallb' },
+      ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'metallb' },
       storageClass: 'local-path',
       network: { nodeCidr: '10.30.0.0/24', podCidr: '10.40.0.0/16', serviceCidr: '10.41.0.0/16' },
       flux: { path: 'clusters/onprem', ageRecipient: 'age1cqky60axu0ml0q7pampchthx5ya6t633ftk4n9a0zep026df6gcqpw57t5' },
-      platform: {},
-      apps: {},
+      talos: {
+        endpoint: 'https://10.30.0.10:6443',
+        cni: { name: 'flannel' },
+        install: { disk: '/dev/sda' },
+        vip: { address: '10.30.0.10', link: 'enp1s0' },
+      },
+      platform: {
+        'log-export': { s3Identity: { kind: 'access-key' }, queueRequests: 5000, statesInterval: '15m' },
+        ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi', address: '10.30.0.241' },
+        'load-balancing': { interfaces: ['enp1s0'] },
+        storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
+        monitoring: {
+          prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
+          federation: { role: 'source', endpoint: { hostname: 'prometheus-federate.onprem.acme.internal', address: '10.30.0.240', port: 9443 } },
+        },
+      },
+      apps: {
+        'task-tracker': { replicas: { min: 2, max: 4 }, hostname: 'tasks.onprem.acme.internal' },
+      },
     },
   ],
 };

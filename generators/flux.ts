@@ -74,12 +74,30 @@ export function helmRepository(scope: Construct, name: string, props: HelmReposi
   });
 }
 
+/** A chart published only in a Git repository: the source is pinned to one tag. */
+export interface ChartGitRepositoryProps {
+  namespace: string;
+  url: string;
+  tag: string;
+}
+
+export function chartGitRepository(scope: Construct, name: string, props: ChartGitRepositoryProps): ApiObject {
+  return new ApiObject(scope, `gitrepository-${name}`, {
+    apiVersion: SOURCE_API,
+    kind: 'GitRepository',
+    metadata: { name, namespace: props.namespace },
+    spec: { interval: '12h', url: props.url, ref: { tag: props.tag } },
+  });
+}
+
 export interface HelmReleaseProps {
   namespace: string;
+  /** The chart name in a HelmRepository, or its folder (`./path`) in a GitRepository. */
   chart: string;
-  /** An exact chart version from the versions module. */
+  /** An exact chart version from the versions module (a GitRepository source is pinned by its tag). */
   version: string;
   repository: string;
+  repositoryKind?: 'HelmRepository' | 'GitRepository';
   values: Record<string, unknown>;
   timeout?: string;
 }
@@ -97,7 +115,7 @@ export function helmRelease(scope: Construct, name: string, props: HelmReleasePr
         spec: {
           chart: props.chart,
           version: props.version,
-          sourceRef: { kind: 'HelmRepository', name: props.repository, namespace: props.namespace },
+          sourceRef: { kind: props.repositoryKind ?? 'HelmRepository', name: props.repository, namespace: props.namespace },
           interval: '12h',
         },
       },

@@ -1,9 +1,10 @@
 // Go programs the tests and checks run, each built from a small pinned Go module in this repo into a gitignored cache.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './repo';
+import { versions } from './versions';
 
 const cacheDir = join(repoRoot, '.cache', 'go-tools');
 
@@ -16,10 +17,25 @@ export interface GoTool {
   goarch?: string;
   /** Extra -ldflags, e.g. a version stamp. */
   ldflags?: string;
+  /** The program's own source lives in the module (not only its pins): its .go files join the cache key. */
+  localSource?: true;
 }
 
 /** Every Go program the repo builds, by name. */
 export const GO_TOOLS = {
+  actionlint: { module: 'generators/workflows/actionlint', pkg: 'github.com/rhysd/actionlint/cmd/actionlint' },
+  kustomize: { module: 'generators/flux-install/kustomize', pkg: 'sigs.k8s.io/kustomize/kustomize/v5' },
+  'kubeconform-wasm': { module: 'generators/validate/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', goos: 'wasip1', goarch: 'wasm' },
+  // Native build of the same module: only the benchmark uses it, for the wasm/native ratio.
+  kubeconform: { module: 'generators/validate/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform' },
+  sops: { module: 'generators/secrets/tools', pkg: 'github.com/getsops/sops/v3/cmd/sops' },
+  age: { module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age' },
+  'age-keygen': { module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age-keygen' },
+  'task-tracker': { module: 'apps/task-tracker', pkg: './cmd/task-tracker', ldflags: `-X main.version=${versions.taskTracker.tag}`, localSource: true },
+  'talos-config': { module: 'bootstrap/talos/machinery', pkg: '.' },
+  // The log-export collector: the binary of the image the clusters run (≈8 min cold build on 2 cores).
+  'otelcol-log-export': { module: 'platform/log-export/collector', pkg: '.', ldflags: `-X main.version=${versions.otelCollector}`, localSource: true },
+  gofakes3: { module: 'platform/log-export/s3server', pkg: 'github.com/johannesboyne/gofakes3/cmd/gofakes3' },
 } satisfies Record<string, GoTool>;
 
 export type GoToolName = keyof typeof GO_TOOLS;
@@ -30,6 +46,11 @@ function cacheKey(tool: GoTool): string {
   for (const f of ['go.mod', 'go.sum']) {
     const p = join(repoRoot, tool.module, f);
     if (existsSync(p)) hash.update(readFileSync(p));
+  }
+  if (tool.localSource) {
+    const moduleDir = join(repoRoot, tool.module);
+    const sources = readdirSync(moduleDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.go')).sort();
+    for (const f of sources) hash.update(f).update(readFileSync(join(moduleDir, f)));
   }
   return hash.digest('hex').slice(0, 16);
 }

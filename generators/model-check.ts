@@ -1,6 +1,6 @@
 import type { Catalogue } from './catalogue';
 import type { Cluster, Estate } from './clusters';
-import { overlaps, parseCidr, type Cidr } from './cidr';
+import { contains, overlaps, parseCidr, type Cidr } from './cidr';
 import type { Problem } from './component';
 
 export const MODEL_FILE = 'generators/clusters.ts';
@@ -63,6 +63,28 @@ function checkComponents(
   }
 }
 
+/** The pool lies inside the node network, in order, and clear of the control-plane VIP. */
+function checkLoadBalancerPool(c: Record<string, any>, fail: Check): void {
+  const pool = c.loadBalancerPool;
+  const address = (key: 'first' | 'last') => {
+    const value = pool?.[key];
+    const parsed = typeof value === 'string' ? parseCidr(`${value}/32`) : undefined;
+    if (!parsed) fail(`loadBalancerPool.${key}`, `${JSON.stringify(value)} is not an IPv4 address`);
+    return parsed?.first;
+  };
+  const first = address('first');
+  const last = address('last');
+  if (first === undefined || last === undefined) return;
+  const range = `${pool.first}-${pool.last}`;
+  if (first > last) fail('loadBalancerPool', `${range} is empty: first must not come after last`);
+  const nodes = parseCidr(c.network?.nodeCidr ?? '');
+  if (nodes && !(contains(nodes, pool.first) && contains(nodes, pool.last))) {
+    fail('loadBalancerPool', `${range} is not inside the node network ${nodes.text}`);
+  }
+  const vip = parseCidr(`${c.talos?.vip?.address}/32`)?.first;
+  if (vip !== undefined && first <= vip && vip <= last) fail('loadBalancerPool', `${range} contains the control-plane VIP ${c.talos.vip.address}`);
+}
+
 function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fail: Check): void {
   const c = cluster as unknown as Record<string, any>;
   text(c.name, 'name', fail, DNS_LABEL, 'a DNS label (lowercase letters, digits, "-")');
@@ -82,6 +104,7 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
     fail('ingress.loadBalancer', `${JSON.stringify(c.ingress?.loadBalancer)} does not fit provider ${provider}; use ${LOAD_BALANCERS[provider]}`);
   }
   text(c.storageClass, 'storageClass', fail, DNS_LABEL, 'a StorageClass name');
+  if (provider === 'metal') checkLoadBalancerPool(c, fail);
   for (const key of ['nodeCidr', 'podCidr', 'serviceCidr']) {
     text(c.network?.[key], `network.${key}`, fail) && !parseCidr(c.network[key]) && fail(`network.${key}`, `${JSON.stringify(c.network[key])} is not an IPv4 CIDR with zero host bits`);
   }

@@ -13,4 +13,49 @@ export const versions = {
     helmController: '1.6.3',
     notificationController: '1.9.3',
   },
+  // renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=kube-prometheus-stack
+  kubePrometheusStack: '82.15.1',
+  // The operator that kube-prometheus-stack 82.x ships (appVersion v0.89.0); its CRDs validate monitoring.coreos.com objects.
+  // renovate: datasource=github-releases depName=prometheus-operator/prometheus-operator
+  prometheusOperator: '0.89.0',
+  // The mTLS proxy in front of on-prem /federate.
+  // renovate: datasource=docker depName=nginxinc/nginx-unprivileged
+  nginxUnprivileged: '1.28.0-alpine',
+  // The sample service (apps/task-tracker): its image, and the images its Dockerfile builds from.
+  taskTracker: {
+    image: 'ghcr.io/acme/task-tracker',
+    // The released tag Flux deploys: a tag `task-tracker/v<semver>` publishes the image, then a PR (or Renovate) bumps this.
+    // renovate: datasource=docker depName=ghcr.io/acme/task-tracker
+    tag: '1.0.0',
+    // renovate: datasource=docker depName=golang
+    builderImage: 'golang:1.26.8-bookworm',
+    // Distroless publishes no version tags; Renovate's pinDigests adds the digest.
+    // renovate: datasource=docker depName=gcr.io/distroless/static-debian12
+    runtimeImage: 'gcr.io/distroless/static-debian12:nonroot',
+  },
+  // The OpenTelemetry Collector release that platform/log-export/collector/go.mod pins (the newest whose contrib
+  // modules the Go module proxy serves with checksums); it tags the log-export image built from that module.
+  // renovate: datasource=go depName=github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver
+  otelCollector: '0.128.0',
+  // renovate: datasource=helm registryUrl=https://open-telemetry.github.io/opentelemetry-helm-charts depName=opentelemetry-collector
+  otelCollectorChart: '0.127.2',
+  // renovate: datasource=helm registryUrl=https://kubernetes.github.io/ingress-nginx depName=ingress-nginx
+  ingressNginxChart: '4.14.1',
+  // The chart and the Go module go.universe.tf/metallb share the version; the module's config/crd/bases validates
+  // IPAddressPool and L2Advertisement.
+  // renovate: datasource=helm registryUrl=https://metallb.github.io/metallb depName=metallb
+  metallb: '0.15.2',
+  // renovate: datasource=helm registryUrl=https://kubernetes.github.io/cloud-provider-aws depName=aws-cloud-controller-manager
+  awsCloudControllerManagerChart: '0.0.10',
+  // The controller release for the clusters' Kubernetes minor (the chart defaults to an older one).
+  // renovate: datasource=docker depName=registry.k8s.io/provider-aws/cloud-controller-manager
+  awsCloudControllerManager: '1.35.3',
+  // renovate: datasource=helm registryUrl=https://kubernetes-sigs.github.io/aws-ebs-csi-driver depName=aws-ebs-csi-driver
+  awsEbsCsiDriverChart: '2.48.0',
+  // Chart and provisioner share the version; the chart is served from the Git tag v<version> (no Helm repository).
+  // renovate: datasource=github-tags depName=rancher/local-path-provisioner
+  localPathProvisioner: '0.0.30',
+  // The helper image local-path runs to create and remove volume folders (the chart defaults to busybox:latest).
+  // renovate: datasource=docker depName=busybox
+  busybox: '1.37.0',
 } as const;

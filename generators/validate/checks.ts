@@ -1,4 +1,6 @@
 // Checks over the rendered objects that schema validation cannot express. `npm run validate` runs every one of them.
+import { federationScrapeCheck } from '../../platform/monitoring/federation-check';
+import { logExportCheck } from '../../platform/log-export/check';
 import type { ManifestDoc } from '../manifests';
 
 export interface CheckProblem {
@@ -16,4 +18,4 @@ export interface RepoCheck {
   run(docs: ManifestDoc[]): CheckProblem[];
 }
 
-export const repoChecks: RepoCheck[] = [];
+export const repoChecks: RepoCheck[] = [federationScrapeCheck, logExportCheck];

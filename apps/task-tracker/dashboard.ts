@@ -1,0 +1,129 @@
+// The task-tracker Grafana dashboard: RED metrics of the API per route, then the task (business) metrics and the runtime.
+import { PROMETHEUS_DATASOURCE_UID } from '../../platform/monitoring/stack';
+import { JOB, LATENCY_OBJECTIVE_SECONDS } from './rules';
+
+interface PanelSpec {
+  title: string;
+  unit: string;
+  targets: { expr: string; legend: string }[];
+}
+
+const datasource = { type: 'prometheus', uid: PROMETHEUS_DATASOURCE_UID };
+const inScope = `job="${JOB}",namespace=~"$namespace"`;
+const rate = (metric: string, selector = '') => `rate(${metric}{${inScope}${selector}}[$__rate_interval])`;
+
+const rows: { title: string; panels: PanelSpec[] }[] = [
+  {
+    title: 'API (RED)',
+    panels: [
+      { title: 'Requests per second by route', unit: 'reqps', targets: [{ expr: `sum by (route) (${rate('task_tracker_http_requests_total')})`, legend: '{{route}}' }] },
+      {
+        title: 'Error ratio (5xx)',
+        unit: 'percentunit',
+        targets: [
+          {
+            expr: `sum(${rate('task_tracker_http_requests_total', ',code=~"5.."')}) / sum(${rate('task_tracker_http_requests_total')})`,
+            legend: '5xx',
+          },
+        ],
+      },
+      {
+        title: `Latency by route (objective: p99 under ${LATENCY_OBJECTIVE_SECONDS}s)`,
+        unit: 's',
+        targets: [0.5, 0.99].map((q) => ({
+          expr: `histogram_quantile(${q}, sum by (route, le) (${rate('task_tracker_http_request_duration_seconds_bucket')}))`,
+          legend: `p${q * 100} {{route}}`,
+        })),
+      },
+      { title: 'Requests by status code', unit: 'reqps', targets: [{ expr: `sum by (code) (${rate('task_tracker_http_requests_total')})`, legend: '{{code}}' }] },
+      { title: 'Requests in flight', unit: 'short', targets: [{ expr: `sum(task_tracker_http_requests_in_flight{${inScope}})`, legend: 'in flight' }] },
+    ],
+  },
+  {
+    title: 'Tasks',
+    panels: [
+      {
+        title: 'Tasks created and processed per second',
+        unit: 'ops',
+        targets: [
+          { expr: `sum(${rate('task_tracker_tasks_created_total')})`, legend: 'created' },
+          { expr: `sum by (outcome) (${rate('task_tracker_tasks_processed_total')})`, legend: 'processed {{outcome}}' },
+        ],
+      },
+      { title: 'Queue depth', unit: 'short', targets: [{ expr: `sum by (pod) (task_tracker_tasks_queue_depth{${inScope}})`, legend: '{{pod}}' }] },
+      {
+        title: 'Processing failure ratio',
+        unit: 'percentunit',
+        targets: [
+          { expr: `sum(${rate('task_tracker_tasks_processed_total', ',outcome="failed"')}) / sum(${rate('task_tracker_tasks_processed_total')})`, legend: 'failed' },
+        ],
+      },
+    ],
+  },
+  {
+    title: 'Runtime',
+    panels: [
+      { title: 'Running versions', unit: 'short', targets: [{ expr: `count by (version) (task_tracker_build_info{${inScope}})`, legend: '{{version}}' }] },
+      { title: 'Resident memory by pod', unit: 'bytes', targets: [{ expr: `process_resident_memory_bytes{${inScope}}`, legend: '{{pod}}' }] },
+      { title: 'CPU by pod', unit: 'short', targets: [{ expr: `rate(process_cpu_seconds_total{${inScope}}[$__rate_interval])`, legend: '{{pod}}' }] },
+      { title: 'Goroutines by pod', unit: 'short', targets: [{ expr: `go_goroutines{${inScope}}`, legend: '{{pod}}' }] },
+    ],
+  },
+];
+
+/** Every PromQL expression of the dashboard, for checks. */
+export function dashboardExpressions(): string[] {
+  return rows.flatMap((r) => r.panels.flatMap((p) => p.targets.map((t) => t.expr)));
+}
+
+export function taskTrackerDashboard(): Record<string, unknown> {
+  const width = 8;
+  const height = 8;
+  const panels: Record<string, unknown>[] = [];
+  let y = 0;
+  for (const row of rows) {
+    panels.push({ id: panels.length + 1, type: 'row', title: row.title, collapsed: false, gridPos: { x: 0, y, w: 24, h: 1 }, panels: [] });
+    y += 1;
+    row.panels.forEach((spec, i) => {
+      panels.push({
+        id: panels.length + 1,
+        type: 'timeseries',
+        title: spec.title,
+        datasource,
+        gridPos: { x: (i % 3) * width, y: y + Math.floor(i / 3) * height, w: width, h: height },
+        fieldConfig: { defaults: { unit: spec.unit }, overrides: [] },
+        options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
+        targets: spec.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), datasource, expr: t.expr, legendFormat: t.legend })),
+      });
+    });
+    y += Math.ceil(row.panels.length / 3) * height;
+  }
+  return {
+    uid: 'task-tracker',
+    title: 'Task tracker',
+    tags: ['task-tracker', 'slo'],
+    timezone: 'utc',
+    schemaVersion: 39,
+    editable: false,
+    refresh: '30s',
+    time: { from: 'now-3h', to: 'now' },
+    templating: {
+      list: [
+        {
+          name: 'namespace',
+          label: 'Namespace',
+          type: 'query',
+          datasource,
+          query: { query: `label_values(task_tracker_build_info{job="${JOB}"}, namespace)`, refId: 'namespaces' },
+          definition: `label_values(task_tracker_build_info{job="${JOB}"}, namespace)`,
+          refresh: 2,
+          multi: true,
+          includeAll: true,
+          current: { selected: true, text: ['All'], value: ['$__all'] },
+          sort: 1,
+        },
+      ],
+    },
+    panels,
+  };
+}

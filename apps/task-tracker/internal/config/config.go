@@ -1,0 +1,166 @@
+// Package config reads the service configuration from environment variables and validates every value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the validated configuration of one task-tracker process.
+type Config struct {
+	// ListenAddr serves the task API and the health endpoints.
+	ListenAddr string
+	// MetricsAddr serves /metrics, apart from the API so that scrapes bypass the ingress path.
+	MetricsAddr string
+	LogLevel    slog.Level
+	// ShutdownDrainDelay is how long the process stays up, not ready, after SIGTERM before it stops accepting
+	// connections, so that endpoints stop routing to it first.
+	ShutdownDrainDelay time.Duration
+	// ShutdownTimeout bounds how long in-flight requests may take to finish once the listener is closed.
+	ShutdownTimeout time.Duration
+	// MaxTasks bounds the in-memory store.
+	MaxTasks int
+	// DebugRoutes enables /debug/delay, which holds a request open; for tests only.
+	DebugRoutes bool
+	Worker      Worker
+}
+
+// Worker configures the background processing of tasks.
+type Worker struct {
+	Concurrency    int
+	PollInterval   time.Duration
+	ProcessingTime time.Duration
+	// FailureRatio is the share of tasks, from 0 to 1, whose processing fails.
+	FailureRatio float64
+}
+
+// Load reads every variable through lookup (os.LookupEnv in production) and reports all invalid ones at once.
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	r := reader{lookup: lookup}
+	cfg := Config{
+		ListenAddr:         r.address("LISTEN_ADDR", ":8080"),
+		MetricsAddr:        r.address("METRICS_ADDR", ":9090"),
+		LogLevel:           r.logLevel("LOG_LEVEL", slog.LevelInfo),
+		ShutdownDrainDelay: r.duration("SHUTDOWN_DRAIN_DELAY", 0, 0, time.Minute),
+		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 5*time.Minute),
+		MaxTasks:           r.integer("MAX_TASKS", 10000, 1, 1_000_000),
+		DebugRoutes:        r.boolean("DEBUG_ROUTES", false),
+		Worker: Worker{
+			Concurrency:    r.integer("WORKER_CONCURRENCY", 2, 1, 64),
+			PollInterval:   r.duration("WORKER_POLL_INTERVAL", 200*time.Millisecond, time.Millisecond, time.Minute),
+			ProcessingTime: r.duration("WORKER_PROCESSING_TIME", 100*time.Millisecond, 0, time.Minute),
+			FailureRatio:   r.ratio("WORKER_FAILURE_RATIO", 0.05),
+		},
+	}
+	if cfg.ListenAddr == cfg.MetricsAddr && !strings.HasSuffix(cfg.ListenAddr, ":0") {
+		r.fail("METRICS_ADDR", cfg.MetricsAddr, "must differ from LISTEN_ADDR")
+	}
+	return cfg, errors.Join(r.errs...)
+}
+
+type reader struct {
+	lookup func(string) (string, bool)
+	errs   []error
+}
+
+func (r *reader) fail(name, value, problem string) {
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: %s", name, value, problem))
+}
+
+// get returns the variable's value, or "" and false when it is unset or empty.
+func (r *reader) get(name string) (string, bool) {
+	value, ok := r.lookup(name)
+	return value, ok && value != ""
+}
+
+func (r *reader) address(name, fallback string) string {
+	value, ok := r.get(name)
+	if !ok {
+		return fallback
+	}
+	_, port, err := net.SplitHostPort(value)
+	if err != nil {
+		r.fail(name, value, "must be host:port or :port, e.g. :8080")
+		return fallback
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		r.fail(name, value, "port must be a number from 0 to 65535")
+		return fallback
+	}
+	return value
+}
+
+func (r *reader) logLevel(name string, fallback slog.Level) slog.Level {
+	value, ok := r.get(name)
+	if !ok {
+		return fallback
+	}
+	levels := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+	level, known := levels[strings.ToLower(value)]
+	if !known {
+		r.fail(name, value, "must be one of debug, info, warn, error")
+		return fallback
+	}
+	return level
+}
+
+func (r *reader) duration(name string, fallback, min, max time.Duration) time.Duration {
+	value, ok := r.get(name)
+	if !ok {
+		return fallback
+	}
+	d, err := time.ParseDuration(value)
+	if err != nil {
+		r.fail(name, value, "must be a duration such as 500ms, 20s or 1m")
+		return fallback
+	}
+	if d < min || d > max {
+		r.fail(name, value, fmt.Sprintf("must be from %s to %s", min, max))
+		return fallback
+	}
+	return d
+}
+
+func (r *reader) integer(name string, fallback, min, max int) int {
+	value, ok := r.get(name)
+	if !ok {
+		return fallback
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n < min || n > max {
+		r.fail(name, value, fmt.Sprintf("must be a whole number from %d to %d", min, max))
+		return fallback
+	}
+	return n
+}
+
+func (r *reader) ratio(name string, fallback float64) float64 {
+	value, ok := r.get(name)
+	if !ok {
+		return fallback
+	}
+	f, err := strconv.ParseFloat(value, 64)
+	if err != nil || !(f >= 0 && f <= 1) { // the negation also rejects NaN
+		r.fail(name, value, "must be a number from 0 to 1")
+		return fallback
+	}
+	return f
+}
+
+func (r *reader) boolean(name string, fallback bool) bool {
+	value, ok := r.get(name)
+	if !ok {
+		return fallback
+	}
+	b, err := strconv.ParseBool(value)
+	if err != nil {
+		r.fail(name, value, "must be true or false")
+		return fallback
+	}
+	return b
+}

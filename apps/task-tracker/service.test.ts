@@ -1,0 +1,125 @@
+// End to end: the real binary, built with its version stamp, on loopback ports.
+import { afterEach, describe, expect, it } from 'vitest';
+import { versions } from '../../generators/versions';
+import { sample, startTaskTracker, type RunningTaskTracker } from './launch';
+
+const FAST_WORKER = { WORKER_POLL_INTERVAL: '20ms', WORKER_PROCESSING_TIME: '5ms', WORKER_FAILURE_RATIO: '0' };
+const running: RunningTaskTracker[] = [];
+
+async function start(env: Record<string, string> = {}): Promise<RunningTaskTracker> {
+  const tt = await startTaskTracker({ ...FAST_WORKER, ...env });
+  running.push(tt);
+  return tt;
+}
+
+afterEach(() => {
+  for (const tt of running.splice(0)) if (tt.process.exitCode === null && tt.process.signalCode === null) tt.process.kill('SIGKILL');
+});
+
+const scrape = async (tt: RunningTaskTracker) => (await fetch(`${tt.metrics}/metrics`)).text();
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const postTask = (tt: RunningTaskTracker, title: string) =>
+  fetch(`${tt.api}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title }) });
+
+describe('task-tracker binary', () => {
+  it('serves the task API and counts requests and processed tasks by route template', async () => {
+    const tt = await start();
+    const created = `task_tracker_http_requests_total{code="201",method="POST",route="/tasks"}`;
+    const listed = `task_tracker_http_requests_total{code="200",method="GET",route="/tasks"}`;
+    const fetched = `task_tracker_http_requests_total{code="200",method="GET",route="/tasks/{id}"}`;
+    const done = `task_tracker_tasks_processed_total{outcome="done"}`;
+    const before = await scrape(tt);
+    expect(sample(before, done)).toBe(0);
+
+    for (const title of ['first', 'second', 'third']) expect((await postTask(tt, title)).status).toBe(201);
+    const list = (await (await fetch(`${tt.api}/tasks`)).json()) as { tasks: { id: string; title: string }[] };
+    expect(list.tasks.map((t) => t.title)).toEqual(['first', 'second', 'third']);
+    expect((await fetch(`${tt.api}/tasks/2`)).status).toBe(200);
+    expect((await fetch(`${tt.api}/nowhere/42`)).status).toBe(404);
+
+    const after = await eventually('three processed tasks', async () => {
+      const text = await scrape(tt);
+      return sample(text, done) === 3 ? text : undefined;
+    });
+    expect(sample(after, created) - sample(before, created)).toBe(3);
+    expect(sample(after, listed) - sample(before, listed)).toBe(1);
+    expect(sample(after, fetched)).toBe(1);
+    expect(sample(after, `task_tracker_http_requests_total{code="404",method="GET",route="unmatched"}`)).toBe(1);
+    expect(sample(after, 'task_tracker_tasks_created_total')).toBe(3);
+    expect(sample(after, 'task_tracker_tasks_queue_depth')).toBe(0);
+    expect(after).not.toMatch(/route="\/tasks\/2"|nowhere/);
+
+    const states = (await (await fetch(`${tt.api}/tasks?status=done`)).json()) as { tasks: unknown[] };
+    expect(states.tasks).toHaveLength(3);
+  });
+
+  it('reports the version stamped in at build time', async () => {
+    const tt = await start();
+    const version = (await (await fetch(`${tt.api}/version`)).json()) as { version: string; goVersion: string };
+    expect(version.version).toBe(versions.taskTracker.tag);
+    expect(await scrape(tt)).toMatch(new RegExp(`task_tracker_build_info\\{goversion="go[0-9.]+",revision="unknown",version="${versions.taskTracker.tag}"\\} 1`));
+  });
+
+  it('writes one JSON log line per request with method, route, status, duration and request id', async () => {
+    const tt = await start();
+    const response = await fetch(`${tt.api}/tasks/7`, { headers: { 'x-request-id': 'e2e-check-1' } });
+    expect(response.status).toBe(404);
+    const entries = await eventually('the request log line', async () => {
+      const parsed = tt.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+      return parsed.some((e) => e.msg === 'request') ? parsed : undefined;
+    });
+    const request = entries.find((e) => e.msg === 'request')!;
+    expect(request).toMatchObject({ level: 'INFO', method: 'GET', route: '/tasks/{id}', path: '/tasks/7', status: 404, request_id: 'e2e-check-1' });
+    expect(request.duration).toEqual(expect.any(Number));
+    expect(typeof request.time).toBe('string');
+  });
+
+  it('on SIGTERM turns not ready, stops accepting, finishes the in-flight request and exits 0 within the timeout', async () => {
+    const tt = await start({ DEBUG_ROUTES: 'true', SHUTDOWN_DRAIN_DELAY: '2s', SHUTDOWN_TIMEOUT: '5s' });
+    expect((await fetch(`${tt.api}/readyz`)).status).toBe(200);
+    const slow = fetch(`${tt.api}/debug/delay?duration=3s`);
+    await eventually('the slow request in flight', async () => (sample(await scrape(tt), 'task_tracker_http_requests_in_flight') === 1 ? true : undefined));
+
+    const signalled = Date.now();
+    tt.process.kill('SIGTERM');
+    const readiness = await eventually('readiness to fail', async () => {
+      const status = (await fetch(`${tt.api}/readyz`)).status;
+      return status === 503 ? status : undefined;
+    });
+    expect(readiness).toBe(503);
+    await eventually('new requests to be refused after the drain delay', () => fetch(`${tt.api}/healthz`).then(() => undefined, () => true));
+
+    const response = await slow;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ delayed: '3s' });
+    const exit = await tt.exited;
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(Date.now() - signalled).toBeLessThan(2000 + 5000);
+    expect(tt.logs.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+  });
+
+  it('exits non-zero when an in-flight request outlasts SHUTDOWN_TIMEOUT', async () => {
+    const tt = await start({ DEBUG_ROUTES: 'true', SHUTDOWN_TIMEOUT: '1s' });
+    void fetch(`${tt.api}/debug/delay?duration=10s`).catch(() => undefined);
+    await eventually('the slow request in flight', async () => (sample(await scrape(tt), 'task_tracker_http_requests_in_flight') === 1 ? true : undefined));
+    tt.process.kill('SIGTERM');
+    const exit = await tt.exited;
+    expect(exit.code).toBe(1);
+    expect(tt.logs.join('\n')).toContain('in-flight requests did not finish within SHUTDOWN_TIMEOUT=1s');
+  });
+
+  it('exits non-zero at start with a message naming a bad variable', async () => {
+    await expect(start({ LOG_LEVEL: 'loud' })).rejects.toThrow(/exited \(2\) before serving: .*LOG_LEVEL=\\"loud\\": must be one of debug, info, warn, error/);
+    await expect(start({ SHUTDOWN_TIMEOUT: 'soon', WORKER_CONCURRENCY: '0' })).rejects.toThrow(/SHUTDOWN_TIMEOUT=\\"soon\\".*\\nWORKER_CONCURRENCY=\\"0\\"/);
+  });
+});

@@ -1,0 +1,206 @@
+// The task-tracker bundle as it renders for each cluster of the model.
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { estate, type Cluster } from '../../generators/clusters';
+import type { RenderContext } from '../../generators/component';
+import { ModelError } from '../../generators/model-check';
+import { renderEstate } from '../../generators/render';
+import { versions } from '../../generators/versions';
+import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../../platform/monitoring/selectors';
+import { NAMESPACE, SHUTDOWN_DRAIN_DELAY_SECONDS, SHUTDOWN_TIMEOUT_SECONDS, taskTracker } from './task-tracker';
+import type { TaskTrackerValues } from './values';
+
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
+
+function synth(cluster: Cluster, values: TaskTrackerValues = cluster.apps['task-tracker']!): Manifest[] {
+  const chart = Testing.chart();
+  const ctx: RenderContext = {
+    estate,
+    cluster,
+    chart: (layer) => {
+      expect(layer).toBe('apps');
+      return chart;
+    },
+    secret: () => {
+      throw new Error('task-tracker declares no secrets');
+    },
+  };
+  taskTracker.render(ctx, values);
+  return Testing.synth(chart) as Manifest[];
+}
+
+const clusterNamed = (name: string) => estate.clusters.find((c) => c.name === name)!;
+const one = (objects: Manifest[], kind: string, name = 'task-tracker') => {
+  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
+  expect(found, `${kind}/${name}`).toHaveLength(1);
+  return found[0]!;
+};
+const container = (objects: Manifest[]) => one(objects, 'Deployment').spec.template.spec.containers[0];
+const env = (objects: Manifest[]) => Object.fromEntries(container(objects).env.map((e: { name: string; value: string }) => [e.name, e.value]));
+
+describe('task-tracker bundle', () => {
+  const aws = synth(clusterNamed('aws'));
+  const onprem = synth(clusterNamed('onprem'));
+
+  it('differs between the clusters only where the model says', () => {
+    expect(one(aws, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
+    expect(one(onprem, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
+    expect(one(aws, 'Ingress').spec.rules[0].host).toBe('tasks.aws.acme.example');
+    expect(one(onprem, 'Ingress').spec.rules[0].host).toBe('tasks.onprem.acme.internal');
+
+    const strip = (objects: Manifest[]) => objects.filter((o) => o.kind !== 'HorizontalPodAutoscaler' && o.kind !== 'Ingress');
+    expect(strip(aws)).toEqual(strip(onprem));
+  });
+
+  it('takes the ingress class and the ingress controller namespace from the cluster', () => {
+    const base = clusterNamed('onprem');
+    const cluster = { ...base, ingress: { ...base.ingress, className: 'traefik', controllerNamespace: 'traefik-system' } };
+    const objects = synth(cluster);
+    expect(one(objects, 'Ingress').spec.ingressClassName).toBe('traefik');
+    expect(one(objects, 'NetworkPolicy', 'allow-ingress-controller').spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik-system' } } },
+    ]);
+    expect(one(onprem, 'Ingress').spec.ingressClassName).toBe('nginx');
+  });
+
+  it('runs a pinned image, with explicit resources, every probe and a restricted security context', () => {
+    const c = container(aws);
+    expect(c.image).toBe(`${versions.taskTracker.image}:${versions.taskTracker.tag}`);
+    expect(c.image).toMatch(/:\d+\.\d+\.\d+$/);
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
+    expect(c.startupProbe.httpGet).toMatchObject({ path: '/healthz', port: 8080 });
+    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 8080 });
+    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 8080 });
+    expect(c.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(one(aws, 'Deployment').spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  it('leaves the replica count to the HPA, never loses capacity in a rollout and spreads pods', () => {
+    const deployment = one(aws, 'Deployment');
+    expect(deployment.spec).not.toHaveProperty('replicas');
+    expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(one(aws, 'HorizontalPodAutoscaler')).toMatchObject({
+      apiVersion: 'autoscaling/v2',
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'task-tracker' } },
+    });
+    const spread = deployment.spec.template.spec.topologySpreadConstraints as { topologyKey: string; labelSelector: unknown }[];
+    expect(spread.map((s) => s.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    for (const s of spread) expect(s.labelSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'task-tracker' } });
+    expect(one(aws, 'PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'task-tracker' } } });
+  });
+
+  it('gives the pod longer to terminate than the service takes to shut down', () => {
+    const grace = one(aws, 'Deployment').spec.template.spec.terminationGracePeriodSeconds as number;
+    expect(env(aws)).toMatchObject({ SHUTDOWN_DRAIN_DELAY: `${SHUTDOWN_DRAIN_DELAY_SECONDS}s`, SHUTDOWN_TIMEOUT: `${SHUTDOWN_TIMEOUT_SECONDS}s` });
+    expect(grace).toBeGreaterThan(SHUTDOWN_DRAIN_DELAY_SECONDS + SHUTDOWN_TIMEOUT_SECONDS);
+    expect(env(aws)).not.toHaveProperty('DEBUG_ROUTES');
+  });
+
+  it('selects pods by app.kubernetes.io labels only, and the Service names its http and metrics ports', () => {
+    expect(JSON.stringify(aws)).not.toContain('cdk8s.io/metadata.addr');
+    const pods = one(aws, 'Deployment').spec.template.metadata.labels;
+    expect(one(aws, 'Deployment').spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'task-tracker' });
+    const service = one(aws, 'Service');
+    expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'task-tracker' });
+    expect(pods).toMatchObject(service.spec.selector);
+    expect(service.spec).not.toHaveProperty('externalIPs');
+    expect(service.spec.ports).toEqual([
+      { name: 'http', port: 8080, targetPort: 8080 },
+      { name: 'metrics', port: 9090, targetPort: 9090 },
+    ]);
+    const containerPorts = container(aws).ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`);
+    expect(containerPorts).toEqual(['http:8080', 'metrics:9090']);
+  });
+
+  it('puts every namespaced object into a restricted namespace', () => {
+    const namespace = one(aws, 'Namespace', NAMESPACE);
+    for (const mode of ['enforce', 'audit', 'warn']) expect(namespace.metadata.labels![`pod-security.kubernetes.io/${mode}`]).toBe('restricted');
+    for (const o of aws.filter((o) => o.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
+  });
+
+  it('denies all traffic but DNS, the ingress controller and Prometheus', () => {
+    const policies = Object.fromEntries(aws.filter((o) => o.kind === 'NetworkPolicy').map((o) => [o.metadata.name, o.spec]));
+    expect(Object.keys(policies).sort()).toEqual(['allow-dns', 'allow-ingress-controller', 'allow-prometheus-scrape', 'default-deny']);
+    expect(policies['default-deny']).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(policies['allow-dns'].egress[0].ports.map((p: { protocol: string }) => p.protocol)).toEqual(['UDP', 'TCP']);
+    expect(policies['allow-ingress-controller'].ingress[0].ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
+    expect(policies['allow-prometheus-scrape'].ingress[0]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      ports: [{ protocol: 'TCP', port: 'metrics' }],
+    });
+    const egress = Object.values(policies).filter((p) => p.egress);
+    expect(egress).toHaveLength(1);
+  });
+
+  it('is scraped, alerted on and graphed through the labels kube-prometheus-stack and Grafana select', () => {
+    const monitor = one(aws, 'ServiceMonitor');
+    expect(monitor.metadata.labels).toMatchObject(MONITORING_SELECTOR);
+    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
+    expect(monitor.spec.jobLabel).toBe('app.kubernetes.io/name');
+    expect(one(aws, 'Service').metadata.labels!['app.kubernetes.io/name']).toBe('task-tracker');
+
+    const rule = one(aws, 'PrometheusRule');
+    expect(rule.metadata.labels).toMatchObject(MONITORING_SELECTOR);
+    expect(rule.spec.groups.flatMap((g: { rules: { alert?: string }[] }) => g.rules.map((r) => r.alert).filter(Boolean))).toEqual([
+      'TaskTrackerErrorBudgetBurnFast',
+      'TaskTrackerErrorBudgetBurnSlow',
+      'TaskTrackerLatencyHigh',
+      'TaskTrackerTargetMissing',
+    ]);
+
+    const dashboard = one(aws, 'ConfigMap', 'dashboard-task-tracker');
+    expect(dashboard.metadata.labels).toMatchObject(DASHBOARD_LABELS);
+    expect(dashboard.metadata.annotations).toMatchObject(DASHBOARD_ANNOTATIONS);
+    const json = JSON.parse(dashboard.data['task-tracker.json']) as { uid: string; panels: { title: string }[] };
+    expect(json.uid).toBe('task-tracker');
+    expect(json.panels.map((p) => p.title)).toEqual(expect.arrayContaining(['Requests per second by route', 'Error ratio (5xx)', 'Queue depth']));
+  });
+
+  it('renders the same bytes twice', () => {
+    const first = renderEstate(estate);
+    const second = renderEstate(estate);
+    const ours = (files: Map<string, string>) => [...files].filter(([path]) => path.includes('/apps/task-tracker/'));
+    expect(ours(first.files).length).toBe(2 * 14);
+    expect(ours(second.files)).toEqual(ours(first.files));
+  });
+});
+
+describe('task-tracker values', () => {
+  const withValues = (cluster: string, values: unknown) => ({
+    ...estate,
+    clusters: estate.clusters.map((c) => (c.name === cluster ? { ...c, apps: { 'task-tracker': values as TaskTrackerValues } } : c)),
+  });
+  const problems = (cluster: string, values: unknown) => {
+    try {
+      renderEstate(withValues(cluster, values));
+      return [];
+    } catch (error) {
+      expect(error).toBeInstanceOf(ModelError);
+      return (error as ModelError).problems;
+    }
+  };
+
+  it('accepts the model as it is', () => {
+    expect(problems('aws', clusterNamed('aws').apps['task-tracker'])).toEqual([]);
+  });
+
+  it.each([
+    ['fewer than two replicas', { replicas: { min: 1, max: 3 }, hostname: 'tasks.aws.acme.example' }, /apps\.task-tracker\.replicas\.min.*at least 2, got 1/],
+    ['max below min', { replicas: { min: 4, max: 3 }, hostname: 'tasks.aws.acme.example' }, /apps\.task-tracker\.replicas\.max.*from replicas\.min to 50, got 3/],
+    ['a fractional bound', { replicas: { min: 2, max: 2.5 }, hostname: 'tasks.aws.acme.example' }, /apps\.task-tracker\.replicas\.max/],
+    ['a host outside the cluster domain', { replicas: { min: 2, max: 3 }, hostname: 'tasks.onprem.acme.internal' }, /apps\.task-tracker\.hostname.*not under the cluster's domain aws\.acme\.example/],
+    ['a host that is no DNS name', { replicas: { min: 2, max: 3 }, hostname: 'Tasks_AWS' }, /apps\.task-tracker\.hostname.*must be a DNS name/],
+  ])('rejects %s, naming the cluster and the field', (_, values, message) => {
+    const found = problems('aws', values);
+    expect(found.join('\n')).toMatch(message);
+    expect(found.join('\n')).toContain('aws');
+  });
+});

@@ -1,0 +1,201 @@
+// The task-tracker app on a cluster: namespace, workload, autoscaling, disruption budget, network policies, ingress,
+// scrape config, SLO rules and dashboard, all in the apps layer.
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import type { Cluster } from '../../generators/clusters';
+import type { Component } from '../../generators/component';
+import { versions } from '../../generators/versions';
+import { NAMESPACE as MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../../platform/monitoring/federation';
+import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../../platform/monitoring/selectors';
+import { taskTrackerDashboard } from './dashboard';
+import { IMAGE } from './image';
+import { taskTrackerRuleGroups } from './rules';
+import { validateValues, type TaskTrackerValues } from './values';
+
+export const NAME = 'task-tracker';
+export const NAMESPACE = 'task-tracker';
+export const PORTS = { http: 8080, metrics: 9090 } as const;
+const SELECTOR = { 'app.kubernetes.io/name': NAME } as const;
+const UID = 65532;
+
+/** Not ready for this long after SIGTERM, still serving, while endpoints and the ingress controller drop the pod. */
+export const SHUTDOWN_DRAIN_DELAY_SECONDS = 5;
+/** Then in-flight requests get this long to finish. */
+export const SHUTDOWN_TIMEOUT_SECONDS = 20;
+/** The kubelet kills the pod after this: the whole shutdown plus a margin. */
+export const TERMINATION_GRACE_SECONDS = SHUTDOWN_DRAIN_DELAY_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 5;
+
+const MEMORY_LIMIT_MIB = 128;
+
+function networkPolicy(scope: Construct, name: string, spec: Record<string, unknown>): void {
+  new ApiObject(scope, `network-policy-${name}`, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace: NAMESPACE },
+    spec,
+  });
+}
+
+const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+
+function networkPolicies(scope: Construct, cluster: Cluster): void {
+  networkPolicy(scope, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  networkPolicy(scope, 'allow-dns', {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [
+      {
+        to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+    ],
+  });
+  networkPolicy(scope, 'allow-ingress-controller', {
+    podSelector: { matchLabels: SELECTOR },
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [inNamespace(cluster.ingress.controllerNamespace)], ports: [{ protocol: 'TCP', port: 'http' }] }],
+  });
+  networkPolicy(scope, 'allow-prometheus-scrape', {
+    podSelector: { matchLabels: SELECTOR },
+    policyTypes: ['Ingress'],
+    ingress: [
+      { from: [{ ...inNamespace(MONITORING_NAMESPACE), podSelector: { matchLabels: PROMETHEUS_POD_LABELS } }], ports: [{ protocol: 'TCP', port: 'metrics' }] },
+    ],
+  });
+}
+
+function workload(scope: Construct, values: TaskTrackerValues): void {
+  const deployment = new kplus.Deployment(scope, 'deployment', {
+    metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },
+    select: false,
+    spread: false,
+    podMetadata: { labels: SELECTOR },
+    strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+    terminationGracePeriod: Duration.seconds(TERMINATION_GRACE_SECONDS),
+    automountServiceAccountToken: false,
+    securityContext: { ensureNonRoot: true, user: UID, group: UID },
+    containers: [
+      {
+        name: NAME,
+        image: IMAGE,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        ports: [
+          { name: 'http', number: PORTS.http },
+          { name: 'metrics', number: PORTS.metrics },
+        ],
+        envVariables: {
+          LISTEN_ADDR: kplus.EnvValue.fromValue(`:${PORTS.http}`),
+          METRICS_ADDR: kplus.EnvValue.fromValue(`:${PORTS.metrics}`),
+          LOG_LEVEL: kplus.EnvValue.fromValue('info'),
+          SHUTDOWN_DRAIN_DELAY: kplus.EnvValue.fromValue(`${SHUTDOWN_DRAIN_DELAY_SECONDS}s`),
+          SHUTDOWN_TIMEOUT: kplus.EnvValue.fromValue(`${SHUTDOWN_TIMEOUT_SECONDS}s`),
+          // The Go runtime collects garbage harder before it reaches the container's memory limit.
+          GOMEMLIMIT: kplus.EnvValue.fromValue(`${Math.floor(MEMORY_LIMIT_MIB * 0.9)}MiB`),
+        },
+        resources: {
+          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(MEMORY_LIMIT_MIB) },
+        },
+        startup: kplus.Probe.fromHttpGet('/healthz', { port: PORTS.http, periodSeconds: Duration.seconds(1), failureThreshold: 30 }),
+        liveness: kplus.Probe.fromHttpGet('/healthz', { port: PORTS.http, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+        readiness: kplus.Probe.fromHttpGet('/readyz', { port: PORTS.http, periodSeconds: Duration.seconds(2), failureThreshold: 1 }),
+        securityContext: {
+          ensureNonRoot: true,
+          user: UID,
+          group: UID,
+          privileged: false,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: [kplus.Capability.ALL] },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        },
+      },
+    ],
+  });
+  deployment.select(kplus.LabelSelector.of({ labels: SELECTOR }));
+  ApiObject.of(deployment).addJsonPatch(
+    // cdk8s-plus labels pods with their construct path even with `select: false`.
+    JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+    JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+      // Zones where the nodes carry the label (AWS); a no-op on-prem, where they do not.
+      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR } },
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR } },
+    ]),
+  );
+  new kplus.HorizontalPodAutoscaler(scope, 'autoscaler', {
+    metadata: { name: NAME, namespace: NAMESPACE },
+    target: deployment,
+    minReplicas: values.replicas.min,
+    maxReplicas: values.replicas.max,
+    metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(70))],
+  });
+  new ApiObject(scope, 'disruption-budget', {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: NAME, namespace: NAMESPACE },
+    spec: { maxUnavailable: 1, selector: { matchLabels: SELECTOR } },
+  });
+}
+
+function monitoring(scope: Construct): void {
+  new ApiObject(scope, 'service-monitor', {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: { name: NAME, namespace: NAMESPACE, labels: { ...MONITORING_SELECTOR } },
+    spec: {
+      // The job label comes from this Service label: job="task-tracker", which the rules and dashboard select on.
+      jobLabel: 'app.kubernetes.io/name',
+      selector: { matchLabels: SELECTOR },
+      namespaceSelector: { matchNames: [NAMESPACE] },
+      endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }],
+    },
+  });
+  new ApiObject(scope, 'prometheus-rule', {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: NAME, namespace: NAMESPACE, labels: { ...MONITORING_SELECTOR } },
+    spec: { groups: taskTrackerRuleGroups() },
+  });
+  new ApiObject(scope, 'dashboard', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `dashboard-${NAME}`, namespace: NAMESPACE, labels: { ...DASHBOARD_LABELS }, annotations: { ...DASHBOARD_ANNOTATIONS } },
+    data: { [`${NAME}.json`]: JSON.stringify(taskTrackerDashboard(), null, 2) },
+  });
+}
+
+export const taskTracker: Component<TaskTrackerValues> = {
+  name: NAME,
+  version: versions.taskTracker.tag,
+  validate: (values, cluster) => validateValues(values, cluster),
+  render(ctx, values) {
+    const chart = ctx.chart('apps');
+    new kplus.Namespace(chart, 'namespace', {
+      metadata: {
+        name: NAMESPACE,
+        labels: Object.fromEntries(['enforce', 'audit', 'warn'].map((mode) => [`pod-security.kubernetes.io/${mode}`, 'restricted'])),
+      },
+    });
+    workload(chart, values);
+    const service = new kplus.Service(chart, 'service', {
+      metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },
+      ports: [
+        { name: 'http', port: PORTS.http, targetPort: PORTS.http },
+        { name: 'metrics', port: PORTS.metrics, targetPort: PORTS.metrics },
+      ],
+    });
+    service.selectLabel('app.kubernetes.io/name', NAME);
+    ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
+    new kplus.Ingress(chart, 'ingress', {
+      metadata: { name: NAME, namespace: NAMESPACE },
+      className: ctx.cluster.ingress.className,
+      rules: [{ host: values.hostname, path: '/', pathType: kplus.HttpIngressPathType.PREFIX, backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }) }],
+    });
+    networkPolicies(chart, ctx.cluster);
+    monitoring(chart);
+  },
+};

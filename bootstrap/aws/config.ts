@@ -1,0 +1,327 @@
+// Stack settings: the cluster model (generators/clusters.ts) plus the keys of Pulumi.<stack>.yaml, validated together
+// before any resource is declared.
+import { contains, overlaps, parseCidr, type Cidr } from '../../generators/cidr';
+import type { AwsCluster, Estate, VpnPeer } from '../../generators/clusters';
+import { versions } from '../../generators/versions';
+
+export const PROJECT = 'aws-bootstrap';
+export const MODEL_FILE = 'generators/clusters.ts';
+/** Sidero Labs' AWS account, which publishes the official Talos AMIs. */
+export const TALOS_AMI_OWNER = '540036508848';
+/** EC2 rejects user-data above 16 KB (before base64). */
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+/** AWS reserves the first four addresses and the last address of every subnet. */
+const FIRST_USABLE_HOST = 4;
+
+export type Arch = 'amd64' | 'arm64';
+export type NatGateways = 'per-az' | 'single';
+
+/** The `aws-bootstrap:*` keys of Pulumi.<stack>.yaml, as read (unvalidated). */
+export interface StackConfig {
+  onPremCluster?: unknown;
+  network?: unknown;
+  adminCidrs?: unknown;
+  publicApi?: unknown;
+  privateZone?: unknown;
+  nodes?: unknown;
+  logWriter?: unknown;
+  talosControlPlaneConfig?: unknown;
+  talosWorkerConfig?: unknown;
+}
+export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
+  'onPremCluster', 'network', 'adminCidrs', 'publicApi', 'privateZone', 'nodes', 'logWriter',
+  'talosControlPlaneConfig', 'talosWorkerConfig',
+];
+/** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
+export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
+
+const TEXT_KEYS: (keyof StackConfig)[] = ['onPremCluster', ...SECRET_CONFIG_KEYS];
+
+/**
+ * The `aws-bootstrap:*` keys of the stack's config, as Pulumi hands it over (structured values as JSON text), parsed.
+ * Machine configs and names stay text. Unknown keys are kept so validation can name them.
+ */
+export function readStackConfig(config: Record<string, string>): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(config)) {
+    if (!fullKey.startsWith(`${PROJECT}:`)) continue;
+    const key = fullKey.slice(PROJECT.length + 1);
+    try {
+      raw[key] = TEXT_KEYS.includes(key as keyof StackConfig) ? value : JSON.parse(value);
+    } catch {
+      raw[key] = value;
+    }
+  }
+  return raw;
+}
+
+export interface Settings {
+  stack: string;
+  region: string;
+  cluster: AwsCluster;
+  onPrem: { name: string; nodeCidr: string; vpnPeer: VpnPeer };
+  logArchive: Estate['logArchive'];
+  vpcCidr: string;
+  natGateways: NatGateways;
+  /** One per AZ, in AZ order; `publicSubnets[i]` and `privateSubnets[i]` share AZ i. */
+  publicSubnets: string[];
+  privateSubnets: string[];
+  adminCidrs: string[];
+  /** On-prem side of the VPN: the on-prem node CIDR and the admin CIDRs, without duplicates. */
+  vpnRoutes: string[];
+  /** Internet-facing API load balancer open to 0.0.0.0/0 on 6443 (otherwise internal, admin/VPN CIDRs and nodes only). */
+  publicApi: boolean;
+  privateZone: boolean;
+  talos: { version: string; arch: Arch; amiName: string };
+  controlPlane: { instanceType: string; privateIps: string[] };
+  workers: { instanceType: string; min: number; max: number; desired: number };
+  rootVolumeGiB: number;
+  logWriter: { oidcIssuer: string; namespace: string };
+  /** Absent on the first `pulumi up` (network only); the Talos scripts set both, then nodes are declared. */
+  machineConfigs?: { controlPlane: string; worker: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid bootstrap/aws configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Fail = (field: string, message: string) => void;
+
+function unknownKeys(value: object, known: readonly string[], fail: (key: string) => void): void {
+  for (const key of Object.keys(value)) if (!known.includes(key)) fail(key);
+}
+
+function record(value: unknown, field: string, fail: Fail, known: readonly string[]): Record<string, unknown> {
+  if (value === undefined) {
+    fail(field, 'is missing');
+    return {};
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail(field, `must be an object, got ${JSON.stringify(value)}`);
+    return {};
+  }
+  unknownKeys(value, known, (key) => fail(`${field}.${key}`, `is not a known setting (known: ${known.join(', ')})`));
+  return value as Record<string, unknown>;
+}
+
+function integer(value: unknown, field: string, fail: Fail, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    fail(field, `must be an integer, got ${JSON.stringify(value)}`);
+    return NaN;
+  }
+  if (value < min) fail(field, `must be at least ${min}, got ${value}`);
+  return value;
+}
+
+function text(value: unknown, field: string, fail: Fail, pattern?: RegExp, hint?: string): string {
+  if (typeof value !== 'string' || value === '') {
+    fail(field, `must be a non-empty string, got ${JSON.stringify(value)}`);
+    return '';
+  }
+  if (pattern && !pattern.test(value)) fail(field, `${JSON.stringify(value)} is not ${hint}`);
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, field: string, fail: Fail, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) fail(field, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+function bool(value: unknown, field: string, fail: Fail): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') fail(field, `must be true or false, got ${JSON.stringify(value)}`);
+  return value === true;
+}
+
+function cidrList(value: unknown, field: string, fail: Fail): Cidr[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    fail(field, `must be a non-empty list of IPv4 CIDRs, got ${JSON.stringify(value)}`);
+    return [];
+  }
+  return value.flatMap((item, i) => {
+    const cidr = typeof item === 'string' ? parseCidr(item) : undefined;
+    if (!cidr) fail(`${field}[${i}]`, `${JSON.stringify(item)} is not an IPv4 CIDR with zero host bits (like 10.10.0.0/20)`);
+    return cidr ? [cidr] : [];
+  });
+}
+
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((c) => parseCidr(c)!);
+const within = (outer: Cidr, inner: Cidr) => outer.first <= inner.first && inner.last <= outer.last;
+
+function hostAddress(cidr: Cidr, hostNumber: number): string {
+  const address = cidr.first + hostNumber;
+  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
+}
+
+function checkMachineConfig(value: string, role: 'controlplane' | 'worker', field: string, fail: Fail): void {
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > USER_DATA_LIMIT_BYTES) {
+    fail(field, `is ${bytes} bytes; EC2 user-data is limited to ${USER_DATA_LIMIT_BYTES} (generate it with --with-docs=false --with-examples=false)`);
+  }
+  const type = /^machine:\n(?: {4}.*\n)*? {4}type: (\w+)$/m.exec(value)?.[1];
+  if (type !== role) fail(field, `must be a Talos machine config of machine.type ${role}, got ${type ?? 'no machine.type'}`);
+}
+
+/**
+ * Validates the stack's config against the cluster model and returns the settings the program declares from.
+ * Throws a ConfigError that lists every problem, each naming the file, the object and the field.
+ */
+export function loadSettings(stack: string, region: string | undefined, raw: StackConfig, estate: Estate): Settings {
+  const problems: string[] = [];
+  const stackFile = `Pulumi.${stack}.yaml`;
+  const fail: Fail = (field, message) => problems.push(`${stackFile}: ${PROJECT}:${field} ${message}`);
+  const failModel = (object: string, message: string) => problems.push(`${MODEL_FILE}: ${object} ${message}`);
+
+  const cluster = estate.clusters.find((c): c is AwsCluster => c.name === stack && c.provider === 'aws');
+  if (!cluster) {
+    const names = estate.clusters.filter((c) => c.provider === 'aws').map((c) => c.name);
+    throw new ConfigError([`${stackFile}: the stack name must be an aws cluster of ${MODEL_FILE} (one of ${names.join(', ') || 'none'}), got "${stack}"`]);
+  }
+  if (region !== cluster.region) {
+    problems.push(`${stackFile}: aws:region must be the region of cluster "${cluster.name}" in ${MODEL_FILE} (${cluster.region}), got ${JSON.stringify(region)}`);
+  }
+  if (estate.logArchive.region !== cluster.region) {
+    failModel('logArchive.region', `(${estate.logArchive.region}) must be the region of cluster "${cluster.name}" (${cluster.region}): this stack creates the bucket`);
+  }
+  if (!Number.isInteger(estate.logArchive.retentionDays) || estate.logArchive.retentionDays < 31) {
+    failModel('logArchive.retentionDays', `must be an integer of at least 31 (objects move to STANDARD_IA after 30 days), got ${estate.logArchive.retentionDays}`);
+  }
+
+  const cni = cluster.talos.cni.name;
+  if (cni !== 'flannel') {
+    failModel(`cluster "${cluster.name}" talos.cni.name`, `is "${cni}": the node security groups open only Flannel's VXLAN port (4789/udp); add this CNI's ports in bootstrap/aws/security-groups.ts first`);
+  }
+
+  const modelCidr = (object: string, value: string) => {
+    const cidr = parseCidr(value);
+    if (!cidr) failModel(object, `${JSON.stringify(value)} is not an IPv4 CIDR with zero host bits`);
+    return cidr;
+  };
+  const vpc = modelCidr(`cluster "${cluster.name}" network.nodeCidr (the VPC)`, cluster.network.nodeCidr);
+  for (const key of ['podCidr', 'serviceCidr'] as const) {
+    const other = modelCidr(`cluster "${cluster.name}" network.${key}`, cluster.network[key]);
+    if (vpc && other && overlaps(vpc, other)) {
+      failModel(`cluster "${cluster.name}" network.nodeCidr`, `(the VPC, ${vpc.text}) overlaps its network.${key} ${other.text}`);
+    }
+  }
+
+  const onPremName = text(raw.onPremCluster, 'onPremCluster', fail);
+  const onPremCluster = estate.clusters.find((c) => c.name === onPremName);
+  let onPrem: Settings['onPrem'] | undefined;
+  if (onPremName && (!onPremCluster || onPremCluster.provider !== 'metal')) {
+    fail('onPremCluster', `must name a metal cluster of ${MODEL_FILE}, got "${onPremName}"`);
+  } else if (onPremCluster?.provider === 'metal') {
+    const peer = onPremCluster.vpnPeer;
+    if (!peer) failModel(`cluster "${onPremName}" vpnPeer`, 'is missing: the VPN needs the site router address and ASN');
+    else {
+      if (!parseCidr(`${peer.publicIp}/32`) || PRIVATE_RANGES.some((r) => contains(r, peer.publicIp))) {
+        failModel(`cluster "${onPremName}" vpnPeer.publicIp`, `${JSON.stringify(peer.publicIp)} is not a public IPv4 address`);
+      }
+      if (!Number.isInteger(peer.bgpAsn) || peer.bgpAsn < 1 || peer.bgpAsn > 4294967295) {
+        failModel(`cluster "${onPremName}" vpnPeer.bgpAsn`, `must be an ASN (1..4294967295), got ${peer.bgpAsn}`);
+      }
+      onPrem = { name: onPremName, nodeCidr: onPremCluster.network.nodeCidr, vpnPeer: peer };
+    }
+    const onPremNodes = modelCidr(`cluster "${onPremName}" network.nodeCidr`, onPremCluster.network.nodeCidr);
+    if (vpc && onPremNodes && overlaps(vpc, onPremNodes)) {
+      failModel(`cluster "${cluster.name}" network.nodeCidr`, `(the VPC, ${vpc.text}) overlaps the on-prem node CIDR ${onPremNodes.text} of cluster "${onPremName}" (the far side of the VPN)`);
+    }
+  }
+
+  unknownKeys(raw, STACK_CONFIG_KEYS, (key) => fail(key, `is not a known setting (known: ${STACK_CONFIG_KEYS.join(', ')})`));
+  const network = record(raw.network, 'network', fail, ['azCount', 'natGateways', 'publicSubnets', 'privateSubnets']);
+  const azCount = integer(network.azCount, 'network.azCount', fail, 0);
+  if (azCount < 2) fail('network.azCount', `must be at least 2 for a highly available control plane, got ${azCount}`);
+  const natGateways = oneOf(network.natGateways, 'network.natGateways', fail, ['per-az', 'single'] as const);
+  const subnets = { publicSubnets: cidrList(network.publicSubnets, 'network.publicSubnets', fail), privateSubnets: cidrList(network.privateSubnets, 'network.privateSubnets', fail) };
+  const allSubnets: { field: string; cidr: Cidr }[] = [];
+  for (const [key, list] of Object.entries(subnets)) {
+    if (Array.isArray(network[key]) && (network[key] as unknown[]).length !== azCount) {
+      fail(`network.${key}`, `must list one subnet per AZ (${azCount}), got ${(network[key] as unknown[]).length}`);
+    }
+    list.forEach((cidr, i) => {
+      const field = `network.${key}[${i}]`;
+      if (vpc && !within(vpc, cidr)) fail(field, `${cidr.text} is outside the VPC ${vpc.text} (${MODEL_FILE} cluster "${cluster.name}" network.nodeCidr)`);
+      for (const other of allSubnets) if (overlaps(cidr, other.cidr)) fail(field, `${cidr.text} overlaps ${other.field} ${other.cidr.text}`);
+      allSubnets.push({ field, cidr });
+    });
+  }
+
+  const adminCidrs = cidrList(raw.adminCidrs, 'adminCidrs', fail);
+  adminCidrs.forEach((cidr, i) => {
+    if (!PRIVATE_RANGES.some((range) => within(range, cidr))) {
+      fail(`adminCidrs[${i}]`, `${cidr.text} is not a private range: admins reach the nodes over the VPN (set publicApi for an internet-facing API)`);
+    }
+    if (vpc && overlaps(vpc, cidr)) fail(`adminCidrs[${i}]`, `${cidr.text} overlaps the VPC ${vpc.text}: admin networks are on the on-prem side of the VPN`);
+  });
+
+  const nodes = record(raw.nodes, 'nodes', fail, ['arch', 'rootVolumeGiB', 'controlPlane', 'workers']);
+  const arch = oneOf(nodes.arch, 'nodes.arch', fail, ['amd64', 'arm64'] as const);
+  const rootVolumeGiB = integer(nodes.rootVolumeGiB, 'nodes.rootVolumeGiB', fail, 10);
+  const controlPlane = record(nodes.controlPlane, 'nodes.controlPlane', fail, ['count', 'instanceType', 'hostNumber']);
+  const controlPlaneCount = integer(controlPlane.count, 'nodes.controlPlane.count', fail, 1);
+  if (controlPlaneCount % 2 === 0) fail('nodes.controlPlane.count', `must be odd so etcd keeps a quorum, got ${controlPlaneCount}`);
+  if (controlPlaneCount > azCount) fail('nodes.controlPlane.count', `(${controlPlaneCount}) must not exceed network.azCount (${azCount}): one control plane per AZ`);
+  const hostNumber = integer(controlPlane.hostNumber, 'nodes.controlPlane.hostNumber', fail, FIRST_USABLE_HOST);
+  const privateIps = subnets.privateSubnets.slice(0, controlPlaneCount).map((subnet, i) => {
+    if (hostNumber >= subnet.last - subnet.first) {
+      fail('nodes.controlPlane.hostNumber', `${hostNumber} is outside private subnet ${i} (${subnet.text})`);
+    }
+    return hostAddress(subnet, hostNumber);
+  });
+  const instanceType = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+  const controlPlaneType = text(controlPlane.instanceType, 'nodes.controlPlane.instanceType', fail, instanceType, 'an EC2 instance type');
+  const workers = record(nodes.workers, 'nodes.workers', fail, ['instanceType', 'min', 'max', 'desired']);
+  const workerType = text(workers.instanceType, 'nodes.workers.instanceType', fail, instanceType, 'an EC2 instance type');
+  const min = integer(workers.min, 'nodes.workers.min', fail, 0);
+  const max = integer(workers.max, 'nodes.workers.max', fail, 1);
+  const desired = integer(workers.desired, 'nodes.workers.desired', fail, 0);
+  if (min > max) fail('nodes.workers', `min (${min}) must not exceed max (${max})`);
+  if (desired < min || desired > max) fail('nodes.workers.desired', `(${desired}) must lie between min (${min}) and max (${max})`);
+
+  const logWriter = record(raw.logWriter, 'logWriter', fail, ['oidcIssuer', 'namespace']);
+  const oidcIssuer = text(logWriter.oidcIssuer, 'logWriter.oidcIssuer', fail, /^https:\/\/[a-z0-9.-]+(\/[\w./-]*)?$/, 'an https URL (the cluster service-account issuer)');
+  const logNamespace = text(logWriter.namespace, 'logWriter.namespace', fail, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name');
+
+  let machineConfigs: Settings['machineConfigs'];
+  const cpConfig = raw.talosControlPlaneConfig;
+  const workerConfig = raw.talosWorkerConfig;
+  if ((cpConfig === undefined) !== (workerConfig === undefined)) {
+    fail(cpConfig === undefined ? 'talosControlPlaneConfig' : 'talosWorkerConfig', 'is missing: set both machine configs (the Talos scripts do) or neither');
+  } else if (cpConfig !== undefined) {
+    const controlPlaneConfig = text(cpConfig, 'talosControlPlaneConfig', fail);
+    const workerConfigText = text(workerConfig, 'talosWorkerConfig', fail);
+    checkMachineConfig(controlPlaneConfig, 'controlplane', 'talosControlPlaneConfig', fail);
+    checkMachineConfig(workerConfigText, 'worker', 'talosWorkerConfig', fail);
+    machineConfigs = { controlPlane: controlPlaneConfig, worker: workerConfigText };
+  }
+
+  const publicApi = bool(raw.publicApi, 'publicApi', fail);
+  const privateZone = bool(raw.privateZone, 'privateZone', fail);
+  if (problems.length || !onPrem) throw new ConfigError(problems);
+  const vpnRoutes = [...new Set([onPrem.nodeCidr, ...adminCidrs.map((c) => c.text)])];
+  return {
+    stack,
+    region: cluster.region,
+    cluster,
+    onPrem,
+    logArchive: estate.logArchive,
+    vpcCidr: cluster.network.nodeCidr,
+    natGateways,
+    publicSubnets: subnets.publicSubnets.map((c) => c.text),
+    privateSubnets: subnets.privateSubnets.map((c) => c.text),
+    adminCidrs: adminCidrs.map((c) => c.text),
+    vpnRoutes,
+    publicApi,
+    privateZone,
+    talos: { version: versions.talos, arch, amiName: `talos-v${versions.talos}-${cluster.region}-${arch}` },
+    controlPlane: { instanceType: controlPlaneType, privateIps },
+    workers: { instanceType: workerType, min, max, desired },
+    rootVolumeGiB,
+    logWriter: { oidcIssuer, namespace: logNamespace },
+    machineConfigs,
+  };
+}

@@ -1,0 +1,51 @@
+// Pulumi program: the AWS primitives of the estate's aws cluster. The stack name is the cluster's name in
+// generators/clusters.ts; Pulumi.<stack>.yaml adds what the model does not say. Configuration is validated before
+// any resource is declared.
+import * as pulumi from '@pulumi/pulumi';
+import { estate } from '../../generators/clusters';
+import { declareApiLoadBalancer, declarePrivateZone } from './api-endpoint';
+import { loadSettings, PROJECT, readStackConfig } from './config';
+import { declareIdentities } from './iam';
+import { declareLogBucket } from './log-bucket';
+import { declareNetwork } from './network';
+import { declareNodes } from './nodes';
+import type { AwsBootstrapOutputs } from './outputs';
+import { declareSecurityGroups } from './security-groups';
+
+const config = pulumi.runtime.allConfig();
+const settings = loadSettings(pulumi.getStack(), config['aws:region'], readStackConfig(config), estate);
+const tags = { cluster: settings.cluster.name, 'managed-by': `pulumi/${PROJECT}` };
+
+const network = declareNetwork(settings, tags);
+const groups = declareSecurityGroups(settings, network.vpc.id, tags);
+const identities = declareIdentities(settings, network.vpc.arn, tags);
+const bucket = declareLogBucket(settings, tags);
+const api = declareApiLoadBalancer(settings, network, groups, tags);
+const zone = settings.privateZone ? declarePrivateZone(settings, network, api, tags) : undefined;
+const configs = settings.machineConfigs;
+const nodes = configs
+  ? declareNodes(settings, { controlPlane: pulumi.secret(configs.controlPlane), worker: pulumi.secret(configs.worker) }, network, groups, identities, api, tags)
+  : undefined;
+
+const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapOutputs[K]> } = {
+  cluster: pulumi.output(settings.cluster.name),
+  region: pulumi.output(settings.region),
+  apiEndpoint: api.endpoint,
+  controlPlaneIps: pulumi.output(settings.controlPlane.privateIps),
+  nodesDeclared: pulumi.output(nodes !== undefined),
+  vpcId: network.vpc.id,
+  publicSubnetIds: pulumi.output(network.publicSubnets.map((s) => s.id)),
+  privateSubnetIds: pulumi.output(network.privateSubnets.map((s) => s.id)),
+  securityGroupIds: pulumi.output({ controlPlane: groups.controlPlane.id, worker: groups.worker.id, apiLoadBalancer: groups.apiLoadBalancer.id }),
+  roleArns: pulumi.output({ controlPlane: identities.controlPlaneRole.arn, worker: identities.workerRole.arn, logWriter: identities.logWriterRole.arn }),
+  logBucket: pulumi.output({ name: bucket.bucket, region: settings.logArchive.region, arn: bucket.arn }),
+  onPremLogExporter: pulumi.secret({ accessKeyId: identities.onPremLogExporterKey.id, secretAccessKey: identities.onPremLogExporterKey.secret }),
+  vpnTunnels: pulumi.output({ tunnel1Address: network.vpn.tunnel1Address, tunnel2Address: network.vpn.tunnel2Address }),
+  vpnPresharedKeys: pulumi.secret({ tunnel1: network.vpn.tunnel1PresharedKey, tunnel2: network.vpn.tunnel2PresharedKey }),
+  privateZoneId: pulumi.output(zone?.zoneId),
+};
+
+export const {
+  cluster, region, apiEndpoint, controlPlaneIps, nodesDeclared, vpcId, publicSubnetIds, privateSubnetIds, securityGroupIds,
+  roleArns, logBucket, onPremLogExporter, vpnTunnels, vpnPresharedKeys, privateZoneId,
+} = outputs;

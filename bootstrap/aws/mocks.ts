@@ -1,0 +1,152 @@
+// Test support: Pulumi mocks that record every declared resource and provider call, and stack config read from the
+// committed Pulumi.<stack>.yaml. Install the mocks, then import the program dynamically.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PolicyResource } from '@pulumi/policy';
+import * as pulumi from '@pulumi/pulumi';
+import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
+import { parse } from 'yaml';
+import { PROJECT, SECRET_CONFIG_KEYS } from './config';
+import { policyResource } from './policy/harness';
+
+export interface Declared {
+  type: string;
+  name: string;
+  id: string;
+  inputs: Record<string, any>;
+  state: Record<string, any>;
+}
+
+export interface Recorder {
+  resources: Declared[];
+  calls: { token: string; inputs: Record<string, any> }[];
+  ofType(type: string): Declared[];
+  one(type: string, name: string): Declared;
+}
+
+export const AVAILABILITY_ZONES = ['eu-central-1c', 'eu-central-1a', 'eu-central-1b'];
+export const TALOS_AMI_ID = 'ami-0talos';
+
+export const MACHINE_CONFIGS = {
+  talosControlPlaneConfig: 'version: v1alpha1\nmachine:\n    token: cp-token\n    type: controlplane\ncluster:\n    id: test\n',
+  talosWorkerConfig: 'version: v1alpha1\nmachine:\n    token: worker-token\n    type: worker\ncluster:\n    id: test\n',
+};
+
+/** Outputs that the real provider computes, so the program's exports resolve. */
+function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  switch (type) {
+    case 'aws:s3/bucket:Bucket':
+      return { arn: `arn:aws:s3:::${inputs.bucket}` };
+    case 'aws:lb/loadBalancer:LoadBalancer':
+      return { arn: `arn:aws:elasticloadbalancing:::loadbalancer/net/${name}`, dnsName: `${name}.elb.eu-central-1.amazonaws.com` };
+    case 'aws:ec2/vpnConnection:VpnConnection':
+      return { tunnel1Address: '198.51.100.1', tunnel2Address: '198.51.100.2', tunnel1PresharedKey: 'psk-one', tunnel2PresharedKey: 'psk-two' };
+    case 'aws:iam/accessKey:AccessKey':
+      return { secret: 'mock-secret-access-key' };
+    case 'aws:ec2/launchTemplate:LaunchTemplate':
+      return { latestVersion: 1 };
+    case 'aws:route53/zone:Zone':
+      return { zoneId: 'Z0MOCK' };
+    default:
+      return { arn: `arn:aws:mock:::${type.split(':')[2]}/${name}` };
+  }
+}
+
+export function installMocks(stack: string, config: Record<string, string>): Recorder {
+  const recorder: Recorder = {
+    resources: [],
+    calls: [],
+    ofType: (type) => recorder.resources.filter((r) => r.type === type),
+    one: (type, name) => {
+      const found = recorder.resources.find((r) => r.type === type && r.name === name);
+      if (!found) throw new Error(`no ${type} named ${name}; declared: ${recorder.ofType(type).map((r) => r.name).join(', ')}`);
+      return found;
+    },
+  };
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const id = args.type === 'aws:s3/bucket:Bucket' ? args.inputs.bucket : `${args.type.split(':')[2]}-${args.name}`;
+        const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
+        recorder.resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state });
+        return { id, state };
+      },
+      call(args) {
+        recorder.calls.push({ token: args.token, inputs: args.inputs });
+        if (args.token === 'aws:index/getAvailabilityZones:getAvailabilityZones') return { names: AVAILABILITY_ZONES };
+        if (args.token === 'aws:ec2/getAmi:getAmi') return { id: TALOS_AMI_ID };
+        throw new Error(`unmocked call ${args.token}`);
+      },
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  const secretKeys = Object.keys(config).filter((key) => SECRET_CONFIG_KEYS.some((secret) => key === `${PROJECT}:${secret}`));
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  return recorder;
+}
+
+/** The committed stack config as Pulumi hands it to the program: structured values as JSON text. */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const file = parse(readFileSync(join(import.meta.dirname, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(file.config).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+  );
+}
+
+/** Waits until every declared resource has reached the mock monitor. */
+export async function settled(): Promise<void> {
+  await pulumi.runtime.disconnect();
+}
+
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+export async function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
+  return (await (output as unknown as { isSecret: Promise<boolean> }).isSecret) === true;
+}
+
+/** The plaintext of a secret input as the mock monitor receives it; throws if the input is not marked secret. */
+export function secretInput(value: unknown): unknown {
+  const wrapped = value as Record<string, unknown> | undefined;
+  if (wrapped?.[specialSigKey] !== specialSecretSig) throw new Error(`not a secret: ${JSON.stringify(value)}`);
+  return wrapped.value;
+}
+
+/** Inputs as the engine hands them to policies: secrets unwrapped. */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if (record[specialSigKey] === specialSecretSig) return plain(record.value);
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+/**
+ * The declared resources as the engine hands them to the policy pack. Property dependencies are recovered from the
+ * values: an input that holds another resource's mock ID or ARN depends on that resource.
+ */
+export function asPolicyResources(declared: Declared[]): PolicyResource[] {
+  const resources = declared.map((d) => policyResource(d.type, d.name, plain(d.inputs) as Record<string, any>));
+  const byValue = new Map<string, PolicyResource>();
+  declared.forEach((d, i) => {
+    byValue.set(d.id, resources[i]!);
+    if (typeof d.state.arn === 'string') byValue.set(d.state.arn, resources[i]!);
+  });
+  declared.forEach((d, i) => {
+    for (const [property, value] of Object.entries(d.inputs)) {
+      const dependencies = strings(value).flatMap((s) => byValue.get(s) ?? []);
+      if (dependencies.length) resources[i]!.propertyDependencies[property] = dependencies;
+    }
+  });
+  return resources;
+}

@@ -1,0 +1,29 @@
+// The stack outputs, as `pulumi stack output --json --show-secrets` prints them. The Talos scripts (bootstrap/talos)
+// read that JSON; keep this type and index.ts's exports in step (a test checks it).
+
+export interface AwsBootstrapOutputs {
+  cluster: string;
+  region: string;
+  /** `https://<NLB DNS name>:6443`: the cluster endpoint for `talosctl gen config`. Never a talosctl endpoint. */
+  apiEndpoint: string;
+  /** Fixed private addresses, one per AZ: the talosctl endpoints and nodes. Known before any node exists. */
+  controlPlaneIps: string[];
+  /** False until both Talos machine configs are set in the stack config and `pulumi up` has run again. */
+  nodesDeclared: boolean;
+  vpcId: string;
+  publicSubnetIds: string[];
+  privateSubnetIds: string[];
+  securityGroupIds: { controlPlane: string; worker: string; apiLoadBalancer: string };
+  roleArns: { controlPlane: string; worker: string; logWriter: string };
+  logBucket: { name: string; region: string; arn: string };
+  /** Write-only identity for the on-prem cluster's log export: goes into a SOPS-encrypted Secret. Secret. */
+  onPremLogExporter: { accessKeyId: string; secretAccessKey: string };
+  /** Outside addresses of the two AWS tunnel endpoints, for the on-prem VPN router. */
+  vpnTunnels: { tunnel1Address: string; tunnel2Address: string };
+  /** The tunnels' IKE pre-shared keys. Secret. */
+  vpnPresharedKeys: { tunnel1: string; tunnel2: string };
+  /** The Route 53 private zone for the cluster domain, when the stack sets `privateZone`. */
+  privateZoneId?: string;
+}
+
+export const SECRET_OUTPUTS = ['onPremLogExporter', 'vpnPresharedKeys'] as const satisfies readonly (keyof AwsBootstrapOutputs)[];

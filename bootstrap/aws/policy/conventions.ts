@@ -1,0 +1,17 @@
+// Names that the program and the policy pack agree on.
+
+/** Tag on every node resource (instance, launch template, ASG) naming its Talos role. */
+export const ROLE_TAG = 'talos-role';
+export type NodeRole = 'controlplane' | 'worker';
+
+/** The Kubernetes API port, the one listener that may face the internet when the stack sets `publicApi`. */
+export const API_PORT = 6443;
+
+/**
+ * IAM statements whose `*` resource is allowed, by Sid, with the reason. Anything else with a `*` action or resource
+ * fails the `iam-no-wildcards` policy.
+ */
+export const JUSTIFIED_WILDCARDS: Record<string, string> = {
+  DescribeForCloudIntegration:
+    'EC2, Elastic Load Balancing and Auto Scaling Describe* calls support no resource-level permissions',
+};

@@ -1,0 +1,280 @@
+// The mandatory rules of the aws-bootstrap policy pack. Companion resources (a bucket's encryption, a rule's security
+// group) are found through the engine's property dependencies, which preview provides before any ID exists.
+import type { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
+import { API_PORT, JUSTIFIED_WILDCARDS, ROLE_TAG } from './conventions';
+
+export const TYPES = {
+  bucket: 'aws:s3/bucket:Bucket',
+  publicAccessBlock: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+  ownershipControls: 'aws:s3/bucketOwnershipControls:BucketOwnershipControls',
+  encryption: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+  bucketPolicy: 'aws:s3/bucketPolicy:BucketPolicy',
+  lifecycle: 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+  iamPolicy: 'aws:iam/policy:Policy',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  userPolicy: 'aws:iam/userPolicy:UserPolicy',
+  groupPolicy: 'aws:iam/groupPolicy:GroupPolicy',
+  securityGroup: 'aws:ec2/securityGroup:SecurityGroup',
+  securityGroupRule: 'aws:ec2/securityGroupRule:SecurityGroupRule',
+  ingressRule: 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
+  loadBalancer: 'aws:lb/loadBalancer:LoadBalancer',
+  instance: 'aws:ec2/instance:Instance',
+  launchTemplate: 'aws:ec2/launchTemplate:LaunchTemplate',
+  volume: 'aws:ebs/volume:Volume',
+  autoscalingGroup: 'aws:autoscaling/group:Group',
+} as const;
+
+const WORLD = ['0.0.0.0/0', '::/0'];
+const SSE_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'];
+
+function dependsOn(resource: PolicyResource, property: string, target: PolicyResource): boolean {
+  return (resource.propertyDependencies[property] ?? []).some((dependency) => dependency.urn === target.urn);
+}
+
+function list<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+interface Statement {
+  Sid?: string;
+  Effect?: string;
+  Principal?: unknown;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+function statements(policy: unknown): Statement[] | undefined {
+  try {
+    const document = typeof policy === 'string' ? JSON.parse(policy) : policy;
+    return list(document?.Statement) as Statement[];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stack rule over every bucket and the companion resources of one kind that configure it. */
+function bucketRule(
+  name: string,
+  description: string,
+  companionType: string,
+  check: (companions: PolicyResource[], bucket: PolicyResource) => string | undefined,
+): StackValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: 'mandatory',
+    validateStack: (args, reportViolation) => {
+      for (const bucket of args.resources.filter((r) => r.type === TYPES.bucket)) {
+        const companions = args.resources.filter((r) => r.type === companionType && dependsOn(r, 'bucket', bucket));
+        const problem = check(companions, bucket);
+        if (problem) reportViolation(`bucket ${bucket.name}: ${problem}`, bucket.urn);
+      }
+    },
+  };
+}
+
+const bucketsPrivate: StackValidationPolicy = {
+  name: 's3-bucket-private',
+  description: 'Buckets block public access (all four settings), enforce bucket-owner object ownership and grant no public ACL.',
+  enforcementLevel: 'mandatory',
+  validateStack: (args, reportViolation) => {
+    for (const bucket of args.resources.filter((r) => r.type === TYPES.bucket)) {
+      const of = (type: string) => args.resources.filter((r) => r.type === type && dependsOn(r, 'bucket', bucket));
+      const flags = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'];
+      if (!of(TYPES.publicAccessBlock).some((block) => flags.every((flag) => block.props[flag] === true))) {
+        reportViolation(`bucket ${bucket.name}: no public access block with ${flags.join(', ')} all true`, bucket.urn);
+      }
+      if (!of(TYPES.ownershipControls).some((controls) => controls.props.rule?.objectOwnership === 'BucketOwnerEnforced')) {
+        reportViolation(`bucket ${bucket.name}: no ownership controls with BucketOwnerEnforced (ACLs stay enabled)`, bucket.urn);
+      }
+      if (bucket.props.acl !== undefined && bucket.props.acl !== 'private') {
+        reportViolation(`bucket ${bucket.name}: canned ACL ${bucket.props.acl} is not private`, bucket.urn);
+      }
+    }
+  },
+};
+
+const bucketsEncrypted = bucketRule(
+  's3-bucket-encrypted',
+  'Buckets have default server-side encryption (SSE-S3 or SSE-KMS).',
+  TYPES.encryption,
+  (configs) =>
+    configs.some((config) =>
+      list(config.props.rules).some((rule: any) => SSE_ALGORITHMS.includes(rule?.applyServerSideEncryptionByDefault?.sseAlgorithm)),
+    )
+      ? undefined
+      : `no default encryption with one of ${SSE_ALGORITHMS.join(', ')}`,
+);
+
+const bucketsTlsOnly = bucketRule(
+  's3-bucket-tls-only',
+  'Bucket policies deny every request that does not use TLS (aws:SecureTransport false).',
+  TYPES.bucketPolicy,
+  (policies) =>
+    policies.some((policy) =>
+      (statements(policy.props.policy) ?? []).some(
+        (s) =>
+          s.Effect === 'Deny' &&
+          (s.Principal === '*' || (s.Principal as { AWS?: unknown })?.AWS === '*') &&
+          list(s.Action).includes('s3:*') &&
+          String(s.Condition?.Bool?.['aws:SecureTransport']) === 'false',
+      ),
+    )
+      ? undefined
+      : 'no bucket policy that denies s3:* to everyone when aws:SecureTransport is false',
+);
+
+const bucketsWithLifecycle = bucketRule(
+  's3-bucket-lifecycle',
+  'Buckets have an enabled lifecycle rule with a transition, an expiration and an abort of incomplete multipart uploads.',
+  TYPES.lifecycle,
+  (configs) =>
+    configs.some((config) =>
+      list(config.props.rules).some(
+        (rule: any) =>
+          rule?.status === 'Enabled' &&
+          list(rule.transitions).length > 0 &&
+          rule.expiration?.days > 0 &&
+          rule.abortIncompleteMultipartUpload?.daysAfterInitiation > 0,
+      ),
+    )
+      ? undefined
+      : 'no enabled lifecycle rule with transitions, expiration.days and abortIncompleteMultipartUpload',
+);
+
+const isWildcardAction = (action: string) => action === '*' || /^[\w-]+:\*$/.test(action);
+
+const iamNoWildcards: ResourceValidationPolicy = {
+  name: 'iam-no-wildcards',
+  description: `IAM Allow statements name their actions and resources: no "*" action, no "service:*", no NotAction, and no "*" resource unless its Sid is justified (${Object.keys(JUSTIFIED_WILDCARDS).join(', ')}).`,
+  enforcementLevel: 'mandatory',
+  validateResource: (args, reportViolation) => {
+    const policyTypes: string[] = [TYPES.iamPolicy, TYPES.rolePolicy, TYPES.userPolicy, TYPES.groupPolicy];
+    if (!policyTypes.includes(args.type)) return;
+    const parsed = statements(args.props.policy);
+    if (!parsed) {
+      reportViolation(`${args.name}: the policy document is not JSON`);
+      return;
+    }
+    parsed.forEach((s, i) => {
+      if (s.Effect !== 'Allow') return;
+      const label = `${args.name}: statement ${s.Sid ?? i}`;
+      if (s.NotAction !== undefined) reportViolation(`${label} uses NotAction with Allow`);
+      const wildcards = list(s.Action).filter(isWildcardAction);
+      if (wildcards.length) reportViolation(`${label} allows the wildcard action ${wildcards.join(', ')}`);
+      if (list(s.Resource).includes('*') && !(s.Sid && s.Sid in JUSTIFIED_WILDCARDS)) {
+        reportViolation(`${label} allows resource "*" without a justification (add its Sid to JUSTIFIED_WILDCARDS with the reason)`);
+      }
+    });
+  },
+};
+
+/** TCP 6443 exactly, on a security group attached to an internet-facing network load balancer. */
+function isPublicApiListener(rule: PolicyResource, resources: PolicyResource[]): boolean {
+  const { ipProtocol, protocol, fromPort, toPort } = rule.props;
+  if ((ipProtocol ?? protocol) !== 'tcp' || fromPort !== API_PORT || toPort !== API_PORT) return false;
+  const groups = rule.propertyDependencies.securityGroupId ?? [];
+  return resources.some(
+    (lb) =>
+      lb.type === TYPES.loadBalancer &&
+      lb.props.loadBalancerType === 'network' &&
+      lb.props.internal === false &&
+      groups.some((group) => dependsOn(lb, 'securityGroups', group)),
+  );
+}
+
+const noWorldIngress: StackValidationPolicy = {
+  name: 'sg-no-world-ingress',
+  description: `No security-group ingress from 0.0.0.0/0 or ::/0, except TCP ${API_PORT} on an internet-facing API load balancer.`,
+  enforcementLevel: 'mandatory',
+  validateStack: (args, reportViolation) => {
+    for (const r of args.resources) {
+      if (r.type === TYPES.ingressRule && WORLD.includes(r.props.cidrIpv4 ?? r.props.cidrIpv6) && !isPublicApiListener(r, args.resources)) {
+        reportViolation(`${r.name}: ingress from ${r.props.cidrIpv4 ?? r.props.cidrIpv6} on ${r.props.ipProtocol} ${r.props.fromPort}-${r.props.toPort}`, r.urn);
+      }
+      if (r.type === TYPES.securityGroupRule && r.props.type === 'ingress') {
+        const world = [...list<string>(r.props.cidrBlocks), ...list<string>(r.props.ipv6CidrBlocks)].filter((c) => WORLD.includes(c));
+        if (world.length && !isPublicApiListener(r, args.resources)) reportViolation(`${r.name}: ingress from ${world.join(', ')}`, r.urn);
+      }
+      if (r.type === TYPES.securityGroup) {
+        for (const ingress of list<any>(r.props.ingress)) {
+          const world = [...list<string>(ingress.cidrBlocks), ...list<string>(ingress.ipv6CidrBlocks)].filter((c) => WORLD.includes(c));
+          if (world.length) reportViolation(`${r.name}: inline ingress from ${world.join(', ')} on ${ingress.protocol} ${ingress.fromPort}-${ingress.toPort}`, r.urn);
+        }
+      }
+    }
+  },
+};
+
+const imdsv2Required: ResourceValidationPolicy = {
+  name: 'imdsv2-required',
+  description: 'Instances and launch templates require IMDSv2 tokens with a hop limit of 1 (user-data holds the Talos secrets).',
+  enforcementLevel: 'mandatory',
+  validateResource: (args, reportViolation) => {
+    if (args.type !== TYPES.instance && args.type !== TYPES.launchTemplate) return;
+    const options = args.props.metadataOptions ?? {};
+    if (options.httpTokens !== 'required') reportViolation(`${args.name}: metadataOptions.httpTokens is ${options.httpTokens ?? 'unset'}, not required`);
+    if (options.httpPutResponseHopLimit !== 1) {
+      reportViolation(`${args.name}: metadataOptions.httpPutResponseHopLimit is ${options.httpPutResponseHopLimit ?? 'unset'}, not 1`);
+    }
+  },
+};
+
+const ebsEncrypted: ResourceValidationPolicy = {
+  name: 'ebs-encrypted',
+  description: 'Every EBS volume is encrypted: instance root and data volumes, launch-template mappings and standalone volumes.',
+  enforcementLevel: 'mandatory',
+  validateResource: (args, reportViolation) => {
+    const { props, name } = args;
+    if (args.type === TYPES.instance) {
+      if (props.rootBlockDevice?.encrypted !== true) reportViolation(`${name}: rootBlockDevice.encrypted is not true`);
+      list<any>(props.ebsBlockDevices).forEach((device, i) => {
+        if (device?.encrypted !== true) reportViolation(`${name}: ebsBlockDevices[${i}] is not encrypted`);
+      });
+    }
+    if (args.type === TYPES.launchTemplate) {
+      const mappings = list<any>(props.blockDeviceMappings).filter((mapping) => mapping?.ebs);
+      if (!mappings.length) reportViolation(`${name}: no EBS block device mapping, so the root volume takes the AMI's unencrypted default`);
+      mappings.forEach((mapping, i) => {
+        if (String(mapping.ebs.encrypted) !== 'true') reportViolation(`${name}: blockDeviceMappings[${i}].ebs.encrypted is not true`);
+      });
+    }
+    if (args.type === TYPES.volume && props.encrypted !== true) reportViolation(`${name}: encrypted is not true`);
+  },
+};
+
+const isControlPlane = (tags: Record<string, unknown> | undefined) => tags?.[ROLE_TAG] === 'controlplane';
+
+const controlPlaneNotInAsg: StackValidationPolicy = {
+  name: 'controlplane-not-in-asg',
+  description: `Control-plane nodes (tag ${ROLE_TAG}=controlplane) are never in an Auto Scaling Group: etcd members must not be replaced behind its back.`,
+  enforcementLevel: 'mandatory',
+  validateStack: (args, reportViolation) => {
+    const templates = args.resources.filter((r) => r.type === TYPES.launchTemplate);
+    for (const group of args.resources.filter((r) => r.type === TYPES.autoscalingGroup)) {
+      if (list<any>(group.props.tags).some((tag) => tag?.key === ROLE_TAG && tag?.value === 'controlplane')) {
+        reportViolation(`${group.name}: tagged ${ROLE_TAG}=controlplane`, group.urn);
+      }
+      for (const template of templates) {
+        const used = dependsOn(group, 'launchTemplate', template) || dependsOn(group, 'mixedInstancesPolicy', template);
+        const controlPlane = isControlPlane(template.props.tags) || list<any>(template.props.tagSpecifications).some((spec) => isControlPlane(spec?.tags));
+        if (used && controlPlane) reportViolation(`${group.name}: launches control-plane template ${template.name}`, group.urn);
+      }
+    }
+  },
+};
+
+export const policies: Policies = [
+  bucketsPrivate,
+  bucketsEncrypted,
+  bucketsTlsOnly,
+  bucketsWithLifecycle,
+  iamNoWildcards,
+  noWorldIngress,
+  imdsv2Required,
+  ebsEncrypted,
+  controlPlaneNotInAsg,
+];
+

@@ -1,0 +1,294 @@
+// The program under Pulumi mocks with the committed Pulumi.aws.yaml plus the two machine configs the Talos scripts set.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { estate } from '../../generators/clusters';
+import { versions } from '../../generators/versions';
+import { PROJECT, TALOS_AMI_OWNER } from './config';
+import { LOG_DATASETS } from './iam';
+import {
+  asPolicyResources, AVAILABILITY_ZONES, installMocks, isSecret, MACHINE_CONFIGS, secretInput, settled, stackFileConfig, TALOS_AMI_ID, valueOf,
+  type Declared, type Recorder,
+} from './mocks';
+import type { AwsBootstrapOutputs } from './outputs';
+import { violations } from './policy/harness';
+import { policies } from './policy/rules';
+import { ROLE_TAG } from './policy/conventions';
+
+let recorder: Recorder;
+let program: typeof import('./index');
+
+beforeAll(async () => {
+  recorder = installMocks('aws', {
+    ...stackFileConfig('aws'),
+    [`${PROJECT}:talosControlPlaneConfig`]: MACHINE_CONFIGS.talosControlPlaneConfig,
+    [`${PROJECT}:talosWorkerConfig`]: MACHINE_CONFIGS.talosWorkerConfig,
+  });
+  program = await import('./index');
+  await settled();
+});
+
+const cluster = estate.clusters.find((c) => c.name === 'aws')!;
+const sortedZones = [...AVAILABILITY_ZONES].sort();
+const idOf = (r: Declared) => r.id;
+const group = (name: string) => recorder.one('aws:ec2/securityGroup:SecurityGroup', name);
+const privateSubnets = () => recorder.ofType('aws:ec2/subnet:Subnet').filter((s) => s.name.includes('-private-'));
+
+describe('Pulumi project files', () => {
+  it('Pulumi.yaml names the project the config keys use and runs TypeScript ESM through tsx', () => {
+    const project = parse(readFileSync(join(import.meta.dirname, 'Pulumi.yaml'), 'utf8'));
+    expect(project).toMatchObject({ name: PROJECT, main: 'index.ts', runtime: { name: 'nodejs', options: { typescript: false, nodeargs: '--import tsx' } } });
+  });
+});
+
+describe('network', () => {
+  it('declares a VPC on the model node CIDR with DNS hostnames', () => {
+    const [vpc, ...more] = recorder.ofType('aws:ec2/vpc:Vpc');
+    expect(more).toEqual([]);
+    expect(vpc!.inputs).toMatchObject({ cidrBlock: cluster.network.nodeCidr, enableDnsHostnames: true, enableDnsSupport: true });
+  });
+
+  it('declares one public and one private subnet per AZ, in AZ order', () => {
+    const subnets = recorder.ofType('aws:ec2/subnet:Subnet');
+    const byTier = (tier: string) => subnets.filter((s) => s.name.includes(`-${tier}-`)).map((s) => [s.inputs.availabilityZone, s.inputs.cidrBlock]);
+    expect(byTier('public')).toEqual([
+      [sortedZones[0], '10.10.0.0/20'],
+      [sortedZones[1], '10.10.16.0/20'],
+      [sortedZones[2], '10.10.32.0/20'],
+    ]);
+    expect(byTier('private')).toEqual([
+      [sortedZones[0], '10.10.64.0/18'],
+      [sortedZones[1], '10.10.128.0/18'],
+      [sortedZones[2], '10.10.192.0/18'],
+    ]);
+    expect(subnets.every((s) => s.inputs.mapPublicIpOnLaunch === false)).toBe(true);
+  });
+
+  it('routes each private subnet through the NAT gateway of its own AZ, public subnets through the IGW', () => {
+    const nats = recorder.ofType('aws:ec2/natGateway:NatGateway');
+    const publicSubnets = recorder.ofType('aws:ec2/subnet:Subnet').filter((s) => s.name.includes('-public-'));
+    expect(nats.map((n) => n.inputs.subnetId)).toEqual(publicSubnets.map(idOf));
+    expect(recorder.ofType('aws:ec2/eip:Eip')).toHaveLength(3);
+    const igw = recorder.ofType('aws:ec2/internetGateway:InternetGateway');
+    expect(igw).toHaveLength(1);
+    expect(recorder.one('aws:ec2/routeTable:RouteTable', 'aws-public').inputs.routes).toEqual([expect.objectContaining({ cidrBlock: '0.0.0.0/0', gatewayId: igw[0]!.id })]);
+    for (const i of [0, 1, 2]) {
+      expect(recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).inputs.routes).toEqual([expect.objectContaining({ cidrBlock: '0.0.0.0/0', natGatewayId: nats[i]!.id })]);
+    }
+    expect(recorder.ofType('aws:ec2/routeTableAssociation:RouteTableAssociation')).toHaveLength(6);
+  });
+
+  it('links to on-prem with a static site-to-site VPN that propagates into every private route table', () => {
+    const onprem = estate.clusters.find((c) => c.name === 'onprem');
+    const [cgw] = recorder.ofType('aws:ec2/customerGateway:CustomerGateway');
+    expect(cgw!.inputs).toMatchObject({ type: 'ipsec.1', ipAddress: '203.0.113.10', bgpAsn: '65010' });
+    const [vpn] = recorder.ofType('aws:ec2/vpnConnection:VpnConnection');
+    const [vgw] = recorder.ofType('aws:ec2/vpnGateway:VpnGateway');
+    expect(vpn!.inputs).toMatchObject({ staticRoutesOnly: true, customerGatewayId: cgw!.id, vpnGatewayId: vgw!.id });
+    expect(recorder.ofType('aws:ec2/vpnConnectionRoute:VpnConnectionRoute').map((r) => r.inputs.destinationCidrBlock)).toEqual([onprem!.network.nodeCidr, '10.50.0.0/24']);
+    const propagations = recorder.ofType('aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation');
+    expect(propagations.map((p) => p.inputs.routeTableId)).toEqual([0, 1, 2].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id));
+  });
+
+  it('names the API in a private zone for the cluster domain', () => {
+    const [zone] = recorder.ofType('aws:route53/zone:Zone');
+    expect(zone!.inputs).toMatchObject({ name: cluster.domain, vpcs: [{ vpcId: recorder.one('aws:ec2/vpc:Vpc', 'aws-vpc').id }] });
+    const [record] = recorder.ofType('aws:route53/record:Record');
+    expect(record!.inputs).toMatchObject({ name: `api.${cluster.domain}`, type: 'CNAME', records: ['aws-api.elb.eu-central-1.amazonaws.com'] });
+  });
+});
+
+describe('security groups', () => {
+  it('declares exactly the listed ingress rules per role', () => {
+    const groups = new Map(recorder.ofType('aws:ec2/securityGroup:SecurityGroup').map((g) => [g.id, g.name.replace('aws-', '')]));
+    const rules = recorder
+      .ofType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')
+      .map((r) => {
+        const from = r.inputs.cidrIpv4 ?? `sg:${groups.get(r.inputs.referencedSecurityGroupId)}`;
+        const ports = r.inputs.fromPort === r.inputs.toPort ? r.inputs.fromPort : `${r.inputs.fromPort}-${r.inputs.toPort}`;
+        return `${groups.get(r.inputs.securityGroupId)} ${r.inputs.ipProtocol}/${ports} from ${from}`;
+      })
+      .sort();
+    expect(rules).toEqual(
+      [
+        'controlplane tcp/50000 from 10.50.0.0/24',
+        'controlplane tcp/50000 from sg:controlplane',
+        'controlplane tcp/50001 from sg:worker',
+        'controlplane tcp/2379-2380 from sg:controlplane',
+        'controlplane tcp/6443 from sg:api-lb',
+        'controlplane tcp/6443 from sg:controlplane',
+        'controlplane tcp/6443 from sg:worker',
+        'controlplane tcp/10250 from sg:controlplane',
+        'controlplane udp/4789 from sg:controlplane',
+        'controlplane udp/4789 from sg:worker',
+        'worker tcp/50000 from 10.50.0.0/24',
+        'worker tcp/50000 from sg:controlplane',
+        'worker tcp/10250 from sg:controlplane',
+        'worker udp/4789 from sg:controlplane',
+        'worker udp/4789 from sg:worker',
+        'api-lb tcp/6443 from 10.30.0.0/24',
+        'api-lb tcp/6443 from 10.50.0.0/24',
+        'api-lb tcp/6443 from sg:controlplane',
+        'api-lb tcp/6443 from sg:worker',
+      ].sort(),
+    );
+  });
+
+  it('lets the API load balancer send only to the control planes on 6443', () => {
+    const egress = recorder.one('aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule', 'aws-api-lb-egress').inputs;
+    expect(egress).toMatchObject({ ipProtocol: 'tcp', fromPort: 6443, toPort: 6443, referencedSecurityGroupId: group('aws-controlplane').id });
+  });
+});
+
+describe('IAM', () => {
+  const document = (name: string, type = 'aws:iam/rolePolicy:RolePolicy') =>
+    JSON.parse(recorder.ofType(type).find((r) => r.name === name)!.inputs.policy);
+
+  it('lets the in-cluster log writer (IRSA) and the on-prem exporter only put objects under their own cluster', () => {
+    const prefixes = (c: string) => LOG_DATASETS.map((d) => `arn:aws:s3:::${estate.logArchive.bucket}/${d}/cluster=${c}/*`);
+    expect(document('aws-log-writer').Statement).toEqual([{ Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: prefixes('aws') }]);
+    expect(document('onprem-log-exporter', 'aws:iam/userPolicy:UserPolicy').Statement).toEqual([
+      { Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: prefixes('onprem') },
+    ]);
+    const trust = JSON.parse(recorder.ofType('aws:iam/role:Role').find((r) => r.name === 'aws-log-writer')!.inputs.assumeRolePolicy);
+    expect(trust.Statement[0]).toMatchObject({
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: { StringLike: { 'oidc.aws.acme.example:sub': 'system:serviceaccount:logging:*' } },
+    });
+  });
+
+  it('gives the control planes the cloud integration, workers nothing, both through instance profiles', () => {
+    const statements = document('aws-controlplane-cloud-integration').Statement as { Sid: string; Action: string[]; Resource: string | string[] }[];
+    expect(statements.map((s) => s.Sid)).toEqual(['DescribeForCloudIntegration', 'ServiceLoadBalancers', 'ServiceSecurityGroups', 'EbsVolumes', 'TagOwnResources']);
+    expect(statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => s.Sid)).toEqual(['DescribeForCloudIntegration']);
+    expect(statements.find((s) => s.Sid === 'ServiceSecurityGroups')!.Resource).toContain('arn:aws:mock:::Vpc/aws-vpc');
+    const policiesOfWorker = [...recorder.ofType('aws:iam/rolePolicy:RolePolicy'), ...recorder.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')].filter(
+      (p) => p.inputs.role === recorder.ofType('aws:iam/role:Role').find((r) => r.name === 'aws-worker')!.id,
+    );
+    expect(policiesOfWorker).toEqual([]);
+    expect(recorder.ofType('aws:iam/instanceProfile:InstanceProfile').map((p) => p.name)).toEqual(['aws-controlplane', 'aws-worker']);
+  });
+});
+
+describe('log bucket', () => {
+  const of = (type: string) => {
+    const [resource, ...more] = recorder.ofType(`aws:s3/${type}`);
+    expect(more).toEqual([]);
+    expect(resource!.inputs.bucket).toBe(estate.logArchive.bucket);
+    return resource!.inputs;
+  };
+
+  it('is the model bucket: private, owner-enforced, encrypted, versioned, TLS-only, with a lifecycle', () => {
+    of('bucket:Bucket');
+    expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({ objectOwnership: 'BucketOwnerEnforced' });
+    expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }]);
+    expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
+    expect(of('bucketLifecycleConfiguration:BucketLifecycleConfiguration').rules).toEqual([
+      expect.objectContaining({
+        status: 'Enabled',
+        transitions: [{ days: 30, storageClass: 'STANDARD_IA' }],
+        expiration: { days: estate.logArchive.retentionDays },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+      }),
+    ]);
+    const policy = JSON.parse(of('bucketPolicy:BucketPolicy').policy);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
+  });
+});
+
+describe('nodes', () => {
+  it('looks the Talos AMI up by the Sidero Labs owner and a name filter for the pinned version, region and arch', () => {
+    const call = recorder.calls.find((c) => c.token === 'aws:ec2/getAmi:getAmi');
+    expect(call!.inputs).toMatchObject({
+      owners: [TALOS_AMI_OWNER],
+      mostRecent: true,
+      filters: [
+        { name: 'name', values: [`talos-v${versions.talos}-eu-central-1-amd64`] },
+        { name: 'architecture', values: ['x86_64'] },
+      ],
+    });
+  });
+
+  it('runs one control plane per AZ at its fixed address, outside any ASG, with IMDSv2, encrypted gp3 and its machine config', () => {
+    const instances = recorder.ofType('aws:ec2/instance:Instance');
+    expect(instances.map((i) => [i.inputs.subnetId, i.inputs.privateIp])).toEqual([
+      [privateSubnets()[0]!.id, '10.10.64.10'],
+      [privateSubnets()[1]!.id, '10.10.128.10'],
+      [privateSubnets()[2]!.id, '10.10.192.10'],
+    ]);
+    for (const instance of instances) {
+      expect(instance.inputs).toMatchObject({
+        ami: TALOS_AMI_ID,
+        instanceType: 'm7i.large',
+        metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
+        rootBlockDevice: { volumeType: 'gp3', encrypted: true, volumeSize: 50, deleteOnTermination: true },
+        vpcSecurityGroupIds: [group('aws-controlplane').id],
+        tags: expect.objectContaining({ [ROLE_TAG]: 'controlplane' }),
+      });
+      expect(secretInput(instance.inputs.userData)).toBe(MACHINE_CONFIGS.talosControlPlaneConfig);
+    }
+  });
+
+  it('puts workers in an ASG across the private subnets from a launch template with IMDSv2 and encrypted gp3', () => {
+    const [template] = recorder.ofType('aws:ec2/launchTemplate:LaunchTemplate');
+    expect(template!.inputs.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 });
+    expect(template!.inputs.blockDeviceMappings).toEqual([
+      { deviceName: '/dev/xvda', ebs: { volumeType: 'gp3', volumeSize: 50, encrypted: 'true', deleteOnTermination: 'true' } },
+    ]);
+    expect(Buffer.from(secretInput(template!.inputs.userData) as string, 'base64').toString('utf8')).toBe(MACHINE_CONFIGS.talosWorkerConfig);
+    const [group, ...more] = recorder.ofType('aws:autoscaling/group:Group');
+    expect(more).toEqual([]);
+    expect(group!.inputs).toMatchObject({
+      vpcZoneIdentifiers: privateSubnets().map(idOf),
+      minSize: 2,
+      maxSize: 10,
+      desiredCapacity: 3,
+      launchTemplate: { id: template!.id, version: '1' },
+    });
+    expect(group!.inputs.tags).toContainEqual({ key: ROLE_TAG, value: 'worker', propagateAtLaunch: true });
+  });
+
+  it('serves TCP 6443 from an internal NLB whose target group holds only the control planes', () => {
+    const [lb] = recorder.ofType('aws:lb/loadBalancer:LoadBalancer');
+    expect(lb!.inputs).toMatchObject({ loadBalancerType: 'network', internal: true, subnets: privateSubnets().map(idOf), securityGroups: [group('aws-api-lb').id] });
+    const [listener] = recorder.ofType('aws:lb/listener:Listener');
+    const [targetGroup] = recorder.ofType('aws:lb/targetGroup:TargetGroup');
+    expect(listener!.inputs).toMatchObject({ port: 6443, protocol: 'TCP', defaultActions: [{ type: 'forward', targetGroupArn: targetGroup!.state.arn }] });
+    expect(targetGroup!.inputs).toMatchObject({ port: 6443, protocol: 'TCP', targetType: 'instance', preserveClientIp: 'false' });
+    const targets = recorder.ofType('aws:lb/targetGroupAttachment:TargetGroupAttachment').map((a) => a.inputs.targetId);
+    expect(targets).toEqual(recorder.ofType('aws:ec2/instance:Instance').map(idOf));
+  });
+});
+
+describe('outputs', () => {
+  it('exports what the Talos scripts read, with secrets marked secret', async () => {
+    const keys: (keyof AwsBootstrapOutputs)[] = [
+      'cluster', 'region', 'apiEndpoint', 'controlPlaneIps', 'nodesDeclared', 'vpcId', 'publicSubnetIds', 'privateSubnetIds',
+      'securityGroupIds', 'roleArns', 'logBucket', 'onPremLogExporter', 'vpnTunnels', 'vpnPresharedKeys', 'privateZoneId',
+    ];
+    expect(Object.keys(program).sort()).toEqual([...keys].sort());
+    expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
+    expect(await valueOf(program.controlPlaneIps)).toEqual(['10.10.64.10', '10.10.128.10', '10.10.192.10']);
+    expect(await valueOf(program.nodesDeclared)).toBe(true);
+    expect(await valueOf(program.vpnTunnels)).toEqual({ tunnel1Address: '198.51.100.1', tunnel2Address: '198.51.100.2' });
+    expect(await valueOf(program.logBucket)).toEqual({ name: estate.logArchive.bucket, region: estate.logArchive.region, arn: `arn:aws:s3:::${estate.logArchive.bucket}` });
+    expect(await valueOf(program.securityGroupIds)).toEqual({
+      controlPlane: group('aws-controlplane').id,
+      worker: group('aws-worker').id,
+      apiLoadBalancer: group('aws-api-lb').id,
+    });
+    for (const secret of [program.onPremLogExporter, program.vpnPresharedKeys]) expect(await isSecret(secret)).toBe(true);
+    for (const plain of [program.apiEndpoint, program.controlPlaneIps, program.vpnTunnels]) expect(await isSecret(plain)).toBe(false);
+    expect(await valueOf(program.onPremLogExporter)).toEqual({ accessKeyId: 'AccessKey-onprem-log-exporter', secretAccessKey: 'mock-secret-access-key' });
+  });
+});
+
+describe('policy pack over the declared stack', () => {
+  it.each(policies.map((p) => p.name))('%s reports nothing', async (name) => {
+    expect(await violations(name, asPolicyResources(recorder.resources))).toEqual([]);
+  });
+});

@@ -1,0 +1,164 @@
+// The machine configs of both clusters, generated and validated by the Talos machinery at the pinned version.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estate, type Cluster, type MetalCluster } from '../../generators/clusters';
+import { goTool } from '../../generators/go-tools';
+import { repoRoot } from '../../generators/repo';
+import { versions } from '../../generators/versions';
+import { fillPatch, genRequest, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
+
+let talosConfig: string;
+let bundle: string;
+const work = mkdtempSync(join(tmpdir(), 'talos-configs-'));
+const newDir = () => mkdtempSync(join(work, 'out-'));
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+beforeAll(() => {
+  talosConfig = goTool('talos-config');
+  bundle = execFileSync(talosConfig, ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
+});
+
+function gen(request: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(talosConfig, ['gen'], { input: request, encoding: 'utf8' });
+}
+
+function genCluster(cluster: Cluster): { report: GenReport; outDir: string } {
+  const outDir = newDir();
+  const result = gen(genRequest(cluster, endpointOf(cluster), bundle, outDir));
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return { report: JSON.parse(result.stdout) as GenReport, outDir };
+}
+
+function docs(path: string): Record<string, any>[] {
+  return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJS() as Record<string, any>);
+}
+
+const byName = (name: string) => estate.clusters.find((c) => c.name === name)!;
+/** On AWS the endpoint comes from the stack outputs: an NLB name as bootstrap/aws exports it. */
+const endpointOf = (cluster: Cluster) => (cluster.provider === 'metal' ? cluster.talos.endpoint : 'https://aws-api-0123456789abcdef.elb.eu-central-1.amazonaws.com:6443');
+
+describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs of %s', (_, cluster) => {
+  let report: GenReport;
+  let outDir: string;
+  beforeAll(() => ({ report, outDir } = genCluster(cluster)));
+
+  it(`validate strictly in ${cluster.provider === 'aws' ? 'cloud' : 'metal'} mode and fit in ${USER_DATA_LIMIT} bytes of user-data`, () => {
+    for (const role of ['controlplane', 'worker']) {
+      const generated = report[role]!;
+      expect(generated.bytes).toBeLessThan(USER_DATA_LIMIT);
+      expect(generated.warnings ?? []).toEqual([]);
+      const text = readFileSync(join(outDir, `${role}.yaml`), 'utf8');
+      expect(Buffer.byteLength(text)).toBe(generated.bytes);
+      expect(text).not.toMatch(/^\s*#/m); // no docs, no examples
+    }
+  });
+
+  it('carry the cluster model: name, endpoint, Kubernetes version, CIDRs, CNI, install disk', () => {
+    for (const role of ['controlplane', 'worker']) {
+      const [main] = docs(join(outDir, `${role}.yaml`));
+      expect(main!.cluster.clusterName).toBe(cluster.name);
+      expect(main!.cluster.controlPlane.endpoint).toBe(endpointOf(cluster));
+      expect(main!.cluster.network).toMatchObject({ podSubnets: [cluster.network.podCidr], serviceSubnets: [cluster.network.serviceCidr], cni: { name: cluster.talos.cni.name } });
+      expect(main!.machine.kubelet.nodeIP.validSubnets).toEqual([cluster.network.nodeCidr]);
+      expect(main!.machine.kubelet.image).toBe(`ghcr.io/siderolabs/kubelet:v${versions.kubernetes}`);
+      expect(main!.machine.install).toMatchObject({ ...cluster.talos.install, image: `ghcr.io/siderolabs/installer:v${versions.talos}` });
+    }
+    const [controlPlane] = docs(join(outDir, 'controlplane.yaml'));
+    expect(controlPlane!.cluster.etcd.advertisedSubnets).toEqual([cluster.network.nodeCidr]);
+  });
+
+  it('keep the control-plane-only and worker-only settings on their role', () => {
+    const controlPlane = docs(join(outDir, 'controlplane.yaml'));
+    const worker = docs(join(outDir, 'worker.yaml'));
+    expect(controlPlane[0]!.machine.sysctls?.['fs.inotify.max_user_watches']).toBeUndefined();
+    expect(worker[0]!.machine.sysctls['fs.inotify.max_user_watches']).toBe('524288');
+    expect(worker.some((d) => d.kind === 'Layer2VIPConfig')).toBe(false);
+    const vips = controlPlane.filter((d) => d.kind === 'Layer2VIPConfig');
+    expect(vips).toEqual(cluster.provider === 'metal' ? [{ apiVersion: 'v1alpha1', kind: 'Layer2VIPConfig', name: cluster.talos.vip.address, link: cluster.talos.vip.link }] : []);
+  });
+
+  it('take time from the Amazon Time Sync Service on AWS only', () => {
+    for (const role of ['controlplane', 'worker']) {
+      const timeSync = docs(join(outDir, `${role}.yaml`)).find((d) => d.kind === 'TimeSyncConfig');
+      expect(timeSync?.ntp.servers).toEqual(cluster.provider === 'aws' ? ['169.254.169.123'] : undefined);
+    }
+  });
+});
+
+describe('talos-config gen', () => {
+  it('is deterministic for one secrets bundle, and keeps an existing talosconfig', () => {
+    const cluster = byName('onprem');
+    const { outDir } = genCluster(cluster);
+    const first = readFileSync(join(outDir, 'controlplane.yaml'), 'utf8');
+    const talosconfig = readFileSync(join(outDir, 'talosconfig'), 'utf8');
+    expect(gen(genRequest(cluster, endpointOf(cluster), bundle, outDir)).status).toBe(0);
+    expect(readFileSync(join(outDir, 'controlplane.yaml'), 'utf8')).toBe(first);
+    expect(readFileSync(join(outDir, 'talosconfig'), 'utf8')).toBe(talosconfig);
+  });
+
+  it('fails metal-mode validation without an install disk, which cloud mode does not need', () => {
+    const onprem = byName('onprem');
+    const aws = byName('aws');
+    const noDisk = { install: { disk: '' } };
+    const metal = gen(genRequest({ ...onprem, talos: { ...onprem.talos, ...noDisk } } as Cluster, endpointOf(onprem), bundle, newDir()));
+    expect(metal.status).toBe(1);
+    expect(metal.stderr).toMatch(/controlplane config: validation in metal mode \(strict\)[\s\S]*either install disk or diskSelector should be defined/);
+    const cloud = gen(genRequest({ ...aws, talos: { ...aws.talos, ...noDisk } } as Cluster, endpointOf(aws), bundle, newDir()));
+    expect(cloud.stderr).toBe('');
+    expect(cloud.status).toBe(0);
+  });
+
+  it('fails validation of bad model values, naming the field', () => {
+    const aws = byName('aws');
+    const onprem = byName('onprem') as MetalCluster;
+    const badSubnet = gen(genRequest({ ...aws, network: { ...aws.network, nodeCidr: '10.10.0.0/99' } }, endpointOf(aws), bundle, newDir()));
+    expect(badSubnet.status).toBe(1);
+    expect(badSubnet.stderr).toMatch(/validation in cloud mode \(strict\)[\s\S]*kubelet nodeIP subnet is not valid: "10\.10\.0\.0\/99"/);
+    const badVip = gen(genRequest({ ...onprem, talos: { ...onprem.talos, vip: { address: '10.30.0', link: 'enp1s0' } } }, endpointOf(onprem), bundle, newDir()));
+    expect(badVip.status).toBe(1);
+    expect(badVip.stderr).toMatch(/Layer2VIPConfig\/10\.30\.0: name must be a valid IP address/);
+  });
+
+  it('names the patch file that does not apply', () => {
+    const request = JSON.parse(genRequest(byName('aws'), endpointOf(byName('aws')), bundle, newDir()));
+    request.patches.worker.push({ file: 'bootstrap/talos/patches/typo.yaml', content: 'machine:\n  kubelett: {}\n' });
+    const result = gen(JSON.stringify(request));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('worker config: bootstrap/talos/patches/typo.yaml:');
+  });
+
+  it('refuses a config over the 16 KB user-data limit', () => {
+    const request = JSON.parse(genRequest(byName('aws'), endpointOf(byName('aws')), bundle, newDir()));
+    const labels = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`example.com/padding-${i}`, 'x'.repeat(40)]));
+    request.patches.worker.push({ file: 'padding.yaml', content: JSON.stringify({ machine: { nodeLabels: labels } }) });
+    const result = gen(JSON.stringify(request));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/worker config: \d+ bytes is over the 16384-byte user-data limit/);
+  });
+});
+
+describe('patches', () => {
+  it('apply common, role, provider, then provider.role when it exists', () => {
+    expect(patchesFor(byName('onprem'), 'controlplane').map((p) => p.file)).toEqual(
+      ['common', 'controlplane', 'metal', 'metal.controlplane'].map((n) => `bootstrap/talos/patches/${n}.yaml`),
+    );
+    expect(patchesFor(byName('aws'), 'worker').map((p) => p.file)).toEqual(['common', 'worker', 'aws'].map((n) => `bootstrap/talos/patches/${n}.yaml`));
+  });
+
+  it('reject a placeholder the model does not have, naming the file', () => {
+    expect(() => fillPatch('bootstrap/talos/patches/aws.yaml', 'name: {{vipAddress}}', { podCidr: '10.0.0.0/16' })).toThrow(
+      'bootstrap/talos/patches/aws.yaml: {{vipAddress}} is not a value of the cluster model; known: podCidr',
+    );
+  });
+
+  it('are generated by the machinery version that versions.ts pins', () => {
+    const goMod = readFileSync(join(repoRoot, 'bootstrap/talos/machinery/go.mod'), 'utf8');
+    expect(goMod).toContain(`github.com/siderolabs/talos/pkg/machinery v${versions.talos}\n`);
+  });
+});

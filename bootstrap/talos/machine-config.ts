@@ -1,0 +1,69 @@
+// What the machine configs are made of: the patch files in Git, filled with the cluster model's values.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cluster } from '../../generators/clusters';
+import { repoRoot } from '../../generators/repo';
+import { versions } from '../../generators/versions';
+
+export type Role = 'controlplane' | 'worker';
+export const ROLES: Role[] = ['controlplane', 'worker'];
+
+export const PATCH_DIR = 'bootstrap/talos/patches';
+/** EC2's user-data limit; the configs are generated without docs and examples to stay under it. */
+export const USER_DATA_LIMIT = 16 * 1024;
+
+export interface PatchFile {
+  /** Repo-relative path. */
+  file: string;
+  content: string;
+}
+
+/** The values a patch may use as `{{name}}`; each is written as JSON, which YAML reads as a flow value. */
+export function patchValues(cluster: Cluster): Record<string, unknown> {
+  return {
+    nodeCidr: cluster.network.nodeCidr,
+    podCidr: cluster.network.podCidr,
+    serviceCidr: cluster.network.serviceCidr,
+    cni: cluster.talos.cni.name,
+    install: cluster.talos.install,
+    ...(cluster.provider === 'metal' ? { vipAddress: cluster.talos.vip.address, vipLink: cluster.talos.vip.link } : {}),
+  };
+}
+
+export function fillPatch(file: string, text: string, values: Record<string, unknown>): string {
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => {
+    if (!(name in values)) {
+      throw new Error(`${file}: {{${name}}} is not a value of the cluster model; known: ${Object.keys(values).join(', ')}`);
+    }
+    return JSON.stringify(values[name]);
+  });
+}
+
+/** The patches of one role, in the order they apply: common, the role, the provider, then provider.role if present. */
+export function patchesFor(cluster: Cluster, role: Role): PatchFile[] {
+  const values = patchValues(cluster);
+  const names = ['common', role, cluster.provider, `${cluster.provider}.${role}`];
+  return names
+    .map((name) => `${PATCH_DIR}/${name}.yaml`)
+    .filter((file, index) => index < 3 || existsSync(join(repoRoot, file)))
+    .map((file) => ({ file, content: fillPatch(file, readFileSync(join(repoRoot, file), 'utf8'), values) }));
+}
+
+/** The request `talos-config gen` reads on stdin (bootstrap/talos/machinery/main.go). */
+export function genRequest(cluster: Cluster, endpoint: string, secretsBundle: string, outDir: string): string {
+  return JSON.stringify({
+    clusterName: cluster.name,
+    endpoint,
+    kubernetesVersion: cluster.kubernetesVersion,
+    talosVersion: versions.talos,
+    installImage: `ghcr.io/siderolabs/installer:v${versions.talos}`,
+    mode: cluster.provider === 'aws' ? 'cloud' : 'metal',
+    secrets: secretsBundle,
+    patches: Object.fromEntries(ROLES.map((role) => [role, patchesFor(cluster, role)])),
+    outDir,
+  });
+}
+
+export interface GenReport {
+  [role: string]: { path: string; bytes: number; warnings: string[] | null };
+}

@@ -1,0 +1,128 @@
+// Runs every policy rule over every cluster's rendered objects, applies the allow-list and formats the report.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Estate } from '../clusters';
+import { loadManifests, type ManifestDoc, type ParseError } from '../manifests';
+import { SOPS_CONFIG } from '../secrets/sops';
+import { listFiles } from '../writer';
+import { allowList as defaultAllowList, type Exemption } from './allow-list';
+import { rules, type ClusterView, type Finding } from './rules';
+
+export const ALLOW_LIST_FILE = 'generators/policy/allow-list.ts';
+/** Folders the gate reads: each cluster's output and the shared Flux install every cluster applies. */
+const CHECKED_DIRS = ['clusters', 'flux-system'];
+
+export interface PolicyInput {
+  estate: Estate;
+  docs: ManifestDoc[];
+  parseErrors: ParseError[];
+  /** Every file under the checked folders, repo-relative. */
+  files: Set<string>;
+  sopsConfig: string | undefined;
+}
+
+export interface Violation extends Finding {
+  /** A rule id, or one of the gate's own checks: `manifest-parse`, `unknown-cluster`, `allow-list-stale`. */
+  rule: string;
+  clusters: string[];
+  hint: string;
+}
+
+export interface PolicyReport {
+  violations: Violation[];
+  allowed: (Violation & { reason: string })[];
+}
+
+export function loadPolicyInput(root: string, estate: Estate): PolicyInput {
+  const { docs, errors } = loadManifests(root, CHECKED_DIRS);
+  const files = new Set(CHECKED_DIRS.flatMap((dir) => listFiles(join(root, dir))).map((f) => relative(root, f).split('\\').join('/')));
+  const config = join(root, SOPS_CONFIG);
+  return { estate, docs, parseErrors: errors, files, sopsConfig: existsSync(config) ? readFileSync(config, 'utf8') : undefined };
+}
+
+/** Adds a finding, merging one that another cluster already reported for the same shared file. */
+function collect(into: Map<string, Violation>, violation: Violation): void {
+  const key = [violation.rule, violation.file, violation.object, violation.field, violation.message].join('\u0000');
+  const seen = into.get(key);
+  if (seen) seen.clusters = [...new Set([...seen.clusters, ...violation.clusters])];
+  else into.set(key, violation);
+}
+
+export function runPolicy(input: PolicyInput, allowList: Exemption[] = defaultAllowList): PolicyReport {
+  const violations = new Map<string, Violation>();
+  const allowed = new Map<string, Violation & { reason: string }>();
+  const used = new Set<string>();
+  const names = input.estate.clusters.map((c) => c.name);
+
+  for (const e of input.parseErrors) {
+    collect(violations, { rule: 'manifest-parse', clusters: [], file: e.file, object: `document ${e.index}`, field: '-', message: e.message, hint: 'fix the YAML (re-render if the file is generated)' });
+  }
+  for (const doc of input.docs.filter((d) => d.cluster !== undefined && !names.includes(d.cluster))) {
+    collect(violations, { rule: 'unknown-cluster', clusters: [doc.cluster!], file: doc.file, object: '-', field: '-', message: `clusters/${doc.cluster}/ has no cluster in the model`, hint: 'remove the folder or add the cluster to generators/clusters.ts' });
+  }
+  for (const cluster of input.estate.clusters) {
+    const view: ClusterView = {
+      estate: input.estate,
+      cluster,
+      docs: input.docs.filter((d) => d.cluster === undefined || d.cluster === cluster.name),
+      files: input.files,
+      sopsConfig: input.sopsConfig,
+    };
+    for (const [rule, { hint, check }] of Object.entries(rules)) {
+      for (const finding of check(view)) {
+        const violation = { rule, clusters: [cluster.name], hint, ...finding };
+        const exemption = allowList.find((e) => e.rule === rule && e.object === finding.object && e.clusters.includes(cluster.name));
+        if (!exemption) {
+          collect(violations, violation);
+          continue;
+        }
+        used.add(`${allowList.indexOf(exemption)}/${cluster.name}`);
+        const key = [rule, finding.file, finding.object, finding.field, finding.message].join('\u0000');
+        const seen = allowed.get(key);
+        if (seen) seen.clusters = [...new Set([...seen.clusters, cluster.name])];
+        else allowed.set(key, { ...violation, reason: exemption.reason });
+      }
+    }
+  }
+  allowList.forEach((e, i) => {
+    const stale = e.clusters.filter((c) => !used.has(`${i}/${c}`));
+    if (!stale.length) return;
+    collect(violations, {
+      rule: 'allow-list-stale', clusters: stale, file: ALLOW_LIST_FILE, object: e.object, field: `allowList[${i}]`,
+      message: `exempts ${e.object} from ${e.rule}, but it breaks no such rule in ${stale.join(', ')}`,
+      hint: 'remove the entry (or the clusters it no longer needs)',
+    });
+  });
+  return { violations: [...violations.values()], allowed: [...allowed.values()] };
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+}
+
+export function formatReport(report: PolicyReport): string {
+  const lines: string[] = [];
+  const where = (v: Violation) => `${v.rule}  ${v.clusters.join(',') || '-'}  ${v.file}  ${v.object}  ${v.field}`;
+  if (report.violations.length) {
+    lines.push('Violations (rule  cluster  file  object  field: problem. fix):');
+    for (const v of report.violations) lines.push(`  ${where(v)}: ${v.message}. Fix: ${v.hint}`);
+    lines.push('');
+  }
+  if (report.allowed.length) {
+    lines.push(`Allowed by ${ALLOW_LIST_FILE}:`);
+    for (const a of report.allowed) lines.push(`  ${where(a)}: ${a.message}. Reason: ${a.reason}`);
+    lines.push('');
+  }
+  const count = (list: Violation[], rule: string) => String(list.filter((v) => v.rule === rule).length);
+  const extra = [...new Set(report.violations.map((v) => v.rule))].filter((r) => !(r in rules));
+  lines.push(
+    ...table([
+      ['rule', 'violations', 'allowed', 'rationale'],
+      ...Object.entries(rules).map(([id, r]) => [id, count(report.violations, id), count(report.allowed, id), r.rationale]),
+      ...extra.map((id) => [id, count(report.violations, id), '0', 'checked by the gate itself']),
+    ]),
+  );
+  lines.push('', report.violations.length ? `policy: FAILED with ${report.violations.length} violation(s)` : `policy: passed (${report.allowed.length} allowed by ${ALLOW_LIST_FILE})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,173 @@
+// `npm run validate`: every YAML document under clusters/ and flux-system/ checked against the schemas of the Kubernetes
+// version of its cluster (kubeconform in wasm), then the structural checks and every registered repo check.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Cluster } from '../clusters';
+import { loadManifests, objectRef, type ManifestDoc } from '../manifests';
+import { repoChecks, type CheckProblem } from './checks';
+import { runKubeconform, type KubeconformResult } from './kubeconform';
+import { ensureSchemas } from './schemas';
+import { checkDuplicates, checkFluxReferences, checkKustomizationEntries, clusterObjects } from './structure';
+
+export const VALIDATED_DIRS = ['clusters', 'flux-system'];
+/** flux-system/ is shared by every cluster; the summary lists it as its own group. */
+export const SHARED_GROUP = 'flux-system';
+const SOPS_SUFFIX = '.sops.yaml';
+const REPO_MOUNT = '/repo';
+const PREPARED_MOUNT = '/prepared';
+
+export interface GroupSummary {
+  /** A cluster name, or SHARED_GROUP. */
+  group: string;
+  objects: number;
+  byKind: Map<string, number>;
+  errors: number;
+}
+
+export interface ValidationReport {
+  problems: CheckProblem[];
+  summaries: GroupSummary[];
+  objectCount: number;
+}
+
+type ClusterVersion = Pick<Cluster, 'name' | 'kubernetesVersion'>;
+
+/** `/spec/containers/0/image` → `spec.containers[0].image`. */
+function jsonPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment), '');
+}
+
+/** One line per schema violation: kubeconform puts each leaf error in its message as `- at '<pointer>': <message>`. */
+function schemaProblems(doc: ManifestDoc, result: KubeconformResult, kubernetesVersion: string): CheckProblem[] {
+  const object = objectRef(doc.object);
+  if (result.msg.startsWith('could not find schema')) {
+    return [{ file: doc.file, index: doc.index, object, path: 'kind', message: `no schema for kind ${doc.object.kind} in ${doc.object.apiVersion} (Kubernetes ${kubernetesVersion} and the pinned CRDs): unknown kind or wrong apiVersion` }];
+  }
+  const leaves = [...result.msg.matchAll(/- at '([^']*)': (.*?)(?= - at '|$)/g)];
+  if (!leaves.length) return [{ file: doc.file, index: doc.index, object, path: '', message: result.msg }];
+  return leaves.map(([, pointer = '', message = '']) => ({ file: doc.file, index: doc.index, object, path: jsonPath(pointer), message: message.trim() }));
+}
+
+function identity(kind: unknown, apiVersion: unknown, name: unknown): string {
+  return `${String(kind)}|${String(apiVersion)}|${String(name)}`;
+}
+
+/** Whether kubeconform's report (kind, apiVersion, name; no index) names this document the way `identity` does. */
+function plainlyNamed(doc: ManifestDoc): boolean {
+  const o = doc.object;
+  const metadata: Record<string, unknown> = o.metadata ?? {};
+  return [o.kind, o.apiVersion, metadata.name].every((v) => typeof v === 'string') && metadata.generateName === undefined;
+}
+
+/**
+ * Schema-validates the documents in one kubeconform run per Kubernetes version. Files go in as they are, except those
+ * kubeconform cannot map back to a document index on its own (SOPS files, files with a broken document, files
+ * where two documents share kind/apiVersion/name or lack a plain one): their documents go in one per prepared file.
+ */
+async function validateSchemas(root: string, docs: ManifestDoc[], filesWithErrors: Set<string>, kubernetesVersion: string): Promise<CheckProblem[]> {
+  const problems: CheckProblem[] = [];
+  const byFile = new Map<string, ManifestDoc[]>();
+  for (const doc of docs) byFile.set(doc.file, [...(byFile.get(doc.file) ?? []), doc]);
+  const prepared = mkdtempSync(join(tmpdir(), 'validate-'));
+  try {
+    const direct = new Map<string, ManifestDoc[]>();
+    const preparedDocs = new Map<string, ManifestDoc>();
+    for (const [file, fileDocs] of byFile) {
+      const isSops = file.endsWith(SOPS_SUFFIX);
+      const ids = new Set(fileDocs.map((d) => identity(d.object.kind, d.object.apiVersion, d.object.metadata?.name)));
+      if (!isSops && !filesWithErrors.has(file) && ids.size === fileDocs.length && fileDocs.every(plainlyNamed)) {
+        direct.set(`${REPO_MOUNT}/${file}`, fileDocs);
+        continue;
+      }
+      for (const doc of fileDocs) {
+        let object = doc.object;
+        if (isSops) {
+          const { sops, ...rest } = object;
+          if (sops === undefined) problems.push({ file, index: doc.index, object: objectRef(object), path: 'sops', message: 'not encrypted: a *.sops.yaml file must carry SOPS metadata' });
+          object = rest;
+        }
+        const name = `${preparedDocs.size}.yaml`;
+        writeFileSync(join(prepared, name), JSON.stringify(object));
+        preparedDocs.set(`${PREPARED_MOUNT}/${name}`, doc);
+      }
+    }
+    const results = await runKubeconform({
+      files: [...direct.keys(), ...preparedDocs.keys()],
+      mounts: [
+        { guest: REPO_MOUNT, host: root },
+        { guest: PREPARED_MOUNT, host: prepared },
+      ],
+      schemaDir: ensureSchemas(kubernetesVersion),
+    });
+    for (const result of results) {
+      const doc =
+        preparedDocs.get(result.filename) ??
+        direct.get(result.filename)?.find((d) => identity(d.object.kind, d.object.apiVersion, d.object.metadata?.name) === identity(result.kind, result.version, result.name));
+      if (!doc) throw new Error(`kubeconform reported ${result.filename} ${result.kind}/${result.name}, which matches no parsed document: ${result.msg}`);
+      problems.push(...schemaProblems(doc, result, kubernetesVersion));
+    }
+  } finally {
+    rmSync(prepared, { recursive: true, force: true });
+  }
+  return problems;
+}
+
+/** Validates the rendered tree at `root` for the given clusters. */
+export async function validateTree(root: string, clusters: ClusterVersion[]): Promise<ValidationReport> {
+  const { docs, errors } = loadManifests(root, VALIDATED_DIRS);
+  const problems: CheckProblem[] = errors.map((e) => ({ file: e.file, index: e.index, object: '?', path: '', message: `broken YAML: ${e.message}` }));
+  const known = new Set(clusters.map((c) => c.name));
+  for (const doc of docs.filter((d) => d.cluster !== undefined && !known.has(d.cluster))) {
+    problems.push({ file: doc.file, index: doc.index, object: objectRef(doc.object), path: '', message: `folder clusters/${doc.cluster} belongs to no cluster of the model` });
+  }
+  const filesWithErrors = new Set(errors.map((e) => e.file));
+  for (const version of [...new Set(clusters.map((c) => c.kubernetesVersion))].sort()) {
+    const names = new Set(clusters.filter((c) => c.kubernetesVersion === version).map((c) => c.name));
+    const versionDocs = docs.filter((d) => d.cluster === undefined || names.has(d.cluster));
+    problems.push(...(await validateSchemas(root, versionDocs, filesWithErrors, version)));
+  }
+  problems.push(...checkKustomizationEntries(root, docs));
+  for (const cluster of clusters) {
+    const objects = clusterObjects(docs, cluster.name);
+    problems.push(...checkDuplicates(objects), ...checkFluxReferences(root, objects));
+  }
+  for (const check of repoChecks) problems.push(...check.run(docs));
+  const unique = [...new Map(problems.map((p) => [JSON.stringify(p), p])).values()];
+  unique.sort((a, b) => a.file.localeCompare(b.file) || a.index - b.index || a.path.localeCompare(b.path));
+  return { problems: unique, summaries: summarise(docs, unique, clusters), objectCount: docs.length };
+}
+
+function summarise(docs: ManifestDoc[], problems: CheckProblem[], clusters: ClusterVersion[]): GroupSummary[] {
+  const groupOf = (file: string) => (file.startsWith('clusters/') ? (file.split('/')[1] ?? '') : SHARED_GROUP);
+  const summaries = new Map<string, GroupSummary>(
+    [...clusters.map((c) => c.name), SHARED_GROUP].map((group) => [group, { group, objects: 0, byKind: new Map(), errors: 0 }]),
+  );
+  const summary = (group: string) => {
+    let s = summaries.get(group);
+    if (!s) summaries.set(group, (s = { group, objects: 0, byKind: new Map(), errors: 0 }));
+    return s;
+  };
+  for (const doc of docs) {
+    const s = summary(groupOf(doc.file));
+    s.objects++;
+    const kind = doc.object.kind ?? '?';
+    s.byKind.set(kind, (s.byKind.get(kind) ?? 0) + 1);
+  }
+  for (const p of problems) summary(groupOf(p.file)).errors++;
+  return [...summaries.values()];
+}
+
+/** The report as text: one line per problem, then one summary line per cluster. */
+export function formatReport(report: ValidationReport): string[] {
+  const lines = report.problems.map((p) => `${p.file}#${p.index} ${p.object} ${p.path || '.'}: ${p.message}`);
+  for (const s of report.summaries) {
+    const kinds = [...s.byKind].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `${kind} ${n}`);
+    lines.push(`${s.group}: ${s.objects} objects checked, ${s.errors} errors${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
+  }
+  return lines;
+}

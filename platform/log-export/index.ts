@@ -1,0 +1,232 @@
+// The log-export component: a node agent ships container logs, one cluster exporter ships Kubernetes events and
+// periodic node/workload snapshots; both write gzip NDJSON into the estate's log archive bucket.
+import { createHash } from 'node:crypto';
+import { ApiObject } from 'cdk8s';
+import { stringify } from 'yaml';
+import type { Construct } from 'constructs';
+import type { Cluster } from '../../generators/clusters';
+import type { Component, RenderContext } from '../../generators/component';
+import { helmRelease, helmRepository } from '../../generators/flux';
+import { versions } from '../../generators/versions';
+import { MONITORING_SELECTOR } from '../monitoring/selectors';
+import { alertGroups, NAMESPACE } from './alerts';
+import { AGENT_STATE_DIR, agentConfig, clusterExporterConfig, CONFIG_KEY, HEALTH_PORT, METRICS_PORT, POD_LOGS_DIR, type S3Target } from './collector-config';
+import { validateLogExport, type LogExportValues } from './values';
+
+export type { LogExportValues } from './values';
+export { NAMESPACE } from './alerts';
+
+/** Built by CI from `platform/log-export/collector` (the module the tests build), tagged with the pinned release. */
+export const IMAGE = 'ghcr.io/acme/otelcol-log-export';
+export const BINARY = 'otelcol-log-export';
+export const AGENT = 'log-export-agent';
+export const CLUSTER_EXPORTER = 'log-export-cluster';
+/** Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` of the write-only on-prem identity. */
+export const S3_WRITER_SECRET = 's3-writer';
+const CHART_REPOSITORY = 'open-telemetry';
+const API_SERVER_PORT = 6443;
+const TOKEN_DIR = '/var/run/secrets/sts.amazonaws.com/serviceaccount';
+
+type Values = Record<string, unknown>;
+
+function configMap(scope: Construct, cluster: string, workload: string, config: unknown): string {
+  const text = stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
+  // The name follows the content, so a config change rolls the pods through a HelmRelease upgrade. The cluster's own
+  // name is left out of the hash: it never changes for a cluster, and twin clusters then render the same names.
+  const digest = createHash('sha256').update(text.replaceAll(`cluster=${cluster}/`, 'cluster=/')).digest('hex');
+  const name = `${workload}-${digest.slice(0, 10)}`;
+  new ApiObject(scope, `configmap-${workload}`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: NAMESPACE, labels: { 'app.kubernetes.io/name': workload } },
+    data: { [CONFIG_KEY]: text },
+  });
+  return name;
+}
+
+/** Credentials: IRSA token and role on aws, the encrypted write-only key on-prem. */
+function identity(values: LogExportValues) {
+  if (values.s3Identity.kind === 'web-identity') {
+    return {
+      env: [
+        { name: 'AWS_ROLE_ARN', value: values.s3Identity.roleArn },
+        { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${TOKEN_DIR}/token` },
+      ],
+      volumes: [{ name: 'aws-token', projected: { sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } }] } }],
+      mounts: [{ name: 'aws-token', mountPath: TOKEN_DIR, readOnly: true }],
+    };
+  }
+  const key = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: S3_WRITER_SECRET, key: name } } });
+  return { env: [key('AWS_ACCESS_KEY_ID'), key('AWS_SECRET_ACCESS_KEY')], volumes: [], mounts: [] };
+}
+
+const DISABLED_PORTS = ['otlp', 'otlp-http', 'jaeger-compact', 'jaeger-thrift', 'jaeger-grpc', 'zipkin'];
+
+/** Chart values both collectors share: our image and config, no default receivers, hardened containers. */
+function commonValues(name: string, configName: string, values: LogExportValues, rules: Values[]): Values {
+  const id = identity(values);
+  const probe = { httpGet: { path: '/', port: HEALTH_PORT }, periodSeconds: 15 };
+  return {
+    nameOverride: name,
+    fullnameOverride: name,
+    image: { repository: IMAGE, tag: versions.otelCollector, pullPolicy: 'IfNotPresent' },
+    command: { name: BINARY },
+    configMap: { create: false, existingName: configName },
+    serviceAccount: { create: true, name },
+    clusterRole: { create: true, name, rules },
+    ports: {
+      ...Object.fromEntries(DISABLED_PORTS.map((p) => [p, { enabled: false }])),
+      metrics: { enabled: true, containerPort: METRICS_PORT, servicePort: METRICS_PORT, protocol: 'TCP' },
+    },
+    service: { enabled: false },
+    livenessProbe: probe,
+    readinessProbe: probe,
+    securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    extraEnvs: [{ name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }, ...id.env],
+    extraVolumes: id.volumes,
+    extraVolumeMounts: id.mounts,
+  };
+}
+
+const read = (apiGroups: string[], resources: string[]) => ({ apiGroups, resources, verbs: ['get', 'list', 'watch'] });
+
+function agentValues(configName: string, values: LogExportValues): Values {
+  const common = commonValues(AGENT, configName, values, [
+    read([''], ['pods', 'namespaces', 'nodes']),
+    read(['apps'], ['replicasets']),
+    read(['batch'], ['jobs']),
+  ]);
+  return {
+    ...common,
+    mode: 'daemonset',
+    // Root without capabilities: the kubelet's log files are root-owned 0640; the state folder is root's.
+    podSecurityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
+    extraVolumes: [
+      ...(common.extraVolumes as Values[]),
+      { name: 'pod-logs', hostPath: { path: POD_LOGS_DIR, type: 'Directory' } },
+      { name: 'state', hostPath: { path: AGENT_STATE_DIR, type: 'DirectoryOrCreate' } },
+    ],
+    extraVolumeMounts: [
+      ...(common.extraVolumeMounts as Values[]),
+      { name: 'pod-logs', mountPath: POD_LOGS_DIR, readOnly: true },
+      { name: 'state', mountPath: AGENT_STATE_DIR },
+    ],
+    tolerations: [{ operator: 'Exists' }],
+    priorityClassName: 'system-node-critical',
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+  };
+}
+
+function clusterExporterValues(configName: string, values: LogExportValues): Values {
+  const common = commonValues(CLUSTER_EXPORTER, configName, values, [
+    read(['events.k8s.io'], ['events']),
+    read([''], ['nodes', 'pods']),
+    read(['apps'], ['deployments', 'statefulsets', 'daemonsets']),
+  ]);
+  return {
+    ...common,
+    mode: 'deployment',
+    replicaCount: 1,
+    podSecurityContext: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    extraVolumes: [...(common.extraVolumes as Values[]), { name: 'state', emptyDir: { sizeLimit: '2Gi' } }],
+    extraVolumeMounts: [...(common.extraVolumeMounts as Values[]), { name: 'state', mountPath: AGENT_STATE_DIR }],
+    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+  };
+}
+
+function networkPolicy(scope: Construct, name: string, spec: Values): void {
+  new ApiObject(scope, `networkpolicy-${name}`, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: NAMESPACE }, spec });
+}
+
+/** Default deny, then DNS, the API server, S3 over HTTPS, and metrics scraping from the monitoring namespace. */
+function networkPolicies(scope: Construct, cluster: Cluster): void {
+  networkPolicy(scope, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  networkPolicy(scope, 'allow-dns', {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [{
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    }],
+  });
+  networkPolicy(scope, 'allow-kube-apiserver', {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [{ to: [{ ipBlock: { cidr: cluster.network.nodeCidr } }], ports: [{ protocol: 'TCP', port: API_SERVER_PORT }] }],
+  });
+  // S3 (and STS on aws) have no fixed addresses: HTTPS to anywhere outside the cluster's own networks.
+  const { podCidr, serviceCidr } = cluster.network;
+  networkPolicy(scope, 'allow-s3-https', {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [podCidr, serviceCidr] } }], ports: [{ protocol: 'TCP', port: 443 }] }],
+  });
+  networkPolicy(scope, 'allow-metrics-scrape', {
+    podSelector: {},
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: METRICS_PORT }] }],
+  });
+}
+
+function namespace(scope: Construct, cluster: Cluster): void {
+  const [major, minor] = cluster.kubernetesVersion.split('.');
+  const version = `v${major}.${minor}`;
+  new ApiObject(scope, 'namespace', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: NAMESPACE,
+      labels: {
+        // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
+        'pod-security.kubernetes.io/enforce': 'privileged',
+        'pod-security.kubernetes.io/enforce-version': version,
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/audit-version': version,
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/warn-version': version,
+      },
+    },
+  });
+}
+
+function monitoringObjects(scope: Construct): void {
+  new ApiObject(scope, 'podmonitor', {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name: 'log-export', namespace: NAMESPACE, labels: { ...MONITORING_SELECTOR } },
+    spec: {
+      selector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: [AGENT, CLUSTER_EXPORTER] }] },
+      podMetricsEndpoints: [{ port: 'metrics', interval: '30s' }],
+    },
+  });
+  new ApiObject(scope, 'prometheusrule', {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'log-export', namespace: NAMESPACE, labels: { ...MONITORING_SELECTOR } },
+    spec: { groups: alertGroups() },
+  });
+}
+
+export const logExport: Component<LogExportValues> = {
+  name: 'log-export',
+  version: versions.otelCollector,
+  validate: validateLogExport,
+  render(ctx: RenderContext, values: LogExportValues) {
+    const { cluster, estate } = ctx;
+    const target: S3Target = { bucket: estate.logArchive.bucket, region: estate.logArchive.region };
+    const controllers = ctx.chart('platform-controllers');
+    namespace(controllers, cluster);
+    networkPolicies(controllers, cluster);
+    if (values.s3Identity.kind === 'access-key') ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET);
+    helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://open-telemetry.github.io/opentelemetry-helm-charts' });
+    const release = (name: string, chartValues: Values) =>
+      helmRelease(controllers, name, { namespace: NAMESPACE, chart: 'opentelemetry-collector', version: versions.otelCollectorChart, repository: CHART_REPOSITORY, values: chartValues });
+    const agent = configMap(controllers, cluster.name, AGENT, agentConfig({ cluster: cluster.name, target, queueRequests: values.queueRequests }));
+    release(AGENT, agentValues(agent, values));
+    const exporter = configMap(controllers, cluster.name, CLUSTER_EXPORTER, clusterExporterConfig({
+      cluster: cluster.name, target, stateDir: AGENT_STATE_DIR, queueRequests: values.queueRequests, statesInterval: values.statesInterval,
+    }));
+    release(CLUSTER_EXPORTER, clusterExporterValues(exporter, values));
+    monitoringObjects(ctx.chart('platform-configs'));
+  },
+};

@@ -1,0 +1,40 @@
+// The log-export component's values in the cluster model, and their validation.
+import type { Cluster } from '../../generators/clusters';
+import type { Problem } from '../../generators/component';
+
+/**
+ * How the collectors authenticate to S3.
+ * - `web-identity` (aws): IRSA. The pods exchange a projected service-account token for the role through STS; no keys
+ *   and no IMDS (the nodes' IMDSv2 hop limit of 1 keeps pods on the pod network away from the instance role).
+ * - `access-key` (on-prem): a write-only IAM user whose key sits in the SOPS-encrypted Secret `S3_WRITER_SECRET`.
+ */
+export type S3Identity = { kind: 'web-identity'; roleArn: string } | { kind: 'access-key' };
+
+export interface LogExportValues {
+  s3Identity: S3Identity;
+  /** Bound of each collector's on-disk sending queue, in requests of at most 100 records. */
+  queueRequests: number;
+  /** How often nodes and workloads are snapshotted, as a Go duration such as `15m`. */
+  statesInterval: string;
+}
+
+const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const DURATION = /^\d+(s|m|h)$/;
+
+export function validateLogExport(values: LogExportValues, cluster: Cluster): Problem[] {
+  const problems: Problem[] = [];
+  const identity = values.s3Identity;
+  const wanted = cluster.provider === 'aws' ? 'web-identity' : 'access-key';
+  if (identity?.kind !== wanted) {
+    problems.push({ field: 's3Identity.kind', message: `${JSON.stringify(identity?.kind)} does not fit provider ${cluster.provider}; use ${wanted}` });
+  } else if (identity.kind === 'web-identity' && !ROLE_ARN.test(identity.roleArn ?? '')) {
+    problems.push({ field: 's3Identity.roleArn', message: `${JSON.stringify(identity.roleArn)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` });
+  }
+  if (!Number.isInteger(values.queueRequests) || values.queueRequests < 100) {
+    problems.push({ field: 'queueRequests', message: `${JSON.stringify(values.queueRequests)} must be an integer of at least 100` });
+  }
+  if (!DURATION.test(values.statesInterval ?? '')) {
+    problems.push({ field: 'statesInterval', message: `${JSON.stringify(values.statesInterval)} is not a duration like 15m` });
+  }
+  return problems;
+}

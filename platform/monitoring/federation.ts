@@ -1,0 +1,185 @@
+// Federation across the VPN. A source cluster exposes only /federate, behind an nginx that requires a client certificate
+// from a central cluster. A central cluster scrapes it with a ScrapeConfig that lets only the recorded aggregates cross.
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { Cluster } from '../../generators/clusters';
+import { versions } from '../../generators/versions';
+import { FEDERATED_SERIES, federationJob } from './rules';
+import { MONITORING_SELECTOR } from './selectors';
+import type { FederationEndpoint, FederationScrape } from './values';
+
+export const NAMESPACE = 'monitoring';
+/** The Prometheus custom resource that kube-prometheus-stack creates (see `stackValues`). */
+export const PROMETHEUS_NAME = 'kube-prometheus-stack';
+/** Pods of the Prometheus StatefulSet carry this label (set by the operator). */
+export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
+export const GATEWAY_NAME = 'federate-gateway';
+export const GATEWAY_LABELS = { 'app.kubernetes.io/name': GATEWAY_NAME } as const;
+const GATEWAY_TLS_PORT = 8443;
+const GATEWAY_HEALTH_PORT = 8081;
+const TLS_DIR = '/etc/federate-tls';
+const CONFIG_DIR = '/etc/federate-gateway';
+
+/** Keys of the TLS Secrets on both ends: the own certificate and key, and the CA that signs the other end. */
+export const TLS_KEYS = { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;
+
+/** The Secret on the source holding the gateway's server certificate and the CA of allowed clients. */
+export const GATEWAY_TLS_SECRET = 'federate-gateway-tls';
+/** The Secret on a central cluster holding its client certificate for one source. */
+export function clientTlsSecret(source: string): string {
+  return `federate-client-${source}`;
+}
+/** The certificate subject (CN) a central cluster presents; the gateway admits only these. */
+export function clientCommonName(central: string): string {
+  return `prometheus-${central}`;
+}
+
+/** The `match[]` selectors: exact series names, so nothing but the aggregates and `up` crosses. */
+export function federationMatchers(): string[] {
+  return [`{__name__=~"${FEDERATED_SERIES.filter((n) => n !== 'up').join('|')}"}`, '{__name__="up"}'];
+}
+
+/** One replica, addressed by pod name, so a central cluster never sees the series of two HA replicas. */
+function upstream(): string {
+  return `prometheus-${PROMETHEUS_NAME}-0.prometheus-operated.${NAMESPACE}.svc.cluster.local:9090`;
+}
+
+export function gatewayConfig(centrals: string[]): string {
+  const allowed = centrals.map((c) => `    "CN=${clientCommonName(c)}" 1;`).join('\n');
+  return `worker_processes 1;
+pid /tmp/nginx.pid;
+error_log /dev/stderr warn;
+events { worker_connections 256; }
+http {
+  access_log /dev/stdout;
+  server_tokens off;
+  client_body_temp_path /tmp/client_body;
+  proxy_temp_path /tmp/proxy;
+  fastcgi_temp_path /tmp/fastcgi;
+  uwsgi_temp_path /tmp/uwsgi;
+  scgi_temp_path /tmp/scgi;
+  map $ssl_client_s_dn $federation_client {
+    default 0;
+${allowed}
+  }
+  server {
+    listen ${GATEWAY_TLS_PORT} ssl;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate ${TLS_DIR}/${TLS_KEYS.cert};
+    ssl_certificate_key ${TLS_DIR}/${TLS_KEYS.key};
+    ssl_client_certificate ${TLS_DIR}/${TLS_KEYS.ca};
+    ssl_verify_client on;
+    location = /federate {
+      if ($federation_client = 0) { return 403; }
+      limit_except GET { deny all; }
+      proxy_pass http://${upstream()};
+      proxy_read_timeout 30s;
+    }
+    location / { return 404; }
+  }
+  server {
+    listen ${GATEWAY_HEALTH_PORT};
+    location = /healthz { access_log off; return 200 "ok\\n"; }
+    location / { return 404; }
+  }
+}
+`;
+}
+
+/** The on-prem side: the mTLS gateway, its config and its LoadBalancer Service on the model's address. */
+export function federationGateway(scope: Construct, endpoint: FederationEndpoint, centrals: string[]): void {
+  const labels = { ...GATEWAY_LABELS };
+  new ApiObject(scope, 'gateway-config', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: GATEWAY_NAME, namespace: NAMESPACE, labels },
+    data: { 'nginx.conf': gatewayConfig(centrals) },
+  });
+  const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/healthz', port: GATEWAY_HEALTH_PORT }, initialDelaySeconds, periodSeconds: 10 });
+  new ApiObject(scope, 'gateway-deployment', {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: GATEWAY_NAME, namespace: NAMESPACE, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'nginx',
+              image: `nginxinc/nginx-unprivileged:${versions.nginxUnprivileged}`,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['nginx', '-c', `${CONFIG_DIR}/nginx.conf`, '-g', 'daemon off;'],
+              ports: [
+                { name: 'federate', containerPort: GATEWAY_TLS_PORT },
+                { name: 'health', containerPort: GATEWAY_HEALTH_PORT },
+              ],
+              resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+              livenessProbe: probe(5),
+              readinessProbe: probe(1),
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [
+                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                { name: 'tls', mountPath: TLS_DIR, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'config', configMap: { name: GATEWAY_NAME } },
+            { name: 'tls', secret: { secretName: GATEWAY_TLS_SECRET } },
+            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+          ],
+        },
+      },
+    },
+  });
+  new ApiObject(scope, 'gateway-service', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: GATEWAY_NAME, namespace: NAMESPACE, labels, annotations: { 'metallb.universe.tf/loadBalancerIPs': endpoint.address } },
+    spec: {
+      type: 'LoadBalancer',
+      // Keeps the client address, so the NetworkPolicy can admit only the central clusters' networks.
+      externalTrafficPolicy: 'Local',
+      selector: labels,
+      ports: [{ name: 'federate', port: endpoint.port, targetPort: 'federate', protocol: 'TCP' }],
+    },
+  });
+}
+
+/** The central side: a ScrapeConfig of the source's /federate over the VPN, with the client certificate. */
+export function federationScrapeConfig(scope: Construct, scrape: FederationScrape, endpoint: FederationEndpoint): ApiObject {
+  const secret = clientTlsSecret(scrape.cluster);
+  return new ApiObject(scope, `scrapeconfig-${scrape.cluster}`, {
+    apiVersion: 'monitoring.coreos.com/v1alpha1',
+    kind: 'ScrapeConfig',
+    metadata: { name: federationJob(scrape.cluster), namespace: NAMESPACE, labels: { ...MONITORING_SELECTOR } },
+    spec: {
+      jobName: federationJob(scrape.cluster),
+      staticConfigs: [{ targets: [`${endpoint.address}:${endpoint.port}`] }],
+      scheme: 'HTTPS',
+      metricsPath: '/federate',
+      params: { 'match[]': federationMatchers() },
+      honorLabels: true,
+      scrapeInterval: scrape.interval,
+      scrapeTimeout: scrape.timeout,
+      sampleLimit: scrape.sampleLimit,
+      tlsConfig: {
+        serverName: endpoint.hostname,
+        ca: { secret: { name: secret, key: TLS_KEYS.ca } },
+        cert: { secret: { name: secret, key: TLS_KEYS.cert } },
+        keySecret: { name: secret, key: TLS_KEYS.key },
+      },
+    },
+  });
+}
+
+export function sourceEndpoint(cluster: Cluster): FederationEndpoint | undefined {
+  const federation = cluster.platform.monitoring?.federation;
+  return federation?.role === 'source' ? federation.endpoint : undefined;
+}

@@ -1,0 +1,240 @@
+// The monitoring component on the real model: what lands in which layer, the values it gives the chart, the checks on
+// its values, the federation repo check and the scrape-job derivation.
+import { describe, expect, it } from 'vitest';
+import type { Catalogue } from '../../generators/catalogue';
+import { estate, type Estate } from '../../generators/clusters';
+import { parseManifests, type KubeObject, type ManifestDoc } from '../../generators/manifests';
+import { findProblems } from '../../generators/model-check';
+import { renderEstate } from '../../generators/render';
+import { catchAllReason, federationScrapeCheck } from './federation-check';
+import { gatewayConfig } from './federation';
+import { monitoring } from './index';
+import { FEDERATED_SERIES } from './rules';
+import { scrapeJobFromScrapeConfig } from './scrape-job';
+import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from './selectors';
+
+const catalogue: Catalogue = { platform: { monitoring }, apps: {} };
+
+/** The real estate with monitoring only, so these tests do not depend on other components. */
+function monitoringEstate(): Estate {
+  const copy = structuredClone(estate);
+  for (const cluster of copy.clusters) {
+    cluster.platform = { monitoring: cluster.platform.monitoring };
+    cluster.apps = {};
+  }
+  return copy;
+}
+
+function render(model = monitoringEstate()) {
+  const rendering = renderEstate(model, catalogue);
+  const docs = [...rendering.files].flatMap(([file, text]) => parseManifests(file, text).docs);
+  return { rendering, docs };
+}
+
+const find = (docs: ManifestDoc[], cluster: string, kind: string, name?: string) =>
+  docs.filter((d) => d.cluster === cluster && d.object.kind === kind && (!name || d.object.metadata?.name === name));
+
+const layerOf = (d: ManifestDoc) => d.file.split('/')[2];
+
+describe('rendering', () => {
+  const { rendering, docs } = render();
+
+  it('puts the stack in platform-controllers and rules, scrape configs and dashboards in platform-configs', () => {
+    for (const cluster of ['aws', 'onprem']) {
+      for (const kind of ['Namespace', 'HelmRepository', 'HelmRelease', 'NetworkPolicy']) {
+        const objects = find(docs, cluster, kind);
+        expect(objects.length, `${cluster} ${kind}`).toBeGreaterThan(0);
+        expect(new Set(objects.map(layerOf))).toEqual(new Set(['platform-controllers']));
+      }
+      expect(find(docs, cluster, 'PrometheusRule').map(layerOf)).toContain('platform-configs');
+    }
+    for (const kind of ['ScrapeConfig', 'PrometheusRule', 'ConfigMap']) expect(new Set(find(docs, 'aws', kind).map(layerOf))).toEqual(new Set(['platform-configs']));
+  });
+
+  it('pins the chart and labels everything Prometheus must select', () => {
+    const release = find(docs, 'aws', 'HelmRelease', 'kube-prometheus-stack')[0]!.object as any;
+    expect(release.spec.chart.spec.version).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const d of docs.filter((d) => ['PrometheusRule', 'ScrapeConfig'].includes(d.object.kind!))) {
+      expect(d.object.metadata?.labels).toMatchObject(MONITORING_SELECTOR);
+    }
+    const spec = release.spec.values.prometheus.prometheusSpec;
+    for (const kind of ['serviceMonitor', 'podMonitor', 'rule', 'scrapeConfig']) {
+      expect(spec[`${kind}Selector`]).toEqual({ matchLabels: MONITORING_SELECTOR });
+      expect(spec[`${kind}NamespaceSelector`]).toEqual({});
+    }
+  });
+
+  it('gives each Prometheus its external labels, retention and storage class from the model', () => {
+    const values = (cluster: string) => (find(docs, cluster, 'HelmRelease')[0]!.object as any).spec.values;
+    expect(values('aws').prometheus.prometheusSpec.externalLabels).toEqual({ cluster: 'aws', region: 'eu-central-1' });
+    expect(values('onprem').prometheus.prometheusSpec.externalLabels).toEqual({ cluster: 'onprem', site: 'fra-dc1' });
+    expect(values('onprem').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe('local-path');
+    expect(values('aws').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe('gp3');
+    expect(values('aws').prometheus.prometheusSpec.retention).toBe('30d');
+    expect(values('aws').grafana.enabled).toBe(true);
+    expect(values('aws').grafana.sidecar.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
+    expect(values('onprem').grafana).toEqual({ enabled: false });
+    expect(values('onprem').alertmanager.config.receivers).toEqual([{ name: 'placeholder' }]);
+  });
+
+  it('exposes /federate on-prem only behind the mTLS gateway, reachable only from the aws networks', () => {
+    const service = find(docs, 'onprem', 'Service', 'federate-gateway')[0]!.object as any;
+    expect(service.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 9443 }] });
+    expect(service.metadata.annotations['metallb.universe.tf/loadBalancerIPs']).toBe('10.30.0.240');
+    const policy = find(docs, 'onprem', 'NetworkPolicy', 'allow-federation-from-central')[0]!.object as any;
+    expect(policy.spec.ingress[0].from.map((p: any) => p.ipBlock.cidr)).toEqual(['10.10.0.0/16', '10.20.0.0/16']);
+    expect(find(docs, 'onprem', 'ScrapeConfig')).toEqual([]);
+    const egress = find(docs, 'aws', 'NetworkPolicy', 'allow-federation-to-sources')[0]!.object as any;
+    expect(egress.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.30.0.240/32' } }], ports: [{ protocol: 'TCP', port: 9443 }] }]);
+  });
+
+  it('admits only the central cluster\'s certificate, only on /federate, and proxies one Prometheus replica', () => {
+    const config = gatewayConfig(['aws']);
+    expect(config).toContain('ssl_verify_client on;');
+    expect(config).toContain('"CN=prometheus-aws" 1;');
+    expect(config).toMatch(/location = \/federate \{[^}]*if \(\$federation_client = 0\) \{ return 403; \}/);
+    expect(config).toContain('proxy_pass http://prometheus-kube-prometheus-stack-0.prometheus-operated.monitoring.svc.cluster.local:9090;');
+    expect(config).toContain('location / { return 404; }');
+  });
+
+  it('declares the SOPS secrets and references them from the kustomizations', () => {
+    expect(rendering.secrets.map((s) => `${s.cluster}/${s.namespace}/${s.name}`).sort()).toEqual([
+      'aws/monitoring/federate-client-onprem',
+      'aws/monitoring/grafana-admin',
+      'onprem/monitoring/federate-gateway-tls',
+    ]);
+  });
+
+  it('ships the hybrid overview dashboard to the Grafana sidecar', () => {
+    const [dashboard] = find(docs, 'aws', 'ConfigMap', 'dashboard-hybrid-overview');
+    expect(dashboard!.object.metadata).toMatchObject({ labels: DASHBOARD_LABELS, annotations: DASHBOARD_ANNOTATIONS });
+    const json = JSON.parse((dashboard!.object as any).data['hybrid-overview.json']);
+    expect(json.templating.list[0].name).toBe('cluster');
+    const repeated = json.panels.filter((p: any) => p.repeat === 'cluster');
+    expect(repeated.length).toBeGreaterThan(5);
+    const used = new Set(JSON.stringify(json.panels).match(/[a-z_]+:[a-z0-9_]+:[a-z0-9_]+/g));
+    for (const name of used) expect(FEDERATED_SERIES).toContain(name);
+  });
+
+  it('renders the same output twice', () => {
+    expect([...render().rendering.files]).toEqual([...rendering.files]);
+  });
+});
+
+describe('model checks', () => {
+  const problemsAfter = (change: (model: Estate) => void) => {
+    const model = monitoringEstate();
+    change(model);
+    return findProblems(model, catalogue);
+  };
+  const source = (model: Estate) => model.clusters[1]!.platform.monitoring!.federation as any;
+  const central = (model: Estate) => model.clusters[0]!.platform.monitoring!.federation as any;
+
+  it('accepts the real model', () => {
+    expect(findProblems(monitoringEstate(), catalogue)).toEqual([]);
+  });
+
+  it('rejects a federation endpoint outside the source cluster', () => {
+    expect(problemsAfter((m) => (source(m).endpoint.address = '10.10.0.5'))).toEqual([
+      'cluster "onprem": field platform.monitoring.federation.endpoint.address "10.10.0.5" must be an address in the node network 10.30.0.0/24',
+    ]);
+    expect(problemsAfter((m) => (source(m).endpoint.hostname = 'prometheus.example.com'))).toEqual([
+      'cluster "onprem": field platform.monitoring.federation.endpoint.hostname "prometheus.example.com" must be a host under the cluster domain onprem.acme.internal',
+    ]);
+  });
+
+  it('rejects a federation scrape that cannot work', () => {
+    expect(problemsAfter((m) => (central(m).sources[0].timeout = '30s'))).toEqual([
+      'cluster "aws": field platform.monitoring.federation.sources[0].timeout 30s must be shorter than the interval 30s',
+    ]);
+    expect(problemsAfter((m) => (central(m).sources[0].cluster = 'aws'))).toEqual([
+      'cluster "aws": field platform.monitoring.federation.sources[0].cluster "aws" is not a cluster whose monitoring role is source',
+      'cluster "onprem": field platform.monitoring.federation no central cluster federates this source; add it to a central cluster\'s federation.sources',
+    ]);
+  });
+
+  it('rejects bad Prometheus sizing', () => {
+    const problems = problemsAfter((m) => {
+      const p = m.clusters[0]!.platform.monitoring!.prometheus;
+      p.retention = '30 days';
+      p.memoryLimit = '4G';
+    });
+    expect(problems).toEqual([
+      'cluster "aws": field platform.monitoring.prometheus.retention "30 days" is not a duration like 15d',
+      'cluster "aws": field platform.monitoring.prometheus.memoryLimit "4G" is not a memory quantity like 2Gi',
+    ]);
+  });
+});
+
+describe('federation repo check', () => {
+  const { docs } = render();
+  const scrapeConfig = () => structuredClone(find(docs, 'aws', 'ScrapeConfig')[0]!);
+  const withSpec = (change: (spec: any) => void): ManifestDoc => {
+    const doc = scrapeConfig();
+    change(doc.object.spec);
+    return doc;
+  };
+
+  it('passes the rendered estate', () => {
+    expect(federationScrapeCheck.run(docs)).toEqual([]);
+  });
+
+  it('rejects a federation ScrapeConfig without honorLabels', () => {
+    const problems = federationScrapeCheck.run([withSpec((s) => delete s.honorLabels)]);
+    expect(problems).toEqual([
+      {
+        file: 'clusters/aws/platform-configs/monitoring/scrapeconfig-federate-onprem.yaml',
+        index: 0,
+        object: 'ScrapeConfig/monitoring/federate-onprem',
+        path: 'spec.honorLabels',
+        message: "a federation scrape must set honorLabels: true, or the source's job, instance and cluster labels are overwritten",
+      },
+    ]);
+  });
+
+  it('rejects catch-all match[] selectors', () => {
+    for (const selector of ['{__name__=~".+"}', '{job=~".*"}', '{__name__=~"namespace_job:.*"}', '{job="task-tracker"}']) {
+      const problems = federationScrapeCheck.run([withSpec((s) => s.params['match[]'].push(selector))]);
+      expect(problems.map((p) => p.path), selector).toEqual(['spec.params.match[][2]']);
+      expect(problems[0]!.message).toContain('does not name its series exactly');
+    }
+    expect(federationScrapeCheck.run([withSpec((s) => delete s.params)])[0]!.message).toContain('needs match[] selectors');
+  });
+
+  it('accepts selectors that name series exactly', () => {
+    for (const selector of ['up', 'up{job="x"}', '{__name__="up"}', '{__name__=~"a:b:c|up"}', '{job="x", __name__="up"}']) {
+      expect(catchAllReason(selector), selector).toBeUndefined();
+    }
+  });
+});
+
+describe('scrape job derivation', () => {
+  const { docs } = render();
+  const object = find(docs, 'aws', 'ScrapeConfig')[0]!.object;
+  const env = { secretFile: (name: string, key: string) => `/secrets/${name}/${key}`, target: (t: string) => t };
+
+  it('carries over every field of the rendered ScrapeConfig', () => {
+    expect(scrapeJobFromScrapeConfig(object, env)).toEqual({
+      job_name: 'federate-onprem',
+      honor_labels: true,
+      metrics_path: '/federate',
+      scheme: 'https',
+      params: (object.spec as any).params,
+      scrape_interval: '30s',
+      scrape_timeout: '10s',
+      sample_limit: 5000,
+      static_configs: [{ targets: ['10.30.0.240:9443'] }],
+      tls_config: {
+        server_name: 'prometheus-federate.onprem.acme.internal',
+        ca_file: '/secrets/federate-client-onprem/ca.crt',
+        cert_file: '/secrets/federate-client-onprem/tls.crt',
+        key_file: '/secrets/federate-client-onprem/tls.key',
+      },
+    });
+  });
+
+  it('refuses a field it does not translate, rather than dropping it', () => {
+    const changed: KubeObject = { ...object, spec: { ...(object.spec as object), relabelings: [] } };
+    expect(() => scrapeJobFromScrapeConfig(changed, env)).toThrow('ScrapeConfig/monitoring/federate-onprem: spec.relabelings is not supported by the scrape-job derivation');
+  });
+});

@@ -1,0 +1,190 @@
+// kube-prometheus-stack: the namespace it runs in, its NetworkPolicies and its typed chart values.
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { location, type Cluster, type Estate } from '../../generators/clusters';
+import { DASHBOARD_LABELS, MONITORING_SELECTOR } from './selectors';
+import { GATEWAY_LABELS, NAMESPACE, PROMETHEUS_NAME, PROMETHEUS_POD_LABELS, sourceEndpoint } from './federation';
+import type { MonitoringValues } from './values';
+import { centralsOf, monitoringOf } from './values';
+
+/** The Secret holding Grafana's admin login (keys `admin-user`, `admin-password`). */
+export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+/** The datasource uid dashboards refer to. */
+export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
+/** Talos serves the Kubernetes API on the control-plane nodes. */
+const API_SERVER_PORT = 6443;
+
+/** Labels Prometheus adds to everything that leaves it: alerts, and what /federate returns. */
+export function externalLabels(cluster: Cluster): Record<string, string> {
+  return { cluster: cluster.name, ...location(cluster) };
+}
+
+export function namespace(scope: Construct, cluster: Cluster): void {
+  const [major, minor] = cluster.kubernetesVersion.split('.');
+  const version = `v${major}.${minor}`;
+  new ApiObject(scope, 'namespace', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: NAMESPACE,
+      labels: {
+        // node-exporter needs the host's network, PID namespace and filesystem (allow-listed in the policy gate).
+        'pod-security.kubernetes.io/enforce': 'privileged',
+        'pod-security.kubernetes.io/enforce-version': version,
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/audit-version': version,
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/warn-version': version,
+      },
+    },
+  });
+}
+
+type Peer = Record<string, unknown>;
+
+function networkPolicy(scope: Construct, name: string, spec: Record<string, unknown>): void {
+  new ApiObject(scope, `networkpolicy-${name}`, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace: NAMESPACE },
+    spec,
+  });
+}
+
+const cidrs = (...blocks: string[]): Peer[] => blocks.map((cidr) => ({ ipBlock: { cidr } }));
+
+/** Default deny, then: DNS, traffic inside the namespace, the API server, scraping, and the federation path. */
+export function networkPolicies(scope: Construct, cluster: Cluster, estate: Estate, values: MonitoringValues): void {
+  const { nodeCidr, podCidr } = cluster.network;
+  networkPolicy(scope, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  networkPolicy(scope, 'allow-dns', {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      },
+    ],
+  });
+  networkPolicy(scope, 'allow-within-namespace', {
+    podSelector: {},
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ podSelector: {} }] }],
+    egress: [{ to: [{ podSelector: {} }] }],
+  });
+  networkPolicy(scope, 'allow-kube-apiserver', {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [{ to: cidrs(nodeCidr), ports: [{ protocol: 'TCP', port: API_SERVER_PORT }] }],
+  });
+  networkPolicy(scope, 'allow-prometheus-scrape', {
+    podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
+    policyTypes: ['Egress'],
+    egress: [{ to: cidrs(podCidr, nodeCidr) }],
+  });
+
+  const federation = values.federation;
+  if (federation.role === 'source') {
+    const centrals = centralsOf(estate, cluster.name);
+    networkPolicy(scope, 'allow-federation-from-central', {
+      podSelector: { matchLabels: GATEWAY_LABELS },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: cidrs(...centrals.flatMap((c) => [c.network.nodeCidr, c.network.podCidr])),
+          ports: [{ protocol: 'TCP', port: 'federate' }],
+        },
+      ],
+    });
+  } else {
+    networkPolicy(scope, 'allow-federation-to-sources', {
+      podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
+      policyTypes: ['Egress'],
+      egress: federation.sources.map((s) => {
+        const endpoint = sourceEndpoint(monitoringOf(estate, s.cluster)!.cluster)!;
+        return { to: cidrs(`${endpoint.address}/32`), ports: [{ protocol: 'TCP', port: endpoint.port }] };
+      }),
+    });
+  }
+}
+
+const selector = { matchLabels: { ...MONITORING_SELECTOR } };
+const monitorLabels = { additionalLabels: { ...MONITORING_SELECTOR } };
+const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+
+/** The chart values. Everything the repo declares is selected by MONITORING_SELECTOR in every namespace. */
+export function stackValues(cluster: Cluster, values: MonitoringValues): Record<string, unknown> {
+  const p = values.prometheus;
+  const central = values.federation.role === 'central';
+  return {
+    fullnameOverride: PROMETHEUS_NAME,
+    cleanPrometheusOperatorObjectNames: true,
+    // The chart's own ServiceMonitors and PrometheusRules carry the label too, so one selector picks up everything.
+    commonLabels: { ...MONITORING_SELECTOR },
+    // Talos binds etcd, the scheduler and the controller manager to localhost: scraping them would only fail.
+    kubeEtcd: { enabled: false },
+    kubeScheduler: { enabled: false },
+    kubeControllerManager: { enabled: false },
+    prometheusOperator: {
+      // Rules are checked with promtool in CI; the webhook would need a certificate job and API-server ingress.
+      admissionWebhooks: { enabled: false },
+      tls: { enabled: false },
+      resources: small('50m', '128Mi', '256Mi'),
+    },
+    prometheus: {
+      prometheusSpec: {
+        replicas: 1,
+        externalLabels: externalLabels(cluster),
+        scrapeInterval: '30s',
+        evaluationInterval: '30s',
+        retention: p.retention,
+        retentionSize: `${Math.floor(p.storageGi * 0.85)}GB`,
+        resources: { requests: p.requests, limits: { memory: p.memoryLimit } },
+        storageSpec: {
+          volumeClaimTemplate: {
+            spec: { storageClassName: cluster.storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${p.storageGi}Gi` } } },
+          },
+        },
+        serviceMonitorSelector: selector,
+        serviceMonitorNamespaceSelector: {},
+        podMonitorSelector: selector,
+        podMonitorNamespaceSelector: {},
+        probeSelector: selector,
+        probeNamespaceSelector: {},
+        ruleSelector: selector,
+        ruleNamespaceSelector: {},
+        scrapeConfigSelector: selector,
+        scrapeConfigNamespaceSelector: {},
+      },
+    },
+    alertmanager: {
+      alertmanagerSpec: { replicas: 1, resources: small('20m', '64Mi', '128Mi') },
+      // A receiver without integrations: alerts are visible in Alertmanager and go nowhere until one is added.
+      config: {
+        route: { receiver: 'placeholder', group_by: ['alertname', 'cluster', 'namespace'], group_wait: '30s', group_interval: '5m', repeat_interval: '12h' },
+        receivers: [{ name: 'placeholder' }],
+      },
+    },
+    'kube-state-metrics': { resources: small('20m', '64Mi', '256Mi'), prometheus: { monitor: monitorLabels } },
+    'prometheus-node-exporter': { resources: small('20m', '32Mi', '64Mi'), prometheus: { monitor: monitorLabels } },
+    grafana: central
+      ? {
+          enabled: true,
+          admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+          resources: small('50m', '192Mi', '512Mi'),
+          serviceMonitor: { labels: { ...MONITORING_SELECTOR } },
+          sidecar: {
+            resources: small('10m', '64Mi', '128Mi'),
+            dashboards: {
+              enabled: true,
+              label: Object.keys(DASHBOARD_LABELS)[0],
+              labelValue: Object.values(DASHBOARD_LABELS)[0],
+              searchNamespace: 'ALL',
+            },
+            datasources: { enabled: true, defaultDatasourceEnabled: true, uid: PROMETHEUS_DATASOURCE_UID },
+          },
+        }
+      : { enabled: false },
+  };
+}

@@ -1,0 +1,102 @@
+// Storage: the provisioner behind the model's `storageClass`, and that StorageClass as the cluster default.
+// aws: the EBS CSI driver with encrypted gp3 volumes. metal: local-path, which keeps volumes in a folder on the node.
+import { ApiObject } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { AwsCluster, Cluster } from '../../generators/clusters';
+import type { Component } from '../../generators/component';
+import { chartGitRepository, helmRelease, helmRepository } from '../../generators/flux';
+import { baseNetworkPolicies, cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
+import { versions } from '../../generators/versions';
+import { validateStorage, type StorageValues } from './values';
+
+export type { StorageValues } from './values';
+
+export const NAMESPACE = 'storage';
+export const EBS_PROVISIONER = 'ebs.csi.aws.com';
+export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
+
+const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+const hardened = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+
+function storageClass(scope: Construct, cluster: Cluster, values: StorageValues, provisioner: string, extra: Record<string, unknown>): void {
+  new ApiObject(scope, 'storageclass', {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: cluster.storageClass, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner,
+    reclaimPolicy: values.reclaimPolicy,
+    // The volume is created where the pod lands: in its zone (EBS) or on its node (local-path).
+    volumeBindingMode: 'WaitForFirstConsumer',
+    ...extra,
+  });
+}
+
+function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValues): void {
+  networkPolicy(scope, NAMESPACE, 'allow-aws-apis', {
+    podSelector: {},
+    policyTypes: ['Egress'],
+    egress: [{ to: cidrPeers('0.0.0.0/0'), ports: [{ protocol: 'TCP', port: 443 }] }],
+  });
+  helmRepository(scope, 'aws-ebs-csi-driver', { namespace: NAMESPACE, url: 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver' });
+  helmRelease(scope, 'aws-ebs-csi-driver', {
+    namespace: NAMESPACE,
+    chart: 'aws-ebs-csi-driver',
+    version: versions.awsEbsCsiDriverChart,
+    repository: 'aws-ebs-csi-driver',
+    values: {
+      controller: {
+        region: cluster.region,
+        // Tags every volume with the cluster, so volumes of one cluster can be told from another's.
+        k8sTagClusterId: cluster.name,
+        // The control planes' instance profile holds the EBS permissions (bootstrap/aws iam.ts).
+        nodeSelector: { 'node-role.kubernetes.io/control-plane': '' },
+        tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+        resources: small('10m', '64Mi', '256Mi'),
+      },
+      // The node plugin reads its instance and zone from IMDSv2, which answers the host network only (hop limit 1).
+      node: { tolerateAllTaints: true, hostNetwork: true, resources: small('10m', '64Mi', '256Mi') },
+    },
+  });
+  storageClass(scope, cluster, values, EBS_PROVISIONER, {
+    parameters: { type: 'gp3', encrypted: 'true', 'csi.storage.k8s.io/fstype': 'ext4' },
+    allowVolumeExpansion: true,
+  });
+}
+
+function localPath(scope: Construct, cluster: Cluster, values: StorageValues): void {
+  const tag = `v${versions.localPathProvisioner}`;
+  chartGitRepository(scope, 'local-path-provisioner', { namespace: NAMESPACE, url: 'https://github.com/rancher/local-path-provisioner', tag });
+  helmRelease(scope, 'local-path-provisioner', {
+    namespace: NAMESPACE,
+    chart: './deploy/chart/local-path-provisioner',
+    version: versions.localPathProvisioner,
+    repository: 'local-path-provisioner',
+    repositoryKind: 'GitRepository',
+    values: {
+      image: { tag },
+      helperImage: { repository: 'busybox', tag: versions.busybox },
+      // The StorageClass is rendered here, under the model's name.
+      storageClass: { create: false, provisionerName: LOCAL_PATH_PROVISIONER },
+      nodePathMap: [{ node: 'DEFAULT_PATH_FOR_NON_LISTED_NODES', paths: [values.volumeDirectory] }],
+      resources: small('10m', '32Mi', '128Mi'),
+      podSecurityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: hardened,
+    },
+  });
+  storageClass(scope, cluster, values, LOCAL_PATH_PROVISIONER, {});
+}
+
+export const storage: Component<StorageValues> = {
+  name: 'storage',
+  version: versions.localPathProvisioner,
+  validate: validateStorage,
+  render(ctx, values) {
+    const { cluster } = ctx;
+    const controllers = ctx.chart('platform-controllers');
+    // The CSI node plugin is privileged with host paths; local-path's helper pods write to a host folder.
+    componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
+    baseNetworkPolicies(controllers, cluster, NAMESPACE);
+    if (cluster.provider === 'aws') ebsCsiDriver(controllers, cluster, values);
+    else localPath(controllers, cluster, values);
+  },
+};
