@@ -1,5 +1,6 @@
 // The cluster model: every cluster of the estate and what it runs. Adding a cluster is one more entry in `clusters`.
 import type { AppValues, PlatformValues } from './catalogue';
+import { irsaRoleArn } from './irsa';
 import { versions } from './versions';
 
 export interface Network {
@@ -58,6 +59,8 @@ interface ClusterBase {
 export interface AwsCluster extends ClusterBase {
   provider: 'aws';
   region: string;
+  /** The AWS account bootstrap/aws deploys into: the IRSA role ARNs (generators/irsa.ts) are built from it. */
+  accountId: string;
 }
 
 /** The site's VPN router: the customer gateway of the site-to-site VPN that bootstrap/aws declares. */
@@ -97,6 +100,9 @@ export function location(cluster: Cluster): { region: string } | { site: string 
   return cluster.provider === 'aws' ? { region: cluster.region } : { site: cluster.site };
 }
 
+/** Placeholder until the real account is known: see README "AWS bootstrap (Pulumi)". */
+const AWS_ACCOUNT_ID = '111122223333';
+
 export const estate: Estate = {
   repository: { url: 'ssh://git@github.com/acme/hybrid-gitops-platform.git', branch: 'main' },
   logArchive: { bucket: 'acme-estate-telemetry', region: 'eu-central-1', retentionDays: 400 },
@@ -105,6 +111,7 @@ export const estate: Estate = {
       name: 'aws',
       provider: 'aws',
       region: 'eu-central-1',
+      accountId: AWS_ACCOUNT_ID,
       kubernetesVersion: versions.kubernetes,
       domain: 'aws.acme.example',
       ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'aws-nlb' },
@@ -113,8 +120,8 @@ export const estate: Estate = {
       flux: { path: 'clusters/aws', ageRecipient: 'age1c539rg3hvlj8xjjzetn708kxnrh9u6chy2t8e7dlkal9ck9785js765l3g' },
       talos: { cni: { name: 'flannel' }, install: { disk: '/dev/xvda' } },
       platform: {
-        // The role is bootstrap/aws's log writer (IRSA trust: service accounts of namespace log-export).
-        'log-export': { s3Identity: { kind: 'web-identity', roleArn: 'arn:aws:iam::111122223333:role/aws-log-writer' }, queueRequests: 5000, statesInterval: '15m' },
+        // The role is bootstrap/aws's log writer (IRSA trust: the collectors' service accounts in platform/log-export).
+        'log-export': { s3Identity: { kind: 'web-identity', roleArn: irsaRoleArn({ name: 'aws', accountId: AWS_ACCOUNT_ID }, 'log-writer') }, queueRequests: 5000, statesInterval: '15m' },
         ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
         'load-balancing': {},
         storage: { reclaimPolicy: 'Delete' },

@@ -94,6 +94,7 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
   } else {
     text(c[PROVIDERS[provider]], PROVIDERS[provider], fail);
   }
+  if (provider === 'aws') text(c.accountId, 'accountId', fail, /^\d{12}$/, 'a 12-digit AWS account id');
   if (text(c.kubernetesVersion, 'kubernetesVersion', fail, SEMVER, 'an exact version like 1.35.4 (no "v", no ranges)')) {
     const [major, minor] = (c.kubernetesVersion as string).split('.').map(Number);
     if (major !== 1 || minor! < 30) fail('kubernetesVersion', `${c.kubernetesVersion} is not a supported Kubernetes release (1.30 or newer)`);

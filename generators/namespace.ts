@@ -1,4 +1,5 @@
-// The namespace of a platform component: Pod Security labels, a default-deny NetworkPolicy and the common allows.
+// The namespace of a component: Pod Security labels, a default-deny NetworkPolicy, the common allows, and the
+// builders for the component's own allows.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Cluster } from './clusters';
@@ -6,19 +7,22 @@ import type { Cluster } from './clusters';
 /** Talos serves the Kubernetes API on the control-plane nodes. */
 export const API_SERVER_PORT = 6443;
 
+export type PodSecurityLevel = 'restricted' | 'privileged';
+
 /**
- * A Namespace that enforces `enforce` and warns and audits at `restricted`. `privileged` is for system components
- * that need the host (each such namespace is on the policy allow-list with its reason).
+ * Pod Security Admission labels that enforce `enforce` and warn and audit at `restricted`, all pinned to the
+ * Kubernetes minor version. `privileged` is for system components that need the host (each such namespace is on the
+ * policy allow-list with its reason).
  */
-export function componentNamespace(scope: Construct, cluster: Cluster, name: string, enforce: 'restricted' | 'privileged'): void {
-  const [major, minor] = cluster.kubernetesVersion.split('.');
+export function podSecurityLabels(kubernetesVersion: string, enforce: PodSecurityLevel): Record<string, string> {
+  const [major, minor] = kubernetesVersion.split('.');
   const version = `v${major}.${minor}`;
   const labels: Record<string, string> = {};
   for (const [mode, level] of [['enforce', enforce], ['audit', 'restricted'], ['warn', 'restricted']] as const) {
     labels[`pod-security.kubernetes.io/${mode}`] = level;
     labels[`pod-security.kubernetes.io/${mode}-version`] = version;
   }
-  new ApiObject(scope, `namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  return labels;
 }
 
 export function networkPolicy(scope: Construct, namespace: string, name: string, spec: Record<string, unknown>): void {
@@ -32,20 +36,33 @@ export function networkPolicy(scope: Construct, namespace: string, name: string,
 
 export const cidrPeers = (...blocks: string[]) => blocks.map((cidr) => ({ ipBlock: { cidr } }));
 
-/** Default deny both ways, then DNS and the Kubernetes API for every pod of the namespace. */
-export function baseNetworkPolicies(scope: Construct, cluster: Cluster, namespace: string): void {
-  networkPolicy(scope, namespace, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-  networkPolicy(scope, namespace, 'allow-dns', {
+/** A peer selecting every pod of the namespace `name`. */
+export const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+
+/**
+ * A component's Namespace with its Pod Security labels, and its base NetworkPolicies: default deny both ways, then DNS
+ * for every pod and, unless `kubeApiServer` is false (workloads that never call the API), the Kubernetes API.
+ * The component adds its own allows with `networkPolicy`.
+ */
+export function componentNamespace(scope: Construct, cluster: Cluster, name: string, enforce: PodSecurityLevel, { kubeApiServer = true } = {}): void {
+  new ApiObject(scope, `namespace-${name}`, {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: podSecurityLabels(cluster.kubernetesVersion, enforce) },
+  });
+  networkPolicy(scope, name, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  networkPolicy(scope, name, 'allow-dns', {
     podSelector: {},
     policyTypes: ['Egress'],
     egress: [
       {
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
         ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
       },
     ],
   });
-  networkPolicy(scope, namespace, 'allow-kube-apiserver', {
+  if (!kubeApiServer) return;
+  networkPolicy(scope, name, 'allow-kube-apiserver', {
     podSelector: {},
     policyTypes: ['Egress'],
     egress: [{ to: cidrPeers(cluster.network.nodeCidr), ports: [{ protocol: 'TCP', port: API_SERVER_PORT }] }],

@@ -8,6 +8,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { catalogue, type Catalogue } from './catalogue';
 import { estate, type Cluster, type Estate } from './clusters';
 import type { Component } from './component';
+import { irsaRoleArn } from './irsa';
 import { HEADER, renderEstate, type Rendering } from './render';
 import { syntheticApp } from './testing/synthetic';
 import { findDrift, listFiles, writeRendering } from './writer';
@@ -29,12 +30,16 @@ function testEstate(change: (e: Estate) => void = () => {}): Estate {
 /** A copy of a cluster under another name, with its own networks and path. */
 function cloneOf(source: Cluster, name: string, octet: number): Cluster {
   const copy = structuredClone(source);
-  return {
+  const clone: Cluster = {
     ...copy,
     name,
     flux: { ...copy.flux, path: `clusters/${name}` },
     network: { nodeCidr: `10.${octet}.0.0/16`, podCidr: `10.${octet + 1}.0.0/16`, serviceCidr: `10.${octet + 2}.0.0/16` },
   };
+  // IRSA roles are per cluster: the model names the clone's own log writer.
+  const identity = clone.platform['log-export']?.s3Identity;
+  if (clone.provider === 'aws' && identity?.kind === 'web-identity') identity.roleArn = irsaRoleArn(clone, 'log-writer');
+  return clone;
 }
 
 function filesOf(rendering: Rendering, cluster: string): Map<string, string> {

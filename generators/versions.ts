@@ -21,17 +21,18 @@ export const versions = {
   // The mTLS proxy in front of on-prem /federate.
   // renovate: datasource=docker depName=nginxinc/nginx-unprivileged
   nginxUnprivileged: '1.28.0-alpine',
-  // The sample service (apps/task-tracker): its image, and the images its Dockerfile builds from.
+  // The images every Dockerfile of generators/images.ts builds from: a Go builder stage, a distroless static runtime.
+  // renovate: datasource=docker depName=golang
+  goBuilderImage: 'golang:1.26.8-bookworm',
+  // Distroless publishes no version tags; Renovate's pinDigests adds the digest.
+  // renovate: datasource=docker depName=gcr.io/distroless/static-debian12
+  goRuntimeImage: 'gcr.io/distroless/static-debian12:nonroot',
+  // The sample service (apps/task-tracker) image.
   taskTracker: {
     image: 'ghcr.io/acme/task-tracker',
     // The released tag Flux deploys: a tag `task-tracker/v<semver>` publishes the image, then a PR (or Renovate) bumps this.
     // renovate: datasource=docker depName=ghcr.io/acme/task-tracker
     tag: '1.0.0',
-    // renovate: datasource=docker depName=golang
-    builderImage: 'golang:1.26.8-bookworm',
-    // Distroless publishes no version tags; Renovate's pinDigests adds the digest.
-    // renovate: datasource=docker depName=gcr.io/distroless/static-debian12
-    runtimeImage: 'gcr.io/distroless/static-debian12:nonroot',
   },
   // The OpenTelemetry Collector release that platform/log-export/collector/go.mod pins (the newest whose contrib
   // modules the Go module proxy serves with checksums); it tags the log-export image built from that module.

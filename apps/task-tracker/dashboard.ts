@@ -1,14 +1,7 @@
 // The task-tracker Grafana dashboard: RED metrics of the API per route, then the task (business) metrics and the runtime.
-import { PROMETHEUS_DATASOURCE_UID } from '../../platform/monitoring/stack';
+import { dashboard, labelValuesVariable, timeseriesPanel, type PanelSpec } from '../../platform/monitoring/dashboards';
 import { JOB, LATENCY_OBJECTIVE_SECONDS } from './rules';
 
-interface PanelSpec {
-  title: string;
-  unit: string;
-  targets: { expr: string; legend: string }[];
-}
-
-const datasource = { type: 'prometheus', uid: PROMETHEUS_DATASOURCE_UID };
 const inScope = `job="${JOB}",namespace=~"$namespace"`;
 const rate = (metric: string, selector = '') => `rate(${metric}{${inScope}${selector}}[$__rate_interval])`;
 
@@ -85,45 +78,17 @@ export function taskTrackerDashboard(): Record<string, unknown> {
     panels.push({ id: panels.length + 1, type: 'row', title: row.title, collapsed: false, gridPos: { x: 0, y, w: 24, h: 1 }, panels: [] });
     y += 1;
     row.panels.forEach((spec, i) => {
-      panels.push({
-        id: panels.length + 1,
-        type: 'timeseries',
-        title: spec.title,
-        datasource,
-        gridPos: { x: (i % 3) * width, y: y + Math.floor(i / 3) * height, w: width, h: height },
-        fieldConfig: { defaults: { unit: spec.unit }, overrides: [] },
-        options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
-        targets: spec.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), datasource, expr: t.expr, legendFormat: t.legend })),
-      });
+      panels.push(timeseriesPanel(spec, panels.length + 1, { x: (i % 3) * width, y: y + Math.floor(i / 3) * height, w: width, h: height }));
     });
     y += Math.ceil(row.panels.length / 3) * height;
   }
-  return {
+  return dashboard({
     uid: 'task-tracker',
     title: 'Task tracker',
     tags: ['task-tracker', 'slo'],
-    timezone: 'utc',
-    schemaVersion: 39,
-    editable: false,
     refresh: '30s',
-    time: { from: 'now-3h', to: 'now' },
-    templating: {
-      list: [
-        {
-          name: 'namespace',
-          label: 'Namespace',
-          type: 'query',
-          datasource,
-          query: { query: `label_values(task_tracker_build_info{job="${JOB}"}, namespace)`, refId: 'namespaces' },
-          definition: `label_values(task_tracker_build_info{job="${JOB}"}, namespace)`,
-          refresh: 2,
-          multi: true,
-          includeAll: true,
-          current: { selected: true, text: ['All'], value: ['$__all'] },
-          sort: 1,
-        },
-      ],
-    },
+    from: 'now-3h',
+    variables: [labelValuesVariable('namespace', 'Namespace', `label_values(task_tracker_build_info{job="${JOB}"}, namespace)`, 'namespaces')],
     panels,
-  };
+  });
 }

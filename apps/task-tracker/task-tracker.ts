@@ -5,11 +5,12 @@ import * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/clusters';
 import type { Component } from '../../generators/component';
+import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { NAMESPACE as MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../../platform/monitoring/federation';
 import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../../platform/monitoring/selectors';
 import { taskTrackerDashboard } from './dashboard';
-import { IMAGE } from './image';
+import { image, imageReference } from '../../generators/images';
 import { taskTrackerRuleGroups } from './rules';
 import { validateValues, type TaskTrackerValues } from './values';
 
@@ -28,38 +29,14 @@ export const TERMINATION_GRACE_SECONDS = SHUTDOWN_DRAIN_DELAY_SECONDS + SHUTDOWN
 
 const MEMORY_LIMIT_MIB = 128;
 
-function networkPolicy(scope: Construct, name: string, spec: Record<string, unknown>): void {
-  new ApiObject(scope, `network-policy-${name}`, {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name, namespace: NAMESPACE },
-    spec,
-  });
-}
-
-const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
-
+/** The allows beyond the base policies: HTTP from the ingress controller, metrics to Prometheus. */
 function networkPolicies(scope: Construct, cluster: Cluster): void {
-  networkPolicy(scope, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-  networkPolicy(scope, 'allow-dns', {
-    podSelector: {},
-    policyTypes: ['Egress'],
-    egress: [
-      {
-        to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-        ports: [
-          { protocol: 'UDP', port: 53 },
-          { protocol: 'TCP', port: 53 },
-        ],
-      },
-    ],
-  });
-  networkPolicy(scope, 'allow-ingress-controller', {
+  networkPolicy(scope, NAMESPACE, 'allow-ingress-controller', {
     podSelector: { matchLabels: SELECTOR },
     policyTypes: ['Ingress'],
     ingress: [{ from: [inNamespace(cluster.ingress.controllerNamespace)], ports: [{ protocol: 'TCP', port: 'http' }] }],
   });
-  networkPolicy(scope, 'allow-prometheus-scrape', {
+  networkPolicy(scope, NAMESPACE, 'allow-prometheus-scrape', {
     podSelector: { matchLabels: SELECTOR },
     policyTypes: ['Ingress'],
     ingress: [
@@ -81,7 +58,7 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
     containers: [
       {
         name: NAME,
-        image: IMAGE,
+        image: imageReference(image('task-tracker')),
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
         ports: [
           { name: 'http', number: PORTS.http },
@@ -174,12 +151,8 @@ export const taskTracker: Component<TaskTrackerValues> = {
   validate: (values, cluster) => validateValues(values, cluster),
   render(ctx, values) {
     const chart = ctx.chart('apps');
-    new kplus.Namespace(chart, 'namespace', {
-      metadata: {
-        name: NAMESPACE,
-        labels: Object.fromEntries(['enforce', 'audit', 'warn'].map((mode) => [`pod-security.kubernetes.io/${mode}`, 'restricted'])),
-      },
-    });
+    // The app never calls the Kubernetes API.
+    componentNamespace(chart, ctx.cluster, NAMESPACE, 'restricted', { kubeApiServer: false });
     workload(chart, values);
     const service = new kplus.Service(chart, 'service', {
       metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },

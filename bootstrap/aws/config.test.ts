@@ -47,6 +47,7 @@ describe('loadSettings on the committed stack', () => {
       logArchive: estate.logArchive,
       controlPlane: { privateIps: ['10.10.64.10', '10.10.128.10', '10.10.192.10'] },
       talos: { version: versions.talos, amiName: `talos-v${versions.talos}-eu-central-1-amd64` },
+      serviceAccountIssuer: 'https://oidc.aws.acme.example',
       machineConfigs: undefined,
     });
   });
@@ -103,7 +104,9 @@ describe('invalid configuration fails with the file, the object and the field', 
       () => problemsOf({ ...committed(), ...MACHINE_CONFIGS, talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig + `# ${'x'.repeat(USER_DATA_LIMIT_BYTES)}\n` }),
       `${PROJECT}:talosWorkerConfig is ${MACHINE_CONFIGS.talosWorkerConfig.length + USER_DATA_LIMIT_BYTES + 3} bytes; EC2 user-data is limited to 16384`,
     ],
-    ['a missing section', () => problemsOf({ ...committed(), logWriter: undefined }), `${PROJECT}:logWriter is missing`],
+    ['a missing section', () => problemsOf({ ...committed(), nodes: undefined }), `${PROJECT}:nodes is missing`],
+    ['a service-account issuer that is not https', () => problemsOf({ ...committed(), serviceAccountIssuer: 'http://oidc.aws.acme.example' }), `${PROJECT}:serviceAccountIssuer "http://oidc.aws.acme.example" is not an https URL`],
+    ['the retired log-writer section', () => problemsOf({ ...committed(), logWriter: { namespace: 'logging' } } as StackConfig), `${PROJECT}:logWriter is not a known setting`],
     ['a misspelt key', () => problemsOf({ ...committed(), natGateways: 'single' } as StackConfig), `${PROJECT}:natGateways is not a known setting (known: onPremCluster, network,`],
     ['a misspelt nested key', () => problemsOf(withNodes((n) => (n.workers.maximum = 10))), `${PROJECT}:nodes.workers.maximum is not a known setting (known: instanceType, min, max, desired)`],
   ])('%s', (_, problems, message) => {

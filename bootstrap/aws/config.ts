@@ -24,18 +24,18 @@ export interface StackConfig {
   publicApi?: unknown;
   privateZone?: unknown;
   nodes?: unknown;
-  logWriter?: unknown;
+  serviceAccountIssuer?: unknown;
   talosControlPlaneConfig?: unknown;
   talosWorkerConfig?: unknown;
 }
 export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
-  'onPremCluster', 'network', 'adminCidrs', 'publicApi', 'privateZone', 'nodes', 'logWriter',
+  'onPremCluster', 'network', 'adminCidrs', 'publicApi', 'privateZone', 'nodes', 'serviceAccountIssuer',
   'talosControlPlaneConfig', 'talosWorkerConfig',
 ];
 /** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
 export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
 
-const TEXT_KEYS: (keyof StackConfig)[] = ['onPremCluster', ...SECRET_CONFIG_KEYS];
+const TEXT_KEYS: (keyof StackConfig)[] = ['onPremCluster', 'serviceAccountIssuer', ...SECRET_CONFIG_KEYS];
 
 /**
  * The `aws-bootstrap:*` keys of the stack's config, as Pulumi hands it over (structured values as JSON text), parsed.
@@ -76,7 +76,8 @@ export interface Settings {
   controlPlane: { instanceType: string; privateIps: string[] };
   workers: { instanceType: string; min: number; max: number; desired: number };
   rootVolumeGiB: number;
-  logWriter: { oidcIssuer: string; namespace: string };
+  /** The cluster's service-account issuer: the OIDC provider that the IRSA roles trust. */
+  serviceAccountIssuer: string;
   /** Absent on the first `pulumi up` (network only); the Talos scripts set both, then nodes are declared. */
   machineConfigs?: { controlPlane: string; worker: string };
 }
@@ -163,6 +164,19 @@ function checkMachineConfig(value: string, role: 'controlplane' | 'worker', fiel
   }
   const type = /^machine:\n(?: {4}.*\n)*? {4}type: (\w+)$/m.exec(value)?.[1];
   if (type !== role) fail(field, `must be a Talos machine config of machine.type ${role}, got ${type ?? 'no machine.type'}`);
+}
+
+/**
+ * The IRSA role ARNs in the model and in clusters/ name the cluster's `accountId` (generators/irsa.ts): the stack must
+ * deploy into that account, or the pods would assume roles that do not exist.
+ */
+export function checkAccount(settings: Settings, deployingAccountId: string): void {
+  const { name, accountId } = settings.cluster;
+  if (deployingAccountId !== accountId) {
+    throw new ConfigError([
+      `${MODEL_FILE}: cluster "${name}" accountId ${accountId} is not the account of the deploying credentials (${deployingAccountId}): set it to that account and run npm run render (README "AWS bootstrap (Pulumi)")`,
+    ]);
+  }
 }
 
 /**
@@ -282,9 +296,7 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   if (min > max) fail('nodes.workers', `min (${min}) must not exceed max (${max})`);
   if (desired < min || desired > max) fail('nodes.workers.desired', `(${desired}) must lie between min (${min}) and max (${max})`);
 
-  const logWriter = record(raw.logWriter, 'logWriter', fail, ['oidcIssuer', 'namespace']);
-  const oidcIssuer = text(logWriter.oidcIssuer, 'logWriter.oidcIssuer', fail, /^https:\/\/[a-z0-9.-]+(\/[\w./-]*)?$/, 'an https URL (the cluster service-account issuer)');
-  const logNamespace = text(logWriter.namespace, 'logWriter.namespace', fail, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name');
+  const serviceAccountIssuer = text(raw.serviceAccountIssuer, 'serviceAccountIssuer', fail, /^https:\/\/[a-z0-9.-]+(\/[\w./-]*)?$/, 'an https URL (the cluster service-account issuer)');
 
   let machineConfigs: Settings['machineConfigs'];
   const cpConfig = raw.talosControlPlaneConfig;
@@ -321,7 +333,7 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     controlPlane: { instanceType: controlPlaneType, privateIps },
     workers: { instanceType: workerType, min, max, desired },
     rootVolumeGiB,
-    logWriter: { oidcIssuer, namespace: logNamespace },
+    serviceAccountIssuer,
     machineConfigs,
   };
 }

@@ -1,7 +1,11 @@
-// IAM: node roles with only what the cloud integration needs, the in-cluster log writer (IRSA) and the on-prem
-// log exporter, both limited to s3:PutObject under their own cluster's prefixes.
+// IAM: node roles with only what the cloud integration needs; IRSA roles for in-cluster components (the log writer,
+// the EBS CSI controller); the on-prem log exporter. Log writer and exporter may only s3:PutObject under their own
+// cluster's prefixes.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { IRSA_AUDIENCE, irsaRoleName, type IrsaRole } from '../../generators/irsa';
+import { AGENT, CLUSTER_EXPORTER, NAMESPACE as LOG_EXPORT_NAMESPACE } from '../../platform/log-export/index';
+import { EBS_CONTROLLER_SERVICE_ACCOUNT, NAMESPACE as STORAGE_NAMESPACE } from '../../platform/storage/index';
 import type { Settings } from './config';
 
 /** The datasets that clusters export; object keys are `<dataset>/cluster=<name>/...` (see the log export issue). */
@@ -17,6 +21,7 @@ export interface Identities {
   workerRole: aws.iam.Role;
   workerProfile: aws.iam.InstanceProfile;
   logWriterRole: aws.iam.Role;
+  ebsCsiControllerRole: aws.iam.Role;
   onPremLogExporterKey: aws.iam.AccessKey;
 }
 
@@ -25,9 +30,11 @@ const ec2Trust = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-/** What the AWS cloud controller manager and the EBS CSI controller (both on the control planes) call. */
+const ec2Arn = (region: string, kind: string) => `arn:aws:ec2:${region}:*:${kind}/*`;
+
+/** What the AWS cloud controller manager (host network on the control planes, so it reaches IMDS) calls. */
 function cloudIntegrationPolicy(region: string, vpcArn: pulumi.Output<string>) {
-  const ec2 = (kind: string) => `arn:aws:ec2:${region}:*:${kind}/*`;
+  const ec2 = (kind: string) => ec2Arn(region, kind);
   return pulumi.jsonStringify({
     Version: '2012-10-17',
     Statement: [
@@ -57,19 +64,63 @@ function cloudIntegrationPolicy(region: string, vpcArn: pulumi.Output<string>) {
         Resource: [ec2('security-group'), vpcArn],
       },
       {
-        Sid: 'EbsVolumes',
-        Effect: 'Allow',
-        Action: [
-          'ec2:CreateVolume', 'ec2:DeleteVolume', 'ec2:ModifyVolume', 'ec2:AttachVolume', 'ec2:DetachVolume',
-          'ec2:CreateSnapshot', 'ec2:DeleteSnapshot',
-        ],
-        Resource: [ec2('volume'), ec2('snapshot'), ec2('instance')],
-      },
-      {
         Sid: 'TagOwnResources',
         Effect: 'Allow',
         Action: ['ec2:CreateTags'],
-        Resource: [ec2('security-group'), ec2('volume'), ec2('snapshot'), ec2('instance')],
+        Resource: [ec2('security-group'), ec2('instance')],
+      },
+    ],
+  });
+}
+
+/**
+ * The EBS CSI controller's calls, as AWS's managed AmazonEBSCSIDriverPolicy grants them, narrowed to this cluster:
+ * it creates volumes and snapshots only with the tags the driver sets (`kubernetes.io/cluster/<name>: owned` from
+ * `k8sTagClusterId`, and `ebs.csi.aws.com/cluster: true`), and changes, attaches or deletes only volumes carrying
+ * both, so node root volumes (cluster tag only) stay out of reach. Attaches go to this cluster's instances only.
+ */
+export function ebsCsiControllerPolicy(region: string, cluster: string): string {
+  const ec2 = (kind: string) => ec2Arn(region, kind);
+  const clusterTag = `kubernetes.io/cluster/${cluster}`;
+  const driverTags = (prefix: string) => ({ [`${prefix}/${clusterTag}`]: 'owned', [`${prefix}/ebs.csi.aws.com/cluster`]: 'true' });
+  const requestTags = { StringEquals: driverTags('aws:RequestTag') };
+  const resourceTags = { StringEquals: driverTags('ec2:ResourceTag') };
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DescribeForEbsCsi',
+        Effect: 'Allow',
+        Action: [
+          'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:DescribeTags',
+          'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications',
+        ],
+        Resource: '*',
+      },
+      { Sid: 'CreateTaggedVolumes', Effect: 'Allow', Action: 'ec2:CreateVolume', Resource: ec2('volume'), Condition: requestTags },
+      { Sid: 'CreateVolumesFromOwnSnapshots', Effect: 'Allow', Action: 'ec2:CreateVolume', Resource: ec2('snapshot'), Condition: resourceTags },
+      {
+        Sid: 'ManageOwnVolumes',
+        Effect: 'Allow',
+        Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyVolume', 'ec2:DeleteVolume', 'ec2:CreateSnapshot'],
+        Resource: ec2('volume'),
+        Condition: resourceTags,
+      },
+      {
+        Sid: 'AttachToOwnInstances',
+        Effect: 'Allow',
+        Action: ['ec2:AttachVolume', 'ec2:DetachVolume'],
+        Resource: ec2('instance'),
+        Condition: { StringEquals: { [`ec2:ResourceTag/${clusterTag}`]: 'owned' } },
+      },
+      { Sid: 'CreateTaggedSnapshots', Effect: 'Allow', Action: 'ec2:CreateSnapshot', Resource: ec2('snapshot'), Condition: requestTags },
+      { Sid: 'DeleteOwnSnapshots', Effect: 'Allow', Action: 'ec2:DeleteSnapshot', Resource: ec2('snapshot'), Condition: resourceTags },
+      {
+        Sid: 'TagOnCreate',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTags',
+        Resource: [ec2('volume'), ec2('snapshot')],
+        Condition: { StringEquals: { 'ec2:CreateAction': ['CreateVolume', 'CreateSnapshot'] } },
       },
     ],
   });
@@ -99,34 +150,42 @@ export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<stri
     policy: cloudIntegrationPolicy(settings.region, vpcArn),
   });
 
-  const issuerHost = settings.logWriter.oidcIssuer.replace(/^https:\/\//, '');
+  const issuerHost = settings.serviceAccountIssuer.replace(/^https:\/\//, '');
   const issuer = new aws.iam.OpenIdConnectProvider(`${name}-service-accounts`, {
-    url: settings.logWriter.oidcIssuer,
-    clientIdLists: ['sts.amazonaws.com'],
+    url: settings.serviceAccountIssuer,
+    clientIdLists: [IRSA_AUDIENCE],
     tags,
   });
-  const logWriterRole = new aws.iam.Role(`${name}-log-writer`, {
-    assumeRolePolicy: pulumi.jsonStringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: issuer.arn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: {
-            StringEquals: { [`${issuerHost}:aud`]: 'sts.amazonaws.com' },
-            StringLike: { [`${issuerHost}:sub`]: `system:serviceaccount:${settings.logWriter.namespace}:*` },
+  /** A role that exactly these service accounts assume with their projected token; its name is fixed (irsaRoleName). */
+  const irsaRole = (role: IrsaRole, namespace: string, serviceAccounts: string[]) =>
+    new aws.iam.Role(irsaRoleName(name, role), {
+      name: irsaRoleName(name, role),
+      assumeRolePolicy: pulumi.jsonStringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: issuer.arn },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: {
+                [`${issuerHost}:aud`]: IRSA_AUDIENCE,
+                [`${issuerHost}:sub`]: serviceAccounts.map((account) => `system:serviceaccount:${namespace}:${account}`),
+              },
+            },
           },
-        },
-      ],
-    }),
-    tags,
-  });
+        ],
+      }),
+      tags,
+    });
+  const logWriterRole = irsaRole('log-writer', LOG_EXPORT_NAMESPACE, [AGENT, CLUSTER_EXPORTER]);
+  const ebsCsiControllerRole = irsaRole('ebs-csi-controller', STORAGE_NAMESPACE, [EBS_CONTROLLER_SERVICE_ACCOUNT]);
   new aws.iam.RolePolicy(`${name}-log-writer`, { role: logWriterRole.id, policy: putOnlyPolicy(bucket, name) });
+  new aws.iam.RolePolicy(irsaRoleName(name, 'ebs-csi-controller'), { role: ebsCsiControllerRole.id, policy: ebsCsiControllerPolicy(settings.region, name) });
 
   const onPremLogExporter = new aws.iam.User(`${settings.onPrem.name}-log-exporter`, { tags });
   new aws.iam.UserPolicy(`${settings.onPrem.name}-log-exporter`, { user: onPremLogExporter.name, policy: putOnlyPolicy(bucket, settings.onPrem.name) });
   const onPremLogExporterKey = new aws.iam.AccessKey(`${settings.onPrem.name}-log-exporter`, { user: onPremLogExporter.name });
 
-  return { controlPlaneRole, controlPlaneProfile, workerRole, workerProfile, logWriterRole, onPremLogExporterKey };
+  return { controlPlaneRole, controlPlaneProfile, workerRole, workerProfile, logWriterRole, ebsCsiControllerRole, onPremLogExporterKey };
 }

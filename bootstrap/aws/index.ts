@@ -1,10 +1,11 @@
 // Pulumi program: the AWS primitives of the estate's aws cluster. The stack name is the cluster's name in
 // generators/clusters.ts; Pulumi.<stack>.yaml adds what the model does not say. Configuration is validated before
 // any resource is declared.
+import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { estate } from '../../generators/clusters';
 import { declareApiLoadBalancer, declarePrivateZone } from './api-endpoint';
-import { loadSettings, PROJECT, readStackConfig } from './config';
+import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
@@ -14,6 +15,7 @@ import { declareSecurityGroups } from './security-groups';
 
 const config = pulumi.runtime.allConfig();
 const settings = loadSettings(pulumi.getStack(), config['aws:region'], readStackConfig(config), estate);
+checkAccount(settings, (await aws.getCallerIdentity()).accountId);
 const tags = { cluster: settings.cluster.name, 'managed-by': `pulumi/${PROJECT}` };
 
 const network = declareNetwork(settings, tags);
@@ -37,7 +39,12 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
   publicSubnetIds: pulumi.output(network.publicSubnets.map((s) => s.id)),
   privateSubnetIds: pulumi.output(network.privateSubnets.map((s) => s.id)),
   securityGroupIds: pulumi.output({ controlPlane: groups.controlPlane.id, worker: groups.worker.id, apiLoadBalancer: groups.apiLoadBalancer.id }),
-  roleArns: pulumi.output({ controlPlane: identities.controlPlaneRole.arn, worker: identities.workerRole.arn, logWriter: identities.logWriterRole.arn }),
+  roleArns: pulumi.output({
+    controlPlane: identities.controlPlaneRole.arn,
+    worker: identities.workerRole.arn,
+    logWriter: identities.logWriterRole.arn,
+    ebsCsiController: identities.ebsCsiControllerRole.arn,
+  }),
   logBucket: pulumi.output({ name: bucket.bucket, region: settings.logArchive.region, arn: bucket.arn }),
   onPremLogExporter: pulumi.secret({ accessKeyId: identities.onPremLogExporterKey.id, secretAccessKey: identities.onPremLogExporterKey.secret }),
   vpnTunnels: pulumi.output({ tunnel1Address: network.vpn.tunnel1Address, tunnel2Address: network.vpn.tunnel2Address }),

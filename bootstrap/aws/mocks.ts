@@ -6,6 +6,7 @@ import type { PolicyResource } from '@pulumi/policy';
 import * as pulumi from '@pulumi/pulumi';
 import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
 import { parse } from 'yaml';
+import { estate } from '../../generators/clusters';
 import { PROJECT, SECRET_CONFIG_KEYS } from './config';
 import { policyResource } from './policy/harness';
 
@@ -26,6 +27,7 @@ export interface Recorder {
 
 export const AVAILABILITY_ZONES = ['eu-central-1c', 'eu-central-1a', 'eu-central-1b'];
 export const TALOS_AMI_ID = 'ami-0talos';
+const MODEL_ACCOUNT_ID = estate.clusters.flatMap((c) => (c.provider === 'aws' ? [c.accountId] : []))[0]!;
 
 export const MACHINE_CONFIGS = {
   talosControlPlaneConfig: 'version: v1alpha1\nmachine:\n    token: cp-token\n    type: controlplane\ncluster:\n    id: test\n',
@@ -52,7 +54,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
   }
 }
 
-export function installMocks(stack: string, config: Record<string, string>): Recorder {
+/** `accountId`: the account the mocked credentials belong to (by default the model's, as in a correct deployment). */
+export function installMocks(stack: string, config: Record<string, string>, accountId = MODEL_ACCOUNT_ID): Recorder {
   const recorder: Recorder = {
     resources: [],
     calls: [],
@@ -75,6 +78,7 @@ export function installMocks(stack: string, config: Record<string, string>): Rec
         recorder.calls.push({ token: args.token, inputs: args.inputs });
         if (args.token === 'aws:index/getAvailabilityZones:getAvailabilityZones') return { names: AVAILABILITY_ZONES };
         if (args.token === 'aws:ec2/getAmi:getAmi') return { id: TALOS_AMI_ID };
+        if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') return { accountId, arn: `arn:aws:iam::${accountId}:user/deployer`, userId: 'AIDAMOCK', id: accountId };
         throw new Error(`unmocked call ${args.token}`);
       },
     },

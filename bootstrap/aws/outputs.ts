@@ -14,7 +14,8 @@ export interface AwsBootstrapOutputs {
   publicSubnetIds: string[];
   privateSubnetIds: string[];
   securityGroupIds: { controlPlane: string; worker: string; apiLoadBalancer: string };
-  roleArns: { controlPlane: string; worker: string; logWriter: string };
+  /** `logWriter` and `ebsCsiController` are the IRSA roles whose ARNs the model derives (generators/irsa.ts). */
+  roleArns: { controlPlane: string; worker: string; logWriter: string; ebsCsiController: string };
   logBucket: { name: string; region: string; arn: string };
   /** Write-only identity for the on-prem cluster's log export: goes into a SOPS-encrypted Secret. Secret. */
   onPremLogExporter: { accessKeyId: string; secretAccessKey: string };

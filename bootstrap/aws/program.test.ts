@@ -15,6 +15,8 @@ import type { AwsBootstrapOutputs } from './outputs';
 import { violations } from './policy/harness';
 import { policies } from './policy/rules';
 import { ROLE_TAG } from './policy/conventions';
+import { loadManifests } from '../../generators/manifests';
+import { repoRoot } from '../../generators/repo';
 
 let recorder: Recorder;
 let program: typeof import('./index');
@@ -120,11 +122,13 @@ describe('security groups', () => {
         'controlplane tcp/6443 from sg:controlplane',
         'controlplane tcp/6443 from sg:worker',
         'controlplane tcp/10250 from sg:controlplane',
+        'controlplane tcp/10250 from sg:worker',
         'controlplane udp/4789 from sg:controlplane',
         'controlplane udp/4789 from sg:worker',
         'worker tcp/50000 from 10.50.0.0/24',
         'worker tcp/50000 from sg:controlplane',
         'worker tcp/10250 from sg:controlplane',
+        'worker tcp/10250 from sg:worker',
         'worker udp/4789 from sg:controlplane',
         'worker udp/4789 from sg:worker',
         'api-lb tcp/6443 from 10.30.0.0/24',
@@ -151,16 +155,53 @@ describe('IAM', () => {
     expect(document('onprem-log-exporter', 'aws:iam/userPolicy:UserPolicy').Statement).toEqual([
       { Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: prefixes('onprem') },
     ]);
-    const trust = JSON.parse(recorder.ofType('aws:iam/role:Role').find((r) => r.name === 'aws-log-writer')!.inputs.assumeRolePolicy);
-    expect(trust.Statement[0]).toMatchObject({
+  });
+
+  it.each([
+    ['aws-log-writer', ['system:serviceaccount:log-export:log-export-agent', 'system:serviceaccount:log-export:log-export-cluster']],
+    ['aws-ebs-csi-controller', ['system:serviceaccount:storage:ebs-csi-controller-sa']],
+  ])('lets only the service accounts of the rendered component assume %s, through the cluster issuer', (name, subjects) => {
+    const role = recorder.one('aws:iam/role:Role', name);
+    const [statement, ...more] = JSON.parse(role.inputs.assumeRolePolicy).Statement;
+    expect(more).toEqual([]);
+    expect(statement).toEqual({
+      Effect: 'Allow',
+      Principal: { Federated: recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'aws-service-accounts').state.arn },
       Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: { StringLike: { 'oidc.aws.acme.example:sub': 'system:serviceaccount:logging:*' } },
+      Condition: { StringEquals: { 'oidc.aws.acme.example:aud': 'sts.amazonaws.com', 'oidc.aws.acme.example:sub': subjects } },
     });
+  });
+
+  it('names the IRSA roles exactly as the ARNs in the rendered platform end', () => {
+    const rendered = loadManifests(repoRoot, ['clusters/aws']).docs.flatMap((d) => {
+      const values = d.object.kind === 'HelmRelease' ? (d.object.spec as any).values : undefined;
+      return [...(values?.extraEnvs ?? []), ...(values?.controller?.env ?? [])].filter((e: { name: string }) => e.name === 'AWS_ROLE_ARN');
+    });
+    const roleNames = new Set(rendered.map((e: { value: string }) => /^arn:aws:iam::111122223333:role\/(.+)$/.exec(e.value)?.[1]));
+    expect(roleNames).toEqual(new Set(['aws-log-writer', 'aws-ebs-csi-controller']));
+    for (const name of roleNames) expect(recorder.one('aws:iam/role:Role', name!).inputs.name).toBe(name);
+  });
+
+  it('gives the EBS CSI controller only volume calls on this cluster\'s tagged volumes, snapshots and instances', () => {
+    const statements = document('aws-ebs-csi-controller').Statement as { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: any }[];
+    expect(statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => s.Sid)).toEqual(['DescribeForEbsCsi']);
+    expect(statements.find((s) => s.Sid === 'DescribeForEbsCsi')!.Action).toSatisfy((actions: string[]) => actions.every((a) => a.startsWith('ec2:Describe')));
+    const driverTags = { 'kubernetes.io/cluster/aws': 'owned', 'ebs.csi.aws.com/cluster': 'true' };
+    const prefixed = (prefix: string) => Object.fromEntries(Object.entries(driverTags).map(([k, v]) => [`${prefix}/${k}`, v]));
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.CreateTaggedVolumes).toMatchObject({ Action: 'ec2:CreateVolume', Resource: 'arn:aws:ec2:eu-central-1:*:volume/*', Condition: { StringEquals: prefixed('aws:RequestTag') } });
+    expect(bySid.ManageOwnVolumes).toMatchObject({ Resource: 'arn:aws:ec2:eu-central-1:*:volume/*', Condition: { StringEquals: prefixed('ec2:ResourceTag') } });
+    expect(bySid.ManageOwnVolumes!.Action).toEqual(expect.arrayContaining(['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:DeleteVolume']));
+    expect(bySid.AttachToOwnInstances!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/kubernetes.io/cluster/aws': 'owned' } });
+    expect(bySid.TagOnCreate!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateVolume', 'CreateSnapshot'] } });
+    for (const s of statements.filter((s) => s.Sid !== 'DescribeForEbsCsi' && s.Sid !== 'TagOnCreate')) expect(s.Condition, s.Sid).toBeDefined();
   });
 
   it('gives the control planes the cloud integration, workers nothing, both through instance profiles', () => {
     const statements = document('aws-controlplane-cloud-integration').Statement as { Sid: string; Action: string[]; Resource: string | string[] }[];
-    expect(statements.map((s) => s.Sid)).toEqual(['DescribeForCloudIntegration', 'ServiceLoadBalancers', 'ServiceSecurityGroups', 'EbsVolumes', 'TagOwnResources']);
+    expect(statements.map((s) => s.Sid)).toEqual(['DescribeForCloudIntegration', 'ServiceLoadBalancers', 'ServiceSecurityGroups', 'TagOwnResources']);
+    // Volume calls belong to the EBS CSI controller's IRSA role: its pods cannot reach this instance role.
+    expect(statements.flatMap((s) => s.Action).filter((a) => /Volume|Snapshot/.test(a))).toEqual([]);
     expect(statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => s.Sid)).toEqual(['DescribeForCloudIntegration']);
     expect(statements.find((s) => s.Sid === 'ServiceSecurityGroups')!.Resource).toContain('arn:aws:mock:::Vpc/aws-vpc');
     const policiesOfWorker = [...recorder.ofType('aws:iam/rolePolicy:RolePolicy'), ...recorder.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')].filter(

@@ -64,12 +64,15 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
     { description: 'etcd', protocol: 'tcp', ports: PORTS.etcd, from: [fromControlPlane] },
     // Nodes reach the API servers directly for the `kubernetes` Service (its endpoints are the node IPs).
     { description: 'kube-apiserver', protocol: 'tcp', ports: API_PORT, from: [fromApiLoadBalancer, ...nodes] },
-    { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: [fromControlPlane] },
+    // Nodes, not only the API servers: Prometheus (kube-prometheus-stack) and metrics agents run on the workers and
+    // scrape every node's kubelet and cAdvisor.
+    { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
     { description: 'cni-vxlan', protocol: 'udp', ports: PORTS.cniVxlan, from: nodes },
   ]);
   ingress(worker, 'worker', [
     { description: 'apid', protocol: 'tcp', ports: PORTS.apid, from: [...cidrs(settings.adminCidrs), fromControlPlane] },
-    { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: [fromControlPlane] },
+    // As on the control planes: the API servers and the scrapers that run on the workers.
+    { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
     { description: 'cni-vxlan', protocol: 'udp', ports: PORTS.cniVxlan, from: nodes },
   ]);
   ingress(apiLoadBalancer, 'api-lb', [

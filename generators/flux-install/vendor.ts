@@ -5,9 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { goModuleDir } from '../go-modules';
 import { goTool } from '../go-tools';
+import { podSecurityLabels } from '../namespace';
 import { versions } from '../versions';
 
 /** The controllers of Flux's default install (`flux install` without extra components), at their pinned versions. */
@@ -33,12 +34,8 @@ spec:
 `;
 
 function enforceRestricted(): string {
-  const [major, minor] = versions.kubernetes.split('.');
-  const labels = ['enforce', 'audit', 'warn'].flatMap((mode) => [
-    `    pod-security.kubernetes.io/${mode}: restricted`,
-    `    pod-security.kubernetes.io/${mode}-version: v${major}.${minor}`,
-  ]);
-  return ['apiVersion: v1', 'kind: Namespace', 'metadata:', '  name: flux-system', '  labels:', ...labels, ''].join('\n');
+  const labels = podSecurityLabels(versions.kubernetes, 'restricted');
+  return stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system', labels } });
 }
 
 function kustomize(dir: string): string {

@@ -1,4 +1,5 @@
-// Workflow hygiene: actionlint over every workflow, every `npm run` a workflow calls exists, every action is pinned by digest.
+// Workflow hygiene: actionlint over every workflow, every `npm run` a workflow calls exists, every action is pinned by
+// digest (a local reusable workflow `./…` comes from the same commit).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,12 +40,13 @@ function missingNpmScripts(workflows: Workflow[], scripts: Record<string, string
   return workflows.flatMap((w) => runScripts(w).flatMap(npmScriptsIn).filter((name) => !(name in scripts)).map((name) => `${w.file}: npm run ${name}`));
 }
 
-/** `uses:` references that are not `owner/repo@<40-hex commit> # v<version>`. */
+/** `uses:` references that are neither `owner/repo@<40-hex commit> # v<version>` nor a local `./` path. */
 function unpinnedActions(workflow: Workflow): string[] {
   return workflow.text
     .split('\n')
     .filter((line) => /^\s*(?:-\s+)?uses:/.test(line))
     .filter((line) => !/uses:\s+[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(?:\.\d+){0,2}\s*$/.test(line))
+    .filter((line) => !/uses:\s+\.\/[\w./-]+\s*$/.test(line))
     .map((line) => `${workflow.file}: ${line.trim()}`);
 }
 
@@ -69,7 +71,12 @@ describe('actionlint', () => {
 
   it('passes on every workflow in .github/workflows', () => {
     const files = repoWorkflows().map((w) => w.file);
-    expect(files).toEqual(['.github/workflows/render-and-validate.yml', '.github/workflows/sample-service-image.yml']);
+    expect(files).toEqual([
+      '.github/workflows/go-image.yml',
+      '.github/workflows/log-export-image.yml',
+      '.github/workflows/render-and-validate.yml',
+      '.github/workflows/sample-service-image.yml',
+    ]);
     const result = actionlint(repoRoot, files);
     expect(result.output).toBe('');
     expect(result.status).toBe(0);
@@ -107,7 +114,7 @@ describe('action pins', () => {
     expect(repoWorkflows().flatMap(unpinnedActions)).toEqual([]);
   });
 
-  it('reports tags, short digests and digests without a version comment', () => {
+  it('reports tags, short digests, digests without a version comment and remote reusable workflows by tag', () => {
     const workflow = {
       file: 'w.yml',
       text: [
@@ -115,12 +122,15 @@ describe('action pins', () => {
         '        uses: actions/setup-go@4469467 # v6.0.0',
         '      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444',
         '      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0',
+        '    uses: ./.github/workflows/go-image.yml',
+        '    uses: acme/workflows/.github/workflows/image.yml@main',
       ].join('\n'),
     };
     expect(unpinnedActions(workflow)).toEqual([
       'w.yml: - uses: actions/checkout@v5',
       'w.yml: uses: actions/setup-go@4469467 # v6.0.0',
       'w.yml: - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444',
+      'w.yml: uses: acme/workflows/.github/workflows/image.yml@main',
     ]);
   });
 });

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/clusters';
 import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
-import { baseNetworkPolicies, cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
+import { cidrPeers, componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { AWS_NLB_ANNOTATIONS, METALLB_ADDRESS_ANNOTATION } from '../load-balancing';
 import { NAMESPACE as MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../monitoring/federation';
@@ -77,7 +77,6 @@ export const ingress: Component<IngressValues> = {
     const namespace = cluster.ingress.controllerNamespace;
     const controllers = ctx.chart('platform-controllers');
     componentNamespace(controllers, cluster, namespace, 'restricted');
-    baseNetworkPolicies(controllers, cluster, namespace);
     const controllerPods = { matchLabels: { ...CONTROLLER_LABELS } };
     networkPolicy(controllers, namespace, 'allow-http-from-anywhere', {
       podSelector: controllerPods,
@@ -94,7 +93,7 @@ export const ingress: Component<IngressValues> = {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': MONITORING_NAMESPACE } }, podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } } }],
+          from: [{ ...inNamespace(MONITORING_NAMESPACE), podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } } }],
           ports: [{ protocol: 'TCP', port: PORTS.metrics }],
         },
       ],

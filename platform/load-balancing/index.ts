@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import type { AwsCluster, MetalCluster } from '../../generators/clusters';
 import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
-import { baseNetworkPolicies, cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
+import { cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { validateLoadBalancing, type LoadBalancingValues } from './values';
 
@@ -107,7 +107,6 @@ export const loadBalancing: Component<LoadBalancingValues> = {
     const controllers = ctx.chart('platform-controllers');
     // MetalLB's speaker and the cloud controller manager run on the host network (see the policy allow-list).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
-    baseNetworkPolicies(controllers, cluster, NAMESPACE);
     // The model check ties each provider to its load balancer: metal to metallb, aws to aws-nlb.
     if (cluster.ingress.loadBalancer === 'metallb') metallb(ctx, cluster as MetalCluster, values);
     else awsCloudControllerManager(controllers, cluster as AwsCluster);

@@ -7,7 +7,10 @@ import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/clusters';
 import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
+import { irsaCredentials } from '../../generators/irsa';
+import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
+import { NAMESPACE as MONITORING_NAMESPACE } from '../monitoring/federation';
 import { MONITORING_SELECTOR } from '../monitoring/selectors';
 import { alertGroups, NAMESPACE } from './alerts';
 import { AGENT_STATE_DIR, agentConfig, clusterExporterConfig, CONFIG_KEY, HEALTH_PORT, METRICS_PORT, POD_LOGS_DIR, type S3Target } from './collector-config';
@@ -24,8 +27,6 @@ export const CLUSTER_EXPORTER = 'log-export-cluster';
 /** Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` of the write-only on-prem identity. */
 export const S3_WRITER_SECRET = 's3-writer';
 const CHART_REPOSITORY = 'open-telemetry';
-const API_SERVER_PORT = 6443;
-const TOKEN_DIR = '/var/run/secrets/sts.amazonaws.com/serviceaccount';
 
 type Values = Record<string, unknown>;
 
@@ -46,16 +47,7 @@ function configMap(scope: Construct, cluster: string, workload: string, config: 
 
 /** Credentials: IRSA token and role on aws, the encrypted write-only key on-prem. */
 function identity(values: LogExportValues) {
-  if (values.s3Identity.kind === 'web-identity') {
-    return {
-      env: [
-        { name: 'AWS_ROLE_ARN', value: values.s3Identity.roleArn },
-        { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${TOKEN_DIR}/token` },
-      ],
-      volumes: [{ name: 'aws-token', projected: { sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } }] } }],
-      mounts: [{ name: 'aws-token', mountPath: TOKEN_DIR, readOnly: true }],
-    };
-  }
+  if (values.s3Identity.kind === 'web-identity') return irsaCredentials(values.s3Identity.roleArn);
   const key = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: S3_WRITER_SECRET, key: name } } });
   return { env: [key('AWS_ACCESS_KEY_ID'), key('AWS_SECRET_ACCESS_KEY')], volumes: [], mounts: [] };
 }
@@ -134,58 +126,19 @@ function clusterExporterValues(configName: string, values: LogExportValues): Val
   };
 }
 
-function networkPolicy(scope: Construct, name: string, spec: Values): void {
-  new ApiObject(scope, `networkpolicy-${name}`, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: NAMESPACE }, spec });
-}
-
-/** Default deny, then DNS, the API server, S3 over HTTPS, and metrics scraping from the monitoring namespace. */
+/** The allows beyond the base policies: S3 over HTTPS, and metrics scraping from the monitoring namespace. */
 function networkPolicies(scope: Construct, cluster: Cluster): void {
-  networkPolicy(scope, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-  networkPolicy(scope, 'allow-dns', {
-    podSelector: {},
-    policyTypes: ['Egress'],
-    egress: [{
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-    }],
-  });
-  networkPolicy(scope, 'allow-kube-apiserver', {
-    podSelector: {},
-    policyTypes: ['Egress'],
-    egress: [{ to: [{ ipBlock: { cidr: cluster.network.nodeCidr } }], ports: [{ protocol: 'TCP', port: API_SERVER_PORT }] }],
-  });
   // S3 (and STS on aws) have no fixed addresses: HTTPS to anywhere outside the cluster's own networks.
   const { podCidr, serviceCidr } = cluster.network;
-  networkPolicy(scope, 'allow-s3-https', {
+  networkPolicy(scope, NAMESPACE, 'allow-s3-https', {
     podSelector: {},
     policyTypes: ['Egress'],
     egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [podCidr, serviceCidr] } }], ports: [{ protocol: 'TCP', port: 443 }] }],
   });
-  networkPolicy(scope, 'allow-metrics-scrape', {
+  networkPolicy(scope, NAMESPACE, 'allow-metrics-scrape', {
     podSelector: {},
     policyTypes: ['Ingress'],
-    ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: METRICS_PORT }] }],
-  });
-}
-
-function namespace(scope: Construct, cluster: Cluster): void {
-  const [major, minor] = cluster.kubernetesVersion.split('.');
-  const version = `v${major}.${minor}`;
-  new ApiObject(scope, 'namespace', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: {
-      name: NAMESPACE,
-      labels: {
-        // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
-        'pod-security.kubernetes.io/enforce': 'privileged',
-        'pod-security.kubernetes.io/enforce-version': version,
-        'pod-security.kubernetes.io/audit': 'restricted',
-        'pod-security.kubernetes.io/audit-version': version,
-        'pod-security.kubernetes.io/warn': 'restricted',
-        'pod-security.kubernetes.io/warn-version': version,
-      },
-    },
+    ingress: [{ from: [inNamespace(MONITORING_NAMESPACE)], ports: [{ protocol: 'TCP', port: METRICS_PORT }] }],
   });
 }
 
@@ -215,7 +168,8 @@ export const logExport: Component<LogExportValues> = {
     const { cluster, estate } = ctx;
     const target: S3Target = { bucket: estate.logArchive.bucket, region: estate.logArchive.region };
     const controllers = ctx.chart('platform-controllers');
-    namespace(controllers, cluster);
+    // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
+    componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster);
     if (values.s3Identity.kind === 'access-key') ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET);
     helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://open-telemetry.github.io/opentelemetry-helm-charts' });

@@ -1,6 +1,7 @@
 // The log-export component's values in the cluster model, and their validation.
 import type { Cluster } from '../../generators/clusters';
 import type { Problem } from '../../generators/component';
+import { irsaRoleArn } from '../../generators/irsa';
 
 /**
  * How the collectors authenticate to S3.
@@ -18,7 +19,6 @@ export interface LogExportValues {
   statesInterval: string;
 }
 
-const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const DURATION = /^\d+(s|m|h)$/;
 
 export function validateLogExport(values: LogExportValues, cluster: Cluster): Problem[] {
@@ -27,8 +27,8 @@ export function validateLogExport(values: LogExportValues, cluster: Cluster): Pr
   const wanted = cluster.provider === 'aws' ? 'web-identity' : 'access-key';
   if (identity?.kind !== wanted) {
     problems.push({ field: 's3Identity.kind', message: `${JSON.stringify(identity?.kind)} does not fit provider ${cluster.provider}; use ${wanted}` });
-  } else if (identity.kind === 'web-identity' && !ROLE_ARN.test(identity.roleArn ?? '')) {
-    problems.push({ field: 's3Identity.roleArn', message: `${JSON.stringify(identity.roleArn)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` });
+  } else if (identity.kind === 'web-identity' && cluster.provider === 'aws' && identity.roleArn !== irsaRoleArn(cluster, 'log-writer')) {
+    problems.push({ field: 's3Identity.roleArn', message: `${JSON.stringify(identity.roleArn)} is not bootstrap/aws's log-writer role of this cluster, ${irsaRoleArn(cluster, 'log-writer')} (use irsaRoleArn)` });
   }
   if (!Number.isInteger(values.queueRequests) || values.queueRequests < 100) {
     problems.push({ field: 'queueRequests', message: `${JSON.stringify(values.queueRequests)} must be an integer of at least 100` });

@@ -1,16 +1,8 @@
 // The "hybrid overview" Grafana dashboard: every panel is repeated per `cluster`, so the sites sit side by side.
 // It reads only the recorded aggregates (which exist in every cluster with their `cluster` label) and federation health.
+import { dashboard, labelValuesVariable, timeseriesPanel, type PanelSpec } from './dashboards';
 import { federationJob } from './rules';
-import { PROMETHEUS_DATASOURCE_UID } from './stack';
 
-interface PanelSpec {
-  title: string;
-  unit: string;
-  /** PromQL per legend; `$cluster` is the repeated cluster. */
-  targets: { expr: string; legend: string }[];
-}
-
-const datasource = { type: 'prometheus', uid: PROMETHEUS_DATASOURCE_UID };
 const inCluster = '{cluster="$cluster"}';
 
 const perCluster: PanelSpec[] = [
@@ -69,20 +61,6 @@ function federationPanels(sources: string[]): PanelSpec[] {
   ];
 }
 
-function panel(spec: PanelSpec, id: number, gridPos: Record<string, number>, repeat: boolean): Record<string, unknown> {
-  return {
-    id,
-    type: 'timeseries',
-    title: repeat ? `${spec.title} · $cluster` : spec.title,
-    datasource,
-    gridPos,
-    ...(repeat ? { repeat: 'cluster', repeatDirection: 'h', maxPerRow: 4 } : {}),
-    fieldConfig: { defaults: { unit: spec.unit }, overrides: [] },
-    options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
-    targets: spec.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource, expr: t.expr, legendFormat: t.legend })),
-  };
-}
-
 /** Every PromQL expression of the dashboard, for checks. */
 export function dashboardExpressions(sources: string[]): string[] {
   return [...perCluster, ...federationPanels(sources)].flatMap((p) => p.targets.map((t) => t.expr));
@@ -91,36 +69,17 @@ export function dashboardExpressions(sources: string[]): string[] {
 export function hybridOverview(sources: string[]): Record<string, unknown> {
   const width = 12;
   const height = 8;
-  const panels = perCluster.map((spec, i) => panel(spec, i + 1, { x: 0, y: i * height, w: width, h: height }, true));
+  const panels = perCluster.map((spec, i) => timeseriesPanel(spec, i + 1, { x: 0, y: i * height, w: width, h: height }, 'cluster'));
   const federation = federationPanels(sources).map((spec, i) =>
-    panel(spec, perCluster.length + i + 1, { x: i * 8, y: perCluster.length * height, w: 8, h: height }, false),
+    timeseriesPanel(spec, perCluster.length + i + 1, { x: i * 8, y: perCluster.length * height, w: 8, h: height }),
   );
-  return {
+  return dashboard({
     uid: 'hybrid-overview',
     title: 'Hybrid overview',
     tags: ['hybrid', 'federation'],
-    timezone: 'utc',
-    schemaVersion: 39,
-    editable: false,
     refresh: '1m',
-    time: { from: 'now-6h', to: 'now' },
-    templating: {
-      list: [
-        {
-          name: 'cluster',
-          label: 'Cluster',
-          type: 'query',
-          datasource,
-          query: { query: 'label_values(namespace_job:up:sum, cluster)', refId: 'clusters' },
-          definition: 'label_values(namespace_job:up:sum, cluster)',
-          refresh: 2,
-          multi: true,
-          includeAll: true,
-          current: { selected: true, text: ['All'], value: ['$__all'] },
-          sort: 1,
-        },
-      ],
-    },
+    from: 'now-6h',
+    variables: [labelValuesVariable('cluster', 'Cluster', 'label_values(namespace_job:up:sum, cluster)', 'clusters')],
     panels: [...panels, ...federation],
-  };
+  });
 }

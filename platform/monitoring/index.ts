@@ -4,12 +4,13 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
+import { componentNamespace } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { GATEWAY_TLS_SECRET, NAMESPACE, clientTlsSecret, federationGateway, federationScrapeConfig, sourceEndpoint } from './federation';
 import { hybridOverview } from './hybrid-overview';
 import { aggregateGroups, federationAlertGroup, type RuleGroup } from './rules';
 import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from './selectors';
-import { GRAFANA_ADMIN_SECRET, namespace, networkPolicies, stackValues } from './stack';
+import { GRAFANA_ADMIN_SECRET, networkPolicies, stackValues } from './stack';
 import { centralsOf, monitoringOf, validateMonitoring, type MonitoringValues } from './values';
 
 export type { MonitoringValues } from './values';
@@ -32,7 +33,8 @@ export const monitoring: Component<MonitoringValues> = {
   render(ctx, values) {
     const { cluster, estate } = ctx;
     const controllers = ctx.chart('platform-controllers');
-    namespace(controllers, cluster);
+    // node-exporter needs the host's network, PID namespace and filesystem (allow-listed in the policy gate).
+    componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster, estate, values);
     helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://prometheus-community.github.io/helm-charts' });
     helmRelease(controllers, 'kube-prometheus-stack', {

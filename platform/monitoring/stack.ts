@@ -1,7 +1,7 @@
-// kube-prometheus-stack: the namespace it runs in, its NetworkPolicies and its typed chart values.
-import { ApiObject } from 'cdk8s';
+// kube-prometheus-stack: its NetworkPolicies and its typed chart values.
 import type { Construct } from 'constructs';
 import { location, type Cluster, type Estate } from '../../generators/clusters';
+import { cidrPeers, networkPolicy } from '../../generators/namespace';
 import { DASHBOARD_LABELS, MONITORING_SELECTOR } from './selectors';
 import { GATEWAY_LABELS, NAMESPACE, PROMETHEUS_NAME, PROMETHEUS_POD_LABELS, sourceEndpoint } from './federation';
 import type { MonitoringValues } from './values';
@@ -11,99 +11,47 @@ import { centralsOf, monitoringOf } from './values';
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 /** The datasource uid dashboards refer to. */
 export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
-/** Talos serves the Kubernetes API on the control-plane nodes. */
-const API_SERVER_PORT = 6443;
 
 /** Labels Prometheus adds to everything that leaves it: alerts, and what /federate returns. */
 export function externalLabels(cluster: Cluster): Record<string, string> {
   return { cluster: cluster.name, ...location(cluster) };
 }
 
-export function namespace(scope: Construct, cluster: Cluster): void {
-  const [major, minor] = cluster.kubernetesVersion.split('.');
-  const version = `v${major}.${minor}`;
-  new ApiObject(scope, 'namespace', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: {
-      name: NAMESPACE,
-      labels: {
-        // node-exporter needs the host's network, PID namespace and filesystem (allow-listed in the policy gate).
-        'pod-security.kubernetes.io/enforce': 'privileged',
-        'pod-security.kubernetes.io/enforce-version': version,
-        'pod-security.kubernetes.io/audit': 'restricted',
-        'pod-security.kubernetes.io/audit-version': version,
-        'pod-security.kubernetes.io/warn': 'restricted',
-        'pod-security.kubernetes.io/warn-version': version,
-      },
-    },
-  });
-}
-
-type Peer = Record<string, unknown>;
-
-function networkPolicy(scope: Construct, name: string, spec: Record<string, unknown>): void {
-  new ApiObject(scope, `networkpolicy-${name}`, {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name, namespace: NAMESPACE },
-    spec,
-  });
-}
-
-const cidrs = (...blocks: string[]): Peer[] => blocks.map((cidr) => ({ ipBlock: { cidr } }));
-
-/** Default deny, then: DNS, traffic inside the namespace, the API server, scraping, and the federation path. */
+/** The allows beyond the base policies: traffic inside the namespace, scraping, and the federation path. */
 export function networkPolicies(scope: Construct, cluster: Cluster, estate: Estate, values: MonitoringValues): void {
   const { nodeCidr, podCidr } = cluster.network;
-  networkPolicy(scope, 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-  networkPolicy(scope, 'allow-dns', {
-    podSelector: {},
-    policyTypes: ['Egress'],
-    egress: [
-      {
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-      },
-    ],
-  });
-  networkPolicy(scope, 'allow-within-namespace', {
+  networkPolicy(scope, NAMESPACE, 'allow-within-namespace', {
     podSelector: {},
     policyTypes: ['Ingress', 'Egress'],
     ingress: [{ from: [{ podSelector: {} }] }],
     egress: [{ to: [{ podSelector: {} }] }],
   });
-  networkPolicy(scope, 'allow-kube-apiserver', {
-    podSelector: {},
-    policyTypes: ['Egress'],
-    egress: [{ to: cidrs(nodeCidr), ports: [{ protocol: 'TCP', port: API_SERVER_PORT }] }],
-  });
-  networkPolicy(scope, 'allow-prometheus-scrape', {
+  networkPolicy(scope, NAMESPACE, 'allow-prometheus-scrape', {
     podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
     policyTypes: ['Egress'],
-    egress: [{ to: cidrs(podCidr, nodeCidr) }],
+    egress: [{ to: cidrPeers(podCidr, nodeCidr) }],
   });
 
   const federation = values.federation;
   if (federation.role === 'source') {
     const centrals = centralsOf(estate, cluster.name);
-    networkPolicy(scope, 'allow-federation-from-central', {
+    networkPolicy(scope, NAMESPACE, 'allow-federation-from-central', {
       podSelector: { matchLabels: GATEWAY_LABELS },
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: cidrs(...centrals.flatMap((c) => [c.network.nodeCidr, c.network.podCidr])),
+          from: cidrPeers(...centrals.flatMap((c) => [c.network.nodeCidr, c.network.podCidr])),
           ports: [{ protocol: 'TCP', port: 'federate' }],
         },
       ],
     });
   } else {
-    networkPolicy(scope, 'allow-federation-to-sources', {
+    networkPolicy(scope, NAMESPACE, 'allow-federation-to-sources', {
       podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
       policyTypes: ['Egress'],
       egress: federation.sources.map((s) => {
         const endpoint = sourceEndpoint(monitoringOf(estate, s.cluster)!.cluster)!;
-        return { to: cidrs(`${endpoint.address}/32`), ports: [{ protocol: 'TCP', port: endpoint.port }] };
+        return { to: cidrPeers(`${endpoint.address}/32`), ports: [{ protocol: 'TCP', port: endpoint.port }] };
       }),
     });
   }

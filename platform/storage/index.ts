@@ -5,7 +5,8 @@ import type { Construct } from 'constructs';
 import type { AwsCluster, Cluster } from '../../generators/clusters';
 import type { Component } from '../../generators/component';
 import { chartGitRepository, helmRelease, helmRepository } from '../../generators/flux';
-import { baseNetworkPolicies, cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
+import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
+import { cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { validateStorage, type StorageValues } from './values';
 
@@ -13,6 +14,8 @@ export type { StorageValues } from './values';
 
 export const NAMESPACE = 'storage';
 export const EBS_PROVISIONER = 'ebs.csi.aws.com';
+/** The EBS CSI controller's service account: bootstrap/aws's `ebs-csi-controller` IRSA role trusts it. */
+export const EBS_CONTROLLER_SERVICE_ACCOUNT = 'ebs-csi-controller-sa';
 export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
 
 const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
@@ -38,6 +41,7 @@ function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValu
     egress: [{ to: cidrPeers('0.0.0.0/0'), ports: [{ protocol: 'TCP', port: 443 }] }],
   });
   helmRepository(scope, 'aws-ebs-csi-driver', { namespace: NAMESPACE, url: 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver' });
+  const credentials = irsaCredentials(irsaRoleArn(cluster, 'ebs-csi-controller'));
   helmRelease(scope, 'aws-ebs-csi-driver', {
     namespace: NAMESPACE,
     chart: 'aws-ebs-csi-driver',
@@ -46,11 +50,13 @@ function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValu
     values: {
       controller: {
         region: cluster.region,
-        // Tags every volume with the cluster, so volumes of one cluster can be told from another's.
+        // Tags every volume `kubernetes.io/cluster/<name>: owned`: the controller's role may only touch volumes so tagged.
         k8sTagClusterId: cluster.name,
-        // The control planes' instance profile holds the EBS permissions (bootstrap/aws iam.ts).
-        nodeSelector: { 'node-role.kubernetes.io/control-plane': '' },
-        tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+        // IRSA: the pods cannot reach the instance role (IMDSv2 hop limit 1); the role is bootstrap/aws's.
+        serviceAccount: { create: true, name: EBS_CONTROLLER_SERVICE_ACCOUNT },
+        env: credentials.env,
+        volumes: credentials.volumes,
+        volumeMounts: credentials.mounts,
         resources: small('10m', '64Mi', '256Mi'),
       },
       // The node plugin reads its instance and zone from IMDSv2, which answers the host network only (hop limit 1).
@@ -95,7 +101,6 @@ export const storage: Component<StorageValues> = {
     const controllers = ctx.chart('platform-controllers');
     // The CSI node plugin is privileged with host paths; local-path's helper pods write to a host folder.
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
-    baseNetworkPolicies(controllers, cluster, NAMESPACE);
     if (cluster.provider === 'aws') ebsCsiDriver(controllers, cluster, values);
     else localPath(controllers, cluster, values);
   },

@@ -8,7 +8,7 @@ import { estate, location } from '../../generators/clusters';
 import { repoRoot } from '../../generators/repo';
 import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
 import { versions } from '../../generators/versions';
-import { EBS_PROVISIONER, LOCAL_PATH_PROVISIONER } from './index';
+import { EBS_CONTROLLER_SERVICE_ACCOUNT, EBS_PROVISIONER, LOCAL_PATH_PROVISIONER } from './index';
 import { validateStorage, type StorageValues } from './values';
 
 const aws = estate.clusters.find((c) => c.name === 'aws')!;
@@ -35,6 +35,17 @@ describe('rendering', () => {
     expect(release.spec.chart.spec.version).toBe(versions.awsEbsCsiDriverChart);
     expect(release.spec.values.controller).toMatchObject({ ...location(aws), k8sTagClusterId: 'aws' });
     expect(names('aws').filter((n) => n.includes('local-path'))).toEqual([]);
+  });
+
+  it('gives the EBS CSI controller the IRSA role of bootstrap/aws through its service account token, not the instance role', () => {
+    const { controller } = find('aws', 'HelmRelease')[0].spec.values;
+    expect(controller.serviceAccount).toEqual({ create: true, name: EBS_CONTROLLER_SERVICE_ACCOUNT });
+    expect(controller.nodeSelector).toBeUndefined();
+    const env = Object.fromEntries(controller.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/aws-ebs-csi-controller');
+    const [volume] = controller.volumes;
+    expect(volume.projected.sources).toEqual([{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } }]);
+    expect(controller.volumeMounts).toEqual([{ name: volume.name, mountPath: env.AWS_WEB_IDENTITY_TOKEN_FILE.replace(/\/token$/, ''), readOnly: true }]);
   });
 
   it('makes the model storage class on metal a local-path class served from the pinned Git tag', () => {

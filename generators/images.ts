@@ -1,0 +1,94 @@
+// The container images built from this repo's Go modules, by .github/workflows/go-image.yml: where each is built
+// from, its reference, the docker build arguments that pin what its Dockerfile builds from, and the rules that
+// Dockerfile follows (checked on its text: there is no Docker here).
+//   tsx generators/images.ts <image>                  the reference Flux deploys
+//   tsx generators/images.ts <image> --build-args     the `docker build` arguments for the checked-out commit
+//   tsx generators/images.ts <image> --github-output  the step outputs of the image workflow (from GITHUB_* variables)
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { BINARY as LOG_EXPORT_BINARY, IMAGE as LOG_EXPORT_REPOSITORY } from '../platform/log-export';
+import { versions } from './versions';
+
+export interface ContainerImage {
+  /** Also the prefix of the release tags: `<name>/v<semver>`. */
+  name: string;
+  repository: string;
+  /** The released tag the clusters run. */
+  tag: string;
+  /** The Go module folder, relative to the repo root: the build context, holding Dockerfile and .dockerignore. */
+  context: string;
+  /** The binary at the image's root, its entrypoint. */
+  binary: string;
+}
+
+export const IMAGES: readonly ContainerImage[] = [
+  { name: 'task-tracker', repository: versions.taskTracker.image, tag: versions.taskTracker.tag, context: 'apps/task-tracker', binary: 'task-tracker' },
+  { name: 'otelcol-log-export', repository: LOG_EXPORT_REPOSITORY, tag: versions.otelCollector, context: 'platform/log-export/collector', binary: LOG_EXPORT_BINARY },
+];
+
+export function image(name: string): ContainerImage {
+  const found = IMAGES.find((i) => i.name === name);
+  if (!found) throw new Error(`generators/images.ts: no image "${name}" (known: ${IMAGES.map((i) => i.name).join(', ')})`);
+  return found;
+}
+
+export const imageReference = (i: ContainerImage, version = i.tag): string => `${i.repository}:${version}`;
+
+/** Every ARG the Dockerfiles declare, by name; REVISION is the commit being built. */
+export function buildArgs(i: ContainerImage, revision: string, version = i.tag): Record<string, string> {
+  return { BUILDER_IMAGE: versions.goBuilderImage, RUNTIME_IMAGE: versions.goRuntimeImage, VERSION: version, REVISION: revision };
+}
+
+/** The version a build produces: from a release tag `<name>/v<semver>`, else the pinned tag. */
+export function buildVersion(i: ContainerImage, ref: { type: string; name: string }): string {
+  if (ref.type !== 'tag') return i.tag;
+  const version = ref.name.startsWith(`${i.name}/v`) ? ref.name.slice(i.name.length + 2) : '';
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`tag ${ref.name}: an image release tag must be ${i.name}/v<major>.<minor>.<patch>`);
+  return version;
+}
+
+/** What is wrong with an image's Dockerfile text, by the rules every image here follows. */
+export function dockerfileProblems(i: ContainerImage, text: string): string[] {
+  const lines = text.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+  const froms = lines.filter((l) => l.startsWith('FROM '));
+  const problems: string[] = [];
+  if (froms.length < 2) problems.push('is not multi-stage');
+  for (const from of froms) {
+    if (!/^FROM (--platform=\$\{BUILDPLATFORM\} )?\$\{[A-Z_]+\}( AS \w+)?$/.test(from)) problems.push(`"${from}" does not take its image from a build argument`);
+  }
+  // BuildKit sets the TARGET* platform arguments itself.
+  const declared = lines.filter((l) => l.startsWith('ARG ') && !l.startsWith('ARG TARGET')).map((l) => l.slice(4).trim());
+  if (declared.some((arg) => arg.includes('='))) problems.push('an ARG has a default, which would be a second place for a version');
+  if (declared.sort().join() !== Object.keys(buildArgs(i, 'x')).sort().join()) problems.push(`declares ARGs ${declared.join(', ')}, not those of buildArgs()`);
+  if (!lines.some((l) => /^RUN CGO_ENABLED=0 .*go build /.test(l))) problems.push('does not build with CGO_ENABLED=0');
+  const finalStage = lines.slice(lines.lastIndexOf(froms.at(-1) ?? ''));
+  if (!finalStage.includes('USER 65532:65532')) problems.push('final stage does not run as USER 65532:65532');
+  if (finalStage.some((l) => l.startsWith('RUN ') || l.startsWith('SHELL '))) problems.push('final stage runs commands, so it needs a shell');
+  if (!finalStage.includes(`ENTRYPOINT ["/${i.binary}"]`)) problems.push(`ENTRYPOINT is not the exec form of /${i.binary}`);
+  if (/:latest\b/.test(text)) problems.push('mentions a latest tag');
+  return problems.map((p) => `${i.context}/Dockerfile ${p}`);
+}
+
+export function githubOutput(i: ContainerImage, env: NodeJS.ProcessEnv): string {
+  const version = buildVersion(i, { type: env.GITHUB_REF_TYPE ?? '', name: env.GITHUB_REF_NAME ?? '' });
+  const args = Object.entries(buildArgs(i, env.GITHUB_SHA ?? '', version)).map(([k, v]) => `${k}=${v}`);
+  return [`context=${i.context}`, `tag=${imageReference(i, version)}`, 'build-args<<END_OF_ARGS', ...args, 'END_OF_ARGS'].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [name = '', mode] = process.argv.slice(2);
+  try {
+    const i = image(name);
+    if (mode === '--build-args') {
+      const revision = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+      console.log(Object.entries(buildArgs(i, revision)).map(([k, v]) => `--build-arg ${k}=${v}`).join(' '));
+    } else if (mode === '--github-output') {
+      console.log(githubOutput(i, process.env));
+    } else {
+      console.log(imageReference(i));
+    }
+  } catch (error) {
+    console.error(`::error title=Image build arguments::${(error as Error).message}`);
+    process.exit(1);
+  }
+}
