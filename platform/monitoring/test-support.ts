@@ -1,5 +1,6 @@
 // Shared by the monitoring tests: the rendered objects of the real estate, and running Prometheus binaries.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { estate } from '../../generators/clusters';
@@ -50,7 +51,17 @@ export interface Process {
   log: () => string;
 }
 
-export function start(command: string, args: string[], env: Record<string, string> = {}): Process {
+/**
+ * Starts `command` with its output in `log()`. With `logFile`, stdout and stderr are that file rather than Node's pipes:
+ * those are sockets, which a program opening /dev/stdout or /dev/stderr by path (nginx) fails to reopen (ENXIO).
+ */
+export function start(command: string, args: string[], env: Record<string, string> = {}, logFile?: string): Process {
+  if (logFile) {
+    const fd = openSync(logFile, 'a');
+    const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+    closeSync(fd);
+    return { child, log: () => readFileSync(logFile, 'utf8') };
+  }
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
