@@ -61,6 +61,11 @@ export interface AwsCluster extends ClusterBase {
   region: string;
   /** The AWS account bootstrap/aws deploys into: the IRSA role ARNs (generators/irsa.ts) are built from it. */
   accountId: string;
+  /**
+   * The API server's service-account issuer, which the IRSA roles trust: the https URL of the CloudFront distribution
+   * that bootstrap/aws creates to publish the OIDC documents (its `serviceAccountIssuer` output).
+   */
+  serviceAccountIssuer: string;
 }
 
 /** The site's VPN router: the customer gateway of the site-to-site VPN that bootstrap/aws declares. */
@@ -102,6 +107,8 @@ export function location(cluster: Cluster): { region: string } | { site: string 
 
 /** Placeholder until the real account is known: see README "AWS bootstrap (Pulumi)". */
 const AWS_ACCOUNT_ID = '111122223333';
+/** Placeholder until the first `pulumi up` prints the distribution's URL: see README "AWS bootstrap (Pulumi)". */
+const AWS_SERVICE_ACCOUNT_ISSUER = 'https://d111111abcdef8.cloudfront.net';
 
 export const estate: Estate = {
   repository: { url: 'ssh://git@github.com/acme/hybrid-gitops-platform.git', branch: 'main' },
@@ -112,6 +119,7 @@ export const estate: Estate = {
       provider: 'aws',
       region: 'eu-central-1',
       accountId: AWS_ACCOUNT_ID,
+      serviceAccountIssuer: AWS_SERVICE_ACCOUNT_ISSUER,
       kubernetesVersion: versions.kubernetes,
       domain: 'aws.acme.example',
       ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'aws-nlb' },

@@ -32,7 +32,7 @@ export const GO_TOOLS = {
   age: { module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age' },
   'age-keygen': { module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age-keygen' },
   'task-tracker': { module: 'apps/task-tracker', pkg: './cmd/task-tracker', ldflags: `-X main.version=${versions.taskTracker.tag}`, localSource: true },
-  'talos-config': { module: 'bootstrap/talos/machinery', pkg: '.' },
+  'talos-config': { module: 'bootstrap/talos/machinery', pkg: '.', localSource: true },
   // The log-export collector: the binary of the image the clusters run (≈8 min cold build on 2 cores).
   'otelcol-log-export': { module: 'platform/log-export/collector', pkg: '.', ldflags: `-X main.version=${versions.otelCollector}`, localSource: true },
   gofakes3: { module: 'platform/log-export/s3server', pkg: 'github.com/johannesboyne/gofakes3/cmd/gofakes3' },

@@ -31,3 +31,14 @@ export function irsaCredentials(roleArn: string) {
     mounts: [{ name: 'aws-token', mountPath: TOKEN_DIR, readOnly: true }],
   };
 }
+
+/**
+ * The OIDC documents STS fetches from the issuer, as paths under it: talos-config (bootstrap/talos) writes them to
+ * `out/<cluster>/oidc/<path>` from the cluster's service-account key, bootstrap/aws publishes them at `<issuer>/<path>`.
+ */
+export const OIDC_DOCUMENT_PATHS = ['.well-known/openid-configuration', 'openid/v1/jwks'] as const;
+
+/** Where the API server says its keys are: the JWKS document under the issuer. */
+export function jwksUri(issuer: string): string {
+  return `${issuer}/${OIDC_DOCUMENT_PATHS[1]}`;
+}

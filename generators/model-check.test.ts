@@ -31,6 +31,8 @@ describe('cluster model validation', () => {
     ['a missing field', (e) => delete aws(e).domain, /cluster "aws": field domain is missing/],
     ['a missing region', (e) => delete aws(e).region, /cluster "aws": field region is missing/],
     ['a malformed AWS account id', (e) => (aws(e).accountId = '1111-2222-3333'), /cluster "aws": field accountId "1111-2222-3333" is not a 12-digit AWS account id/],
+    ['a service-account issuer that is not https', (e) => (aws(e).serviceAccountIssuer = 'http://d111.cloudfront.net'), /cluster "aws": field serviceAccountIssuer "http:\/\/d111.cloudfront.net" is not an https URL/],
+    ['a service-account issuer with a trailing slash', (e) => (aws(e).serviceAccountIssuer = 'https://d111.cloudfront.net/'), /cluster "aws": field serviceAccountIssuer "https:\/\/d111.cloudfront.net\/" is not an https URL of a host alone/],
     ['a floating Kubernetes version', (e) => (aws(e).kubernetesVersion = '1.35'), /cluster "aws": field kubernetesVersion "1.35" is not an exact version/],
     ['a prefixed Kubernetes version', (e) => (onprem(e).kubernetesVersion = 'v1.35.4'), /cluster "onprem": field kubernetesVersion "v1.35.4" is not an exact version/],
     ['an unsupported Kubernetes version', (e) => (aws(e).kubernetesVersion = '1.18.0'), /cluster "aws": field kubernetesVersion 1.18.0 is not a supported Kubernetes release/],

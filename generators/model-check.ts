@@ -14,6 +14,8 @@ export class ModelError extends Error {
 
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+/** The issuer is served from the root of its host: the OIDC documents are objects at the root of bootstrap/aws's bucket. */
+const ISSUER_URL = /^https:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const PROVIDERS = { aws: 'region', metal: 'site' } as const;
@@ -94,7 +96,10 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
   } else {
     text(c[PROVIDERS[provider]], PROVIDERS[provider], fail);
   }
-  if (provider === 'aws') text(c.accountId, 'accountId', fail, /^\d{12}$/, 'a 12-digit AWS account id');
+  if (provider === 'aws') {
+    text(c.accountId, 'accountId', fail, /^\d{12}$/, 'a 12-digit AWS account id');
+    text(c.serviceAccountIssuer, 'serviceAccountIssuer', fail, ISSUER_URL, 'an https URL of a host alone (no path, port or trailing slash)');
+  }
   if (text(c.kubernetesVersion, 'kubernetesVersion', fail, SEMVER, 'an exact version like 1.35.4 (no "v", no ranges)')) {
     const [major, minor] = (c.kubernetesVersion as string).split('.').map(Number);
     if (major !== 1 || minor! < 30) fail('kubernetesVersion', `${c.kubernetesVersion} is not a supported Kubernetes release (1.30 or newer)`);

@@ -47,7 +47,7 @@ describe('loadSettings on the committed stack', () => {
       logArchive: estate.logArchive,
       controlPlane: { privateIps: ['10.10.64.10', '10.10.128.10', '10.10.192.10'] },
       talos: { version: versions.talos, amiName: `talos-v${versions.talos}-eu-central-1-amd64` },
-      serviceAccountIssuer: 'https://oidc.aws.acme.example',
+      talosOutDir: 'bootstrap/talos/out/aws',
       machineConfigs: undefined,
     });
   });
@@ -105,7 +105,8 @@ describe('invalid configuration fails with the file, the object and the field', 
       `${PROJECT}:talosWorkerConfig is ${MACHINE_CONFIGS.talosWorkerConfig.length + USER_DATA_LIMIT_BYTES + 3} bytes; EC2 user-data is limited to 16384`,
     ],
     ['a missing section', () => problemsOf({ ...committed(), nodes: undefined }), `${PROJECT}:nodes is missing`],
-    ['a service-account issuer that is not https', () => problemsOf({ ...committed(), serviceAccountIssuer: 'http://oidc.aws.acme.example' }), `${PROJECT}:serviceAccountIssuer "http://oidc.aws.acme.example" is not an https URL`],
+    ['the retired issuer key (the model has it)', () => problemsOf({ ...committed(), serviceAccountIssuer: 'https://oidc.aws.acme.example' } as StackConfig), `${PROJECT}:serviceAccountIssuer is not a known setting`],
+    ['an empty Talos output folder', () => problemsOf({ ...committed(), talosOutDir: '' }), `${PROJECT}:talosOutDir must be a non-empty string, got ""`],
     ['the retired log-writer section', () => problemsOf({ ...committed(), logWriter: { namespace: 'logging' } } as StackConfig), `${PROJECT}:logWriter is not a known setting`],
     ['a misspelt key', () => problemsOf({ ...committed(), natGateways: 'single' } as StackConfig), `${PROJECT}:natGateways is not a known setting (known: onPremCluster, network,`],
     ['a misspelt nested key', () => problemsOf(withNodes((n) => (n.workers.maximum = 10))), `${PROJECT}:nodes.workers.maximum is not a known setting (known: instanceType, min, max, desired)`],

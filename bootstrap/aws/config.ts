@@ -3,6 +3,7 @@
 import { contains, overlaps, parseCidr, type Cidr } from '../../generators/cidr';
 import type { AwsCluster, Estate, VpnPeer } from '../../generators/clusters';
 import { versions } from '../../generators/versions';
+import { defaultPaths } from '../talos/paths';
 
 export const PROJECT = 'aws-bootstrap';
 export const MODEL_FILE = 'generators/clusters.ts';
@@ -24,18 +25,18 @@ export interface StackConfig {
   publicApi?: unknown;
   privateZone?: unknown;
   nodes?: unknown;
-  serviceAccountIssuer?: unknown;
+  talosOutDir?: unknown;
   talosControlPlaneConfig?: unknown;
   talosWorkerConfig?: unknown;
 }
 export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
-  'onPremCluster', 'network', 'adminCidrs', 'publicApi', 'privateZone', 'nodes', 'serviceAccountIssuer',
+  'onPremCluster', 'network', 'adminCidrs', 'publicApi', 'privateZone', 'nodes', 'talosOutDir',
   'talosControlPlaneConfig', 'talosWorkerConfig',
 ];
 /** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
 export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
 
-const TEXT_KEYS: (keyof StackConfig)[] = ['onPremCluster', 'serviceAccountIssuer', ...SECRET_CONFIG_KEYS];
+const TEXT_KEYS: (keyof StackConfig)[] = ['onPremCluster', 'talosOutDir', ...SECRET_CONFIG_KEYS];
 
 /**
  * The `aws-bootstrap:*` keys of the stack's config, as Pulumi hands it over (structured values as JSON text), parsed.
@@ -76,8 +77,8 @@ export interface Settings {
   controlPlane: { instanceType: string; privateIps: string[] };
   workers: { instanceType: string; min: number; max: number; desired: number };
   rootVolumeGiB: number;
-  /** The cluster's service-account issuer: the OIDC provider that the IRSA roles trust. */
-  serviceAccountIssuer: string;
+  /** Where bootstrap/talos gen-config wrote this cluster's files (repo-relative or absolute): the OIDC documents. */
+  talosOutDir: string;
   /** Absent on the first `pulumi up` (network only); the Talos scripts set both, then nodes are declared. */
   machineConfigs?: { controlPlane: string; worker: string };
 }
@@ -296,7 +297,7 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   if (min > max) fail('nodes.workers', `min (${min}) must not exceed max (${max})`);
   if (desired < min || desired > max) fail('nodes.workers.desired', `(${desired}) must lie between min (${min}) and max (${max})`);
 
-  const serviceAccountIssuer = text(raw.serviceAccountIssuer, 'serviceAccountIssuer', fail, /^https:\/\/[a-z0-9.-]+(\/[\w./-]*)?$/, 'an https URL (the cluster service-account issuer)');
+  const talosOutDir = raw.talosOutDir === undefined ? defaultPaths(cluster).out : text(raw.talosOutDir, 'talosOutDir', fail);
 
   let machineConfigs: Settings['machineConfigs'];
   const cpConfig = raw.talosControlPlaneConfig;
@@ -333,7 +334,7 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     controlPlane: { instanceType: controlPlaneType, privateIps },
     workers: { instanceType: workerType, min, max, desired },
     rootVolumeGiB,
-    serviceAccountIssuer,
+    talosOutDir,
     machineConfigs,
   };
 }

@@ -133,7 +133,8 @@ export function putOnlyPolicy(bucket: string, cluster: string): string {
   });
 }
 
-export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<string>, tags: Record<string, string>): Identities {
+/** `issuerUrl`: the URL that publishes the service-account issuer (bootstrap/aws/oidc-issuer.ts), which IAM trusts. */
+export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<string>, issuerUrl: pulumi.Output<string>, tags: Record<string, string>): Identities {
   const name = settings.cluster.name;
   const bucket = settings.logArchive.bucket;
 
@@ -150,9 +151,8 @@ export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<stri
     policy: cloudIntegrationPolicy(settings.region, vpcArn),
   });
 
-  const issuerHost = settings.serviceAccountIssuer.replace(/^https:\/\//, '');
   const issuer = new aws.iam.OpenIdConnectProvider(`${name}-service-accounts`, {
-    url: settings.serviceAccountIssuer,
+    url: issuerUrl,
     clientIdLists: [IRSA_AUDIENCE],
     tags,
   });
@@ -167,12 +167,15 @@ export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<stri
             Effect: 'Allow',
             Principal: { Federated: issuer.arn },
             Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: {
-              StringEquals: {
-                [`${issuerHost}:aud`]: IRSA_AUDIENCE,
-                [`${issuerHost}:sub`]: serviceAccounts.map((account) => `system:serviceaccount:${namespace}:${account}`),
-              },
-            },
+            Condition: issuerUrl.apply((url) => {
+              const host = url.replace(/^https:\/\//, '');
+              return {
+                StringEquals: {
+                  [`${host}:aud`]: IRSA_AUDIENCE,
+                  [`${host}:sub`]: serviceAccounts.map((account) => `system:serviceaccount:${namespace}:${account}`),
+                },
+              };
+            }),
           },
         ],
       }),

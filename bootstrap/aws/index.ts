@@ -10,6 +10,7 @@ import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
 import { declareNodes } from './nodes';
+import { declareOidcIssuer, readOidcDocuments } from './oidc-issuer';
 import type { AwsBootstrapOutputs } from './outputs';
 import { declareSecurityGroups } from './security-groups';
 
@@ -20,7 +21,8 @@ const tags = { cluster: settings.cluster.name, 'managed-by': `pulumi/${PROJECT}`
 
 const network = declareNetwork(settings, tags);
 const groups = declareSecurityGroups(settings, network.vpc.id, tags);
-const identities = declareIdentities(settings, network.vpc.arn, tags);
+const issuer = declareOidcIssuer(settings, readOidcDocuments(settings), tags);
+const identities = declareIdentities(settings, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const zone = settings.privateZone ? declarePrivateZone(settings, network, api, tags) : undefined;
@@ -46,6 +48,7 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
     ebsCsiController: identities.ebsCsiControllerRole.arn,
   }),
   logBucket: pulumi.output({ name: bucket.bucket, region: settings.logArchive.region, arn: bucket.arn }),
+  serviceAccountIssuer: issuer.url,
   onPremLogExporter: pulumi.secret({ accessKeyId: identities.onPremLogExporterKey.id, secretAccessKey: identities.onPremLogExporterKey.secret }),
   vpnTunnels: pulumi.output({ tunnel1Address: network.vpn.tunnel1Address, tunnel2Address: network.vpn.tunnel2Address }),
   vpnPresharedKeys: pulumi.secret({ tunnel1: network.vpn.tunnel1PresharedKey, tunnel2: network.vpn.tunnel2PresharedKey }),
@@ -54,5 +57,5 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
 
 export const {
   cluster, region, apiEndpoint, controlPlaneIps, nodesDeclared, vpcId, publicSubnetIds, privateSubnetIds, securityGroupIds,
-  roleArns, logBucket, onPremLogExporter, vpnTunnels, vpnPresharedKeys, privateZoneId,
+  roleArns, logBucket, serviceAccountIssuer, onPremLogExporter, vpnTunnels, vpnPresharedKeys, privateZoneId,
 } = outputs;

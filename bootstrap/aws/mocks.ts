@@ -1,12 +1,17 @@
 // Test support: Pulumi mocks that record every declared resource and provider call, and stack config read from the
 // committed Pulumi.<stack>.yaml. Install the mocks, then import the program dynamically.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyResource } from '@pulumi/policy';
 import * as pulumi from '@pulumi/pulumi';
 import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
 import { parse } from 'yaml';
 import { estate } from '../../generators/clusters';
+import { goTool } from '../../generators/go-tools';
+import { versions } from '../../generators/versions';
+import { genRequest } from '../talos/machine-config';
 import { PROJECT, SECRET_CONFIG_KEYS } from './config';
 import { policyResource } from './policy/harness';
 
@@ -29,16 +34,38 @@ export const AVAILABILITY_ZONES = ['eu-central-1c', 'eu-central-1a', 'eu-central
 export const TALOS_AMI_ID = 'ami-0talos';
 const MODEL_ACCOUNT_ID = estate.clusters.flatMap((c) => (c.provider === 'aws' ? [c.accountId] : []))[0]!;
 
+/** The domain CloudFront gives the issuer's distribution: the committed model's serviceAccountIssuer (a deployed stack). */
+export const DISTRIBUTION_DOMAIN = estate.clusters.flatMap((c) => (c.provider === 'aws' ? [new URL(c.serviceAccountIssuer).host] : []))[0]!;
+
 export const MACHINE_CONFIGS = {
   talosControlPlaneConfig: 'version: v1alpha1\nmachine:\n    token: cp-token\n    type: controlplane\ncluster:\n    id: test\n',
   talosWorkerConfig: 'version: v1alpha1\nmachine:\n    token: worker-token\n    type: worker\ncluster:\n    id: test\n',
 };
 
+/**
+ * The config of the second `pulumi up`: both machine configs, and a gen-config output folder holding the OIDC documents
+ * that talos-config derived from a throw-away secrets bundle.
+ */
+export function secondRunConfig(): Record<string, string> {
+  const cluster = estate.clusters.find((c) => c.provider === 'aws')!;
+  const outDir = mkdtempSync(join(tmpdir(), 'talos-out-'));
+  const talosConfig = goTool('talos-config');
+  const bundle = execFileSync(talosConfig, ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
+  execFileSync(talosConfig, ['gen'], { input: genRequest(cluster, 'https://aws-api.elb.eu-central-1.amazonaws.com:6443', bundle, outDir) });
+  return {
+    [`${PROJECT}:talosOutDir`]: outDir,
+    [`${PROJECT}:talosControlPlaneConfig`]: MACHINE_CONFIGS.talosControlPlaneConfig,
+    [`${PROJECT}:talosWorkerConfig`]: MACHINE_CONFIGS.talosWorkerConfig,
+  };
+}
+
 /** Outputs that the real provider computes, so the program's exports resolve. */
 function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case 'aws:s3/bucket:Bucket':
-      return { arn: `arn:aws:s3:::${inputs.bucket}` };
+      return { arn: `arn:aws:s3:::${inputs.bucket}`, bucketRegionalDomainName: `${inputs.bucket}.s3.eu-central-1.amazonaws.com` };
+    case 'aws:cloudfront/distribution:Distribution':
+      return { arn: `arn:aws:cloudfront::${MODEL_ACCOUNT_ID}:distribution/EMOCK`, domainName: DISTRIBUTION_DOMAIN };
     case 'aws:lb/loadBalancer:LoadBalancer':
       return { arn: `arn:aws:elasticloadbalancing:::loadbalancer/net/${name}`, dnsName: `${name}.elb.eu-central-1.amazonaws.com` };
     case 'aws:ec2/vpnConnection:VpnConnection':
@@ -86,6 +113,8 @@ export function installMocks(stack: string, config: Record<string, string>, acco
     stack,
     false,
   );
+  // Hermetic: no OIDC documents unless the test gives a folder (the repo's gitignored out/ may hold a real cluster's).
+  config = { [`${PROJECT}:talosOutDir`]: mkdtempSync(join(tmpdir(), 'talos-out-')), ...config };
   const secretKeys = Object.keys(config).filter((key) => SECRET_CONFIG_KEYS.some((secret) => key === `${PROJECT}:${secret}`));
   pulumi.runtime.setAllConfig(config, secretKeys);
   return recorder;

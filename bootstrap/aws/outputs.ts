@@ -17,6 +17,8 @@ export interface AwsBootstrapOutputs {
   /** `logWriter` and `ebsCsiController` are the IRSA roles whose ARNs the model derives (generators/irsa.ts). */
   roleArns: { controlPlane: string; worker: string; logWriter: string; ebsCsiController: string };
   logBucket: { name: string; region: string; arn: string };
+  /** `https://<distribution>.cloudfront.net`, where the OIDC documents are published: the model's serviceAccountIssuer. */
+  serviceAccountIssuer: string;
   /** Write-only identity for the on-prem cluster's log export: goes into a SOPS-encrypted Secret. Secret. */
   onPremLogExporter: { accessKeyId: string; secretAccessKey: string };
   /** Outside addresses of the two AWS tunnel endpoints, for the on-prem VPN router. */

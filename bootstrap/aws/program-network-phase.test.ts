@@ -48,6 +48,12 @@ describe('network phase with the cost options', () => {
     expect(await valueOf(program.privateZoneId)).toBeUndefined();
   });
 
+  it('creates the issuer distribution, whose URL the model needs, but publishes no OIDC document before gen-config', async () => {
+    expect(recorder.ofType('aws:cloudfront/distribution:Distribution')).toHaveLength(1);
+    expect(recorder.ofType('aws:s3/bucketObjectv2:BucketObjectv2')).toEqual([]);
+    expect(await valueOf(program.serviceAccountIssuer)).toMatch(/^https:\/\/[a-z0-9]+\.cloudfront\.net$/);
+  });
+
   it('puts the API load balancer in the public subnets and opens only its 6443 listener to the internet', () => {
     const [lb] = recorder.ofType('aws:lb/loadBalancer:LoadBalancer');
     const publicSubnets = recorder.ofType('aws:ec2/subnet:Subnet').filter((s) => s.name.includes('-public-'));

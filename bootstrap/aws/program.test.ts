@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { estate } from '../../generators/clusters';
+import { estate, type AwsCluster } from '../../generators/clusters';
+import { OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { versions } from '../../generators/versions';
 import { PROJECT, TALOS_AMI_OWNER } from './config';
 import { LOG_DATASETS } from './iam';
 import {
-  asPolicyResources, AVAILABILITY_ZONES, installMocks, isSecret, MACHINE_CONFIGS, secretInput, settled, stackFileConfig, TALOS_AMI_ID, valueOf,
+  asPolicyResources, AVAILABILITY_ZONES, installMocks, isSecret, MACHINE_CONFIGS, secondRunConfig, secretInput, settled, stackFileConfig, TALOS_AMI_ID, valueOf,
   type Declared, type Recorder,
 } from './mocks';
 import type { AwsBootstrapOutputs } from './outputs';
@@ -21,17 +22,18 @@ import { repoRoot } from '../../generators/repo';
 let recorder: Recorder;
 let program: typeof import('./index');
 
+let talosOutDir: string;
+
 beforeAll(async () => {
-  recorder = installMocks('aws', {
-    ...stackFileConfig('aws'),
-    [`${PROJECT}:talosControlPlaneConfig`]: MACHINE_CONFIGS.talosControlPlaneConfig,
-    [`${PROJECT}:talosWorkerConfig`]: MACHINE_CONFIGS.talosWorkerConfig,
-  });
+  const secondRun = secondRunConfig();
+  talosOutDir = secondRun[`${PROJECT}:talosOutDir`]!;
+  recorder = installMocks('aws', { ...stackFileConfig('aws'), ...secondRun });
   program = await import('./index');
   await settled();
 });
 
-const cluster = estate.clusters.find((c) => c.name === 'aws')!;
+const cluster = estate.clusters.find((c): c is AwsCluster => c.name === 'aws')!;
+const issuerHost = new URL(cluster.serviceAccountIssuer).host;
 const sortedZones = [...AVAILABILITY_ZONES].sort();
 const idOf = (r: Declared) => r.id;
 const group = (name: string) => recorder.one('aws:ec2/securityGroup:SecurityGroup', name);
@@ -168,7 +170,7 @@ describe('IAM', () => {
       Effect: 'Allow',
       Principal: { Federated: recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'aws-service-accounts').state.arn },
       Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: { StringEquals: { 'oidc.aws.acme.example:aud': 'sts.amazonaws.com', 'oidc.aws.acme.example:sub': subjects } },
+      Condition: { StringEquals: { [`${issuerHost}:aud`]: 'sts.amazonaws.com', [`${issuerHost}:sub`]: subjects } },
     });
   });
 
@@ -212,13 +214,16 @@ describe('IAM', () => {
   });
 });
 
+/** The one resource of an S3 type that configures the named bucket. */
+function ofBucket(bucketName: string, type: string) {
+  const [resource, ...more] = recorder.ofType(`aws:s3/${type}`).filter((r) => r.inputs.bucket === bucketName);
+  expect(resource).toBeDefined();
+  expect(more).toEqual([]);
+  return resource!.inputs;
+}
+
 describe('log bucket', () => {
-  const of = (type: string) => {
-    const [resource, ...more] = recorder.ofType(`aws:s3/${type}`);
-    expect(more).toEqual([]);
-    expect(resource!.inputs.bucket).toBe(estate.logArchive.bucket);
-    return resource!.inputs;
-  };
+  const of = (type: string) => ofBucket(estate.logArchive.bucket, type);
 
   it('is the model bucket: private, owner-enforced, encrypted, versioned, TLS-only, with a lifecycle', () => {
     of('bucket:Bucket');
@@ -305,11 +310,72 @@ describe('nodes', () => {
   });
 });
 
+describe('service-account issuer', () => {
+  const bucketName = `aws-oidc-issuer-${cluster.accountId}`;
+  const of = (type: string) => ofBucket(bucketName, type);
+  const distribution = () => recorder.one('aws:cloudfront/distribution:Distribution', 'oidc-issuer-distribution');
+
+  it("trusts the distribution's URL (the model's issuer) in the IAM OIDC provider, for the STS audience", () => {
+    expect(recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'aws-service-accounts').inputs).toMatchObject({ url: cluster.serviceAccountIssuer, clientIdLists: ['sts.amazonaws.com'] });
+  });
+
+  it('keeps the documents in a private, encrypted, versioned bucket whose current objects never expire', () => {
+    expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({ objectOwnership: 'BucketOwnerEnforced' });
+    expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }]);
+    expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
+    const [rule, ...more] = of('bucketLifecycleConfiguration:BucketLifecycleConfiguration').rules;
+    expect(more).toEqual([]);
+    expect(rule).toMatchObject({ status: 'Enabled', noncurrentVersionExpiration: { noncurrentDays: 30 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } });
+    expect(rule.expiration).toBeUndefined();
+  });
+
+  it('lets only the distribution read the bucket, over TLS', () => {
+    const { Statement } = JSON.parse(of('bucketPolicy:BucketPolicy').policy);
+    expect(Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      {
+        Sid: 'ReadThroughTheDistribution',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${bucketName}/*`,
+        Condition: { StringEquals: { 'AWS:SourceArn': distribution().state.arn } },
+      },
+    ]);
+  });
+
+  it('serves the bucket over HTTPS only, GET and HEAD, through a signing Origin Access Control', () => {
+    const [access, ...more] = recorder.ofType('aws:cloudfront/originAccessControl:OriginAccessControl');
+    expect(more).toEqual([]);
+    expect(access!.inputs).toMatchObject({ originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' });
+    const inputs = distribution().inputs;
+    expect(inputs.origins).toEqual([{ originId: 'oidc-documents', domainName: `${bucketName}.s3.eu-central-1.amazonaws.com`, originAccessControlId: access!.id }]);
+    expect(inputs.defaultCacheBehavior).toMatchObject({ targetOriginId: 'oidc-documents', viewerProtocolPolicy: 'https-only', allowedMethods: ['GET', 'HEAD'] });
+    expect(inputs).toMatchObject({ enabled: true, viewerCertificate: { cloudfrontDefaultCertificate: true } });
+  });
+
+  it('publishes the documents that gen-config wrote, at their paths under the issuer', () => {
+    const objects = recorder.ofType('aws:s3/bucketObjectv2:BucketObjectv2');
+    expect(objects.map((o) => o.inputs.key)).toEqual([...OIDC_DOCUMENT_PATHS]);
+    for (const object of objects) {
+      expect(object.inputs).toMatchObject({ bucket: bucketName, contentType: 'application/json' });
+      expect(object.inputs.content).toBe(readFileSync(join(talosOutDir, 'oidc', object.inputs.key), 'utf8'));
+    }
+    expect(JSON.parse(objects[0]!.inputs.content).issuer).toBe(cluster.serviceAccountIssuer);
+    expect(JSON.parse(objects[1]!.inputs.content).keys).toHaveLength(1);
+  });
+
+  it("exports the distribution's URL, which is the model's issuer", async () => {
+    expect(await valueOf(program.serviceAccountIssuer)).toBe(cluster.serviceAccountIssuer);
+  });
+});
+
 describe('outputs', () => {
   it('exports what the Talos scripts read, with secrets marked secret', async () => {
     const keys: (keyof AwsBootstrapOutputs)[] = [
       'cluster', 'region', 'apiEndpoint', 'controlPlaneIps', 'nodesDeclared', 'vpcId', 'publicSubnetIds', 'privateSubnetIds',
-      'securityGroupIds', 'roleArns', 'logBucket', 'onPremLogExporter', 'vpnTunnels', 'vpnPresharedKeys', 'privateZoneId',
+      'securityGroupIds', 'roleArns', 'logBucket', 'serviceAccountIssuer', 'onPremLogExporter', 'vpnTunnels', 'vpnPresharedKeys', 'privateZoneId',
     ];
     expect(Object.keys(program).sort()).toEqual([...keys].sort());
     expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');

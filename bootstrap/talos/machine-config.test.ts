@@ -1,12 +1,14 @@
 // The machine configs of both clusters, generated and validated by the Talos machinery at the pinned version.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estate, type Cluster, type MetalCluster } from '../../generators/clusters';
 import { goTool } from '../../generators/go-tools';
+import { jwksUri, OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
 import { fillPatch, genRequest, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
@@ -88,6 +90,65 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
       const timeSync = docs(join(outDir, `${role}.yaml`)).find((d) => d.kind === 'TimeSyncConfig');
       expect(timeSync?.ntp.servers).toEqual(cluster.provider === 'aws' ? ['169.254.169.123'] : undefined);
     }
+  });
+});
+
+describe('OIDC documents of the aws issuer', () => {
+  const aws = byName('aws') as Extract<Cluster, { provider: 'aws' }>;
+  let outDir: string;
+  beforeAll(() => ({ outDir } = genCluster(aws)));
+  const [discoveryPath, jwksPath] = OIDC_DOCUMENT_PATHS;
+  const document = (dir: string, path: string) => JSON.parse(readFileSync(join(dir, 'oidc', path), 'utf8'));
+  /** The bundle's service-account signing key, as the API server holds it. */
+  const signingKey = (secrets: string) => createPrivateKey(Buffer.from(parse(secrets).certs.k8sserviceaccount.key, 'base64').toString('utf8'));
+  const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+  /** A service-account token as the API server signs it: RS256 over header.payload, with the key's kid. */
+  function token(secrets: string, kid: string): string {
+    const signed = `${base64url(JSON.stringify({ alg: 'RS256', kid }))}.${base64url(JSON.stringify({ iss: aws.serviceAccountIssuer, aud: ['sts.amazonaws.com'], sub: 'system:serviceaccount:storage:ebs-csi-controller-sa' }))}`;
+    return `${signed}.${sign('sha256', Buffer.from(signed), signingKey(secrets)).toString('base64url')}`;
+  }
+
+  /** What STS does with a token: find the JWKS key by kid, verify the RS256 signature. */
+  function verifies(jwt: string, jwks: { keys: (JsonWebKey & { kid: string })[] }): boolean {
+    const [header, payload, signature] = jwt.split('.') as [string, string, string];
+    const key = jwks.keys.find((k) => k.kid === JSON.parse(Buffer.from(header, 'base64url').toString()).kid);
+    return key !== undefined && verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey({ key, format: 'jwk' }), Buffer.from(signature, 'base64url'));
+  }
+
+  it('point the API server at the issuer and the published JWKS, on control planes only', () => {
+    const [controlPlane] = docs(join(outDir, 'controlplane.yaml'));
+    expect(controlPlane!.cluster.apiServer.extraArgs).toMatchObject({
+      'service-account-issuer': aws.serviceAccountIssuer,
+      'service-account-jwks-uri': jwksUri(aws.serviceAccountIssuer),
+    });
+    expect(docs(join(outDir, 'worker.yaml'))[0]!.cluster.apiServer).toBeUndefined();
+  });
+
+  it('write the discovery document of the issuer', () => {
+    expect(document(outDir, discoveryPath)).toEqual({
+      issuer: aws.serviceAccountIssuer,
+      jwks_uri: jwksUri(aws.serviceAccountIssuer),
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
+  });
+
+  it("write a JWKS that verifies tokens signed with the bundle's service-account key, and only those", () => {
+    const jwks = document(outDir, jwksPath);
+    const publicKey = createPublicKey(signingKey(bundle)).export({ type: 'spki', format: 'der' });
+    const kid = createHash('sha256').update(publicKey).digest('base64url');
+    expect(jwks.keys.map((k: { kid: string; alg: string; use: string }) => [k.kid, k.alg, k.use])).toEqual([[kid, 'RS256', 'sig']]);
+    expect(verifies(token(bundle, kid), jwks)).toBe(true);
+    const otherBundle = execFileSync(talosConfig, ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
+    expect(verifies(token(otherBundle, kid), jwks)).toBe(false);
+  });
+
+  it('are deterministic for one bundle, and absent for a cluster without a public issuer', () => {
+    const again = genCluster(aws).outDir;
+    for (const path of OIDC_DOCUMENT_PATHS) expect(readFileSync(join(again, 'oidc', path), 'utf8')).toBe(readFileSync(join(outDir, 'oidc', path), 'utf8'));
+    expect(existsSync(join(genCluster(byName('onprem')).outDir, 'oidc'))).toBe(false);
   });
 });
 

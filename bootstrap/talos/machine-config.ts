@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster } from '../../generators/clusters';
+import { jwksUri } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
 
@@ -26,7 +27,9 @@ export function patchValues(cluster: Cluster): Record<string, unknown> {
     serviceCidr: cluster.network.serviceCidr,
     cni: cluster.talos.cni.name,
     install: cluster.talos.install,
-    ...(cluster.provider === 'metal' ? { vipAddress: cluster.talos.vip.address, vipLink: cluster.talos.vip.link } : {}),
+    ...(cluster.provider === 'metal'
+      ? { vipAddress: cluster.talos.vip.address, vipLink: cluster.talos.vip.link }
+      : { serviceAccountIssuer: cluster.serviceAccountIssuer, serviceAccountJwksUri: jwksUri(cluster.serviceAccountIssuer) }),
   };
 }
 
@@ -60,6 +63,7 @@ export function genRequest(cluster: Cluster, endpoint: string, secretsBundle: st
     mode: cluster.provider === 'aws' ? 'cloud' : 'metal',
     secrets: secretsBundle,
     patches: Object.fromEntries(ROLES.map((role) => [role, patchesFor(cluster, role)])),
+    ...(cluster.provider === 'aws' ? { serviceAccountIssuer: cluster.serviceAccountIssuer } : {}),
     outDir,
   });
 }

@@ -92,6 +92,9 @@ export async function genConfig(ctx: Context, inventory: Inventory): Promise<voi
   for (const [role, generated] of Object.entries(JSON.parse(report) as GenReport)) {
     ctx.log(`${role}: ${shortPath(generated.path)}, ${generated.bytes} bytes, valid${generated.warnings?.length ? `; warnings: ${generated.warnings.join('; ')}` : ''}`);
   }
+  if (ctx.cluster.provider === 'aws') {
+    ctx.log(`OIDC documents of ${ctx.cluster.serviceAccountIssuer}: ${shortPath(join(ctx.outDir, 'oidc'))}/ (the next \`pulumi up\` in bootstrap/aws publishes them)`);
+  }
 }
 
 /** Points talosconfig at the control planes, then applies configs in maintenance mode to the nodes that have none yet. */

@@ -16,3 +16,11 @@ export const JUSTIFIED_WILDCARDS: Record<string, string> = {
     'EC2, Elastic Load Balancing and Auto Scaling Describe* calls support no resource-level permissions',
   DescribeForEbsCsi: 'the EC2 Describe calls of the EBS CSI controller (volumes, snapshots, instances, zones, tags) support no resource-level permissions',
 };
+
+/**
+ * Buckets whose objects must never expire, by resource name, with the reason. Their lifecycle rule still aborts
+ * incomplete multipart uploads and expires noncurrent versions; anything else needs a transition and an expiration.
+ */
+export const BUCKETS_WITHOUT_EXPIRY: Record<string, string> = {
+  'oidc-issuer': "the cluster's OIDC discovery document and JWKS: STS rejects every IRSA token once they are gone",
+};

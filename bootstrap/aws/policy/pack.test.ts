@@ -7,7 +7,7 @@ import type * as grpcTypes from '@grpc/grpc-js';
 import type { PolicyResource } from '@pulumi/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT } from '../config';
-import { asPolicyResources, installMocks, MACHINE_CONFIGS, settled, stackFileConfig, type Recorder } from '../mocks';
+import { asPolicyResources, installMocks, secondRunConfig, settled, stackFileConfig, type Recorder } from '../mocks';
 import { policies, TYPES } from './rules';
 
 const require = createRequire(import.meta.url);
@@ -83,8 +83,7 @@ async function analyzeAll(resources: PolicyResource[]): Promise<Diagnostic[]> {
 beforeAll(async () => {
   recorder = installMocks('aws', {
     ...stackFileConfig('aws'),
-    [`${PROJECT}:talosControlPlaneConfig`]: MACHINE_CONFIGS.talosControlPlaneConfig,
-    [`${PROJECT}:talosWorkerConfig`]: MACHINE_CONFIGS.talosWorkerConfig,
+    ...secondRunConfig(),
   });
   await import('../index');
   await settled();

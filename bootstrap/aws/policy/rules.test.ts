@@ -1,6 +1,6 @@
 import type { PolicyResource } from '@pulumi/policy';
 import { describe, expect, it } from 'vitest';
-import { JUSTIFIED_WILDCARDS, ROLE_TAG } from './conventions';
+import { BUCKETS_WITHOUT_EXPIRY, JUSTIFIED_WILDCARDS, ROLE_TAG } from './conventions';
 import { policyResource, violations } from './harness';
 import { TYPES } from './rules';
 
@@ -78,6 +78,16 @@ describe('bucket policies', () => {
     const disabled = goodBucketCompanions();
     disabled[4]!.props.rules[0].status = 'Disabled';
     expect(await violations('s3-bucket-lifecycle', [bucket, ...disabled])).toHaveLength(1);
+  });
+
+  it('s3-bucket-lifecycle lets a bucket of BUCKETS_WITHOUT_EXPIRY keep its current objects, but no other bucket', async () => {
+    const lifecycle = (b: PolicyResource, rule: object) => policyResource(TYPES.lifecycle, `${b.name}-life`, { rules: [{ id: 'r', status: 'Enabled', ...rule }] }, { bucket: [b] });
+    const keepCurrent = { noncurrentVersionExpiration: { noncurrentDays: 7 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } };
+    const exempt = policyResource(TYPES.bucket, Object.keys(BUCKETS_WITHOUT_EXPIRY)[0]!, { bucket: 'documents' });
+    expect(await violations('s3-bucket-lifecycle', [exempt, lifecycle(exempt, keepCurrent)])).toEqual([]);
+    expect(await violations('s3-bucket-lifecycle', [exempt, lifecycle(exempt, { ...keepCurrent, expiration: { days: 400 } })])).toHaveLength(1);
+    expect(await violations('s3-bucket-lifecycle', [exempt, lifecycle(exempt, { abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } })])).toHaveLength(1);
+    expect(await violations('s3-bucket-lifecycle', [bucket, lifecycle(bucket, keepCurrent)])).toHaveLength(1);
   });
 });
 

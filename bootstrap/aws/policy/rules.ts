@@ -1,7 +1,7 @@
 // The mandatory rules of the aws-bootstrap policy pack. Companion resources (a bucket's encryption, a rule's security
 // group) are found through the engine's property dependencies, which preview provides before any ID exists.
 import type { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
-import { API_PORT, JUSTIFIED_WILDCARDS, ROLE_TAG } from './conventions';
+import { API_PORT, BUCKETS_WITHOUT_EXPIRY, JUSTIFIED_WILDCARDS, ROLE_TAG } from './conventions';
 
 export const TYPES = {
   bucket: 'aws:s3/bucket:Bucket',
@@ -128,20 +128,21 @@ const bucketsTlsOnly = bucketRule(
 
 const bucketsWithLifecycle = bucketRule(
   's3-bucket-lifecycle',
-  'Buckets have an enabled lifecycle rule with a transition, an expiration and an abort of incomplete multipart uploads.',
+  'Buckets have an enabled lifecycle rule with a transition, an expiration and an abort of incomplete multipart uploads; ' +
+    'buckets justified in BUCKETS_WITHOUT_EXPIRY instead expire noncurrent versions and expire nothing current.',
   TYPES.lifecycle,
-  (configs) =>
-    configs.some((config) =>
-      list(config.props.rules).some(
-        (rule: any) =>
-          rule?.status === 'Enabled' &&
-          list(rule.transitions).length > 0 &&
-          rule.expiration?.days > 0 &&
-          rule.abortIncompleteMultipartUpload?.daysAfterInitiation > 0,
-      ),
-    )
+  (configs, bucket) => {
+    const enabled = configs.flatMap((config) => list(config.props.rules)).filter((rule: any) => rule?.status === 'Enabled' && rule.abortIncompleteMultipartUpload?.daysAfterInitiation > 0);
+    if (bucket.name in BUCKETS_WITHOUT_EXPIRY) {
+      return enabled.some((rule: any) => rule.noncurrentVersionExpiration?.noncurrentDays > 0) &&
+        !configs.some((config) => list(config.props.rules).some((rule: any) => rule?.expiration !== undefined))
+        ? undefined
+        : 'no enabled lifecycle rule with noncurrentVersionExpiration and abortIncompleteMultipartUpload, or a rule expires current objects (BUCKETS_WITHOUT_EXPIRY)';
+    }
+    return enabled.some((rule: any) => list(rule.transitions).length > 0 && rule.expiration?.days > 0)
       ? undefined
-      : 'no enabled lifecycle rule with transitions, expiration.days and abortIncompleteMultipartUpload',
+      : 'no enabled lifecycle rule with transitions, expiration.days and abortIncompleteMultipartUpload';
+  },
 );
 
 const isWildcardAction = (action: string) => action === '*' || /^[\w-]+:\*$/.test(action);

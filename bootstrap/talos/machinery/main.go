@@ -2,11 +2,16 @@
 // them the way a node would (strict, cloud or metal mode) before anything leaves the machine.
 //
 //	talos-config secrets --talos-version 1.12.6   prints a new secrets bundle (`talosctl gen secrets`) as YAML
-//	talos-config gen < request.json               writes controlplane.yaml, worker.yaml (and talosconfig if absent), prints a report
+//	talos-config gen < request.json               writes controlplane.yaml, worker.yaml (and talosconfig if absent), prints a report;
+//	                                              with a serviceAccountIssuer, also the issuer's OIDC documents under oidc/
 package main
 
 import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,7 +51,9 @@ type Request struct {
 	Secrets string `json:"secrets"`
 	// Patches per role ("controlplane", "worker"), applied in order.
 	Patches map[string][]Patch `json:"patches"`
-	OutDir  string             `json:"outDir"`
+	// ServiceAccountIssuer is the public issuer URL the API server is configured with (aws), or empty.
+	ServiceAccountIssuer string `json:"serviceAccountIssuer"`
+	OutDir               string `json:"outDir"`
 }
 
 // Generated describes one written machine config.
@@ -163,6 +170,12 @@ func gen() error {
 		report[role.name] = generated
 	}
 
+	if req.ServiceAccountIssuer != "" {
+		if err = writeOIDCDocuments(req.ServiceAccountIssuer, bundle.Certs.K8sServiceAccount.Key, filepath.Join(req.OutDir, "oidc")); err != nil {
+			return fmt.Errorf("OIDC documents: %w", err)
+		}
+	}
+
 	// Kept when present: install has set its endpoints, and its client certificate is still good.
 	talosconfigPath := filepath.Join(req.OutDir, "talosconfig")
 	if _, err = os.Stat(talosconfigPath); errors.Is(err, os.ErrNotExist) {
@@ -229,4 +242,87 @@ func genRole(input *generate.Input, kind machine.Type, patches []Patch, mode run
 	}
 
 	return Generated{Path: path, Bytes: len(out), Warnings: warnings}, nil
+}
+
+// jwk is the public half of an RSA service-account key, as the API server serves it at /openid/v1/jwks.
+type jwk struct {
+	Use string `json:"use"`
+	Kty string `json:"kty"`
+	Kid string `json:"kid"`
+	Alg string `json:"alg"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+type discovery struct {
+	Issuer                           string   `json:"issuer"`
+	JWKSURI                          string   `json:"jwks_uri"`
+	ResponseTypesSupported           []string `json:"response_types_supported"`
+	SubjectTypesSupported            []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported"`
+}
+
+// writeOIDCDocuments writes the discovery document and the JWKS that STS fetches from the issuer, at their paths under
+// the issuer (generators/irsa.ts OIDC_DOCUMENT_PATHS), from the bundle's service-account signing key.
+func writeOIDCDocuments(issuer string, keyPEM []byte, dir string) error {
+	block, _ := pem.Decode(keyPEM)
+	if block == nil {
+		return errors.New("the secrets bundle's service-account key is not PEM")
+	}
+
+	key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	if err != nil {
+		return fmt.Errorf("the secrets bundle's service-account key is not an RSA key (Talos 1.7+ bundles are): %w", err)
+	}
+
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return err
+	}
+
+	// The API server names its key by the SHA-256 of the key's DER form; tokens carry that kid.
+	kid := sha256.Sum256(der)
+	b64 := base64.RawURLEncoding.EncodeToString
+	keys := struct {
+		Keys []jwk `json:"keys"`
+	}{[]jwk{{Use: "sig", Kty: "RSA", Kid: b64(kid[:]), Alg: "RS256", N: b64(key.N.Bytes()), E: b64(bigEndian(key.E))}}}
+
+	documents := map[string]any{
+		".well-known/openid-configuration": discovery{
+			Issuer:                           issuer,
+			JWKSURI:                          issuer + "/openid/v1/jwks",
+			ResponseTypesSupported:           []string{"id_token"},
+			SubjectTypesSupported:            []string{"public"},
+			IDTokenSigningAlgValuesSupported: []string{"RS256"},
+		},
+		"openid/v1/jwks": keys,
+	}
+
+	for path, document := range documents {
+		out, err := json.MarshalIndent(document, "", "  ")
+		if err != nil {
+			return err
+		}
+
+		target := filepath.Join(dir, filepath.FromSlash(path))
+		if err = os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+
+		if err = os.WriteFile(target, append(out, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+
+	return nil
+}
+
+// bigEndian is the RSA exponent as the shortest big-endian bytes, as JWK's "e" wants it.
+func bigEndian(e int) []byte {
+	var out []byte
+	for ; e > 0; e >>= 8 {
+		out = append([]byte{byte(e)}, out...)
+	}
+
+	return out
 }
