@@ -8,10 +8,10 @@ import * as pulumi from '@pulumi/pulumi';
 import { OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { ConfigError, MODEL_FILE, type Settings } from './config';
+import { denyInsecureTransport, privateBucket } from './private-bucket';
 
 /** AWS's managed cache policy "Managed-CachingOptimized". */
 export const CACHING_OPTIMIZED_POLICY_ID = '658327ea-f89d-4fab-a63d-7e88639e58f6';
-export const ABORT_MULTIPART_AFTER_DAYS = 7;
 /** A replaced JWKS stays recoverable this long. */
 export const NONCURRENT_VERSION_DAYS = 30;
 
@@ -64,32 +64,11 @@ export function checkIssuerUrl(settings: Settings, distributionDomain: string): 
 
 export function declareOidcIssuer(settings: Settings, documents: OidcDocuments | undefined, tags: Record<string, string>) {
   const name = (suffix: string) => `oidc-issuer-${suffix}`;
-  const bucket = new aws.s3.Bucket('oidc-issuer', { bucket: `${settings.cluster.name}-oidc-issuer-${settings.cluster.accountId}`, tags });
-  new aws.s3.BucketPublicAccessBlock(name('public-access'), {
-    bucket: bucket.id,
-    blockPublicAcls: true,
-    blockPublicPolicy: true,
-    ignorePublicAcls: true,
-    restrictPublicBuckets: true,
-  });
-  new aws.s3.BucketOwnershipControls(name('ownership'), { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-  new aws.s3.BucketServerSideEncryptionConfiguration(name('encryption'), {
-    bucket: bucket.id,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
-  });
-  new aws.s3.BucketVersioning(name('versioning'), { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
   // Current documents never expire (policy/conventions.ts BUCKETS_WITHOUT_EXPIRY).
-  new aws.s3.BucketLifecycleConfiguration(name('lifecycle'), {
-    bucket: bucket.id,
-    rules: [
-      {
-        id: 'old-versions',
-        status: 'Enabled',
-        filter: { prefix: '' },
-        noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
-      },
-    ],
+  const bucket = privateBucket('oidc-issuer', {
+    bucket: `${settings.cluster.name}-oidc-issuer-${settings.cluster.accountId}`,
+    tags,
+    lifecycle: [{ id: 'old-versions', status: 'Enabled', filter: { prefix: '' }, noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS } }],
   });
 
   const accessControl = new aws.cloudfront.OriginAccessControl(name('access'), {
@@ -120,14 +99,7 @@ export function declareOidcIssuer(settings: Settings, documents: OidcDocuments |
     policy: pulumi.jsonStringify({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
+        denyInsecureTransport(bucket),
         {
           Sid: 'ReadThroughTheDistribution',
           Effect: 'Allow',
