@@ -28,8 +28,12 @@ export interface FluxSync {
 
 /** How bootstrap/talos installs the cluster's nodes (see bootstrap/talos/patches/). */
 export interface Talos {
-  /** `flannel` is built into Talos; with `none`, bootstrap/talos applies `manifest` (repo-relative) before the health check. */
-  cni: { name: 'flannel' } | { name: 'none'; manifest: string };
+  /**
+   * The CNI, which must enforce NetworkPolicy (every namespace relies on default-deny). Calico: Talos applies the Tigera
+   * operator and its Installation at bootstrap (bootstrap/talos/machine-config.ts); its ports are opened in
+   * bootstrap/aws/security-groups.ts.
+   */
+  cni: { name: 'calico' };
   /** The disk Talos installs to, on every node unless the on-prem inventory names another. */
   install: { disk: string } | { diskSelector: { type?: 'ssd' | 'hdd' | 'nvme' | 'sd'; size?: string; model?: string } };
 }
@@ -126,7 +130,7 @@ export const estate: Estate = {
       storageClass: 'gp3',
       network: { nodeCidr: '10.10.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '10.21.0.0/16' },
       flux: { path: 'clusters/aws', ageRecipient: 'age1c539rg3hvlj8xjjzetn708kxnrh9u6chy2t8e7dlkal9ck9785js765l3g' },
-      talos: { cni: { name: 'flannel' }, install: { disk: '/dev/xvda' } },
+      talos: { cni: { name: 'calico' }, install: { disk: '/dev/xvda' } },
       platform: {
         // The role is bootstrap/aws's log writer (IRSA trust: the collectors' service accounts in platform/log-export).
         'log-export': { s3Identity: { kind: 'web-identity', roleArn: irsaRoleArn({ name: 'aws', accountId: AWS_ACCOUNT_ID }, 'log-writer') }, queueRequests: 5000, statesInterval: '15m' },
@@ -156,7 +160,7 @@ export const estate: Estate = {
       flux: { path: 'clusters/onprem', ageRecipient: 'age1cqky60axu0ml0q7pampchthx5ya6t633ftk4n9a0zep026df6gcqpw57t5' },
       talos: {
         endpoint: 'https://10.30.0.10:6443',
-        cni: { name: 'flannel' },
+        cni: { name: 'calico' },
         install: { disk: '/dev/sda' },
         vip: { address: '10.30.0.10', link: 'enp1s0' },
       },

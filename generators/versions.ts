@@ -4,6 +4,9 @@ export const versions = {
   kubernetes: '1.35.4',
   // renovate: datasource=github-releases depName=siderolabs/talos
   talos: '1.12.6',
+  // The CNI: Talos applies this release's tigera-operator.yaml at bootstrap (bootstrap/talos/machine-config.ts).
+  // renovate: datasource=github-releases depName=projectcalico/calico
+  calico: '3.32.2',
   flux: {
     // renovate: datasource=github-releases depName=fluxcd/flux2
     distribution: '2.9.4',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estate, type Cluster, type Estate, type MetalCluster } from '../../generators/clusters';
+import { estate, type Estate, type MetalCluster } from '../../generators/clusters';
 import { versions } from '../../generators/versions';
 import { ConfigError, loadSettings, PROJECT, readStackConfig, USER_DATA_LIMIT_BYTES, type StackConfig } from './config';
 import { MACHINE_CONFIGS, stackFileConfig } from './mocks';
@@ -86,11 +86,6 @@ describe('invalid configuration fails with the file, the object and the field', 
       'an on-prem cluster without a VPN peer',
       () => problemsOf(committed(), { ...estate, clusters: estate.clusters.map((c) => (c.name === 'onprem' ? ({ ...c, vpnPeer: undefined } as MetalCluster) : c)) }),
       'generators/clusters.ts: cluster "onprem" vpnPeer is missing',
-    ],
-    [
-      'a CNI whose ports the security groups do not open',
-      () => problemsOf(committed(), { ...estate, clusters: estate.clusters.map((c): Cluster => (c.name === 'aws' ? { ...c, talos: { ...c.talos, cni: { name: 'none', manifest: 'cilium.yaml' } } } as Cluster : c)) }),
-      'generators/clusters.ts: cluster "aws" talos.cni.name is "none": the node security groups open only Flannel\'s VXLAN port (4789/udp)',
     ],
     ['a log bucket in another region', () => problemsOf(committed(), { ...estate, logArchive: { ...estate.logArchive, region: 'eu-west-1' } }), 'generators/clusters.ts: logArchive.region (eu-west-1) must be the region of cluster "aws"'],
     ['one machine config without the other', () => problemsOf({ ...committed(), talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig }), `${PROJECT}:talosControlPlaneConfig is missing: set both machine configs`],

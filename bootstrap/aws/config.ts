@@ -205,11 +205,6 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     failModel('logArchive.retentionDays', `must be an integer of at least 31 (objects move to STANDARD_IA after 30 days), got ${estate.logArchive.retentionDays}`);
   }
 
-  const cni = cluster.talos.cni.name;
-  if (cni !== 'flannel') {
-    failModel(`cluster "${cluster.name}" talos.cni.name`, `is "${cni}": the node security groups open only Flannel's VXLAN port (4789/udp); add this CNI's ports in bootstrap/aws/security-groups.ts first`);
-  }
-
   const modelCidr = (object: string, value: string) => {
     const cidr = parseCidr(value);
     if (!cidr) failModel(object, `${JSON.stringify(value)} is not an IPv4 CIDR with zero host bits`);

@@ -1,6 +1,7 @@
 // Least-privilege security groups per role. Every rule is its own resource, so tests and policies see each one.
 import * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
+import type { Talos } from '../../generators/clusters';
 import type { Settings } from './config';
 import { API_PORT } from './policy/conventions';
 
@@ -9,8 +10,6 @@ export const PORTS = {
   trustd: 50001,
   etcd: [2379, 2380],
   kubelet: 10250,
-  /** Flannel's VXLAN (the model's talos.cni, checked in config.ts). KubeSpan (51820/udp) is off: the VPN links the sites. */
-  cniVxlan: 4789,
 } as const;
 
 export interface SecurityGroups {
@@ -28,6 +27,18 @@ interface Rule {
   from: Source[];
 }
 
+/**
+ * What each CNI of the model (talos.cni) needs between all nodes. Calico as bootstrap/talos installs it: VXLAN without
+ * BGP, and Typha, which the operator always runs and every calico-node connects to. KubeSpan (51820/udp) is off: the
+ * VPN links the sites.
+ */
+const CNI_PORTS: Record<Talos['cni']['name'], Omit<Rule, 'from'>[]> = {
+  calico: [
+    { description: 'calico-vxlan', protocol: 'udp', ports: 4789 },
+    { description: 'calico-typha', protocol: 'tcp', ports: 5473 },
+  ],
+};
+
 export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<string>, tags: Record<string, string>): SecurityGroups {
   const name = settings.cluster.name;
   const group = (role: string, description: string) =>
@@ -41,6 +52,7 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
   const fromWorker: Source = { role: 'worker', group: worker };
   const fromApiLoadBalancer: Source = { role: 'api-lb', group: apiLoadBalancer };
   const nodes = [fromControlPlane, fromWorker];
+  const cniRules: Rule[] = CNI_PORTS[settings.cluster.talos.cni.name].map((rule) => ({ ...rule, from: nodes }));
   const ingress = (target: aws.ec2.SecurityGroup, role: string, rules: Rule[]) =>
     rules.forEach((rule) =>
       rule.from.forEach((source) => {
@@ -67,13 +79,13 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
     // Nodes, not only the API servers: Prometheus (kube-prometheus-stack) and metrics agents run on the workers and
     // scrape every node's kubelet and cAdvisor.
     { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
-    { description: 'cni-vxlan', protocol: 'udp', ports: PORTS.cniVxlan, from: nodes },
+    ...cniRules,
   ]);
   ingress(worker, 'worker', [
     { description: 'apid', protocol: 'tcp', ports: PORTS.apid, from: [...cidrs(settings.adminCidrs), fromControlPlane] },
     // As on the control planes: the API servers and the scrapers that run on the workers.
     { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
-    { description: 'cni-vxlan', protocol: 'udp', ports: PORTS.cniVxlan, from: nodes },
+    ...cniRules,
   ]);
   ingress(apiLoadBalancer, 'api-lb', [
     {

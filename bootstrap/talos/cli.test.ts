@@ -12,8 +12,8 @@ import { repoRoot } from '../../generators/repo';
 import { ageRecipients, isEncryptedValue } from '../../generators/secrets/sops';
 import { versions } from '../../generators/versions';
 import { loadInventory } from './inventory';
-import { describe as show, Runner } from './runner';
-import { bootstrap, RETRIES, type Context } from './steps';
+import { describe as show } from './runner';
+import { RETRIES } from './steps';
 
 const here = join(repoRoot, 'bootstrap/talos');
 const AWS_IPS = ['10.10.1.10', '10.10.2.10', '10.10.3.10'];
@@ -127,6 +127,7 @@ function expectedFresh(cluster: 'aws' | 'onprem', outDir: string, readyzAttempts
     `${on(cps[0]!)} bootstrap`,
     `${on(cps[0]!)} kubeconfig ${kubeconfig} --force --merge=false`,
     ...Array.from({ length: readyzAttempts }, () => `${kubectl} get --raw=/readyz`),
+    `${kubectl} wait --for=condition=Available tigerastatus/calico --timeout=5m`,
     `${on(cps[0]!)} health --wait-timeout 10m`,
     `${kubectl} apply --server-side --force-conflicts -k ${join(repoRoot, 'flux-system')}`,
     `${kubectl} --namespace flux-system wait --for=condition=Available deployment --all --timeout=5m`,
@@ -304,6 +305,16 @@ describe('safety', () => {
     expect(run.stderr).toContain('check: the failing check printed above; `kubectl get nodes,pods -A`');
     expect(shown(run.calls).filter((c) => c === health)).toHaveLength(RETRIES.health);
   });
+
+  it('does not check health before Calico is Available, and says what to check', () => {
+    const run = talos(['bootstrap', '--cluster', 'onprem', '--yes'], { configured: [...ONPREM.cps], etcdBootstrapped: true, readyzFailures: 0, failures: { 'kubectl wait': 99 } }, { outDir: prepared() });
+    expect(run.status).toBe(1);
+    const wait = `kubectl --kubeconfig ${join(run.outDir, 'kubeconfig')} wait --for=condition=Available tigerastatus/calico --timeout=5m`;
+    expect(run.stderr).toContain(`\`${wait}\` failed after ${RETRIES.calico} attempts: exit 1: stub: wait failed`);
+    expect(run.stderr).toContain('check: `kubectl get tigerastatus` and `kubectl -n calico-system get pods`');
+    expect(shown(run.calls).filter((c) => c === wait)).toHaveLength(RETRIES.calico);
+    expect(shown(run.calls).filter((c) => c.includes(' health '))).toEqual([]);
+  });
 });
 
 /** An out dir as gen-config and install leave it. */
@@ -333,22 +344,3 @@ describe('the Talos secrets in Git', () => {
   });
 });
 
-describe('a cluster whose model says cni: none', () => {
-  it('gets its CNI applied once the API is ready and before the health check', async () => {
-    const onprem = estate.clusters.find((c) => c.name === 'onprem') as MetalCluster;
-    const lines: string[] = [];
-    const ctx: Context = {
-      cluster: { ...onprem, talos: { ...onprem.talos, cni: { name: 'none', manifest: 'bootstrap/talos/cni/example.yaml' } } },
-      outDir: '/out',
-      secretsFile: '/secrets.sops.yaml',
-      yes: true,
-      runner: new Runner({ dryRun: true, retryDelaySeconds: 0, log: (l) => lines.push(l) }),
-      log: (l) => lines.push(l),
-    };
-    await bootstrap(ctx, { endpoint: onprem.talos.endpoint, nodes: [{ name: 'cp-1', ip: '10.30.0.11', role: 'controlplane' }], nodesDeclared: true });
-    const tail = lines.slice(-3);
-    expect(tail[0]).toBe('[dry-run] kubectl --kubeconfig /out/kubeconfig get --raw=/readyz');
-    expect(tail[1]).toBe(`[dry-run] kubectl --kubeconfig /out/kubeconfig apply --server-side -f ${join(repoRoot, 'bootstrap/talos/cni/example.yaml')}`);
-    expect(tail[2]).toMatch(/ health --wait-timeout 10m$/);
-  });
-});

@@ -20,7 +20,7 @@ commands, in the order they stand a cluster up (\`up\` runs the last four, and r
   secrets      once per cluster: a new Talos secrets bundle, SOPS-encrypted into bootstrap/talos/secrets/
   gen-config   machine configs from the secrets and bootstrap/talos/patches/, validated by the Talos machinery
   install      talosconfig endpoints = control-plane IPs; configs applied to nodes still in maintenance mode
-  bootstrap    etcd bootstrapped once, API readyz, CNI if the model says none, talosctl health, kubeconfig
+  bootstrap    etcd bootstrapped once, kubeconfig, API readyz, Calico Available, talosctl health
   flux         Flux installed from flux-system/, sops-age and Git secrets, clusters/<name> synced and Ready
   up           gen-config, install, bootstrap, flux
 
@@ -107,9 +107,6 @@ async function main(): Promise<void> {
     for (const [flag, file] of [['git-key', gitKey], ['known-hosts', knownHosts]] as const) {
       if (!file || !existsSync(file)) problems.push(`--${flag} ${file ?? ''}: required for ${estate.repository.url}, and must exist`);
     }
-  }
-  if (needs.nodes && cluster.talos.cni.name === 'none' && !existsSync(join(repoRoot, cluster.talos.cni.manifest))) {
-    problems.push(`talos.cni.manifest ${cluster.talos.cni.manifest} of cluster "${cluster.name}" does not exist`);
   }
   const retryDelaySeconds = Number(args['retry-delay'] ?? 10);
   if (!Number.isFinite(retryDelaySeconds) || retryDelaySeconds < 0) problems.push(`--retry-delay ${args['retry-delay']} is not a number of seconds`);

@@ -11,7 +11,7 @@ import { goTool } from '../../generators/go-tools';
 import { jwksUri, OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
-import { fillPatch, genRequest, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
+import { CALICO_OPERATOR_URL, fillPatch, genRequest, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
 
 let talosConfig: string;
 let bundle: string;
@@ -66,13 +66,42 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
       const [main] = docs(join(outDir, `${role}.yaml`));
       expect(main!.cluster.clusterName).toBe(cluster.name);
       expect(main!.cluster.controlPlane.endpoint).toBe(endpointOf(cluster));
-      expect(main!.cluster.network).toMatchObject({ podSubnets: [cluster.network.podCidr], serviceSubnets: [cluster.network.serviceCidr], cni: { name: cluster.talos.cni.name } });
+      expect(main!.cluster.network).toMatchObject({ podSubnets: [cluster.network.podCidr], serviceSubnets: [cluster.network.serviceCidr] });
       expect(main!.machine.kubelet.nodeIP.validSubnets).toEqual([cluster.network.nodeCidr]);
       expect(main!.machine.kubelet.image).toBe(`ghcr.io/siderolabs/kubelet:v${versions.kubernetes}`);
       expect(main!.machine.install).toMatchObject({ ...cluster.talos.install, image: `ghcr.io/siderolabs/installer:v${versions.talos}` });
     }
     const [controlPlane] = docs(join(outDir, 'controlplane.yaml'));
     expect(controlPlane!.cluster.etcd.advertisedSubnets).toEqual([cluster.network.nodeCidr]);
+  });
+
+  it(`install ${cluster.talos.cni.name}: the pinned Tigera operator on every node, its Installation from the control planes`, () => {
+    expect(CALICO_OPERATOR_URL).toBe(`https://raw.githubusercontent.com/projectcalico/calico/v${versions.calico}/manifests/tigera-operator.yaml`);
+    for (const role of ['controlplane', 'worker']) {
+      expect(docs(join(outDir, `${role}.yaml`))[0]!.cluster.network.cni).toEqual({ name: 'custom', urls: [CALICO_OPERATOR_URL] });
+    }
+    expect(docs(join(outDir, 'worker.yaml'))[0]!.cluster.inlineManifests ?? []).toEqual([]);
+    const [controlPlane] = docs(join(outDir, 'controlplane.yaml'));
+    // Calico's iptables dataplane below needs kube-proxy in iptables mode, Talos's default.
+    expect(controlPlane!.cluster.proxy?.mode ?? 'iptables').toBe('iptables');
+    const manifests = controlPlane!.cluster.inlineManifests as { name: string; contents: string }[];
+    expect(manifests.map((m) => m.name)).toEqual(['calico-installation']);
+    const installation = parseAllDocuments(manifests[0]!.contents).map((d) => d.toJS());
+    expect(installation).toEqual([
+      {
+        apiVersion: 'operator.tigera.io/v1',
+        kind: 'Installation',
+        metadata: { name: 'default' },
+        spec: {
+          kubeletVolumePluginPath: 'None',
+          calicoNetwork: {
+            bgp: 'Disabled',
+            linuxDataplane: 'Iptables',
+            ipPools: [{ name: 'default-ipv4-ippool', cidr: cluster.network.podCidr, encapsulation: 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }],
+          },
+        },
+      },
+    ]);
   });
 
   it('keep the control-plane-only and worker-only settings on their role', () => {

@@ -1,6 +1,7 @@
 // What the machine configs are made of: the patch files in Git, filled with the cluster model's values.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type { Cluster } from '../../generators/clusters';
 import { jwksUri } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
@@ -19,13 +20,39 @@ export interface PatchFile {
   content: string;
 }
 
+/** The Tigera operator (its CRDs included) that Talos applies at bootstrap as the custom CNI's manifest. */
+export const CALICO_OPERATOR_URL = `https://raw.githubusercontent.com/projectcalico/calico/v${versions.calico}/manifests/tigera-operator.yaml`;
+
+/**
+ * The operator's Installation, which Talos applies next to the operator. VXLAN without BGP: the only node-to-node
+ * ports are VXLAN 4789/udp and Typha 5473/tcp. The iptables dataplane matches kube-proxy, which runs in Talos's default
+ * iptables mode (Calico's nftables dataplane needs kube-proxy in nftables mode). No CSI driver: Talos's Calico guide
+ * turns it off (`kubeletVolumePluginPath: None`).
+ */
+export function calicoInstallation(cluster: Cluster): string {
+  return stringify({
+    apiVersion: 'operator.tigera.io/v1',
+    kind: 'Installation',
+    metadata: { name: 'default' },
+    spec: {
+      kubeletVolumePluginPath: 'None',
+      calicoNetwork: {
+        bgp: 'Disabled',
+        linuxDataplane: 'Iptables',
+        ipPools: [{ name: 'default-ipv4-ippool', cidr: cluster.network.podCidr, encapsulation: 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }],
+      },
+    },
+  });
+}
+
 /** The values a patch may use as `{{name}}`; each is written as JSON, which YAML reads as a flow value. */
 export function patchValues(cluster: Cluster): Record<string, unknown> {
   return {
     nodeCidr: cluster.network.nodeCidr,
     podCidr: cluster.network.podCidr,
     serviceCidr: cluster.network.serviceCidr,
-    cni: cluster.talos.cni.name,
+    calicoOperatorUrl: CALICO_OPERATOR_URL,
+    calicoInstallation: calicoInstallation(cluster),
     install: cluster.talos.install,
     ...(cluster.provider === 'metal'
       ? { vipAddress: cluster.talos.vip.address, vipLink: cluster.talos.vip.link }

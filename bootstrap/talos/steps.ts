@@ -8,7 +8,7 @@ import { repoRoot } from '../../generators/repo';
 import { ageRecipients } from '../../generators/secrets/sops';
 import { versions } from '../../generators/versions';
 import type { Inventory, Node } from './inventory';
-import { genRequest, type GenReport } from './machine-config';
+import { CALICO_OPERATOR_URL, genRequest, type GenReport } from './machine-config';
 import { shortPath } from './paths';
 import type { Runner } from './runner';
 
@@ -28,7 +28,7 @@ export interface Context {
   log: (line: string) => void;
 }
 
-export const RETRIES = { kubeconfig: 5, readyz: 30, apply: 5, health: 3 };
+export const RETRIES = { kubeconfig: 5, readyz: 30, calico: 20, apply: 5, health: 3 };
 
 const talosconfig = (ctx: Context) => join(ctx.outDir, 'talosconfig');
 const kubeconfig = (ctx: Context) => join(ctx.outDir, 'kubeconfig');
@@ -127,7 +127,7 @@ export async function install(ctx: Context, { nodes, nodesDeclared }: Inventory)
   }
 }
 
-/** Bootstraps etcd exactly once, then waits for the API, installs the CNI if the model says so, and checks health. */
+/** Bootstraps etcd exactly once, then waits for the API and for Calico (which Talos installs at bootstrap), and checks health. */
 export async function bootstrap(ctx: Context, { nodes, endpoint }: Inventory): Promise<void> {
   requireFiles(ctx, [talosconfig(ctx)], `run \`npm run talos -- install --cluster ${ctx.cluster.name}\` first`);
   const first = controlPlanes(nodes)[0]!;
@@ -160,15 +160,15 @@ export async function bootstrap(ctx: Context, { nodes, endpoint }: Inventory): P
     attempts: RETRIES.readyz,
     check: `${endpoint} is reachable from here (${ctx.cluster.provider === 'aws' ? 'NLB listener and security groups' : 'the VIP is held by a control plane'}) and kube-apiserver runs (\`talosctl ${onNode(ctx, first.ip).join(' ')} service kube-apiserver\`)`,
   });
-  const cni = ctx.cluster.talos.cni;
-  if (cni.name === 'none') {
-    await ctx.runner.run({
-      tool: 'kubectl',
-      args: ['--kubeconfig', kubeconfig(ctx), 'apply', '--server-side', '-f', join(repoRoot, cni.manifest)],
-      attempts: RETRIES.apply,
-      check: `${cni.manifest} applies cleanly (kubectl apply --dry-run=server)`,
-    });
-  }
+  // Retried: the TigeraStatus type and object appear only once Talos has applied the operator and the operator runs.
+  await ctx.runner.run({
+    tool: 'kubectl',
+    args: ['--kubeconfig', kubeconfig(ctx), 'wait', '--for=condition=Available', 'tigerastatus/calico', '--timeout=5m'],
+    attempts: RETRIES.calico,
+    check:
+      `\`kubectl get tigerastatus\` and \`kubectl -n calico-system get pods\`: the control planes fetched ${CALICO_OPERATOR_URL} ` +
+      `(\`talosctl ${onNode(ctx, first.ip).join(' ')} get manifests\`), images pullable, VXLAN 4789/udp and Typha 5473/tcp open between nodes`,
+  });
   await ctx.runner.run({
     tool: 'talosctl',
     args: [...onNode(ctx, first.ip), 'health', '--wait-timeout', '10m'],

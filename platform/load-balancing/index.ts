@@ -89,7 +89,7 @@ function awsCloudControllerManager(scope: Construct, cluster: AwsCluster): void 
       image: { tag: `v${versions.awsCloudControllerManager}` },
       // Credentials come from the control planes' instance profile; IMDSv2 with hop limit 1 answers the host network only.
       hostNetworking: true,
-      // Tags the NLBs with the cluster name; flannel routes pod traffic, so the VPC route tables stay untouched.
+      // Tags the NLBs with the cluster name; Calico's VXLAN carries pod traffic, so the VPC route tables stay untouched.
       args: ['--v=2', '--cloud-provider=aws', `--cluster-name=${cluster.name}`, '--configure-cloud-routes=false'],
       resources: small('100m', '128Mi', '256Mi'),
       podSecurityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
