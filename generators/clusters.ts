@@ -135,7 +135,6 @@ export const estate: Estate = {
         // The role is bootstrap/aws's log writer (IRSA trust: the collectors' service accounts in platform/log-export).
         'log-export': { s3Identity: { kind: 'web-identity', roleArn: irsaRoleArn({ name: 'aws', accountId: AWS_ACCOUNT_ID }, 'log-writer') }, queueRequests: 5000, statesInterval: '15m' },
         ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
-        'load-balancing': {},
         storage: { reclaimPolicy: 'Delete' },
         monitoring: {
           prometheus: { retention: '30d', storageGi: 100, requests: { cpu: '500m', memory: '2Gi' }, memoryLimit: '4Gi' },

@@ -61,7 +61,7 @@ function checkComponents(
       fail(`${kind}.${name}`, 'must be an object of values');
       continue;
     }
-    for (const p of component.validate(componentValues, cluster, estate) as Problem[]) fail(`${kind}.${name}.${p.field}`, p.message);
+    for (const p of component.validate(componentValues, cluster, estate) as Problem[]) fail([kind, name, p.field].filter(Boolean).join('.'), p.message);
   }
 }
 

@@ -49,9 +49,8 @@ export const versions = {
   // IPAddressPool and L2Advertisement.
   // renovate: datasource=helm registryUrl=https://metallb.github.io/metallb depName=metallb
   metallb: '0.15.2',
-  // renovate: datasource=helm registryUrl=https://kubernetes.github.io/cloud-provider-aws depName=aws-cloud-controller-manager
-  awsCloudControllerManagerChart: '0.0.10',
-  // The controller release for the clusters' Kubernetes minor (the chart defaults to an older one).
+  // The controller release for the clusters' Kubernetes minor, which Talos applies on aws clusters
+  // (bootstrap/talos/cloud-controller-manager.ts; upstream's example manifests pin an older one).
   // renovate: datasource=docker depName=registry.k8s.io/provider-aws/cloud-controller-manager
   awsCloudControllerManager: '1.35.3',
   // renovate: datasource=helm registryUrl=https://kubernetes-sigs.github.io/aws-ebs-csi-driver depName=aws-ebs-csi-driver

@@ -127,6 +127,7 @@ function expectedFresh(cluster: 'aws' | 'onprem', outDir: string, readyzAttempts
     `${on(cps[0]!)} bootstrap`,
     `${on(cps[0]!)} kubeconfig ${kubeconfig} --force --merge=false`,
     ...Array.from({ length: readyzAttempts }, () => `${kubectl} get --raw=/readyz`),
+    ...(cluster === 'aws' ? [`${kubectl} --namespace kube-system rollout status daemonset/aws-cloud-controller-manager --timeout=5m`] : []),
     `${kubectl} wait --for=condition=Available tigerastatus/calico --timeout=5m`,
     `${on(cps[0]!)} health --wait-timeout 10m`,
     `${kubectl} apply --server-side --force-conflicts -k ${join(repoRoot, 'flux-system')}`,
@@ -314,6 +315,32 @@ describe('safety', () => {
     expect(run.stderr).toContain('check: `kubectl get tigerastatus` and `kubectl -n calico-system get pods`');
     expect(shown(run.calls).filter((c) => c === wait)).toHaveLength(RETRIES.calico);
     expect(shown(run.calls).filter((c) => c.includes(' health '))).toEqual([]);
+  });
+});
+
+describe('the AWS cloud controller manager wait', () => {
+  it('retries until the controller runs, and waits for Calico only after it', () => {
+    const run = talos(['bootstrap', '--cluster', 'aws', '--yes', '--nodes', files.awsOutputs], { configured: [...AWS_IPS], etcdBootstrapped: true, readyzFailures: 0, failures: { 'kubectl rollout': 2 } }, { outDir: prepared() });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const calls = shown(run.calls);
+    const rollout = calls.flatMap((c, i) => (c.includes(' rollout status daemonset/aws-cloud-controller-manager ') ? [i] : []));
+    expect(rollout).toHaveLength(3);
+    expect(calls.findIndex((c) => c.includes('tigerastatus/calico'))).toBeGreaterThan(rollout[2]!);
+  });
+
+  it('gives up at its limit with what to check, before Calico and health', () => {
+    const run = talos(['bootstrap', '--cluster', 'aws', '--yes', '--nodes', files.awsOutputs], { configured: [...AWS_IPS], etcdBootstrapped: true, readyzFailures: 0, failures: { 'kubectl rollout': 99 } }, { outDir: prepared() });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`failed after ${RETRIES.cloudControllerManager} attempts: exit 1: stub: rollout failed`);
+    expect(run.stderr).toContain('check: `kubectl -n kube-system describe daemonset aws-cloud-controller-manager`');
+    expect(shown(run.calls).filter((c) => c.includes('tigerastatus') || c.includes(' health '))).toEqual([]);
+  });
+
+  it('is not run on metal', () => {
+    const run = talos(['bootstrap', '--cluster', 'onprem', '--yes'], { configured: [...ONPREM.cps], etcdBootstrapped: true, readyzFailures: 0 }, { outDir: prepared() });
+    expect(run.status).toBe(0);
+    expect(shown(run.calls).filter((c) => c.includes('rollout'))).toEqual([]);
   });
 });
 

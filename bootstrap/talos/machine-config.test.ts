@@ -1,16 +1,18 @@
 // The machine configs of both clusters, generated and validated by the Talos machinery at the pinned version.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { estate, type Cluster, type MetalCluster } from '../../generators/clusters';
+import { estate, type AwsCluster, type Cluster, type MetalCluster } from '../../generators/clusters';
 import { goTool } from '../../generators/go-tools';
 import { jwksUri, OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
+import { validateTree } from '../../generators/validate/validate';
+import { CCM_NAME, CCM_NAMESPACE, cloudControllerManager } from './cloud-controller-manager';
 import { CALICO_OPERATOR_URL, fillPatch, genRequest, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
 
 let talosConfig: string;
@@ -85,7 +87,7 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
     // Calico's iptables dataplane below needs kube-proxy in iptables mode, Talos's default.
     expect(controlPlane!.cluster.proxy?.mode ?? 'iptables').toBe('iptables');
     const manifests = controlPlane!.cluster.inlineManifests as { name: string; contents: string }[];
-    expect(manifests.map((m) => m.name)).toEqual(['calico-installation']);
+    expect(manifests.map((m) => m.name)).toEqual(cluster.provider === 'aws' ? ['calico-installation', CCM_NAME] : ['calico-installation']);
     const installation = parseAllDocuments(manifests[0]!.contents).map((d) => d.toJS());
     expect(installation).toEqual([
       {
@@ -114,11 +116,57 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
     expect(vips).toEqual(cluster.provider === 'metal' ? [{ apiVersion: 'v1alpha1', kind: 'Layer2VIPConfig', name: cluster.talos.vip.address, link: cluster.talos.vip.link }] : []);
   });
 
+  it('run kubelets with an external cloud provider and install the AWS cloud controller manager on AWS only', () => {
+    for (const role of ['controlplane', 'worker']) {
+      expect(docs(join(outDir, `${role}.yaml`))[0]!.cluster.externalCloudProvider).toEqual(cluster.provider === 'aws' ? { enabled: true } : undefined);
+    }
+    const manifests = docs(join(outDir, 'controlplane.yaml'))[0]!.cluster.inlineManifests as { name: string; contents: string }[];
+    const ccm = manifests.find((m) => m.name === CCM_NAME);
+    if (cluster.provider !== 'aws') return expect(ccm).toBeUndefined();
+    const objects = parseAllDocuments(ccm!.contents).map((d) => d.toJS());
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
+      `ServiceAccount/${CCM_NAMESPACE}/cloud-controller-manager`,
+      'ClusterRole//system:cloud-controller-manager',
+      'ClusterRoleBinding//system:cloud-controller-manager',
+      `RoleBinding/${CCM_NAMESPACE}/cloud-controller-manager:authentication-reader`,
+      `DaemonSet/${CCM_NAMESPACE}/${CCM_NAME}`,
+    ]);
+    const pod = objects.find((o) => o.kind === 'DaemonSet').spec.template.spec;
+    expect(pod.containers[0].image).toBe(`registry.k8s.io/provider-aws/cloud-controller-manager:v${versions.awsCloudControllerManager}`);
+    expect(pod.containers[0].args).toEqual(['--v=2', '--cloud-provider=aws', `--cluster-name=${cluster.name}`, '--configure-cloud-routes=false']);
+    // Runs before any Node is initialised (it initialises them), on the control planes, where the instance role is.
+    expect(pod.tolerations).toContainEqual({ key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule' });
+    expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/control-plane': '' });
+    expect(pod.hostNetwork).toBe(true);
+    const binding = objects.find((o) => o.kind === 'RoleBinding');
+    expect(binding.roleRef.name).toBe('extension-apiserver-authentication-reader');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: CCM_NAMESPACE }]);
+  });
+
   it('take time from the Amazon Time Sync Service on AWS only', () => {
     for (const role of ['controlplane', 'worker']) {
       const timeSync = docs(join(outDir, `${role}.yaml`)).find((d) => d.kind === 'TimeSyncConfig');
       expect(timeSync?.ntp.servers).toEqual(cluster.provider === 'aws' ? ['169.254.169.123'] : undefined);
     }
+  });
+});
+
+describe('the AWS cloud controller manager manifest', () => {
+  const aws = byName('aws') as AwsCluster;
+  /** kubeconform at the cluster's Kubernetes version, as `npm run validate` checks the rendered tree. */
+  async function schemaProblems(contents: string): Promise<string[]> {
+    const root = mkdtempSync(join(work, 'ccm-'));
+    mkdirSync(join(root, 'clusters/aws'), { recursive: true });
+    writeFileSync(join(root, 'clusters/aws/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ccm.yaml\n');
+    writeFileSync(join(root, 'clusters/aws/ccm.yaml'), contents);
+    return (await validateTree(root, [aws])).problems.map((p) => `${p.object} ${p.path}: ${p.message}`);
+  }
+
+  it('passes the Kubernetes schemas; a misspelt field fails them', async () => {
+    const contents = cloudControllerManager(aws);
+    expect(await schemaProblems(contents)).toEqual([]);
+    const broken = await schemaProblems(contents.replace('"hostNetwork":true', '"hostNetwrok":true'));
+    expect(broken.join('\n')).toMatch(/DaemonSet\/kube-system\/aws-cloud-controller-manager .*hostNetwrok/);
   });
 });
 

@@ -6,6 +6,7 @@ import type { Cluster } from '../../generators/clusters';
 import { jwksUri } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
+import { cloudControllerManager } from './cloud-controller-manager';
 
 export type Role = 'controlplane' | 'worker';
 export const ROLES: Role[] = ['controlplane', 'worker'];
@@ -56,7 +57,11 @@ export function patchValues(cluster: Cluster): Record<string, unknown> {
     install: cluster.talos.install,
     ...(cluster.provider === 'metal'
       ? { vipAddress: cluster.talos.vip.address, vipLink: cluster.talos.vip.link }
-      : { serviceAccountIssuer: cluster.serviceAccountIssuer, serviceAccountJwksUri: jwksUri(cluster.serviceAccountIssuer) }),
+      : {
+          serviceAccountIssuer: cluster.serviceAccountIssuer,
+          serviceAccountJwksUri: jwksUri(cluster.serviceAccountIssuer),
+          cloudControllerManager: cloudControllerManager(cluster),
+        }),
   };
 }
 

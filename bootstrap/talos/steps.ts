@@ -8,6 +8,7 @@ import { repoRoot } from '../../generators/repo';
 import { ageRecipients } from '../../generators/secrets/sops';
 import { versions } from '../../generators/versions';
 import type { Inventory, Node } from './inventory';
+import { CCM_NAME, CCM_NAMESPACE } from './cloud-controller-manager';
 import { CALICO_OPERATOR_URL, genRequest, type GenReport } from './machine-config';
 import { shortPath } from './paths';
 import type { Runner } from './runner';
@@ -28,7 +29,7 @@ export interface Context {
   log: (line: string) => void;
 }
 
-export const RETRIES = { kubeconfig: 5, readyz: 30, calico: 20, apply: 5, health: 3 };
+export const RETRIES = { kubeconfig: 5, readyz: 30, cloudControllerManager: 20, calico: 20, apply: 5, health: 3 };
 
 const talosconfig = (ctx: Context) => join(ctx.outDir, 'talosconfig');
 const kubeconfig = (ctx: Context) => join(ctx.outDir, 'kubeconfig');
@@ -127,7 +128,10 @@ export async function install(ctx: Context, { nodes, nodesDeclared }: Inventory)
   }
 }
 
-/** Bootstraps etcd exactly once, then waits for the API and for Calico (which Talos installs at bootstrap), and checks health. */
+/**
+ * Bootstraps etcd exactly once, then waits for the API, on AWS for the cloud controller manager, and for Calico (Talos
+ * installs both at bootstrap), and checks health.
+ */
 export async function bootstrap(ctx: Context, { nodes, endpoint }: Inventory): Promise<void> {
   requireFiles(ctx, [talosconfig(ctx)], `run \`npm run talos -- install --cluster ${ctx.cluster.name}\` first`);
   const first = controlPlanes(nodes)[0]!;
@@ -160,6 +164,18 @@ export async function bootstrap(ctx: Context, { nodes, endpoint }: Inventory): P
     attempts: RETRIES.readyz,
     check: `${endpoint} is reachable from here (${ctx.cluster.provider === 'aws' ? 'NLB listener and security groups' : 'the VIP is held by a control plane'}) and kube-apiserver runs (\`talosctl ${onNode(ctx, first.ip).join(' ')} service kube-apiserver\`)`,
   });
+  if (ctx.cluster.provider === 'aws') {
+    // Nodes stay tainted uninitialized, so Calico's controllers cannot schedule, until this controller runs. Retried:
+    // the DaemonSet appears only once Talos has applied its inline manifest.
+    await ctx.runner.run({
+      tool: 'kubectl',
+      args: ['--kubeconfig', kubeconfig(ctx), '--namespace', CCM_NAMESPACE, 'rollout', 'status', `daemonset/${CCM_NAME}`, '--timeout=5m'],
+      attempts: RETRIES.cloudControllerManager,
+      check:
+        `\`kubectl -n ${CCM_NAMESPACE} describe daemonset ${CCM_NAME}\` and its pods' logs: the image pullable, the control planes' ` +
+        'instance role (bootstrap/aws iam.ts) allowed, IMDSv2 answering on the host network; `kubectl get nodes -o wide` (providerID set?)',
+    });
+  }
   // Retried: the TigeraStatus type and object appear only once Talos has applied the operator and the operator runs.
   await ctx.runner.run({
     tool: 'kubectl',

@@ -27,8 +27,8 @@ export const allowList: Exemption[] = [
   {
     rule: 'namespace-psa-restricted',
     object: 'Namespace/load-balancing',
-    clusters: ['aws', 'onprem'],
-    reason: 'the MetalLB speaker answers ARP on the host network with NET_RAW, and the AWS cloud controller manager needs the host network to reach IMDSv2 (hop limit 1); warn/audit stay restricted',
+    clusters: ['onprem'],
+    reason: 'the MetalLB speaker answers ARP on the host network with NET_RAW; warn/audit stay restricted',
   },
   {
     rule: 'namespace-psa-restricted',

@@ -1,9 +1,8 @@
-// Load balancing: whatever gives Services of type LoadBalancer an address, as the model's `ingress.loadBalancer` says.
-// `metallb`: MetalLB in layer-2 mode, handing out only the addresses the model assigns from `loadBalancerPool`.
-// `aws-nlb`: the AWS cloud controller manager, which creates an NLB per Service and deletes Nodes of ended instances.
+// Load balancing on `metallb` clusters: MetalLB in layer-2 mode, handing out only the addresses the model assigns from
+// `loadBalancerPool`. On `aws-nlb` clusters the AWS cloud controller manager, which Talos installs at bootstrap
+// (bootstrap/talos/cloud-controller-manager.ts), creates an NLB per LoadBalancer Service; this component is not enabled.
 import { ApiObject } from 'cdk8s';
-import type { Construct } from 'constructs';
-import type { AwsCluster, MetalCluster } from '../../generators/clusters';
+import type { MetalCluster } from '../../generators/clusters';
 import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
@@ -15,7 +14,7 @@ export type { LoadBalancingValues } from './values';
 export const NAMESPACE = 'load-balancing';
 /** The annotation by which a Service asks MetalLB for one address of the pool. */
 export const METALLB_ADDRESS_ANNOTATION = 'metallb.universe.tf/loadBalancerIPs';
-/** Annotations by which a Service asks the AWS cloud controller manager for a network load balancer. */
+/** Annotations by which a Service asks the AWS cloud controller manager (installed by Talos) for a network load balancer. */
 export const AWS_NLB_ANNOTATIONS = {
   'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
   'service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled': 'true',
@@ -64,51 +63,14 @@ function metallb(ctx: RenderContext, cluster: MetalCluster, values: LoadBalancin
   });
 }
 
-/** The chart's service account; it also names the account in the RoleBinding below. */
-const CCM_SERVICE_ACCOUNT = 'cloud-controller-manager';
-
-function awsCloudControllerManager(scope: Construct, cluster: AwsCluster): void {
-  // Delegated authentication reads kube-system's extension-apiserver-authentication ConfigMap. The chart binds its Role
-  // in the release namespace, where that Role does not exist, so the binding is declared here, next to the Role.
-  new ApiObject(scope, 'rolebinding-ccm-authentication-reader', {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: `${CCM_SERVICE_ACCOUNT}-authentication-reader`, namespace: 'kube-system' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
-    subjects: [{ kind: 'ServiceAccount', name: CCM_SERVICE_ACCOUNT, namespace: NAMESPACE }],
-  });
-  helmRepository(scope, 'cloud-provider-aws', { namespace: NAMESPACE, url: 'https://kubernetes.github.io/cloud-provider-aws' });
-  helmRelease(scope, 'aws-cloud-controller-manager', {
-    namespace: NAMESPACE,
-    chart: 'aws-cloud-controller-manager',
-    version: versions.awsCloudControllerManagerChart,
-    repository: 'cloud-provider-aws',
-    values: {
-      namespace: NAMESPACE,
-      serviceAccountName: CCM_SERVICE_ACCOUNT,
-      image: { tag: `v${versions.awsCloudControllerManager}` },
-      // Credentials come from the control planes' instance profile; IMDSv2 with hop limit 1 answers the host network only.
-      hostNetworking: true,
-      // Tags the NLBs with the cluster name; Calico's VXLAN carries pod traffic, so the VPC route tables stay untouched.
-      args: ['--v=2', '--cloud-provider=aws', `--cluster-name=${cluster.name}`, '--configure-cloud-routes=false'],
-      resources: small('100m', '128Mi', '256Mi'),
-      podSecurityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-    },
-  });
-}
-
 export const loadBalancing: Component<LoadBalancingValues> = {
   name: 'load-balancing',
   version: versions.metallb,
   validate: validateLoadBalancing,
   render(ctx, values) {
-    const { cluster } = ctx;
-    const controllers = ctx.chart('platform-controllers');
-    // MetalLB's speaker and the cloud controller manager run on the host network (see the policy allow-list).
-    componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
-    // The model check ties each provider to its load balancer: metal to metallb, aws to aws-nlb.
-    if (cluster.ingress.loadBalancer === 'metallb') metallb(ctx, cluster as MetalCluster, values);
-    else awsCloudControllerManager(controllers, cluster as AwsCluster);
+    // MetalLB's speaker answers ARP on the host network (see the policy allow-list).
+    componentNamespace(ctx.chart('platform-controllers'), ctx.cluster, NAMESPACE, 'privileged');
+    // validateLoadBalancing admits metallb clusters only.
+    metallb(ctx, ctx.cluster as MetalCluster, values);
   },
 };

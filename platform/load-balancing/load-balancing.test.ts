@@ -1,5 +1,6 @@
-// Load balancing on the real model: MetalLB with the model's pool on metallb clusters, the AWS cloud controller manager
-// on aws-nlb clusters; the checks on the pool and on the addresses asked of it; the committed output passing the gates.
+// Load balancing on the real model: MetalLB with the model's pool on metallb clusters, nothing on aws-nlb clusters (Talos
+// installs the AWS cloud controller manager there); the checks on the pool and on the addresses asked of it; the
+// committed output passing the gates.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +10,6 @@ import { estate, type Estate, type MetalCluster } from '../../generators/cluster
 import { findProblems } from '../../generators/model-check';
 import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
 import { validateTree } from '../../generators/validate/validate';
-import { versions } from '../../generators/versions';
 import { NAMESPACE, POOL_NAME } from './index';
 import { validateLoadBalancing } from './values';
 
@@ -26,28 +26,15 @@ describe('rendering', () => {
   const docs = componentDocs('load-balancing');
   const kinds = (cluster: string, layer: string) =>
     docs.filter((d) => d.cluster === cluster && d.file.split('/')[2] === layer).map((d) => `${d.object.kind}/${d.object.metadata?.name}`).sort();
-  const values = (cluster: string, name: string) =>
-    (docs.find((d) => d.cluster === cluster && d.object.kind === 'HelmRelease' && d.object.metadata?.name === name)?.object as any)?.spec.values;
 
   it('installs MetalLB on the metallb cluster and its pool and advertisement one layer later', () => {
-    expect(kinds('onprem', 'platform-controllers')).toContain('HelmRelease/metallb');
-    expect(kinds('onprem', 'platform-controllers')).not.toContain('HelmRelease/aws-cloud-controller-manager');
+    expect(kinds('onprem', 'platform-controllers')).toEqual(expect.arrayContaining(['HelmRepository/metallb', 'HelmRelease/metallb']));
     expect(kinds('onprem', 'platform-configs')).toEqual([`IPAddressPool/${POOL_NAME}`, `L2Advertisement/${POOL_NAME}`]);
   });
 
-  it('installs the AWS cloud controller manager on the aws-nlb cluster and nothing of MetalLB', () => {
-    expect(kinds('aws', 'platform-controllers')).toContain('HelmRelease/aws-cloud-controller-manager');
-    expect(kinds('aws', 'platform-controllers').filter((k) => k.includes('metallb'))).toEqual([]);
-    expect(kinds('aws', 'platform-configs')).toEqual([]);
-    const ccm = values('aws', 'aws-cloud-controller-manager');
-    expect(ccm.args).toContain('--cluster-name=aws');
-    expect(ccm.image.tag).toBe(`v${versions.awsCloudControllerManager}`);
-    expect(ccm.hostNetworking).toBe(true);
-    const binding = docs.find((d) => d.cluster === 'aws' && d.object.kind === 'RoleBinding')!.object as any;
-    expect(binding.metadata.namespace).toBe('kube-system');
-    expect(binding.roleRef.name).toBe('extension-apiserver-authentication-reader');
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: ccm.serviceAccountName, namespace: NAMESPACE }]);
-    expect(ccm.namespace).toBe(NAMESPACE);
+  it('renders nothing on the aws-nlb cluster, whose cloud controller manager Talos owns', () => {
+    expect(aws.platform['load-balancing']).toBeUndefined();
+    expect(docs.filter((d) => d.cluster === 'aws')).toEqual([]);
   });
 
   it('hands out exactly the model pool, only to Services that ask, on the interfaces the model names', () => {
@@ -57,9 +44,7 @@ describe('rendering', () => {
   });
 
   it('declares a namespace with default deny and admits the MetalLB webhook only from the nodes', () => {
-    for (const cluster of ['aws', 'onprem']) {
-      expect(kinds(cluster, 'platform-controllers')).toEqual(expect.arrayContaining([`Namespace/${NAMESPACE}`, 'NetworkPolicy/default-deny', 'NetworkPolicy/allow-dns']));
-    }
+    expect(kinds('onprem', 'platform-controllers')).toEqual(expect.arrayContaining([`Namespace/${NAMESPACE}`, 'NetworkPolicy/default-deny', 'NetworkPolicy/allow-dns']));
     const webhook = docs.find((d) => d.cluster === 'onprem' && d.object.metadata?.name === 'allow-webhook-from-apiserver')!.object as any;
     expect(webhook.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: onprem.network.nodeCidr } }], ports: [{ protocol: 'TCP', port: 9443 }] }]);
   });
@@ -86,14 +71,20 @@ describe('the model pool', () => {
 describe('values', () => {
   it('accepts the real values', () => {
     expect(validateLoadBalancing(onprem.platform['load-balancing']!, onprem)).toEqual([]);
-    expect(validateLoadBalancing(aws.platform['load-balancing']!, aws)).toEqual([]);
+  });
+
+  it('rejects the component on an aws-nlb cluster, naming the component', () => {
+    const copy = structuredClone(estate);
+    copy.clusters.find((c) => c.name === 'aws')!.platform['load-balancing'] = {};
+    expect(findProblems(copy, catalogue).join('\n')).toMatch(
+      /cluster "aws": field platform\.load-balancing this component is MetalLB, for metallb clusters only: on this aws-nlb cluster the AWS cloud controller manager that Talos installs/,
+    );
   });
 
   it.each([
     ['no interfaces on a metallb cluster', onprem, {}, 'interfaces', /must list the node interfaces/],
     ['an empty interface list', onprem, { interfaces: [] }, 'interfaces', /must list the node interfaces/],
     ['a bad interface name', onprem, { interfaces: ['enp1s0', 'eth 0'] }, 'interfaces[1]', /"eth 0" is not a network interface name/],
-    ['interfaces on an aws-nlb cluster', aws, { interfaces: ['eth0'] }, 'interfaces', /only MetalLB announces addresses; remove it on a aws-nlb cluster/],
   ])('rejects %s, naming the field', (_, cluster, values, field, message) => {
     const problems = validateLoadBalancing(values, cluster);
     expect(problems.map((p) => p.field)).toContain(field);

@@ -1,10 +1,10 @@
-// What the cluster model sets for load balancing on one cluster, and the checks on it.
+// What the cluster model sets for MetalLB on a metallb cluster, and the checks on it.
 import { parseCidr } from '../../generators/cidr';
 import type { Cluster } from '../../generators/clusters';
 import type { Problem } from '../../generators/component';
 
 export interface LoadBalancingValues {
-  /** `metallb` clusters: the node interfaces that answer ARP for pool addresses (layer 2 mode). */
+  /** The node interfaces that answer ARP for pool addresses (layer 2 mode). */
   interfaces?: string[];
 }
 
@@ -35,7 +35,11 @@ export function validateLoadBalancing(values: LoadBalancingValues, cluster: Clus
   const problems: Problem[] = [];
   const fail = (field: string, message: string) => problems.push({ field, message });
   if (cluster.ingress.loadBalancer !== 'metallb') {
-    if (values.interfaces !== undefined) fail('interfaces', `only MetalLB announces addresses; remove it on a ${cluster.ingress.loadBalancer} cluster`);
+    fail(
+      '',
+      `this component is MetalLB, for metallb clusters only: on this ${cluster.ingress.loadBalancer} cluster the AWS cloud controller manager ` +
+        'that Talos installs (bootstrap/talos/cloud-controller-manager.ts) gives LoadBalancer Services their NLB; remove load-balancing from its platform',
+    );
     return problems;
   }
   if (!Array.isArray(values.interfaces) || values.interfaces.length === 0) fail('interfaces', 'must list the node interfaces that announce pool addresses, e.g. ["enp1s0"]');

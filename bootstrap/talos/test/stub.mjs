@@ -8,7 +8,7 @@ const statePath = process.env.STUB_STATE;
 const state = JSON.parse(readFileSync(statePath, 'utf8'));
 const SUBCOMMANDS = {
   talosctl: ['config', 'version', 'apply-config', 'etcd', 'bootstrap', 'kubeconfig', 'health'],
-  kubectl: ['get', 'apply', 'wait'],
+  kubectl: ['get', 'apply', 'wait', 'rollout'],
 };
 const subcommand = args.find((a) => SUBCOMMANDS[tool].includes(a));
 const node = args[args.indexOf('--nodes') + 1];
