@@ -29,4 +29,3 @@ export interface AwsBootstrapOutputs {
   privateZoneId?: string;
 }
 
-export const SECRET_OUTPUTS = ['onPremLogExporter', 'vpnPresharedKeys'] as const satisfies readonly (keyof AwsBootstrapOutputs)[];

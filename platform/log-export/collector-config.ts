@@ -9,7 +9,6 @@ export const METRICS_PORT = 8888;
 export const HEALTH_PORT = 13133;
 /** The key of the ConfigMap that the opentelemetry-collector chart mounts as the collector's config. */
 export const CONFIG_KEY = 'relay';
-export const NAMESPACE_ATTRIBUTE = 'k8s.namespace.name';
 
 export interface S3Target {
   bucket: string;
