@@ -28,4 +28,3 @@ export interface AwsBootstrapOutputs {
   /** The Route 53 private zone for the cluster domain, when the stack sets `privateZone`. */
   privateZoneId?: string;
 }
-
