@@ -1,6 +1,5 @@
 // The cluster model: every cluster of the estate and what it runs. Adding a cluster is one more entry in `clusters`.
 import type { AppValues, PlatformValues } from './catalogue';
-import { irsaRoleArn } from './irsa';
 import { versions } from './versions';
 
 export interface Network {
@@ -109,11 +108,6 @@ export function location(cluster: Cluster): { region: string } | { site: string 
   return cluster.provider === 'aws' ? { region: cluster.region } : { site: cluster.site };
 }
 
-/** Placeholder until the real account is known: see README "AWS bootstrap (Pulumi)". */
-const AWS_ACCOUNT_ID = '111122223333';
-/** Placeholder until the first `pulumi up` prints the distribution's URL: see README "AWS bootstrap (Pulumi)". */
-const AWS_SERVICE_ACCOUNT_ISSUER = 'https://d111111abcdef8.cloudfront.net';
-
 export const estate: Estate = {
   repository: { url: 'ssh://git@github.com/acme/hybrid-gitops-platform.git', branch: 'main' },
   logArchive: { bucket: 'acme-estate-telemetry', region: 'eu-central-1', retentionDays: 400 },
@@ -122,8 +116,10 @@ export const estate: Estate = {
       name: 'aws',
       provider: 'aws',
       region: 'eu-central-1',
-      accountId: AWS_ACCOUNT_ID,
-      serviceAccountIssuer: AWS_SERVICE_ACCOUNT_ISSUER,
+      // Placeholders until the real account is known and the first `pulumi up` prints the issuer's URL: README
+      // "AWS bootstrap (Pulumi)".
+      accountId: '111122223333',
+      serviceAccountIssuer: 'https://d111111abcdef8.cloudfront.net',
       kubernetesVersion: versions.kubernetes,
       domain: 'aws.acme.example',
       ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'aws-nlb' },
@@ -132,8 +128,7 @@ export const estate: Estate = {
       flux: { path: 'clusters/aws', ageRecipient: 'age1c539rg3hvlj8xjjzetn708kxnrh9u6chy2t8e7dlkal9ck9785js765l3g' },
       talos: { cni: { name: 'calico' }, install: { disk: '/dev/xvda' } },
       platform: {
-        // The role is bootstrap/aws's log writer (IRSA trust: the collectors' service accounts in platform/log-export).
-        'log-export': { s3Identity: { kind: 'web-identity', roleArn: irsaRoleArn({ name: 'aws', accountId: AWS_ACCOUNT_ID }, 'log-writer') }, queueRequests: 5000, statesInterval: '15m' },
+        'log-export': { s3Identity: 'web-identity', queueRequests: 5000, statesInterval: '15m' },
         ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
         storage: { reclaimPolicy: 'Delete' },
         monitoring: {
@@ -164,7 +159,7 @@ export const estate: Estate = {
         vip: { address: '10.30.0.10', link: 'enp1s0' },
       },
       platform: {
-        'log-export': { s3Identity: { kind: 'access-key' }, queueRequests: 5000, statesInterval: '15m' },
+        'log-export': { s3Identity: 'access-key', queueRequests: 5000, statesInterval: '15m' },
         ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi', address: '10.30.0.241' },
         'load-balancing': { interfaces: ['enp1s0'] },
         storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },

@@ -8,7 +8,6 @@ import { parse, parseAllDocuments } from 'yaml';
 import { catalogue, type Catalogue } from './catalogue';
 import { estate, type Cluster, type Estate } from './clusters';
 import type { Component } from './component';
-import { irsaRoleArn } from './irsa';
 import { HEADER, renderEstate, type Rendering } from './render';
 import { syntheticApp } from './testing/synthetic';
 import { findDrift, listFiles, writeRendering } from './writer';
@@ -36,9 +35,6 @@ function cloneOf(source: Cluster, name: string, octet: number): Cluster {
     flux: { ...copy.flux, path: `clusters/${name}` },
     network: { nodeCidr: `10.${octet}.0.0/16`, podCidr: `10.${octet + 1}.0.0/16`, serviceCidr: `10.${octet + 2}.0.0/16` },
   };
-  // IRSA roles are per cluster: the model names the clone's own log writer.
-  const identity = clone.platform['log-export']?.s3Identity;
-  if (clone.provider === 'aws' && identity?.kind === 'web-identity') identity.roleArn = irsaRoleArn(clone, 'log-writer');
   return clone;
 }
 

@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/clusters';
 import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
-import { irsaCredentials } from '../../generators/irsa';
+import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
 import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { NAMESPACE as MONITORING_NAMESPACE } from '../monitoring/federation';
@@ -46,8 +46,8 @@ function configMap(scope: Construct, cluster: string, workload: string, config: 
 }
 
 /** Credentials: IRSA token and role on aws, the encrypted write-only key on-prem. */
-function identity(values: LogExportValues) {
-  if (values.s3Identity.kind === 'web-identity') return irsaCredentials(values.s3Identity.roleArn);
+function identity(cluster: Cluster, values: LogExportValues) {
+  if (values.s3Identity === 'web-identity' && cluster.provider === 'aws') return irsaCredentials(irsaRoleArn(cluster, 'log-writer'));
   const key = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: S3_WRITER_SECRET, key: name } } });
   return { env: [key('AWS_ACCESS_KEY_ID'), key('AWS_SECRET_ACCESS_KEY')], volumes: [], mounts: [] };
 }
@@ -55,8 +55,8 @@ function identity(values: LogExportValues) {
 const DISABLED_PORTS = ['otlp', 'otlp-http', 'jaeger-compact', 'jaeger-thrift', 'jaeger-grpc', 'zipkin'];
 
 /** Chart values both collectors share: our image and config, no default receivers, hardened containers. */
-function commonValues(name: string, configName: string, values: LogExportValues, rules: Values[]): Values {
-  const id = identity(values);
+function commonValues(name: string, configName: string, cluster: Cluster, values: LogExportValues, rules: Values[]): Values {
+  const id = identity(cluster, values);
   const probe = { httpGet: { path: '/', port: HEALTH_PORT }, periodSeconds: 15 };
   return {
     nameOverride: name,
@@ -82,8 +82,8 @@ function commonValues(name: string, configName: string, values: LogExportValues,
 
 const read = (apiGroups: string[], resources: string[]) => ({ apiGroups, resources, verbs: ['get', 'list', 'watch'] });
 
-function agentValues(configName: string, values: LogExportValues): Values {
-  const common = commonValues(AGENT, configName, values, [
+function agentValues(configName: string, cluster: Cluster, values: LogExportValues): Values {
+  const common = commonValues(AGENT, configName, cluster, values, [
     read([''], ['pods', 'namespaces', 'nodes']),
     read(['apps'], ['replicasets']),
     read(['batch'], ['jobs']),
@@ -109,8 +109,8 @@ function agentValues(configName: string, values: LogExportValues): Values {
   };
 }
 
-function clusterExporterValues(configName: string, values: LogExportValues): Values {
-  const common = commonValues(CLUSTER_EXPORTER, configName, values, [
+function clusterExporterValues(configName: string, cluster: Cluster, values: LogExportValues): Values {
+  const common = commonValues(CLUSTER_EXPORTER, configName, cluster, values, [
     read(['events.k8s.io'], ['events']),
     read([''], ['nodes', 'pods']),
     read(['apps'], ['deployments', 'statefulsets', 'daemonsets']),
@@ -171,16 +171,16 @@ export const logExport: Component<LogExportValues> = {
     // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster);
-    if (values.s3Identity.kind === 'access-key') ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET);
+    if (values.s3Identity === 'access-key') ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET);
     helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://open-telemetry.github.io/opentelemetry-helm-charts' });
     const release = (name: string, chartValues: Values) =>
       helmRelease(controllers, name, { namespace: NAMESPACE, chart: 'opentelemetry-collector', version: versions.otelCollectorChart, repository: CHART_REPOSITORY, values: chartValues });
     const agent = configMap(controllers, cluster.name, AGENT, agentConfig({ cluster: cluster.name, target, queueRequests: values.queueRequests }));
-    release(AGENT, agentValues(agent, values));
+    release(AGENT, agentValues(agent, cluster, values));
     const exporter = configMap(controllers, cluster.name, CLUSTER_EXPORTER, clusterExporterConfig({
       cluster: cluster.name, target, stateDir: AGENT_STATE_DIR, queueRequests: values.queueRequests, statesInterval: values.statesInterval,
     }));
-    release(CLUSTER_EXPORTER, clusterExporterValues(exporter, values));
+    release(CLUSTER_EXPORTER, clusterExporterValues(exporter, cluster, values));
     monitoringObjects(ctx.chart('platform-configs'));
   },
 };

@@ -1,15 +1,15 @@
 // The log-export component's values in the cluster model, and their validation.
 import type { Cluster } from '../../generators/clusters';
 import type { Problem } from '../../generators/component';
-import { irsaRoleArn } from '../../generators/irsa';
 
 /**
  * How the collectors authenticate to S3.
- * - `web-identity` (aws): IRSA. The pods exchange a projected service-account token for the role through STS; no keys
- *   and no IMDS (the nodes' IMDSv2 hop limit of 1 keeps pods on the pod network away from the instance role).
+ * - `web-identity` (aws): IRSA. The pods exchange a projected service-account token for bootstrap/aws's log-writer role
+ *   of the cluster through STS; no keys and no IMDS (the nodes' IMDSv2 hop limit of 1 keeps pods on the pod network
+ *   away from the instance role).
  * - `access-key` (on-prem): a write-only IAM user whose key sits in the SOPS-encrypted Secret `S3_WRITER_SECRET`.
  */
-export type S3Identity = { kind: 'web-identity'; roleArn: string } | { kind: 'access-key' };
+export type S3Identity = 'web-identity' | 'access-key';
 
 export interface LogExportValues {
   s3Identity: S3Identity;
@@ -23,12 +23,9 @@ const DURATION = /^\d+(s|m|h)$/;
 
 export function validateLogExport(values: LogExportValues, cluster: Cluster): Problem[] {
   const problems: Problem[] = [];
-  const identity = values.s3Identity;
   const wanted = cluster.provider === 'aws' ? 'web-identity' : 'access-key';
-  if (identity?.kind !== wanted) {
-    problems.push({ field: 's3Identity.kind', message: `${JSON.stringify(identity?.kind)} does not fit provider ${cluster.provider}; use ${wanted}` });
-  } else if (identity.kind === 'web-identity' && cluster.provider === 'aws' && identity.roleArn !== irsaRoleArn(cluster, 'log-writer')) {
-    problems.push({ field: 's3Identity.roleArn', message: `${JSON.stringify(identity.roleArn)} is not bootstrap/aws's log-writer role of this cluster, ${irsaRoleArn(cluster, 'log-writer')} (use irsaRoleArn)` });
+  if (values.s3Identity !== wanted) {
+    problems.push({ field: 's3Identity', message: `${JSON.stringify(values.s3Identity)} does not fit provider ${cluster.provider}; use ${wanted}` });
   }
   if (!Number.isInteger(values.queueRequests) || values.queueRequests < 100) {
     problems.push({ field: 'queueRequests', message: `${JSON.stringify(values.queueRequests)} must be an integer of at least 100` });
