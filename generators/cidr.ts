@@ -21,6 +21,12 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.first <= b.last && b.first <= a.last;
 }
 
+/** The address `offset` places after the network address of a CIDR. */
+export function addressAt(cidr: Cidr, offset: number): string {
+  const address = cidr.first + offset;
+  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
+}
+
 /** Whether an IPv4 address lies inside a CIDR. */
 export function contains(cidr: Cidr, ip: string): boolean {
   const host = parseCidr(`${ip}/32`);

@@ -37,6 +37,12 @@ export function networkPolicy(scope: Construct, namespace: string, name: string,
 export const cidrPeers = (...blocks: string[]) => blocks.map((cidr) => ({ ipBlock: { cidr } }));
 
 /** A peer selecting every pod of the namespace `name`. */
+/**
+ * Where the API server's calls to a webhook come from: it runs on the control planes' host network, and Calico (VXLAN)
+ * gives host-to-remote-pod traffic the node's tunnel address, which lies in the pod network.
+ */
+export const fromApiServer = (cluster: Cluster) => cidrPeers(cluster.network.nodeCidr, cluster.network.podCidr);
+
 export const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
 
 /**

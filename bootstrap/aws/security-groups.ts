@@ -10,6 +10,7 @@ export const PORTS = {
   trustd: 50001,
   etcd: [2379, 2380],
   kubelet: 10250,
+  nodeExporter: 9100,
 } as const;
 
 export interface SecurityGroups {
@@ -79,12 +80,15 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
     // Nodes, not only the API servers: Prometheus (kube-prometheus-stack) and metrics agents run on the workers and
     // scrape every node's kubelet and cAdvisor.
     { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
+    // node-exporter (kube-prometheus-stack) listens on every node's host network.
+    { description: 'node-exporter', protocol: 'tcp', ports: PORTS.nodeExporter, from: nodes },
     ...cniRules,
   ]);
   ingress(worker, 'worker', [
     { description: 'apid', protocol: 'tcp', ports: PORTS.apid, from: [...cidrs(settings.adminCidrs), fromControlPlane] },
     // As on the control planes: the API servers and the scrapers that run on the workers.
     { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
+    { description: 'node-exporter', protocol: 'tcp', ports: PORTS.nodeExporter, from: nodes },
     ...cniRules,
   ]);
   ingress(apiLoadBalancer, 'api-lb', [

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/clusters';
 import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
-import { cidrPeers, componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
+import { cidrPeers, componentNamespace, fromApiServer, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { AWS_NLB_ANNOTATIONS, METALLB_ADDRESS_ANNOTATION } from '../load-balancing';
 import { NAMESPACE as MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../monitoring/federation';
@@ -86,7 +86,7 @@ export const ingress: Component<IngressValues> = {
     networkPolicy(controllers, namespace, 'allow-webhook-from-apiserver', {
       podSelector: controllerPods,
       policyTypes: ['Ingress'],
-      ingress: [{ from: cidrPeers(cluster.network.nodeCidr), ports: [{ protocol: 'TCP', port: PORTS.webhook }] }],
+      ingress: [{ from: fromApiServer(cluster), ports: [{ protocol: 'TCP', port: PORTS.webhook }] }],
     });
     networkPolicy(controllers, namespace, 'allow-metrics-from-prometheus', {
       podSelector: controllerPods,

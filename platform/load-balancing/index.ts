@@ -5,7 +5,7 @@ import { ApiObject } from 'cdk8s';
 import type { MetalCluster } from '../../generators/clusters';
 import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
-import { cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
+import { componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { validateLoadBalancing, type LoadBalancingValues } from './values';
 
@@ -13,7 +13,7 @@ export type { LoadBalancingValues } from './values';
 
 export const NAMESPACE = 'load-balancing';
 /** The annotation by which a Service asks MetalLB for one address of the pool. */
-export const METALLB_ADDRESS_ANNOTATION = 'metallb.universe.tf/loadBalancerIPs';
+export const METALLB_ADDRESS_ANNOTATION = 'metallb.io/loadBalancerIPs';
 /** Annotations by which a Service asks the AWS cloud controller manager (installed by Talos) for a network load balancer. */
 export const AWS_NLB_ANNOTATIONS = {
   'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
@@ -30,7 +30,7 @@ function metallb(ctx: RenderContext, cluster: MetalCluster, values: LoadBalancin
   networkPolicy(controllers, NAMESPACE, 'allow-webhook-from-apiserver', {
     podSelector: { matchLabels: { 'app.kubernetes.io/name': 'metallb', 'app.kubernetes.io/component': 'controller' } },
     policyTypes: ['Ingress'],
-    ingress: [{ from: cidrPeers(cluster.network.nodeCidr), ports: [{ protocol: 'TCP', port: METALLB_WEBHOOK_PORT }] }],
+    ingress: [{ from: fromApiServer(cluster), ports: [{ protocol: 'TCP', port: METALLB_WEBHOOK_PORT }] }],
   });
   helmRepository(controllers, 'metallb', { namespace: NAMESPACE, url: 'https://metallb.github.io/metallb' });
   helmRelease(controllers, 'metallb', {

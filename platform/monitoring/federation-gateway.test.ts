@@ -120,7 +120,7 @@ beforeAll(async () => {
   // - paths under the pod's mounts to the folders above: `-c` (ConfigMap mount), ssl_certificate, ssl_certificate_key,
   //   ssl_client_certificate (Secret mount), pid and the five *_temp_path (the /tmp emptyDir);
   // - each `listen <containerPort>` to `listen 127.0.0.1:<free port>` (its `ssl` flag stays);
-  // - the proxy_pass upstream (Prometheus replica 0 in the cluster) to the local Prometheus.
+  // - the proxied upstream (`set $prometheus`, Prometheus replica 0 in the cluster) to the local Prometheus.
   // error_log /dev/stderr and access_log /dev/stdout stay: they reach the file nginx.log, which is its stdout and stderr.
   const loopbackPorts = new Map<number, number>();
   for (const { containerPort } of container.ports) loopbackPorts.set(containerPort, await freePort());
@@ -133,9 +133,9 @@ beforeAll(async () => {
     if (!loopback) throw new Error(`nginx.conf listens on ${port}, which Deployment ${GATEWAY_NAME} does not declare`);
     return `listen 127.0.0.1:${loopback}`;
   });
-  config = redirect(config, /proxy_pass http:\/\/([^;/]+);/g, (_, upstream) => {
+  config = redirect(config, /set \$prometheus http:\/\/([^;/]+);/g, (_, upstream) => {
     renderedUpstream = upstream;
-    return `proxy_pass http://${prometheusAddress};`;
+    return `set $prometheus http://${prometheusAddress};`;
   });
   writeFileSync(configFile, config);
   processes.push(start(container.command[0]!, container.command.slice(1).map(onHost), {}, join(dir, 'nginx.log')));

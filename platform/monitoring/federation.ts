@@ -3,7 +3,9 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/clusters';
+import { addressAt, parseCidr } from '../../generators/cidr';
 import { versions } from '../../generators/versions';
+import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing';
 import { FEDERATED_SERIES, federationJob } from './rules';
 import { MONITORING_SELECTOR } from './selectors';
 import type { FederationEndpoint, FederationScrape } from './values';
@@ -44,7 +46,12 @@ function upstream(): string {
   return `prometheus-${PROMETHEUS_NAME}-0.prometheus-operated.${NAMESPACE}.svc.cluster.local:9090`;
 }
 
-export function gatewayConfig(centrals: string[]): string {
+/** Kubernetes DNS, which Talos serves on the tenth address of the service network. */
+export function clusterDnsAddress(cluster: Cluster): string {
+  return addressAt(parseCidr(cluster.network.serviceCidr)!, 10);
+}
+
+export function gatewayConfig(centrals: string[], dnsAddress: string): string {
   const allowed = centrals.map((c) => `    "CN=${clientCommonName(c)}" 1;`).join('\n');
   return `worker_processes 1;
 pid /tmp/nginx.pid;
@@ -53,6 +60,7 @@ events { worker_connections 256; }
 http {
   access_log /dev/stdout;
   server_tokens off;
+  resolver ${dnsAddress} valid=30s;
   client_body_temp_path /tmp/client_body;
   proxy_temp_path /tmp/proxy;
   fastcgi_temp_path /tmp/fastcgi;
@@ -72,7 +80,9 @@ ${allowed}
     location = /federate {
       if ($federation_client = 0) { return 403; }
       limit_except GET { deny all; }
-      proxy_pass http://${upstream()};
+      # Through a variable, nginx resolves the pod's name per request: a recreated pod has a new address.
+      set $prometheus http://${upstream()};
+      proxy_pass $prometheus;
       proxy_read_timeout 30s;
     }
     location / { return 404; }
@@ -87,13 +97,13 @@ ${allowed}
 }
 
 /** The on-prem side: the mTLS gateway, its config and its LoadBalancer Service on the model's address. */
-export function federationGateway(scope: Construct, endpoint: FederationEndpoint, centrals: string[]): void {
+export function federationGateway(scope: Construct, cluster: Cluster, endpoint: FederationEndpoint, centrals: string[]): void {
   const labels = { ...GATEWAY_LABELS };
   new ApiObject(scope, 'gateway-config', {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: GATEWAY_NAME, namespace: NAMESPACE, labels },
-    data: { 'nginx.conf': gatewayConfig(centrals) },
+    data: { 'nginx.conf': gatewayConfig(centrals, clusterDnsAddress(cluster)) },
   });
   const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/healthz', port: GATEWAY_HEALTH_PORT }, initialDelaySeconds, periodSeconds: 10 });
   new ApiObject(scope, 'gateway-deployment', {
@@ -141,7 +151,7 @@ export function federationGateway(scope: Construct, endpoint: FederationEndpoint
   new ApiObject(scope, 'gateway-service', {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: GATEWAY_NAME, namespace: NAMESPACE, labels, annotations: { 'metallb.universe.tf/loadBalancerIPs': endpoint.address } },
+    metadata: { name: GATEWAY_NAME, namespace: NAMESPACE, labels, annotations: { [METALLB_ADDRESS_ANNOTATION]: endpoint.address } },
     spec: {
       type: 'LoadBalancer',
       // Keeps the client address, so the NetworkPolicy can admit only the central clusters' networks.

@@ -50,7 +50,7 @@ export const monitoring: Component<MonitoringValues> = {
     prometheusRule(configs, 'aggregates', aggregateGroups(cluster.name));
     const federation = values.federation;
     if (federation.role === 'source') {
-      federationGateway(configs, federation.endpoint, centralsOf(estate, cluster.name).map((c) => c.name));
+      federationGateway(configs, cluster, federation.endpoint, centralsOf(estate, cluster.name).map((c) => c.name));
       ctx.secret('platform-configs', NAMESPACE, GATEWAY_TLS_SECRET);
       return;
     }

@@ -7,7 +7,7 @@ import { parseManifests, type KubeObject, type ManifestDoc } from '../../generat
 import { findProblems } from '../../generators/model-check';
 import { renderEstate } from '../../generators/render';
 import { catchAllReason, federationScrapeCheck } from './federation-check';
-import { gatewayConfig } from './federation';
+import { clusterDnsAddress, gatewayConfig } from './federation';
 import { monitoring } from './index';
 import { FEDERATED_SERIES } from './rules';
 import { scrapeJobFromScrapeConfig } from './scrape-job';
@@ -80,7 +80,7 @@ describe('rendering', () => {
   it('exposes /federate on-prem only behind the mTLS gateway, reachable only from the aws networks', () => {
     const service = find(docs, 'onprem', 'Service', 'federate-gateway')[0]!.object as any;
     expect(service.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 9443 }] });
-    expect(service.metadata.annotations['metallb.universe.tf/loadBalancerIPs']).toBe('10.30.0.240');
+    expect(service.metadata.annotations['metallb.io/loadBalancerIPs']).toBe('10.30.0.240');
     const policy = find(docs, 'onprem', 'NetworkPolicy', 'allow-federation-from-central')[0]!.object as any;
     expect(policy.spec.ingress[0].from.map((p: any) => p.ipBlock.cidr)).toEqual(['10.10.0.0/16', '10.20.0.0/16']);
     expect(find(docs, 'onprem', 'ScrapeConfig')).toEqual([]);
@@ -89,11 +89,13 @@ describe('rendering', () => {
   });
 
   it('admits only the central cluster\'s certificate, only on /federate, and proxies one Prometheus replica', () => {
-    const config = gatewayConfig(['aws']);
+    const config = gatewayConfig(['aws'], clusterDnsAddress(estate.clusters[1]!));
     expect(config).toContain('ssl_verify_client on;');
     expect(config).toContain('"CN=prometheus-aws" 1;');
     expect(config).toMatch(/location = \/federate \{[^}]*if \(\$federation_client = 0\) \{ return 403; \}/);
-    expect(config).toContain('proxy_pass http://prometheus-kube-prometheus-stack-0.prometheus-operated.monitoring.svc.cluster.local:9090;');
+    expect(config).toContain('set $prometheus http://prometheus-kube-prometheus-stack-0.prometheus-operated.monitoring.svc.cluster.local:9090;');
+    expect(config).toContain('proxy_pass $prometheus;');
+    expect(config).toContain('resolver 10.41.0.10 valid=30s;');
     expect(config).toContain('location / { return 404; }');
   });
 

@@ -41,7 +41,8 @@ const aggregates: { group: string; rules: RecordingRule[] }[] = [
       },
       ...['0.5', '0.99'].map((quantile) => ({
         record: 'namespace_job_quantile:task_tracker_http_request_duration_seconds:histogram_quantile',
-        expr: `histogram_quantile(${quantile}, namespace_job_le:task_tracker_http_request_duration_seconds_bucket:rate5m)`,
+        // From the raw buckets: the recorded ones of a central cluster also hold the federated sources' series.
+        expr: `histogram_quantile(${quantile}, sum by (namespace, job, le) (rate(task_tracker_http_request_duration_seconds_bucket[5m])))`,
         labels: { quantile },
       })),
       { record: 'namespace_job:task_tracker_http_requests_in_flight:sum', expr: 'sum by (namespace, job) (task_tracker_http_requests_in_flight)' },
@@ -57,8 +58,9 @@ const aggregates: { group: string; rules: RecordingRule[] }[] = [
   {
     group: 'targets.aggregates',
     rules: [
-      { record: 'namespace_job:up:sum', expr: 'sum by (namespace, job) (up)' },
-      { record: 'namespace_job:up:count', expr: 'count by (namespace, job) (up)' },
+      // Local targets only: `up` federated from a source carries that source's `cluster` label.
+      { record: 'namespace_job:up:sum', expr: 'sum by (namespace, job) (up{cluster=""})' },
+      { record: 'namespace_job:up:count', expr: 'count by (namespace, job) (up{cluster=""})' },
     ],
   },
   {

@@ -70,7 +70,8 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
     cleanPrometheusOperatorObjectNames: true,
     // The chart's own ServiceMonitors and PrometheusRules carry the label too, so one selector picks up everything.
     commonLabels: { ...MONITORING_SELECTOR },
-    // Talos binds etcd, the scheduler and the controller manager to localhost: scraping them would only fail.
+    // bootstrap/talos/patches keep Talos's defaults, which serve the scheduler's, the controller manager's and etcd's
+    // metrics only on localhost or behind etcd's client certificates, and no security group opens them: scrapes would fail.
     kubeEtcd: { enabled: false },
     kubeScheduler: { enabled: false },
     kubeControllerManager: { enabled: false },
