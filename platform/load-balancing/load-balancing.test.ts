@@ -43,10 +43,12 @@ describe('rendering', () => {
     expect(spec('L2Advertisement')).toEqual({ ipAddressPools: [POOL_NAME], interfaces: ['enp1s0'] });
   });
 
-  it('declares a namespace with default deny and admits the MetalLB webhook only from the nodes', () => {
+  it('declares a namespace with default deny and admits the MetalLB webhook only from the API server (nodes and tunnel addresses)', () => {
     expect(kinds('onprem', 'platform-controllers')).toEqual(expect.arrayContaining([`Namespace/${NAMESPACE}`, 'NetworkPolicy/default-deny', 'NetworkPolicy/allow-dns']));
     const webhook = docs.find((d) => d.cluster === 'onprem' && d.object.metadata?.name === 'allow-webhook-from-apiserver')!.object as any;
-    expect(webhook.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: onprem.network.nodeCidr } }], ports: [{ protocol: 'TCP', port: 9443 }] }]);
+    expect(webhook.spec.ingress).toEqual([
+      { from: [{ ipBlock: { cidr: onprem.network.nodeCidr } }, { ipBlock: { cidr: onprem.network.podCidr } }], ports: [{ protocol: 'TCP', port: 9443 }] },
+    ]);
   });
 });
 
