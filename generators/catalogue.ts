@@ -6,6 +6,7 @@ import { taskTracker } from '../apps/task-tracker/task-tracker';
 import { ingress } from '../platform/ingress';
 import { loadBalancing } from '../platform/load-balancing';
 import { storage } from '../platform/storage';
+import { metrics } from '../platform/metrics';
 
 export const platformComponents = {
   'log-export': logExport,
@@ -13,6 +14,7 @@ export const platformComponents = {
   ingress,
   'load-balancing': loadBalancing,
   storage,
+  metrics,
 } satisfies Record<string, Component<any>>;
 
 export const appComponents = {

@@ -7,13 +7,12 @@ export const versions = {
   // The CNI: Talos applies this release's tigera-operator.yaml at bootstrap (bootstrap/talos/machine-config.ts).
   // renovate: datasource=github-releases depName=projectcalico/calico
   calico: '3.32.2',
-  // Talos applies these releases' manifests at bootstrap (bootstrap/talos/machine-config.ts): metrics-server serves
-  // the resource metrics the HPAs read; the approver approves the kubelet serving certificates metrics-server verifies.
-  // Its image tags follow the release tags; the repository's releases also carry Helm chart versions.
-  // renovate: datasource=docker depName=registry.k8s.io/metrics-server/metrics-server
-  metricsServer: '0.9.0',
-  // renovate: datasource=github-releases depName=alex1989hu/kubelet-serving-cert-approver
-  kubeletServingCertApprover: '0.12.1',
+  // platform/metrics: metrics-server's chart (3.13.0 ships metrics-server v0.8.0) and the image tag of the approver of
+  // the kubelet serving certificates that metrics-server verifies.
+  // renovate: datasource=helm registryUrl=https://kubernetes-sigs.github.io/metrics-server depName=metrics-server
+  metricsServerChart: '3.13.0',
+  // renovate: datasource=docker depName=ghcr.io/alex1989hu/kubelet-serving-cert-approver
+  kubeletServingCertApprover: '0.11.0',
   flux: {
     // renovate: datasource=github-releases depName=fluxcd/flux2
     distribution: '2.9.4',

@@ -12,7 +12,6 @@ import { repoRoot } from '../../generators/repo';
 import { ageRecipients, isEncryptedValue } from '../../generators/secrets/sops';
 import { versions } from '../../generators/versions';
 import { loadInventory } from './inventory';
-import { METRICS_MANIFEST_URLS } from './machine-config';
 import { describe as show } from './runner';
 import { RETRIES } from './steps';
 
@@ -130,7 +129,6 @@ function expectedFresh(cluster: 'aws' | 'onprem', outDir: string, readyzAttempts
     ...Array.from({ length: readyzAttempts }, () => `${kubectl} get --raw=/readyz`),
     ...(cluster === 'aws' ? [`${kubectl} --namespace kube-system rollout status daemonset/aws-cloud-controller-manager --timeout=5m`] : []),
     `${kubectl} wait --for=condition=Available tigerastatus/calico --timeout=5m`,
-    `${kubectl} --namespace kube-system rollout status deployment/metrics-server --timeout=5m`,
     `${on(cps[0]!)} health --wait-timeout 10m`,
     `${kubectl} apply --server-side --force-conflicts -k ${join(repoRoot, 'flux-system')}`,
     `${kubectl} --namespace flux-system wait --for=condition=Available deployment --all --timeout=5m`,
@@ -343,28 +341,6 @@ describe('the AWS cloud controller manager wait', () => {
     const run = talos(['bootstrap', '--cluster', 'onprem', '--yes'], { configured: [...ONPREM.cps], etcdBootstrapped: true, readyzFailures: 0 }, { outDir: prepared() });
     expect(run.status).toBe(0);
     expect(shown(run.calls).filter((c) => c.includes('aws-cloud-controller-manager'))).toEqual([]);
-  });
-});
-
-describe('the metrics-server wait', () => {
-  it('retries until metrics-server is ready, after Calico and before health', () => {
-    const run = talos(['bootstrap', '--cluster', 'onprem', '--yes'], { configured: [...ONPREM.cps], etcdBootstrapped: true, readyzFailures: 0, failures: { 'kubectl rollout': 2 } }, { outDir: prepared() });
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    const calls = shown(run.calls);
-    const rollout = calls.flatMap((c, i) => (c.includes(' rollout status deployment/metrics-server ') ? [i] : []));
-    expect(rollout).toHaveLength(3);
-    expect(calls.findIndex((c) => c.includes('tigerastatus/calico'))).toBeLessThan(rollout[0]!);
-    expect(calls.findIndex((c) => c.includes(' health '))).toBeGreaterThan(rollout[2]!);
-  });
-
-  it('gives up at its limit with what to check, before health', () => {
-    const run = talos(['bootstrap', '--cluster', 'onprem', '--yes'], { configured: [...ONPREM.cps], etcdBootstrapped: true, readyzFailures: 0, failures: { 'kubectl rollout': 99 } }, { outDir: prepared() });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`failed after ${RETRIES.metricsServer} attempts: exit 1: stub: rollout failed`);
-    expect(run.stderr).toContain('check: `kubectl -n kube-system logs deployment/metrics-server` (x509 errors');
-    expect(run.stderr).toContain(METRICS_MANIFEST_URLS[1]);
-    expect(shown(run.calls).filter((c) => c.includes(' health '))).toEqual([]);
   });
 });
 

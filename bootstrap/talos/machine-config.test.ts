@@ -13,7 +13,7 @@ import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
 import { validateTree } from '../../generators/validate/validate';
 import { CCM_NAME, CCM_NAMESPACE, cloudControllerManager } from './cloud-controller-manager';
-import { CALICO_OPERATOR_URL, fillPatch, genRequest, METRICS_MANIFEST_URLS, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
+import { CALICO_OPERATOR_URL, fillPatch, genRequest, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
 
 let talosConfig: string;
 let bundle: string;
@@ -106,16 +106,12 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
     ]);
   });
 
-  it('serve resource metrics: kubelets request CA-signed serving certificates, the control planes apply the approver and metrics-server', () => {
-    expect(METRICS_MANIFEST_URLS).toEqual([
-      `https://raw.githubusercontent.com/alex1989hu/kubelet-serving-cert-approver/v${versions.kubeletServingCertApprover}/deploy/standalone-install.yaml`,
-      `https://github.com/kubernetes-sigs/metrics-server/releases/download/v${versions.metricsServer}/components.yaml`,
-    ]);
+  it('make kubelets request CA-signed serving certificates (approved and verified by platform/metrics), and apply no extra manifests', () => {
     for (const role of ['controlplane', 'worker']) {
-      expect(docs(join(outDir, `${role}.yaml`))[0]!.machine.kubelet.extraArgs).toEqual({ 'rotate-server-certificates': 'true' });
+      const [config] = docs(join(outDir, `${role}.yaml`));
+      expect(config!.machine.kubelet.extraArgs).toEqual({ 'rotate-server-certificates': 'true' });
+      expect(config!.cluster.extraManifests ?? []).toEqual([]);
     }
-    expect(docs(join(outDir, 'controlplane.yaml'))[0]!.cluster.extraManifests).toEqual(METRICS_MANIFEST_URLS);
-    expect(docs(join(outDir, 'worker.yaml'))[0]!.cluster.extraManifests ?? []).toEqual([]);
   });
 
   it('keep Talos defaults for the metrics of etcd, the scheduler and the controller manager (nothing scrapes them)', () => {

@@ -25,16 +25,6 @@ export interface PatchFile {
 export const CALICO_OPERATOR_URL = `https://raw.githubusercontent.com/projectcalico/calico/v${versions.calico}/manifests/tigera-operator.yaml`;
 
 /**
- * What the control planes apply at bootstrap besides the CNI: the approver of the kubelet serving certificates (kubelets
- * request them with `rotate-server-certificates`, common.yaml), then metrics-server, which verifies those certificates
- * when it scrapes the kubelets and serves the resource metrics the HPAs read. Talos's metrics-server guide.
- */
-export const METRICS_MANIFEST_URLS = [
-  `https://raw.githubusercontent.com/alex1989hu/kubelet-serving-cert-approver/v${versions.kubeletServingCertApprover}/deploy/standalone-install.yaml`,
-  `https://github.com/kubernetes-sigs/metrics-server/releases/download/v${versions.metricsServer}/components.yaml`,
-];
-
-/**
  * The operator's Installation, which Talos applies next to the operator. VXLAN without BGP: the only node-to-node
  * ports are VXLAN 4789/udp and Typha 5473/tcp. The iptables dataplane matches kube-proxy, which runs in Talos's default
  * iptables mode (Calico's nftables dataplane needs kube-proxy in nftables mode). No CSI driver: Talos's Calico guide
@@ -64,7 +54,6 @@ export function patchValues(cluster: Cluster): Record<string, unknown> {
     serviceCidr: cluster.network.serviceCidr,
     calicoOperatorUrl: CALICO_OPERATOR_URL,
     calicoInstallation: calicoInstallation(cluster),
-    metricsManifestUrls: METRICS_MANIFEST_URLS,
     install: cluster.talos.install,
     ...(cluster.provider === 'metal'
       ? { vipAddress: cluster.talos.vip.address, vipLink: cluster.talos.vip.link }

@@ -9,7 +9,7 @@ import { ageRecipients } from '../../generators/secrets/sops';
 import { versions } from '../../generators/versions';
 import type { Inventory, Node } from './inventory';
 import { CCM_NAME, CCM_NAMESPACE } from './cloud-controller-manager';
-import { CALICO_OPERATOR_URL, genRequest, METRICS_MANIFEST_URLS, type GenReport } from './machine-config';
+import { CALICO_OPERATOR_URL, genRequest, type GenReport } from './machine-config';
 import { shortPath } from './paths';
 import type { Runner } from './runner';
 
@@ -29,7 +29,7 @@ export interface Context {
   log: (line: string) => void;
 }
 
-export const RETRIES = { kubeconfig: 5, readyz: 30, cloudControllerManager: 20, calico: 20, metricsServer: 20, apply: 5, health: 3 };
+export const RETRIES = { kubeconfig: 5, readyz: 30, cloudControllerManager: 20, calico: 20, apply: 5, health: 3 };
 
 const talosconfig = (ctx: Context) => join(ctx.outDir, 'talosconfig');
 const kubeconfig = (ctx: Context) => join(ctx.outDir, 'kubeconfig');
@@ -129,8 +129,8 @@ export async function install(ctx: Context, { nodes, nodesDeclared }: Inventory)
 }
 
 /**
- * Bootstraps etcd exactly once, then waits for the API, on AWS for the cloud controller manager, for Calico and for
- * metrics-server (Talos installs them at bootstrap), and checks health.
+ * Bootstraps etcd exactly once, then waits for the API, on AWS for the cloud controller manager, and for Calico (Talos
+ * installs them at bootstrap), and checks health.
  */
 export async function bootstrap(ctx: Context, { nodes, endpoint }: Inventory): Promise<void> {
   requireFiles(ctx, [talosconfig(ctx)], `run \`npm run talos -- install --cluster ${ctx.cluster.name}\` first`);
@@ -184,17 +184,6 @@ export async function bootstrap(ctx: Context, { nodes, endpoint }: Inventory): P
     check:
       `\`kubectl get tigerastatus\` and \`kubectl -n calico-system get pods\`: the control planes fetched ${CALICO_OPERATOR_URL} ` +
       `(\`talosctl ${onNode(ctx, first.ip).join(' ')} get manifests\`), images pullable, VXLAN 4789/udp and Typha 5473/tcp open between nodes`,
-  });
-  // metrics-server is ready once it has scraped the kubelets, over their approved serving certificates. Retried: the
-  // Deployment appears only once Talos has applied the extra manifests.
-  await ctx.runner.run({
-    tool: 'kubectl',
-    args: ['--kubeconfig', kubeconfig(ctx), '--namespace', 'kube-system', 'rollout', 'status', 'deployment/metrics-server', '--timeout=5m'],
-    attempts: RETRIES.metricsServer,
-    check:
-      '`kubectl -n kube-system logs deployment/metrics-server` (x509 errors: are the kubelet-serving CSRs of `kubectl get csr` ' +
-      `approved by kubelet-serving-cert-approver?), 10250/tcp open between nodes; the control planes fetched ${METRICS_MANIFEST_URLS.join(' and ')} ` +
-      `(\`talosctl ${onNode(ctx, first.ip).join(' ')} get manifests\`)`,
   });
   await ctx.runner.run({
     tool: 'talosctl',
