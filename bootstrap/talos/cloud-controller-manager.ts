@@ -4,6 +4,7 @@
 // with the instances. Upstream's example manifests pin an older image and no cluster name, hence our own objects.
 import type { AwsCluster } from '../../generators/clusters';
 import { versions } from '../../generators/versions';
+import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export const CCM_NAME = 'aws-cloud-controller-manager';
 export const CCM_NAMESPACE = 'kube-system';
@@ -68,7 +69,7 @@ export function cloudControllerManager(cluster: AwsCluster): string {
             ],
             // Credentials come from the control planes' instance profile; IMDSv2 with hop limit 1 answers the host only.
             hostNetwork: true,
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, ...RUNTIME_DEFAULT_SECCOMP },
             containers: [
               {
                 name: CCM_NAME,
@@ -79,7 +80,7 @@ export function cloudControllerManager(cluster: AwsCluster): string {
                 resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
                 livenessProbe: { httpGet: { path: '/healthz', port: HEALTH_PORT, scheme: 'HTTPS' }, initialDelaySeconds: 15, periodSeconds: 20 },
                 readinessProbe: { httpGet: { path: '/healthz', port: HEALTH_PORT, scheme: 'HTTPS' }, periodSeconds: 10 },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                securityContext: RESTRICTED_CONTAINER,
               },
             ],
           },

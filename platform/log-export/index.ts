@@ -15,6 +15,7 @@ import { MONITORING_SELECTOR } from '../monitoring/selectors';
 import { alertGroups, NAMESPACE } from './alerts';
 import { AGENT_STATE_DIR, agentConfig, clusterExporterConfig, CONFIG_KEY, HEALTH_PORT, METRICS_PORT, POD_LOGS_DIR, type S3Target } from './collector-config';
 import { validateLogExport, type LogExportValues } from './values';
+import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export type { LogExportValues } from './values';
 export { NAMESPACE } from './alerts';
@@ -73,7 +74,7 @@ function commonValues(name: string, configName: string, cluster: Cluster, values
     service: { enabled: false },
     livenessProbe: probe,
     readinessProbe: probe,
-    securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: { ...RESTRICTED_CONTAINER, ...RUNTIME_DEFAULT_SECCOMP },
     extraEnvs: [{ name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }, ...id.env],
     extraVolumes: id.volumes,
     extraVolumeMounts: id.mounts,
@@ -92,7 +93,7 @@ function agentValues(configName: string, cluster: Cluster, values: LogExportValu
     ...common,
     mode: 'daemonset',
     // Root without capabilities: the kubelet's log files are root-owned 0640; the state folder is root's.
-    podSecurityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: 'RuntimeDefault' } },
+    podSecurityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, ...RUNTIME_DEFAULT_SECCOMP },
     extraVolumes: [
       ...(common.extraVolumes as Values[]),
       { name: 'pod-logs', hostPath: { path: POD_LOGS_DIR, type: 'Directory' } },
@@ -119,7 +120,7 @@ function clusterExporterValues(configName: string, cluster: Cluster, values: Log
     ...common,
     mode: 'deployment',
     replicaCount: 1,
-    podSecurityContext: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    podSecurityContext: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, runAsNonRoot: true, ...RUNTIME_DEFAULT_SECCOMP },
     extraVolumes: [...(common.extraVolumes as Values[]), { name: 'state', emptyDir: { sizeLimit: '2Gi' } }],
     extraVolumeMounts: [...(common.extraVolumeMounts as Values[]), { name: 'state', mountPath: AGENT_STATE_DIR }],
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },

@@ -9,6 +9,7 @@ import { helmRelease, helmRepository } from '../../generators/flux';
 import { cidrPeers, componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { validateMetrics, type MetricsValues } from './values';
+import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export type { MetricsValues } from './values';
 
@@ -25,15 +26,7 @@ export const METRICS_SERVER_LABELS = { 'app.kubernetes.io/name': METRICS_SERVER,
 const APPROVER_LABELS = { 'app.kubernetes.io/name': APPROVER };
 const APPROVER_HEALTH_PORT = 8080;
 
-const restrictedContainer = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  runAsUser: 65534,
-  runAsGroup: 65534,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
+const restrictedContainer = { ...RESTRICTED_CONTAINER, ...RUNTIME_DEFAULT_SECCOMP, runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534 };
 
 function metricsServer(scope: Construct, cluster: Cluster, values: MetricsValues): void {
   networkPolicy(scope, NAMESPACE, 'allow-kubelets-from-metrics-server', {
@@ -63,7 +56,7 @@ function metricsServer(scope: Construct, cluster: Cluster, values: MetricsValues
       defaultArgs: ['--cert-dir=/tmp', '--kubelet-preferred-address-types=InternalIP', '--kubelet-use-node-status-port', '--metric-resolution=15s'],
       containerPort: METRICS_SERVER_PORT,
       resources: { requests: values.requests, limits: { memory: values.memoryLimit } },
-      podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      podSecurityContext: { runAsNonRoot: true, ...RUNTIME_DEFAULT_SECCOMP },
       // Sets every key of the chart's default (Helm merges maps), runAsUser included.
       securityContext: restrictedContainer,
     },
@@ -121,7 +114,7 @@ function approver(scope: Construct): void {
         spec: {
           serviceAccountName: APPROVER,
           priorityClassName: 'system-cluster-critical',
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: { runAsNonRoot: true, ...RUNTIME_DEFAULT_SECCOMP },
           // The approver may have to run before any worker has a serving certificate.
           tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
           containers: [

@@ -9,6 +9,7 @@ import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing';
 import { FEDERATED_SERIES, federationJob } from './rules';
 import { MONITORING_SELECTOR } from './selectors';
 import type { FederationEndpoint, FederationScrape } from './values';
+import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export const NAMESPACE = 'monitoring';
 /** The Prometheus custom resource that kube-prometheus-stack creates (see `stackValues`). */
@@ -117,7 +118,7 @@ export function federationGateway(scope: Construct, cluster: Cluster, endpoint: 
         metadata: { labels },
         spec: {
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: { runAsNonRoot: true, runAsUser: 101, runAsGroup: 101, ...RUNTIME_DEFAULT_SECCOMP },
           containers: [
             {
               name: 'nginx',
@@ -131,7 +132,7 @@ export function federationGateway(scope: Construct, cluster: Cluster, endpoint: 
               resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { memory: '64Mi' } },
               livenessProbe: probe(5),
               readinessProbe: probe(1),
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: RESTRICTED_CONTAINER,
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'tls', mountPath: TLS_DIR, readOnly: true },

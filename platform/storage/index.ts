@@ -9,6 +9,7 @@ import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
 import { cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { validateStorage, type StorageValues } from './values';
+import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export type { StorageValues } from './values';
 
@@ -19,7 +20,6 @@ export const EBS_CONTROLLER_SERVICE_ACCOUNT = 'ebs-csi-controller-sa';
 export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
 
 const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
-const hardened = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
 
 function storageClass(scope: Construct, cluster: Cluster, values: StorageValues, provisioner: string, extra: Record<string, unknown>): void {
   new ApiObject(scope, 'storageclass', {
@@ -85,8 +85,8 @@ function localPath(scope: Construct, cluster: Cluster, values: StorageValues): v
       storageClass: { create: false, provisionerName: LOCAL_PATH_PROVISIONER },
       nodePathMap: [{ node: 'DEFAULT_PATH_FOR_NON_LISTED_NODES', paths: [values.volumeDirectory] }],
       resources: small('10m', '32Mi', '128Mi'),
-      podSecurityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-      securityContext: hardened,
+      podSecurityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, ...RUNTIME_DEFAULT_SECCOMP },
+      securityContext: RESTRICTED_CONTAINER,
     },
   });
   storageClass(scope, cluster, values, LOCAL_PATH_PROVISIONER, {});
