@@ -1,7 +1,19 @@
+// The one extension point: a platform component or an app is one folder that exports a `Component`, listed once in
+// the catalogue (generators/estate/catalogue.ts). It declares everything it adds to the estate; the core derives every
+// registry (policy exceptions, CRD schemas, images, Go tools, IRSA roles, load-balancer addresses, repo checks,
+// recording rules, the Flux dependency graph) from the catalogue and never imports a component.
 import type { Chart } from 'cdk8s';
-import type { Cluster, Estate } from './clusters';
+import type { ContainerImage } from './images';
+import type { GoTool } from './go-tools';
+import type { IrsaRole } from './irsa';
+import type { Cluster, Estate } from './model';
+import type { RuleId } from './policy/rules';
+import type { PanelSpec, RuleGroup } from './telemetry';
+import type { RepoCheck } from './validate/checks';
+import type { CrdSource } from './validate/schemas';
 
-/** Flux layers, in the order they reconcile: each one `dependsOn` the one before it that has content. */
+/** Flux layers, in the order a component's own objects reconcile: each Kustomization of a component `dependsOn` its
+ * earlier ones, and on what the objects in it need from other components (see generators/dependencies.ts). */
 export const LAYERS = ['platform-controllers', 'platform-configs', 'apps'] as const;
 export type Layer = (typeof LAYERS)[number];
 
@@ -11,25 +23,82 @@ export interface Problem {
   message: string;
 }
 
+/** A component the cluster runs, with its values as the model gives them. */
+export interface Installed {
+  component: Component<any>;
+  values: object;
+}
+
 export interface RenderContext {
   estate: Estate;
   cluster: Cluster;
   /** The chart whose objects land in `clusters/<cluster>/<layer>/<component>/`. */
   chart(layer: Layer): Chart;
   /**
-   * Declares a Secret by name. Its SOPS-encrypted file sits next to the component's objects and is created with
-   * `npm run secret`; values never pass through the render.
+   * Declares a Secret by name and the keys its consumer reads. Its SOPS-encrypted file sits next to the component's
+   * objects and is created with `npm run secret`; values never pass through the render.
    */
-  secret(layer: Layer, namespace: string, name: string): void;
+  secret(layer: Layer, namespace: string, name: string, keys?: readonly string[]): void;
+  /** Every component the named cluster runs (this one by default), with its values, in catalogue-name order. */
+  installed(cluster?: string): readonly Installed[];
 }
 
-/** A platform component or an app: one folder with its construct, its values type and its tests. */
+/** An exception to one policy rule for one object, with the reason the object needs it. */
+export interface Exemption {
+  rule: RuleId;
+  /** `Kind/namespace/name` as the policy report prints it. */
+  object: string;
+  reason: string;
+}
+
+/** The custom resource kinds a component installs (in its platform-controllers layer) and where their schemas are. */
+export interface Crds {
+  /** API groups: a Kustomization holding objects of these groups `dependsOn` this component's controllers. */
+  groups: readonly string[];
+  /** The pinned Go modules whose CRD YAML validates those objects. */
+  sources: readonly CrdSource[];
+}
+
+/** A platform component or an app: one folder with its construct, its values type, its contract and its tests. */
 export interface Component<V> {
   readonly name: string;
   /** Written as `app.kubernetes.io/version` on every object the component renders. */
   readonly version: string;
   validate(values: V, cluster: Cluster, estate: Estate): Problem[];
   render(ctx: RenderContext, values: V): void;
+  /** @default none */
+  readonly crds?: Crds;
+  /**
+   * Components whose objects must be ready before this one's (a StorageClass, a LoadBalancer address), beyond the CRD
+   * groups and namespaces its objects already show. Those the cluster does not run are skipped.
+   * @default none
+   */
+  dependsOn?(cluster: Cluster, values: V): string[];
+  /** Addresses the component asks the cluster's load-balancer pool for, by the field of its values that asks.
+   * @default none */
+  addresses?(values: V, cluster: Cluster): { field: string; address: string }[];
+  /** Container images built from this repository for the component. @default none */
+  readonly images?: readonly ContainerImage[];
+  /** Go programs its tests and checks build. @default none */
+  readonly goTools?: readonly GoTool[];
+  /** Checks over the rendered objects that schemas cannot express; `npm run validate` runs them. @default none */
+  readonly checks?: readonly RepoCheck[];
+  /** Its exceptions to policy rules, each with its reason; stale ones fail the gate. @default none */
+  readonly exemptions?: readonly Exemption[];
+  /** The IAM roles its pods assume on aws clusters (bootstrap/aws declares them). @default none */
+  readonly irsaRoles?: readonly IrsaRole[];
+  /**
+   * Series the component's metrics are summarised in: every cluster that runs it records these groups, and they are
+   * what federation carries to the central cluster; `overview` panels join the hybrid overview dashboard.
+   * @default none
+   */
+  readonly telemetry?: { aggregates: readonly RuleGroup[]; overview?: readonly PanelSpec[] };
 }
 
 export type ValuesOf<C> = C extends Component<infer V> ? V : never;
+
+/** Every component the estate can run, by the name the cluster model uses: generators/estate/catalogue.ts. */
+export interface Catalogue {
+  platform: Readonly<Record<string, Component<any>>>;
+  apps: Readonly<Record<string, Component<any>>>;
+}

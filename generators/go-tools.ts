@@ -4,11 +4,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './repo';
-import { versions } from './versions';
 
 const cacheDir = join(repoRoot, '.cache', 'go-tools');
 
 export interface GoTool {
+  /** The binary's name, and the first part of its cache folder. */
+  name: string;
   /** Repo-relative folder of the Go module that pins the tool (go.mod + go.sum). */
   module: string;
   /** Package to build, as a Go import path or a path relative to the module. */
@@ -21,26 +22,27 @@ export interface GoTool {
   localSource?: true;
 }
 
-/** Every Go program the repo builds, by name. */
-export const GO_TOOLS = {
-  actionlint: { module: 'generators/workflows/actionlint', pkg: 'github.com/rhysd/actionlint/cmd/actionlint' },
-  kustomize: { module: 'generators/flux-install/kustomize', pkg: 'sigs.k8s.io/kustomize/kustomize/v5' },
-  'kubeconform-wasm': { module: 'generators/validate/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', goos: 'wasip1', goarch: 'wasm' },
+/** The Go programs the framework's own gates and tests run. Components declare theirs (`Component.goTools`). */
+export const CORE_GO_TOOLS = {
+  actionlint: { name: 'actionlint', module: 'generators/workflows/actionlint', pkg: 'github.com/rhysd/actionlint/cmd/actionlint' },
+  kustomize: { name: 'kustomize', module: 'generators/flux-install/kustomize', pkg: 'sigs.k8s.io/kustomize/kustomize/v5' },
+  'kubeconform-wasm': {
+    name: 'kubeconform-wasm',
+    module: 'generators/validate/kubeconform',
+    pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
+    goos: 'wasip1',
+    goarch: 'wasm',
+  },
   // Native build of the same module: only the benchmark uses it, for the wasm/native ratio.
-  kubeconform: { module: 'generators/validate/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform' },
-  sops: { module: 'generators/secrets/tools', pkg: 'github.com/getsops/sops/v3/cmd/sops' },
-  age: { module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age' },
-  'age-keygen': { module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age-keygen' },
-  'task-tracker': { module: 'apps/task-tracker', pkg: './cmd/task-tracker', ldflags: `-X main.version=${versions.taskTracker.tag}`, localSource: true },
-  'talos-config': { module: 'bootstrap/talos/machinery', pkg: '.', localSource: true },
-  // The log-export collector: the binary of the image the clusters run (≈8 min cold build on 2 cores).
-  'otelcol-log-export': { module: 'platform/log-export/collector', pkg: '.', ldflags: `-X main.version=${versions.otelCollector}`, localSource: true },
-  gofakes3: { module: 'platform/log-export/s3server', pkg: 'github.com/johannesboyne/gofakes3/cmd/gofakes3' },
+  kubeconform: { name: 'kubeconform', module: 'generators/validate/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform' },
+  sops: { name: 'sops', module: 'generators/secrets/tools', pkg: 'github.com/getsops/sops/v3/cmd/sops' },
+  age: { name: 'age', module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age' },
+  'age-keygen': { name: 'age-keygen', module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age-keygen' },
 } satisfies Record<string, GoTool>;
 
-export type GoToolName = keyof typeof GO_TOOLS;
+export type CoreGoTool = keyof typeof CORE_GO_TOOLS;
 
-function cacheKey(tool: GoTool): string {
+function cacheKey({ name, ...tool }: GoTool): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify(tool));
   for (const f of ['go.mod', 'go.sum']) {
@@ -55,9 +57,14 @@ function cacheKey(tool: GoTool): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Path of a framework tool, built first if the cache lacks this exact pinned version. */
+export function goTool(name: CoreGoTool): string {
+  return buildGoTool(CORE_GO_TOOLS[name]);
+}
+
 /** Path of the built tool, building it first if the cache lacks this exact pinned version. */
-export function goTool(name: GoToolName): string {
-  const tool: GoTool = GO_TOOLS[name];
+export function buildGoTool(tool: GoTool): string {
+  const { name } = tool;
   const out = join(cacheDir, `${name}-${cacheKey(tool)}`, tool.goos === 'wasip1' ? `${name}.wasm` : name);
   if (existsSync(out)) return out;
   const partial = `${out}.partial-${process.pid}`;
@@ -69,7 +76,7 @@ export function goTool(name: GoToolName): string {
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-  } catch (error) {
+  } catch {
     rmSync(partial, { force: true });
     throw new Error(`building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; run \`go build ${tool.pkg}\` in ${tool.module} to see why`);
   }

@@ -5,10 +5,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildArgs, buildVersion, dockerfileProblems, githubOutput, image, imageReference, IMAGES, type ContainerImage } from './images';
+import { catalogue } from './estate/catalogue';
+import { buildArgs, buildVersion, dockerfileProblems, findImage, githubOutput, imageReference, type ContainerImage } from './images';
+import { imagesOf } from './registries';
 import { repoRoot } from './repo';
 import { versions } from './versions';
 
+const IMAGES = imagesOf(catalogue);
+const image = (name: string) => findImage(IMAGES, name);
 const read = (i: ContainerImage, file: string) => readFileSync(join(repoRoot, i.context, file), 'utf8');
 const contextEntries = (i: ContainerImage) => read(i, '.dockerignore').split('\n').filter((l) => l && !l.startsWith('#'));
 
@@ -140,7 +144,7 @@ describe('build arguments and versions', () => {
   });
 
   it('reject an unknown image, naming the known ones', () => {
-    expect(() => image('otelcol')).toThrow('generators/images.ts: no image "otelcol" (known: task-tracker, otelcol-log-export)');
+    expect(() => image('otelcol')).toThrow('no image "otelcol" is declared by a component (known: otelcol-log-export, task-tracker)');
   });
 });
 

@@ -1,12 +1,7 @@
 // The container images built from this repo's Go modules, by .github/workflows/go-image.yml: where each is built
 // from, its reference, the docker build arguments that pin what its Dockerfile builds from, and the rules that
-// Dockerfile follows (checked on its text: there is no Docker here).
-//   tsx generators/images.ts <image>                  the reference Flux deploys
-//   tsx generators/images.ts <image> --build-args     the `docker build` arguments for the checked-out commit
-//   tsx generators/images.ts <image> --github-output  the step outputs of the image workflow (from GITHUB_* variables)
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { BINARY as LOG_EXPORT_BINARY, IMAGE as LOG_EXPORT_REPOSITORY } from '../platform/log-export';
+// Dockerfile follows (checked on its text: there is no Docker here). Components declare their images
+// (`Component.images`); `npm run image` is the workflow's entry point.
 import { versions } from './versions';
 
 export interface ContainerImage {
@@ -21,14 +16,10 @@ export interface ContainerImage {
   binary: string;
 }
 
-export const IMAGES: readonly ContainerImage[] = [
-  { name: 'task-tracker', repository: versions.taskTracker.image, tag: versions.taskTracker.tag, context: 'apps/task-tracker', binary: 'task-tracker' },
-  { name: 'otelcol-log-export', repository: LOG_EXPORT_REPOSITORY, tag: versions.otelCollector, context: 'platform/log-export/collector', binary: LOG_EXPORT_BINARY },
-];
-
-export function image(name: string): ContainerImage {
-  const found = IMAGES.find((i) => i.name === name);
-  if (!found) throw new Error(`generators/images.ts: no image "${name}" (known: ${IMAGES.map((i) => i.name).join(', ')})`);
+/** The image named `name` among `images`. */
+export function findImage(images: readonly ContainerImage[], name: string): ContainerImage {
+  const found = images.find((i) => i.name === name);
+  if (!found) throw new Error(`no image "${name}" is declared by a component (known: ${images.map((i) => i.name).join(', ')})`);
   return found;
 }
 
@@ -73,22 +64,4 @@ export function githubOutput(i: ContainerImage, env: NodeJS.ProcessEnv): string 
   const version = buildVersion(i, { type: env.GITHUB_REF_TYPE ?? '', name: env.GITHUB_REF_NAME ?? '' });
   const args = Object.entries(buildArgs(i, env.GITHUB_SHA ?? '', version)).map(([k, v]) => `${k}=${v}`);
   return [`context=${i.context}`, `tag=${imageReference(i, version)}`, 'build-args<<END_OF_ARGS', ...args, 'END_OF_ARGS'].join('\n');
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [name = '', mode] = process.argv.slice(2);
-  try {
-    const i = image(name);
-    if (mode === '--build-args') {
-      const revision = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-      console.log(Object.entries(buildArgs(i, revision)).map(([k, v]) => `--build-arg ${k}=${v}`).join(' '));
-    } else if (mode === '--github-output') {
-      console.log(githubOutput(i, process.env));
-    } else {
-      console.log(imageReference(i));
-    }
-  } catch (error) {
-    console.error(`::error title=Image build arguments::${(error as Error).message}`);
-    process.exit(1);
-  }
 }

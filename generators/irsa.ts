@@ -1,19 +1,41 @@
-// IAM roles for service accounts (IRSA) on aws clusters: the one naming of the roles that bootstrap/aws declares and
-// that the rendered pods assume, and how a pod gets its web-identity credentials.
+// IAM roles for service accounts (IRSA) on aws clusters: what a component declares about the roles its pods assume,
+// the one naming of those roles (bootstrap/aws declares them, the rendered pods assume them), and how a pod gets its
+// web-identity credentials.
 
-/** The IRSA roles bootstrap/aws declares for each aws cluster. */
-export type IrsaRole = 'log-writer' | 'ebs-csi-controller';
+/** What a role's permissions may refer to: all of it is known before `pulumi up` runs. */
+export interface IrsaPolicyContext {
+  cluster: string;
+  region: string;
+  /** The telemetry bucket of the estate (`logArchive.bucket`). */
+  bucket: string;
+}
+
+/** An IAM role that a component's service accounts assume on aws clusters. */
+export interface IrsaRole {
+  /** The IAM role is named `<cluster>-<name>` (irsaRoleName). */
+  name: string;
+  namespace: string;
+  /** Exactly these service accounts may assume it. */
+  serviceAccounts: readonly string[];
+  /** Its permissions: an IAM policy document. */
+  policy(ctx: IrsaPolicyContext): Record<string, unknown>;
+  /**
+   * Outside AWS (metal clusters), the component authenticates with the access key of an IAM user with the same
+   * policy instead, kept in a SOPS Secret. @default false: the role exists on aws clusters only
+   */
+  accessKeyOutsideAws?: boolean;
+}
 
 /** The audience of the projected service-account token that STS accepts (the OIDC provider's client id). */
 export const IRSA_AUDIENCE = 'sts.amazonaws.com';
 const TOKEN_DIR = `/var/run/secrets/${IRSA_AUDIENCE}/serviceaccount`;
 
 /** The IAM role's name: fixed, so the ARN is known before `pulumi up` runs. */
-export function irsaRoleName(cluster: string, role: IrsaRole): string {
-  return `${cluster}-${role}`;
+export function irsaRoleName(cluster: string, role: Pick<IrsaRole, 'name'>): string {
+  return `${cluster}-${role.name}`;
 }
 
-export function irsaRoleArn(cluster: { name: string; accountId: string }, role: IrsaRole): string {
+export function irsaRoleArn(cluster: { name: string; accountId: string }, role: Pick<IrsaRole, 'name'>): string {
   return `arn:aws:iam::${cluster.accountId}:role/${irsaRoleName(cluster.name, role)}`;
 }
 

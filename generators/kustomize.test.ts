@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { estate } from './clusters';
+import { estate } from './estate/clusters';
 import { LAYERS } from './component';
 import { goTool } from './go-tools';
 import { repoRoot } from './repo';

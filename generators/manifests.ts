@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { listFiles } from './writer';
+import { listFiles } from './layout';
 
 export interface KubeObject {
   apiVersion?: string;

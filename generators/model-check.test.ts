@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { catalogue } from './catalogue';
-import { estate, type Estate } from './clusters';
+import { catalogue } from './estate/catalogue';
+import { estate } from './estate/clusters';
+import type { Estate } from './model';
 import { findProblems, ModelError } from './model-check';
 import { renderEstate } from './render';
 import { syntheticApp } from './testing/synthetic';

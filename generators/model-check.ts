@@ -1,9 +1,9 @@
-import type { Catalogue } from './catalogue';
-import type { Cluster, Estate } from './clusters';
 import { contains, overlaps, parseCidr, type Cidr } from './cidr';
-import type { Problem } from './component';
+import type { Catalogue, Problem } from './component';
+import type { Cluster, Estate } from './model';
+import { installed } from './registries';
 
-export const MODEL_FILE = 'generators/clusters.ts';
+export const MODEL_FILE = 'generators/estate/clusters.ts';
 
 export class ModelError extends Error {
   constructor(readonly problems: string[]) {
@@ -65,6 +65,32 @@ function checkComponents(
   }
 }
 
+/** Why `address` cannot come from the cluster's load-balancer pool, or undefined when it can. */
+export function outsidePool(cluster: Cluster, address: string): string | undefined {
+  if (cluster.provider !== 'metal') return `the cluster has no load-balancer pool (provider ${cluster.provider})`;
+  const { first, last } = cluster.loadBalancerPool;
+  const value = (ip: string) => parseCidr(`${ip}/32`)?.first;
+  const at = value(address);
+  if (at === undefined) return `${JSON.stringify(address)} is not an IPv4 address`;
+  return at >= value(first)! && at <= value(last)! ? undefined : `${address} is outside loadBalancerPool ${first}-${last}`;
+}
+
+/** Every address a component asks for (`Component.addresses`) comes from the pool, and no two ask for the same. */
+function checkAddresses(cluster: Cluster, catalogue: Catalogue, fail: Check): void {
+  const taken = new Map<string, string>();
+  for (const { component, values } of installed(cluster, catalogue)) {
+    const kind = component.name in catalogue.apps ? 'apps' : 'platform';
+    for (const { field, address } of component.addresses?.(values, cluster) ?? []) {
+      const at = `${kind}.${component.name}.${field}`;
+      const problem = outsidePool(cluster, address);
+      if (problem) fail(at, problem);
+      const other = taken.get(address);
+      if (other) fail(at, `asks for ${address}, which ${other} already takes`);
+      taken.set(address, at);
+    }
+  }
+}
+
 /** The pool lies inside the node network, in order, and clear of the control-plane VIP. */
 function checkLoadBalancerPool(c: Record<string, any>, fail: Check): void {
   const pool = c.loadBalancerPool;
@@ -120,6 +146,7 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
   text(c.flux?.ageRecipient, 'flux.ageRecipient', fail, AGE_RECIPIENT, 'an age public key (age1…)');
   checkComponents('platform', c.platform, catalogue.platform, cluster, estate, fail);
   checkComponents('apps', c.apps, catalogue.apps, cluster, estate, fail);
+  checkAddresses(cluster, catalogue, fail);
 }
 
 /** Every problem in the estate, each naming the cluster and the field. Empty when the model is valid. */

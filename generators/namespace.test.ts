@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { estate } from './clusters';
+import { estate } from './estate/clusters';
 import { componentNamespace, podSecurityLabels } from './namespace';
 
 const cluster = estate.clusters[0]!;

@@ -2,7 +2,7 @@
 // builders for the component's own allows.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Cluster } from './clusters';
+import type { Cluster } from './model';
 
 /** Talos serves the Kubernetes API on the control-plane nodes. */
 export const API_SERVER_PORT = 6443;

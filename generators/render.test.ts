@@ -5,12 +5,16 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { catalogue, type Catalogue } from './catalogue';
-import { estate, type Cluster, type Estate } from './clusters';
+import type { Catalogue } from './component';
+import { catalogue } from './estate/catalogue';
+import { estate } from './estate/clusters';
+import type { Cluster, Estate } from './model';
 import type { Component } from './component';
-import { HEADER, renderEstate, type Rendering } from './render';
+import { HEADER } from './layout';
+import { renderEstate, type Rendering } from './render';
 import { syntheticApp } from './testing/synthetic';
-import { findDrift, listFiles, writeRendering } from './writer';
+import { findDrift, writeRendering } from './writer';
+import { listFiles } from './layout';
 
 const web = syntheticApp('web');
 const testCatalogue: Catalogue = { platform: catalogue.platform, apps: { ...catalogue.apps, web } };
@@ -67,6 +71,10 @@ describe('render', () => {
   it('starts every file with the generated header and labels every object with its version', () => {
     const rendering = renderEstate(testEstate(), testCatalogue);
     for (const [path, content] of rendering.files) {
+      if (path.endsWith('.md')) {
+        expect(content.startsWith(`<!-- ${HEADER.slice(2).trim()} -->`), path).toBe(true);
+        continue;
+      }
       expect(content.startsWith(HEADER), path).toBe(true);
       for (const doc of parseAllDocuments(content)) {
         const o = doc.toJS();
@@ -78,18 +86,24 @@ describe('render', () => {
 
   it('lays out a folder per layer and component, each listed in a kustomization.yaml', () => {
     const files = filesOf(renderEstate(testEstate(), testCatalogue), 'aws');
-    expect(parse(files.get('kustomization.yaml')!).resources).toContain('apps.yaml');
-    expect(parse(files.get('apps/kustomization.yaml')!).resources).toContain('web');
+    expect(parse(files.get('kustomization.yaml')!).resources).toContain('apps/web.yaml');
+    expect(files.has('apps/kustomization.yaml')).toBe(false);
     expect(parse(files.get('apps/web/kustomization.yaml')!).resources).toEqual(['deployment-web.yaml', 'service-web.yaml']);
-    const sync = parse(files.get('apps.yaml')!);
-    expect(sync.spec).toMatchObject({ path: './clusters/aws/apps', prune: true, wait: true, decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } });
+    const sync = parse(files.get('apps/web.yaml')!);
+    expect(sync.metadata.name).toBe('apps-web');
+    expect(sync.spec).toMatchObject({
+      path: './clusters/aws/apps/web',
+      prune: true,
+      wait: true,
+      decryption: { provider: 'sops', secretRef: { name: 'sops-age' } },
+    });
     const root = parseAllDocuments(files.get('flux-system/gotk-sync.yaml')!).map((d) => d.toJS());
     expect(root.map((o) => o.kind)).toEqual(['GitRepository', 'Kustomization']);
     expect(root[1].spec.path).toBe('./clusters/aws');
     expect(parse(files.get('flux-system/kustomization.yaml')!).resources).toEqual(['../../../flux-system', 'gotk-sync.yaml']);
   });
 
-  it('chains the layers that have content with dependsOn', () => {
+  it('chains the layers of one component with dependsOn, and nothing else', () => {
     const everywhere: Component<object> = {
       name: 'everywhere',
       version: '0.1.0',
@@ -102,9 +116,11 @@ describe('render', () => {
     };
     const e = testEstate((x) => (x.clusters[0]!.platform = { everywhere: {} } as Cluster['platform']));
     const files = filesOf(renderEstate(e, { platform: { ...catalogue.platform, everywhere }, apps: testCatalogue.apps }), 'aws');
-    expect(parse(files.get('platform-controllers.yaml')!).spec.dependsOn).toBeUndefined();
-    expect(parse(files.get('platform-configs.yaml')!).spec.dependsOn).toEqual([{ name: 'platform-controllers' }]);
-    expect(parse(files.get('apps.yaml')!).spec.dependsOn).toEqual([{ name: 'platform-configs' }]);
+    const dependsOn = (file: string) => parse(files.get(file)!).spec.dependsOn;
+    expect(dependsOn('platform-controllers/everywhere.yaml')).toBeUndefined();
+    expect(dependsOn('platform-configs/everywhere.yaml')).toEqual([{ name: 'platform-controllers-everywhere' }]);
+    expect(dependsOn('apps/everywhere.yaml')).toEqual([{ name: 'platform-configs-everywhere' }]);
+    expect(dependsOn('apps/web.yaml')).toBeUndefined();
   });
 
   it('renders a third cluster entry into a new folder that differs from its twin only where the model does', () => {
@@ -112,7 +128,7 @@ describe('render', () => {
     const aws = withEdge.clusters[0]!;
     const edge = cloneOf(aws, 'edge', 50);
     withEdge.clusters.push(edge);
-    const rendering = renderEstate(withEdge);
+    const rendering = renderEstate(withEdge, catalogue);
     const awsFiles = filesOf(rendering, 'aws');
     const edgeFiles = filesOf(rendering, 'edge');
     expect([...edgeFiles.keys()]).toEqual([...awsFiles.keys()]);
@@ -161,7 +177,7 @@ describe('render', () => {
     };
     const e = testEstate((x) => (x.clusters[1]!.apps = { vault: {} } as Cluster['apps']));
     const rendering = renderEstate(e, { platform: catalogue.platform, apps: { ...testCatalogue.apps, vault: withSecret } });
-    expect(rendering.secrets).toEqual([{ cluster: 'onprem', namespace: 'vault', name: 'credentials', path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml' }]);
+    expect(rendering.secrets).toEqual([{ cluster: 'onprem', namespace: 'vault', name: 'credentials', path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml', keys: [] }]);
     expect(parse(rendering.files.get('clusters/onprem/apps/vault/kustomization.yaml')!).resources).toEqual(['secret-credentials.sops.yaml']);
   });
 });

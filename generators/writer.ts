@@ -1,17 +1,12 @@
 // Writes a rendering to clusters/ by swapping whole folders, and compares a rendering with what is on disk.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { OUTPUT_DIR, SOPS_SUFFIX, type Rendering } from './render';
+import { listFiles, OUTPUT_DIR, SOPS_SUFFIX } from './layout';
+import type { Rendering } from './render';
 
 const STAGING = '.clusters.render-new';
 const PREVIOUS = '.clusters.render-old';
 
-export function listFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
-}
 
 export interface WriteHooks {
   /** Runs after the new tree is staged and before it replaces the old one (tests inject failures here). */

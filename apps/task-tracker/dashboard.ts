@@ -1,5 +1,5 @@
 // The task-tracker Grafana dashboard: RED metrics of the API per route, then the task (business) metrics and the runtime.
-import { dashboard, labelValuesVariable, timeseriesPanel, type PanelSpec } from '../../platform/monitoring/dashboards';
+import { dashboard, labelValuesVariable, timeseriesPanel, type PanelSpec } from '../../generators/telemetry';
 import { JOB, LATENCY_OBJECTIVE_SECONDS } from './rules';
 
 const inScope = `job="${JOB}",namespace=~"$namespace"`;

@@ -1,7 +1,8 @@
 // Starts the real task-tracker binary on loopback ports that the OS picks, for the end-to-end test and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { goTool } from '../../generators/go-tools';
+import { buildGoTool } from '../../generators/go-tools';
+import { TOOL } from './api';
 
 export interface RunningTaskTracker {
   process: ChildProcess;
@@ -21,7 +22,7 @@ const STARTUP_TIMEOUT_MS = 10_000;
  * info), rejects if it exits or stays silent before that.
  */
 export function startTaskTracker(env: Record<string, string> = {}): Promise<RunningTaskTracker> {
-  const child = spawn(goTool('task-tracker'), [], {
+  const child = spawn(buildGoTool(TOOL), [], {
     env: { PATH: process.env.PATH ?? '', LISTEN_ADDR: '127.0.0.1:0', METRICS_ADDR: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

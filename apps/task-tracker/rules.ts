@@ -1,6 +1,6 @@
 // SLO rules of the task-tracker: error-budget burn over several windows (the multiwindow, multi-burn-rate alerts of
 // the Google SRE workbook), p99 latency, and a missing scrape target.
-import type { AlertingRule, RecordingRule, RuleGroup } from '../../platform/monitoring/rules';
+import type { AlertingRule, RecordingRule, RuleGroup } from '../../generators/telemetry';
 
 /** The Prometheus job of the service: the ServiceMonitor names it after the Service. */
 export const JOB = 'task-tracker';

@@ -1,18 +1,21 @@
 // The task-tracker bundle as it renders for each cluster of the model.
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { estate, type Cluster } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
+import type { Cluster } from '../../generators/model';
 import type { RenderContext } from '../../generators/component';
 import { ModelError } from '../../generators/model-check';
 import { renderEstate } from '../../generators/render';
 import { versions } from '../../generators/versions';
-import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../../platform/monitoring/selectors';
-import { NAMESPACE, SHUTDOWN_DRAIN_DELAY_SECONDS, SHUTDOWN_TIMEOUT_SECONDS, taskTracker } from './task-tracker';
+import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../../platform/monitoring/api';
+import { NAMESPACE } from './api';
+import { SHUTDOWN_DRAIN_DELAY_SECONDS, SHUTDOWN_TIMEOUT_SECONDS, taskTracker } from './task-tracker';
 import type { TaskTrackerValues } from './values';
+import { catalogue } from '../../generators/estate/catalogue';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 
-function synth(cluster: Cluster, values: TaskTrackerValues = cluster.apps['task-tracker']!): Manifest[] {
+function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTrackerValues): Manifest[] {
   const chart = Testing.chart();
   const ctx: RenderContext = {
     estate,
@@ -24,6 +27,7 @@ function synth(cluster: Cluster, values: TaskTrackerValues = cluster.apps['task-
     secret: () => {
       throw new Error('task-tracker declares no secrets');
     },
+    installed: () => [],
   };
   taskTracker.render(ctx, values);
   return Testing.synth(chart) as Manifest[];
@@ -165,8 +169,8 @@ describe('task-tracker bundle', () => {
   });
 
   it('renders the same bytes twice', () => {
-    const first = renderEstate(estate);
-    const second = renderEstate(estate);
+    const first = renderEstate(estate, catalogue);
+    const second = renderEstate(estate, catalogue);
     const ours = (files: Map<string, string>) => [...files].filter(([path]) => path.includes('/apps/task-tracker/'));
     expect(ours(first.files).length).toBe(2 * 14);
     expect(ours(second.files)).toEqual(ours(first.files));
@@ -180,7 +184,7 @@ describe('task-tracker values', () => {
   });
   const problems = (cluster: string, values: unknown) => {
     try {
-      renderEstate(withValues(cluster, values));
+      renderEstate(withValues(cluster, values), catalogue);
       return [];
     } catch (error) {
       expect(error).toBeInstanceOf(ModelError);

@@ -3,20 +3,24 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import type { Component } from '../../generators/component';
 import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
-import { NAMESPACE as MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../../platform/monitoring/federation';
-import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../../platform/monitoring/selectors';
+import {
+  DASHBOARD_ANNOTATIONS,
+  DASHBOARD_LABELS,
+  MONITORING_SELECTOR,
+  NAMESPACE as MONITORING_NAMESPACE,
+  PROMETHEUS_POD_LABELS,
+} from '../../platform/monitoring/api';
+import { aggregates, overview } from './aggregates';
+import { IMAGE, NAME, NAMESPACE, PORTS, TOOL } from './api';
 import { taskTrackerDashboard } from './dashboard';
-import { image, imageReference } from '../../generators/images';
+import { imageReference } from '../../generators/images';
 import { taskTrackerRuleGroups } from './rules';
 import { validateValues, type TaskTrackerValues } from './values';
 
-export const NAME = 'task-tracker';
-export const NAMESPACE = 'task-tracker';
-export const PORTS = { http: 8080, metrics: 9090 } as const;
 const SELECTOR = { 'app.kubernetes.io/name': NAME } as const;
 const UID = 65532;
 
@@ -58,7 +62,7 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
     containers: [
       {
         name: NAME,
-        image: imageReference(image('task-tracker')),
+        image: imageReference(IMAGE),
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
         ports: [
           { name: 'http', number: PORTS.http },
@@ -149,6 +153,9 @@ export const taskTracker: Component<TaskTrackerValues> = {
   name: NAME,
   version: versions.taskTracker.tag,
   validate: (values, cluster) => validateValues(values, cluster),
+  images: [IMAGE],
+  goTools: [TOOL],
+  telemetry: { aggregates, overview },
   render(ctx, values) {
     const chart = ctx.chart('apps');
     // The app never calls the Kubernetes API.

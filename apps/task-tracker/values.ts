@@ -1,5 +1,5 @@
 // What the cluster model sets for the task-tracker app on each cluster, and the checks on it.
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
 
 export interface TaskTrackerValues {

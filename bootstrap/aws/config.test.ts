@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estate, type Estate, type MetalCluster } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
+import type { Estate, MetalCluster } from '../../generators/model';
 import { versions } from '../../generators/versions';
 import { ConfigError, loadSettings, PROJECT, readStackConfig, USER_DATA_LIMIT_BYTES, type StackConfig } from './config';
 import { MACHINE_CONFIGS, stackFileConfig } from './mocks';
@@ -60,9 +61,9 @@ describe('loadSettings on the committed stack', () => {
 
 describe('invalid configuration fails with the file, the object and the field', () => {
   it.each<[string, () => string[], string]>([
-    ['a stack that is no aws cluster', () => problemsOf(committed(), estate, 'onprem'), 'Pulumi.onprem.yaml: the stack name must be an aws cluster of generators/clusters.ts (one of aws), got "onprem"'],
-    ['aws:region off the model', () => problemsOf(committed(), estate, 'aws', 'us-east-1'), 'aws:region must be the region of cluster "aws" in generators/clusters.ts (eu-central-1), got "us-east-1"'],
-    ['a VPC overlapping the pod CIDR', () => problemsOf(committed(), withAwsNetwork({ podCidr: '10.10.128.0/17' })), 'generators/clusters.ts: cluster "aws" network.nodeCidr (the VPC, 10.10.0.0/16) overlaps its network.podCidr 10.10.128.0/17'],
+    ['a stack that is no aws cluster', () => problemsOf(committed(), estate, 'onprem'), 'Pulumi.onprem.yaml: the stack name must be an aws cluster of generators/estate/clusters.ts (one of aws), got "onprem"'],
+    ['aws:region off the model', () => problemsOf(committed(), estate, 'aws', 'us-east-1'), 'aws:region must be the region of cluster "aws" in generators/estate/clusters.ts (eu-central-1), got "us-east-1"'],
+    ['a VPC overlapping the pod CIDR', () => problemsOf(committed(), withAwsNetwork({ podCidr: '10.10.128.0/17' })), 'generators/estate/clusters.ts: cluster "aws" network.nodeCidr (the VPC, 10.10.0.0/16) overlaps its network.podCidr 10.10.128.0/17'],
     ['a VPC overlapping the service CIDR', () => problemsOf(committed(), withAwsNetwork({ serviceCidr: '10.10.0.0/24' })), 'overlaps its network.serviceCidr 10.10.0.0/24'],
     [
       'a VPC overlapping the on-prem node CIDR',
@@ -81,13 +82,13 @@ describe('invalid configuration fails with the file, the object and the field', 
     ['ASG min above max', () => problemsOf(withNodes((n) => Object.assign(n.workers, { min: 5, max: 3, desired: 4 }))), `${PROJECT}:nodes.workers min (5) must not exceed max (3)`],
     ['ASG desired outside min..max', () => problemsOf(withNodes((n) => (n.workers.desired = 11))), `${PROJECT}:nodes.workers.desired (11) must lie between min (2) and max (10)`],
     ['the internet as an admin CIDR', () => problemsOf({ ...committed(), adminCidrs: ['0.0.0.0/0'] }), `${PROJECT}:adminCidrs[0] 0.0.0.0/0 is not a private range`],
-    ['an unknown on-prem cluster', () => problemsOf({ ...committed(), onPremCluster: 'aws' }), `${PROJECT}:onPremCluster must name a metal cluster of generators/clusters.ts, got "aws"`],
+    ['an unknown on-prem cluster', () => problemsOf({ ...committed(), onPremCluster: 'aws' }), `${PROJECT}:onPremCluster must name a metal cluster of generators/estate/clusters.ts, got "aws"`],
     [
       'an on-prem cluster without a VPN peer',
       () => problemsOf(committed(), { ...estate, clusters: estate.clusters.map((c) => (c.name === 'onprem' ? ({ ...c, vpnPeer: undefined } as MetalCluster) : c)) }),
-      'generators/clusters.ts: cluster "onprem" vpnPeer is missing',
+      'generators/estate/clusters.ts: cluster "onprem" vpnPeer is missing',
     ],
-    ['a log bucket in another region', () => problemsOf(committed(), { ...estate, logArchive: { ...estate.logArchive, region: 'eu-west-1' } }), 'generators/clusters.ts: logArchive.region (eu-west-1) must be the region of cluster "aws"'],
+    ['a log bucket in another region', () => problemsOf(committed(), { ...estate, logArchive: { ...estate.logArchive, region: 'eu-west-1' } }), 'generators/estate/clusters.ts: logArchive.region (eu-west-1) must be the region of cluster "aws"'],
     ['one machine config without the other', () => problemsOf({ ...committed(), talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig }), `${PROJECT}:talosControlPlaneConfig is missing: set both machine configs`],
     [
       'swapped machine configs',

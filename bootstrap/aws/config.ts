@@ -1,12 +1,12 @@
-// Stack settings: the cluster model (generators/clusters.ts) plus the keys of Pulumi.<stack>.yaml, validated together
+// Stack settings: the cluster model (generators/estate/clusters.ts) plus the keys of Pulumi.<stack>.yaml, validated together
 // before any resource is declared.
 import { contains, overlaps, parseCidr, type Cidr } from '../../generators/cidr';
-import type { AwsCluster, Estate, VpnPeer } from '../../generators/clusters';
+import type { AwsCluster, Estate, VpnPeer } from '../../generators/model';
 import { versions } from '../../generators/versions';
 import { defaultPaths } from '../talos/paths';
 
 export const PROJECT = 'aws-bootstrap';
-export const MODEL_FILE = 'generators/clusters.ts';
+export const MODEL_FILE = 'generators/estate/clusters.ts';
 /** Sidero Labs' AWS account, which publishes the official Talos AMIs. */
 export const TALOS_AMI_OWNER = '540036508848';
 /** EC2 rejects user-data above 16 KB (before base64). */
@@ -221,7 +221,7 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   const onPremName = text(raw.onPremCluster, 'onPremCluster', fail);
   const onPremCluster = estate.clusters.find((c) => c.name === onPremName);
   let onPrem: Settings['onPrem'] | undefined;
-  if (onPremName && (!onPremCluster || onPremCluster.provider !== 'metal')) {
+  if (onPremName && (onPremCluster?.provider !== 'metal')) {
     fail('onPremCluster', `must name a metal cluster of ${MODEL_FILE}, got "${onPremName}"`);
   } else if (onPremCluster?.provider === 'metal') {
     const peer = onPremCluster.vpnPeer;

@@ -1,18 +1,15 @@
-// IAM: node roles with only what the cloud integration needs; IRSA roles for in-cluster components (the log writer,
-// the EBS CSI controller); the on-prem log exporter. Log writer and exporter may only s3:PutObject under their own
-// cluster's prefixes.
+// IAM: node roles with only what the cloud integration needs; the IRSA roles that the aws cluster's components declare
+// (`Component.irsaRoles`), each trusted by exactly its service accounts; and, for the components of the on-prem cluster
+// whose role says so, an IAM user with the same policy whose access key goes into a SOPS Secret.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { IRSA_AUDIENCE, irsaRoleName, type IrsaRole } from '../../generators/irsa';
-import { AGENT, CLUSTER_EXPORTER, NAMESPACE as LOG_EXPORT_NAMESPACE } from '../../platform/log-export/index';
-import { EBS_CONTROLLER_SERVICE_ACCOUNT, NAMESPACE as STORAGE_NAMESPACE } from '../../platform/storage/index';
 import type { Settings } from './config';
 
-/** The datasets that clusters export; object keys are `<dataset>/cluster=<name>/...` (see the log export issue). */
-export const LOG_DATASETS = ['logs', 'events', 'states'] as const;
-
-export function clusterObjectArns(bucket: string, cluster: string): string[] {
-  return LOG_DATASETS.map((dataset) => `arn:aws:s3:::${bucket}/${dataset}/cluster=${cluster}/*`);
+/** The components' roles, as generators/registries.ts derives them from the catalogue for each cluster. */
+export interface DeclaredRoles {
+  aws: readonly IrsaRole[];
+  onPrem: readonly IrsaRole[];
 }
 
 export interface Identities {
@@ -20,9 +17,10 @@ export interface Identities {
   controlPlaneProfile: aws.iam.InstanceProfile;
   workerRole: aws.iam.Role;
   workerProfile: aws.iam.InstanceProfile;
-  logWriterRole: aws.iam.Role;
-  ebsCsiControllerRole: aws.iam.Role;
-  onPremLogExporterKey: aws.iam.AccessKey;
+  /** By role name (`IrsaRole.name`). */
+  irsaRoles: Record<string, aws.iam.Role>;
+  /** By IAM user name, `<on-prem cluster>-<role name>`. */
+  accessKeys: Record<string, aws.iam.AccessKey>;
 }
 
 const ec2Trust = JSON.stringify({
@@ -73,68 +71,14 @@ function cloudIntegrationPolicy(region: string, vpcArn: pulumi.Output<string>) {
   });
 }
 
-/**
- * The EBS CSI controller's calls, as AWS's managed AmazonEBSCSIDriverPolicy grants them, narrowed to this cluster:
- * it creates volumes and snapshots only with the tags the driver sets (`kubernetes.io/cluster/<name>: owned` from
- * `k8sTagClusterId`, and `ebs.csi.aws.com/cluster: true`), and changes, attaches or deletes only volumes carrying
- * both, so node root volumes (cluster tag only) stay out of reach. Attaches go to this cluster's instances only.
- */
-export function ebsCsiControllerPolicy(region: string, cluster: string): string {
-  const ec2 = (kind: string) => ec2Arn(region, kind);
-  const clusterTag = `kubernetes.io/cluster/${cluster}`;
-  const driverTags = (prefix: string) => ({ [`${prefix}/${clusterTag}`]: 'owned', [`${prefix}/ebs.csi.aws.com/cluster`]: 'true' });
-  const requestTags = { StringEquals: driverTags('aws:RequestTag') };
-  const resourceTags = { StringEquals: driverTags('ec2:ResourceTag') };
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DescribeForEbsCsi',
-        Effect: 'Allow',
-        Action: [
-          'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:DescribeTags',
-          'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications',
-        ],
-        Resource: '*',
-      },
-      { Sid: 'CreateTaggedVolumes', Effect: 'Allow', Action: 'ec2:CreateVolume', Resource: ec2('volume'), Condition: requestTags },
-      { Sid: 'CreateVolumesFromOwnSnapshots', Effect: 'Allow', Action: 'ec2:CreateVolume', Resource: ec2('snapshot'), Condition: resourceTags },
-      {
-        Sid: 'ManageOwnVolumes',
-        Effect: 'Allow',
-        Action: ['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyVolume', 'ec2:DeleteVolume', 'ec2:CreateSnapshot'],
-        Resource: ec2('volume'),
-        Condition: resourceTags,
-      },
-      {
-        Sid: 'AttachToOwnInstances',
-        Effect: 'Allow',
-        Action: ['ec2:AttachVolume', 'ec2:DetachVolume'],
-        Resource: ec2('instance'),
-        Condition: { StringEquals: { [`ec2:ResourceTag/${clusterTag}`]: 'owned' } },
-      },
-      { Sid: 'CreateTaggedSnapshots', Effect: 'Allow', Action: 'ec2:CreateSnapshot', Resource: ec2('snapshot'), Condition: requestTags },
-      { Sid: 'DeleteOwnSnapshots', Effect: 'Allow', Action: 'ec2:DeleteSnapshot', Resource: ec2('snapshot'), Condition: resourceTags },
-      {
-        Sid: 'TagOnCreate',
-        Effect: 'Allow',
-        Action: 'ec2:CreateTags',
-        Resource: [ec2('volume'), ec2('snapshot')],
-        Condition: { StringEquals: { 'ec2:CreateAction': ['CreateVolume', 'CreateSnapshot'] } },
-      },
-    ],
-  });
-}
-
-export function putOnlyPolicy(bucket: string, cluster: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [{ Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: clusterObjectArns(bucket, cluster) }],
-  });
-}
-
 /** `issuerUrl`: the URL that publishes the service-account issuer (bootstrap/aws/oidc-issuer.ts), which IAM trusts. */
-export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<string>, issuerUrl: pulumi.Output<string>, tags: Record<string, string>): Identities {
+export function declareIdentities(
+  settings: Settings,
+  roles: DeclaredRoles,
+  vpcArn: pulumi.Output<string>,
+  issuerUrl: pulumi.Output<string>,
+  tags: Record<string, string>,
+): Identities {
   const name = settings.cluster.name;
   const bucket = settings.logArchive.bucket;
 
@@ -156,10 +100,11 @@ export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<stri
     clientIdLists: [IRSA_AUDIENCE],
     tags,
   });
-  /** A role that exactly these service accounts assume with their projected token; its name is fixed (irsaRoleName). */
-  const irsaRole = (role: IrsaRole, namespace: string, serviceAccounts: string[]) =>
-    new aws.iam.Role(irsaRoleName(name, role), {
-      name: irsaRoleName(name, role),
+  /** A role that exactly its service accounts assume with their projected token; its name is fixed (irsaRoleName). */
+  const irsaRole = (role: IrsaRole) => {
+    const roleName = irsaRoleName(name, role);
+    const iamRole = new aws.iam.Role(roleName, {
+      name: roleName,
       assumeRolePolicy: pulumi.jsonStringify({
         Version: '2012-10-17',
         Statement: [
@@ -172,7 +117,7 @@ export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<stri
               return {
                 StringEquals: {
                   [`${host}:aud`]: IRSA_AUDIENCE,
-                  [`${host}:sub`]: serviceAccounts.map((account) => `system:serviceaccount:${namespace}:${account}`),
+                  [`${host}:sub`]: role.serviceAccounts.map((account) => `system:serviceaccount:${role.namespace}:${account}`),
                 },
               };
             }),
@@ -181,14 +126,21 @@ export function declareIdentities(settings: Settings, vpcArn: pulumi.Output<stri
       }),
       tags,
     });
-  const logWriterRole = irsaRole('log-writer', LOG_EXPORT_NAMESPACE, [AGENT, CLUSTER_EXPORTER]);
-  const ebsCsiControllerRole = irsaRole('ebs-csi-controller', STORAGE_NAMESPACE, [EBS_CONTROLLER_SERVICE_ACCOUNT]);
-  new aws.iam.RolePolicy(`${name}-log-writer`, { role: logWriterRole.id, policy: putOnlyPolicy(bucket, name) });
-  new aws.iam.RolePolicy(irsaRoleName(name, 'ebs-csi-controller'), { role: ebsCsiControllerRole.id, policy: ebsCsiControllerPolicy(settings.region, name) });
+    const policy = JSON.stringify(role.policy({ cluster: name, region: settings.region, bucket }));
+    new aws.iam.RolePolicy(roleName, { role: iamRole.id, policy });
+    return [role.name, iamRole] as const;
+  };
+  const irsaRoles = Object.fromEntries(roles.aws.map(irsaRole));
 
-  const onPremLogExporter = new aws.iam.User(`${settings.onPrem.name}-log-exporter`, { tags });
-  new aws.iam.UserPolicy(`${settings.onPrem.name}-log-exporter`, { user: onPremLogExporter.name, policy: putOnlyPolicy(bucket, settings.onPrem.name) });
-  const onPremLogExporterKey = new aws.iam.AccessKey(`${settings.onPrem.name}-log-exporter`, { user: onPremLogExporter.name });
+  const onPrem = settings.onPrem.name;
+  const accessKey = (role: IrsaRole) => {
+    const userName = irsaRoleName(onPrem, role);
+    const user = new aws.iam.User(userName, { tags });
+    const policy = JSON.stringify(role.policy({ cluster: onPrem, region: settings.region, bucket }));
+    new aws.iam.UserPolicy(userName, { user: user.name, policy });
+    return [userName, new aws.iam.AccessKey(userName, { user: user.name })] as const;
+  };
+  const accessKeys = Object.fromEntries(roles.onPrem.filter((r) => r.accessKeyOutsideAws).map(accessKey));
 
-  return { controlPlaneRole, controlPlaneProfile, workerRole, workerProfile, logWriterRole, ebsCsiControllerRole, onPremLogExporterKey };
+  return { controlPlaneRole, controlPlaneProfile, workerRole, workerProfile, irsaRoles, accessKeys };
 }

@@ -1,9 +1,11 @@
 // Pulumi program: the AWS primitives of the estate's aws cluster. The stack name is the cluster's name in
-// generators/clusters.ts; Pulumi.<stack>.yaml adds what the model does not say. Configuration is validated before
+// generators/estate/clusters.ts; Pulumi.<stack>.yaml adds what the model does not say. Configuration is validated before
 // any resource is declared.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { estate } from '../../generators/clusters';
+import { catalogue } from '../../generators/estate/catalogue';
+import { estate } from '../../generators/estate/clusters';
+import { irsaRolesOf } from '../../generators/registries';
 import { declareApiLoadBalancer, declarePrivateZone } from './api-endpoint';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareIdentities } from './iam';
@@ -22,7 +24,9 @@ const tags = { cluster: settings.cluster.name, 'managed-by': `pulumi/${PROJECT}`
 const network = declareNetwork(settings, tags);
 const groups = declareSecurityGroups(settings, network.vpc.id, tags);
 const issuer = declareOidcIssuer(settings, readOidcDocuments(settings), tags);
-const identities = declareIdentities(settings, network.vpc.arn, issuer.url, tags);
+const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.name)!;
+const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
+const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const zone = settings.privateZone ? declarePrivateZone(settings, network, api, tags) : undefined;
@@ -44,12 +48,15 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
   roleArns: pulumi.output({
     controlPlane: identities.controlPlaneRole.arn,
     worker: identities.workerRole.arn,
-    logWriter: identities.logWriterRole.arn,
-    ebsCsiController: identities.ebsCsiControllerRole.arn,
+    irsa: pulumi.output(Object.fromEntries(Object.entries(identities.irsaRoles).map(([name, role]) => [name, role.arn]))),
   }),
   logBucket: pulumi.output({ name: bucket.bucket, region: settings.logArchive.region, arn: bucket.arn }),
   serviceAccountIssuer: issuer.url,
-  onPremLogExporter: pulumi.secret({ accessKeyId: identities.onPremLogExporterKey.id, secretAccessKey: identities.onPremLogExporterKey.secret }),
+  accessKeys: pulumi.secret(
+    Object.fromEntries(
+      Object.entries(identities.accessKeys).map(([user, key]) => [user, { accessKeyId: key.id, secretAccessKey: key.secret }]),
+    ),
+  ),
   vpnTunnels: pulumi.output({ tunnel1Address: network.vpn.tunnel1Address, tunnel2Address: network.vpn.tunnel2Address }),
   vpnPresharedKeys: pulumi.secret({ tunnel1: network.vpn.tunnel1PresharedKey, tunnel2: network.vpn.tunnel2PresharedKey }),
   privateZoneId: pulumi.output(zone?.zoneId),
@@ -57,5 +64,5 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
 
 export const {
   cluster, region, apiEndpoint, controlPlaneIps, nodesDeclared, vpcId, publicSubnetIds, privateSubnetIds, securityGroupIds,
-  roleArns, logBucket, serviceAccountIssuer, onPremLogExporter, vpnTunnels, vpnPresharedKeys, privateZoneId,
+  roleArns, logBucket, serviceAccountIssuer, accessKeys, vpnTunnels, vpnPresharedKeys, privateZoneId,
 } = outputs;

@@ -8,8 +8,9 @@ import type { PolicyResource } from '@pulumi/policy';
 import * as pulumi from '@pulumi/pulumi';
 import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
 import { parse } from 'yaml';
-import { estate } from '../../generators/clusters';
-import { goTool } from '../../generators/go-tools';
+import { estate } from '../../generators/estate/clusters';
+import { buildGoTool } from '../../generators/go-tools';
+import { TALOS_CONFIG_TOOL } from '../talos/tools';
 import { versions } from '../../generators/versions';
 import { genRequest } from '../talos/machine-config';
 import { PROJECT, SECRET_CONFIG_KEYS } from './config';
@@ -49,7 +50,7 @@ export const MACHINE_CONFIGS = {
 export function secondRunConfig(): Record<string, string> {
   const cluster = estate.clusters.find((c) => c.provider === 'aws')!;
   const outDir = mkdtempSync(join(tmpdir(), 'talos-out-'));
-  const talosConfig = goTool('talos-config');
+  const talosConfig = buildGoTool(TALOS_CONFIG_TOOL);
   const bundle = execFileSync(talosConfig, ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
   execFileSync(talosConfig, ['gen'], { input: genRequest(cluster, 'https://aws-api.elb.eu-central-1.amazonaws.com:6443', bundle, outDir) });
   return {

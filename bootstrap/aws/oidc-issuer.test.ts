@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { estate, type AwsCluster } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
+import type { AwsCluster } from '../../generators/model';
 import { OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { loadSettings, readStackConfig } from './config';
 import { MACHINE_CONFIGS, stackFileConfig } from './mocks';
@@ -49,7 +50,7 @@ describe('readOidcDocuments', () => {
   it('refuses documents generated for another issuer, naming the file and the field', () => {
     const { settings, outDir } = settingsWith({ [OIDC_DOCUMENT_PATHS[0]]: discovery('https://old.cloudfront.net'), [OIDC_DOCUMENT_PATHS[1]]: jwks });
     expect(() => readOidcDocuments(settings)).toThrow(
-      `${join(outDir, 'oidc', OIDC_DOCUMENT_PATHS[0])}: field issuer "https://old.cloudfront.net" is not cluster "aws" serviceAccountIssuer ${issuer} of generators/clusters.ts`,
+      `${join(outDir, 'oidc', OIDC_DOCUMENT_PATHS[0])}: field issuer "https://old.cloudfront.net" is not cluster "aws" serviceAccountIssuer ${issuer} of generators/estate/clusters.ts`,
     );
   });
 });
@@ -63,7 +64,7 @@ describe('checkIssuerUrl', () => {
 
   it('names the model field and the URL to put there when they differ', () => {
     expect(() => checkIssuerUrl(settings, 'd222222abcdef8.cloudfront.net')).toThrow(
-      `generators/clusters.ts: cluster "aws" serviceAccountIssuer ${issuer} is not the distribution that publishes it (https://d222222abcdef8.cloudfront.net)`,
+      `generators/estate/clusters.ts: cluster "aws" serviceAccountIssuer ${issuer} is not the distribution that publishes it (https://d222222abcdef8.cloudfront.net)`,
     );
   });
 });

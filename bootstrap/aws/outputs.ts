@@ -14,13 +14,16 @@ export interface AwsBootstrapOutputs {
   publicSubnetIds: string[];
   privateSubnetIds: string[];
   securityGroupIds: { controlPlane: string; worker: string; apiLoadBalancer: string };
-  /** `logWriter` and `ebsCsiController` are the IRSA roles whose ARNs the model derives (generators/irsa.ts). */
-  roleArns: { controlPlane: string; worker: string; logWriter: string; ebsCsiController: string };
+  /** `irsa`: the components' IRSA roles by name, whose ARNs the model derives (generators/irsa.ts). */
+  roleArns: { controlPlane: string; worker: string; irsa: Record<string, string> };
   logBucket: { name: string; region: string; arn: string };
   /** `https://<distribution>.cloudfront.net`, where the OIDC documents are published: the model's serviceAccountIssuer. */
   serviceAccountIssuer: string;
-  /** Write-only identity for the on-prem cluster's log export: goes into a SOPS-encrypted Secret. Secret. */
-  onPremLogExporter: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * The access keys of the IAM users that on-prem components use instead of IRSA, by user (`<cluster>-<role>`): each
+   * goes into a SOPS-encrypted Secret. Secret.
+   */
+  accessKeys: Record<string, { accessKeyId: string; secretAccessKey: string }>;
   /** Outside addresses of the two AWS tunnel endpoints, for the on-prem VPN router. */
   vpnTunnels: { tunnel1Address: string; tunnel2Address: string };
   /** The tunnels' IKE pre-shared keys. Secret. */

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { estate, type AwsCluster } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
+import type { AwsCluster } from '../../generators/model';
 import { OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { versions } from '../../generators/versions';
 import { PROJECT, TALOS_AMI_OWNER } from './config';
-import { LOG_DATASETS } from './iam';
+import { LOG_DATASETS } from '../../platform/log-export/api';
 import {
   asPolicyResources, AVAILABILITY_ZONES, installMocks, isSecret, MACHINE_CONFIGS, secondRunConfig, secretInput, settled, stackFileConfig, TALOS_AMI_ID, valueOf,
   type Declared, type Recorder,
@@ -162,7 +163,7 @@ describe('IAM', () => {
   it('lets the in-cluster log writer (IRSA) and the on-prem exporter only put objects under their own cluster', () => {
     const prefixes = (c: string) => LOG_DATASETS.map((d) => `arn:aws:s3:::${estate.logArchive.bucket}/${d}/cluster=${c}/*`);
     expect(document('aws-log-writer').Statement).toEqual([{ Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: prefixes('aws') }]);
-    expect(document('onprem-log-exporter', 'aws:iam/userPolicy:UserPolicy').Statement).toEqual([
+    expect(document('onprem-log-writer', 'aws:iam/userPolicy:UserPolicy').Statement).toEqual([
       { Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: prefixes('onprem') },
     ]);
   });
@@ -383,7 +384,7 @@ describe('outputs', () => {
   it('exports what the Talos scripts read, with secrets marked secret', async () => {
     const keys: (keyof AwsBootstrapOutputs)[] = [
       'cluster', 'region', 'apiEndpoint', 'controlPlaneIps', 'nodesDeclared', 'vpcId', 'publicSubnetIds', 'privateSubnetIds',
-      'securityGroupIds', 'roleArns', 'logBucket', 'serviceAccountIssuer', 'onPremLogExporter', 'vpnTunnels', 'vpnPresharedKeys', 'privateZoneId',
+      'securityGroupIds', 'roleArns', 'logBucket', 'serviceAccountIssuer', 'accessKeys', 'vpnTunnels', 'vpnPresharedKeys', 'privateZoneId',
     ];
     expect(Object.keys(program).sort()).toEqual([...keys].sort());
     expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
@@ -396,9 +397,12 @@ describe('outputs', () => {
       worker: group('aws-worker').id,
       apiLoadBalancer: group('aws-api-lb').id,
     });
-    for (const secret of [program.onPremLogExporter, program.vpnPresharedKeys]) expect(await isSecret(secret)).toBe(true);
+    for (const secret of [program.accessKeys, program.vpnPresharedKeys]) expect(await isSecret(secret)).toBe(true);
     for (const plain of [program.apiEndpoint, program.controlPlaneIps, program.vpnTunnels]) expect(await isSecret(plain)).toBe(false);
-    expect(await valueOf(program.onPremLogExporter)).toEqual({ accessKeyId: 'AccessKey-onprem-log-exporter', secretAccessKey: 'mock-secret-access-key' });
+    expect(await valueOf(program.accessKeys)).toEqual({
+      'onprem-log-writer': { accessKeyId: 'AccessKey-onprem-log-writer', secretAccessKey: 'mock-secret-access-key' },
+    });
+    expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual(['ebs-csi-controller', 'log-writer']);
   });
 });
 

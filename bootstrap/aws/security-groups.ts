@@ -1,7 +1,7 @@
 // Least-privilege security groups per role. Every rule is its own resource, so tests and policies see each one.
 import * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
-import type { Talos } from '../../generators/clusters';
+import type { Talos } from '../../generators/model';
 import type { Settings } from './config';
 import { API_PORT } from './policy/conventions';
 

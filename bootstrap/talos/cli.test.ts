@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { estate, type MetalCluster } from '../../generators/clusters';
-import { goTool } from '../../generators/go-tools';
+import { estate } from '../../generators/estate/clusters';
+import type { MetalCluster } from '../../generators/model';
+import { buildGoTool, goTool } from '../../generators/go-tools';
+import { TALOS_CONFIG_TOOL } from './tools';
 import { repoRoot } from '../../generators/repo';
 import { ageRecipients, isEncryptedValue } from '../../generators/secrets/sops';
 import { versions } from '../../generators/versions';
@@ -46,7 +48,7 @@ beforeAll(() => {
   recipient = /# public key: (age1\w+)/.exec(identity)![1]!;
   files.ageKey = join(work, 'cluster.agekey');
   writeFileSync(files.ageKey, identity);
-  const bundle = execFileSync(goTool('talos-config'), ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
+  const bundle = execFileSync(buildGoTool(TALOS_CONFIG_TOOL), ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
   files.secrets = join(work, 'secrets.sops.yaml');
   writeFileSync(files.secrets, execFileSync(goTool('sops'), ['encrypt', '--age', recipient, '--input-type', 'yaml', '--output-type', 'yaml', '--filename-override', 'secrets.yaml'], { input: bundle, cwd: work }));
   files.gitKey = join(work, 'deploy-key');
@@ -284,7 +286,7 @@ describe('fails before any command runs', () => {
   it('on a VIP outside the node subnet (a model error, caught with the inventory)', () => {
     const onprem = estate.clusters.find((c) => c.name === 'onprem') as MetalCluster;
     const moved = { ...onprem, talos: { ...onprem.talos, vip: { ...onprem.talos.vip, address: '10.31.0.10' }, endpoint: 'https://10.31.0.10:6443' } };
-    expect(() => loadInventory(moved, join(here, 'inventory/onprem.yaml'))).toThrow('talos.vip.address 10.31.0.10 (generators/clusters.ts) is outside the node subnet 10.30.0.0/24');
+    expect(() => loadInventory(moved, join(here, 'inventory/onprem.yaml'))).toThrow('talos.vip.address 10.31.0.10 (generators/estate/clusters.ts) is outside the node subnet 10.30.0.0/24');
   });
 });
 

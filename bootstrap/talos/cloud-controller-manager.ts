@@ -2,7 +2,7 @@
 // cloud provider, so every new Node is tainted uninitialized until this controller sets its providerID, and nothing
 // else (CoreDNS, Calico's controllers, Flux) schedules before it runs. It then keeps NLB targets and Nodes in step
 // with the instances. Upstream's example manifests pin an older image and no cluster name, hence our own objects.
-import type { AwsCluster } from '../../generators/clusters';
+import type { AwsCluster } from '../../generators/model';
 import { versions } from '../../generators/versions';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { contains, parseCidr } from '../../generators/cidr';
-import type { Cluster, MetalCluster } from '../../generators/clusters';
+import type { Cluster, MetalCluster } from '../../generators/model';
 import { MODEL_FILE } from '../../generators/model-check';
 import type { AwsBootstrapOutputs } from '../aws/outputs';
 import { ROLES, type Role } from './machine-config';

@@ -6,14 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { estate, type AwsCluster, type Cluster, type MetalCluster } from '../../generators/clusters';
-import { goTool } from '../../generators/go-tools';
+import { estate } from '../../generators/estate/clusters';
+import type { AwsCluster, Cluster, MetalCluster } from '../../generators/model';
+import { buildGoTool } from '../../generators/go-tools';
+import { TALOS_CONFIG_TOOL } from './tools';
 import { jwksUri, OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
 import { validateTree } from '../../generators/validate/validate';
 import { CCM_NAME, CCM_NAMESPACE, cloudControllerManager } from './cloud-controller-manager';
 import { CALICO_OPERATOR_URL, fillPatch, genRequest, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
+import { catalogue } from '../../generators/estate/catalogue';
+import { validationExtensionsOf } from '../../generators/registries';
 
 let talosConfig: string;
 let bundle: string;
@@ -23,7 +27,7 @@ const newDir = () => mkdtempSync(join(work, 'out-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(() => {
-  talosConfig = goTool('talos-config');
+  talosConfig = buildGoTool(TALOS_CONFIG_TOOL);
   bundle = execFileSync(talosConfig, ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
 });
 
@@ -174,7 +178,7 @@ describe('the AWS cloud controller manager manifest', () => {
     mkdirSync(join(root, 'clusters/aws'), { recursive: true });
     writeFileSync(join(root, 'clusters/aws/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ccm.yaml\n');
     writeFileSync(join(root, 'clusters/aws/ccm.yaml'), contents);
-    return (await validateTree(root, [aws])).problems.map((p) => `${p.object} ${p.path}: ${p.message}`);
+    return (await validateTree(root, [aws], validationExtensionsOf(catalogue))).problems.map((p) => `${p.object} ${p.path}: ${p.message}`);
   }
 
   it('passes the Kubernetes schemas; a misspelt field fails them', async () => {

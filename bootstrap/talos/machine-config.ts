@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import { jwksUri } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';

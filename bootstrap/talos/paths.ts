@@ -1,6 +1,6 @@
 // Where the Talos scripts read and write, per cluster; every default can be overridden on the command line.
 import { isAbsolute, relative } from 'node:path';
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import { repoRoot } from '../../generators/repo';
 
 /** Repo-relative defaults. `out/` is gitignored: it holds secrets (machine configs, talosconfig, kubeconfig). */

@@ -1,6 +1,7 @@
 // The one way the Talos scripts run an external command: logged, dry-runnable, retried where safe, explained on failure.
 import { $, quote, sleep } from 'zx';
-import { goTool, GO_TOOLS, type GoToolName } from '../../generators/go-tools';
+import { buildGoTool, CORE_GO_TOOLS, type GoTool } from '../../generators/go-tools';
+import { TALOS_CONFIG_TOOL } from './tools';
 import { repoRoot } from '../../generators/repo';
 
 export interface Command {
@@ -31,8 +32,12 @@ export function describe(command: Pick<Command, 'tool' | 'args'>): string {
   return [command.tool, ...command.args].map((a) => quote(a)).join(' ');
 }
 
+/** The Go programs the scripts run by name, built from their pinned modules; anything else comes from PATH. */
+const GO_PROGRAMS: Record<string, GoTool> = { ...CORE_GO_TOOLS, [TALOS_CONFIG_TOOL.name]: TALOS_CONFIG_TOOL };
+
 function executable(tool: string): string {
-  return tool in GO_TOOLS ? goTool(tool as GoToolName) : tool;
+  const program = GO_PROGRAMS[tool];
+  return program ? buildGoTool(program) : tool;
 }
 
 export class Runner {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { question } from 'zx';
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import { parseManifests } from '../../generators/manifests';
 import { repoRoot } from '../../generators/repo';
 import { ageRecipients } from '../../generators/secrets/sops';
@@ -87,7 +87,7 @@ export async function genConfig(ctx: Context, inventory: Inventory): Promise<voi
     tool: 'talos-config',
     args: ['gen'],
     input: genRequest(ctx.cluster, inventory.endpoint, bundle, ctx.outDir),
-    check: `the patch file named in the error (bootstrap/talos/patches/) and the talos section of cluster "${ctx.cluster.name}" in generators/clusters.ts`,
+    check: `the patch file named in the error (bootstrap/talos/patches/) and the talos section of cluster "${ctx.cluster.name}" in generators/estate/clusters.ts`,
   });
   if (ctx.runner.dryRun) return;
   for (const [role, generated] of Object.entries(JSON.parse(report) as GenReport)) {

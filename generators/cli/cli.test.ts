@@ -36,11 +36,11 @@ describe('render CLIs', () => {
   it('render exits 1 with the model problem and leaves the previous output untouched', () => {
     execFileSync(join(repoRoot, 'node_modules/.bin/tsx'), ['generators/cli/render.ts'], { cwd: copy });
     const before = readFileSync(join(copy, 'clusters/aws/flux-system/gotk-sync.yaml'), 'utf8');
-    const model = join(copy, 'generators/clusters.ts');
+    const model = join(copy, 'generators/estate/clusters.ts');
     writeFileSync(model, readFileSync(model, 'utf8').replace("storageClass: 'gp3'", "storageClass: 'GP3 fast'"));
     const result = run('render');
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('generators/clusters.ts');
+    expect(result.stderr).toContain('generators/estate/clusters.ts');
     expect(result.stderr).toContain('cluster "aws": field storageClass "GP3 fast" is not a StorageClass name');
     expect(readFileSync(join(copy, 'clusters/aws/flux-system/gotk-sync.yaml'), 'utf8')).toBe(before);
   });

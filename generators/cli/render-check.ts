@@ -1,10 +1,11 @@
-import { estate } from '../clusters';
+import { estate } from '../estate/clusters';
 import { renderEstate } from '../render';
 import { findDrift } from '../writer';
 import { repoRoot, runCli } from './run';
+import { catalogue } from '../estate/catalogue';
 
 runCli(() => {
-  const drift = findDrift(repoRoot, renderEstate(estate));
+  const drift = findDrift(repoRoot, renderEstate(estate, catalogue));
   if (!drift.length) {
     console.log('clusters/ matches the generators: no drift');
     return;

@@ -1,11 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { estate } from '../clusters';
+import { catalogue } from '../estate/catalogue';
+import { estate } from '../estate/clusters';
+import { validationExtensionsOf } from '../registries';
 import { formatReport, validateTree } from '../validate/validate';
 import { repoRoot, runCli } from './run';
 
 runCli(async () => {
   const started = performance.now();
-  const report = await validateTree(repoRoot, estate.clusters);
+  const report = await validateTree(repoRoot, estate.clusters, validationExtensionsOf(catalogue));
   const lines = formatReport(report);
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   if (report.problems.length) {

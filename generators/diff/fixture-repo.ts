@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { toYaml } from '../render';
+import { toYaml } from '../layout';
 
 export type Tree = Record<string, unknown[]>;
 

@@ -1,39 +1,33 @@
-// The one place where an object may break a policy rule: per rule, per object, per cluster, each with its reason.
-// `npm run policy` prints every entry in use, and fails on an entry that no longer matches anything.
+// Where an object may break a policy rule: each component declares its exemptions with their reasons
+// (`Component.exemptions`); an exemption applies on the clusters that run the component. `npm run policy` prints every
+// one in use, and fails on one that no longer matches anything.
+import type { Catalogue } from '../component';
+import type { Estate } from '../model';
+import { installed } from '../registries';
 import type { RuleId } from './rules';
 
-export interface Exemption {
+export interface AllowEntry {
   rule: RuleId;
   /** `Kind/namespace/name` as the report prints it. */
   object: string;
   /** The clusters where the object is exempt; each must still have the violation, or the entry is stale. */
   clusters: string[];
   reason: string;
+  /** The component that declares it. */
+  component?: string;
 }
 
-export const allowList: Exemption[] = [
-  {
-    rule: 'namespace-psa-restricted',
-    object: 'Namespace/monitoring',
-    clusters: ['aws', 'onprem'],
-    reason: 'kube-prometheus-stack runs node-exporter with hostNetwork, hostPID and hostPath to read node metrics; warn/audit stay restricted',
-  },
-  {
-    rule: 'namespace-psa-restricted',
-    object: 'Namespace/log-export',
-    clusters: ['aws', 'onprem'],
-    reason: 'the log agent DaemonSet mounts hostPath /var/log/pods read-only to tail container logs and /var/lib/otelcol-log-export for its position DB and on-disk sending queue, which must outlive pod restarts; warn/audit stay restricted',
-  },
-  {
-    rule: 'namespace-psa-restricted',
-    object: 'Namespace/load-balancing',
-    clusters: ['onprem'],
-    reason: 'the MetalLB speaker answers ARP on the host network with NET_RAW; warn/audit stay restricted',
-  },
-  {
-    rule: 'namespace-psa-restricted',
-    object: 'Namespace/storage',
-    clusters: ['aws', 'onprem'],
-    reason: 'the EBS CSI node plugin runs privileged on the host network and mounts kubelet host paths to attach volumes; local-path helper pods create volume folders in a host path; warn/audit stay restricted',
-  },
-];
+export function allowListOf(estate: Estate, catalogue: Catalogue): AllowEntry[] {
+  const entries = new Map<string, AllowEntry>();
+  for (const cluster of estate.clusters) {
+    for (const { component } of installed(cluster, catalogue)) {
+      for (const e of component.exemptions ?? []) {
+        const key = `${component.name}\u0000${e.rule}\u0000${e.object}`;
+        const entry = entries.get(key) ?? { ...e, clusters: [], component: component.name };
+        entry.clusters.push(cluster.name);
+        entries.set(key, entry);
+      }
+    }
+  }
+  return [...entries.values()];
+}

@@ -1,14 +1,13 @@
 // Runs every policy rule over every cluster's rendered objects, applies the allow-list and formats the report.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Estate } from '../clusters';
+import type { Estate } from '../model';
 import { loadManifests, type ManifestDoc, type ParseError } from '../manifests';
 import { SOPS_CONFIG } from '../secrets/sops';
-import { listFiles } from '../writer';
-import { allowList as defaultAllowList, type Exemption } from './allow-list';
+import { listFiles } from '../layout';
+import type { AllowEntry } from './allow-list';
 import { rules, type ClusterView, type Finding } from './rules';
 
-export const ALLOW_LIST_FILE = 'generators/policy/allow-list.ts';
 /** Folders the gate reads: each cluster's output and the shared Flux install every cluster applies. */
 const CHECKED_DIRS = ['clusters', 'flux-system'];
 
@@ -48,7 +47,7 @@ function collect(into: Map<string, Violation>, violation: Violation): void {
   else into.set(key, violation);
 }
 
-export function runPolicy(input: PolicyInput, allowList: Exemption[] = defaultAllowList): PolicyReport {
+export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyReport {
   const violations = new Map<string, Violation>();
   const allowed = new Map<string, Violation & { reason: string }>();
   const used = new Set<string>();
@@ -58,7 +57,7 @@ export function runPolicy(input: PolicyInput, allowList: Exemption[] = defaultAl
     collect(violations, { rule: 'manifest-parse', clusters: [], file: e.file, object: `document ${e.index}`, field: '-', message: e.message, hint: 'fix the YAML (re-render if the file is generated)' });
   }
   for (const doc of input.docs.filter((d) => d.cluster !== undefined && !names.includes(d.cluster))) {
-    collect(violations, { rule: 'unknown-cluster', clusters: [doc.cluster!], file: doc.file, object: '-', field: '-', message: `clusters/${doc.cluster}/ has no cluster in the model`, hint: 'remove the folder or add the cluster to generators/clusters.ts' });
+    collect(violations, { rule: 'unknown-cluster', clusters: [doc.cluster!], file: doc.file, object: '-', field: '-', message: `clusters/${doc.cluster}/ has no cluster in the model`, hint: 'remove the folder or add the cluster to generators/estate/clusters.ts' });
   }
   for (const cluster of input.estate.clusters) {
     const view: ClusterView = {
@@ -88,9 +87,9 @@ export function runPolicy(input: PolicyInput, allowList: Exemption[] = defaultAl
     const stale = e.clusters.filter((c) => !used.has(`${i}/${c}`));
     if (!stale.length) return;
     collect(violations, {
-      rule: 'allow-list-stale', clusters: stale, file: ALLOW_LIST_FILE, object: e.object, field: `allowList[${i}]`,
+      rule: 'allow-list-stale', clusters: stale, file: `component ${e.component ?? '?'}`, object: e.object, field: `exemptions[${i}]`,
       message: `exempts ${e.object} from ${e.rule}, but it breaks no such rule in ${stale.join(', ')}`,
-      hint: 'remove the entry (or the clusters it no longer needs)',
+      hint: 'remove the exemption from the component (or stop the component from breaking the rule only where it must)',
     });
   });
   return { violations: [...violations.values()], allowed: [...allowed.values()] };
@@ -110,7 +109,7 @@ export function formatReport(report: PolicyReport): string {
     lines.push('');
   }
   if (report.allowed.length) {
-    lines.push(`Allowed by ${ALLOW_LIST_FILE}:`);
+    lines.push('Allowed by the components\' exemptions:');
     for (const a of report.allowed) lines.push(`  ${where(a)}: ${a.message}. Reason: ${a.reason}`);
     lines.push('');
   }
@@ -123,6 +122,6 @@ export function formatReport(report: PolicyReport): string {
       ...extra.map((id) => [id, count(report.violations, id), '0', 'checked by the gate itself']),
     ]),
   );
-  lines.push('', report.violations.length ? `policy: FAILED with ${report.violations.length} violation(s)` : `policy: passed (${report.allowed.length} allowed by ${ALLOW_LIST_FILE})`);
+  lines.push('', report.violations.length ? `policy: FAILED with ${report.violations.length} violation(s)` : `policy: passed (${report.allowed.length} allowed by component exemptions)`);
   return lines.join('\n');
 }

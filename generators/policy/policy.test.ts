@@ -1,9 +1,9 @@
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { estate } from '../clusters';
+import { estate } from '../estate/clusters';
 import { parseManifests } from '../manifests';
 import { creationRule } from '../secrets/sops';
-import type { Exemption } from './allow-list';
+import type { AllowEntry as Exemption } from './allow-list';
 import { formatReport, runPolicy, type PolicyInput } from './gate';
 import type { RuleId } from './rules';
 
@@ -209,7 +209,7 @@ describe('policy gate', () => {
     const f = fixture();
     hostPath(f);
     const report = runPolicy(input(f), [{ rule: 'no-host-path', object: 'Deployment/shop/web', clusters: ['aws', 'onprem'], reason: 'reads node logs' }]);
-    expect(report.violations).toMatchObject([{ rule: 'allow-list-stale', clusters: ['onprem'], field: 'allowList[0]' }]);
+    expect(report.violations).toMatchObject([{ rule: 'allow-list-stale', clusters: ['onprem'], field: 'exemptions[0]' }]);
   });
 
   it('checks the shared flux-system install once for every cluster', () => {

@@ -1,10 +1,10 @@
 // The policy rules every rendered object must pass. Each rule sees one cluster at a time: its own documents plus the
 // shared flux-system/ install that every cluster applies.
 import { dirname, posix } from 'node:path';
-import type { Cluster, Estate } from '../clusters';
+import type { Cluster, Estate } from '../model';
 import { SOPS_AGE_SECRET } from '../flux';
 import { objectRef, type KubeObject, type ManifestDoc } from '../manifests';
-import { SOPS_SUFFIX } from '../render';
+import { SOPS_SUFFIX } from '../layout';
 import { ageRecipients, isEncryptedValue, SOPS_CONFIG, sopsConfigProblems } from '../secrets/sops';
 import { containers, named, podSpecs, type ContainerAt, type SecurityContext } from './pods';
 

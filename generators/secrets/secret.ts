@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { Catalogue } from '../catalogue';
-import type { Estate } from '../clusters';
+import type { Catalogue } from '../component';
+import type { Estate } from '../model';
 import { goTool } from '../go-tools';
 import { renderEstate, type SecretRef } from '../render';
 import { ageRecipients, isEncryptedValue, SOPS_CONFIG, sopsConfigProblems } from './sops';
@@ -36,7 +36,7 @@ export function parseEntries(args: string[], readFile: (path: string) => Buffer 
   return entries;
 }
 
-function declaredSecret(estate: Estate, catalogue: Catalogue | undefined, request: SecretRequest): SecretRef {
+function declaredSecret(estate: Estate, catalogue: Catalogue, request: SecretRequest): SecretRef {
   const cluster = estate.clusters.find((c) => c.name === request.cluster);
   if (!cluster) throw new Error(`unknown cluster ${JSON.stringify(request.cluster)}; known: ${estate.clusters.map((c) => c.name).join(', ')}`);
   const secrets = renderEstate(estate, catalogue).secrets.filter((s) => s.cluster === request.cluster);
@@ -54,7 +54,7 @@ function declaredSecret(estate: Estate, catalogue: Catalogue | undefined, reques
  * Encrypts the Secret with sops (rules from the repo's .sops.yaml) and writes it where the renderer declared it.
  * Values go from memory to sops' stdin; no plaintext touches the disk. Returns the repo-relative path written.
  */
-export function createSecret(root: string, estate: Estate, request: SecretRequest, catalogue?: Catalogue): string {
+export function createSecret(root: string, estate: Estate, request: SecretRequest, catalogue: Catalogue): string {
   const ref = declaredSecret(estate, catalogue, request);
   const cluster = estate.clusters.find((c) => c.name === request.cluster)!;
   const configPath = join(root, SOPS_CONFIG);

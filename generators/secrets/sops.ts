@@ -1,6 +1,6 @@
 // What a cluster's SOPS setup must look like: its creation rule in .sops.yaml and the recipients of an encrypted file.
 import { parse } from 'yaml';
-import type { Cluster } from '../clusters';
+import type { Cluster } from '../model';
 
 export const SOPS_CONFIG = '.sops.yaml';
 /** Only these keys of a Secret are encrypted: kind, name and namespace stay readable in reviews. */

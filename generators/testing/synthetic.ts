@@ -1,7 +1,7 @@
 // Synthetic estates for tests and benchmarks: a small app component and model entries built from the real estate.
 import { ApiObject } from 'cdk8s';
-import type { Catalogue } from '../catalogue';
-import type { Cluster, Estate } from '../clusters';
+import type { Catalogue } from '../component';
+import type { Cluster, Estate } from '../model';
 import type { Component, Problem } from '../component';
 
 export interface SyntheticValues {
@@ -43,7 +43,7 @@ export function syntheticApp(name: string, fail?: (cluster: Cluster) => boolean)
 
 /** The real estate with `count` synthetic apps added to every cluster, and a catalogue that knows them. */
 export function syntheticEstate(base: Estate, baseCatalogue: Catalogue, count: number): { estate: Estate; catalogue: Catalogue } {
-  const apps: Catalogue['apps'] = { ...baseCatalogue.apps };
+  const apps: Record<string, Component<any>> = { ...baseCatalogue.apps };
   const values: Record<string, SyntheticValues> = {};
   for (let i = 0; i < count; i++) {
     const name = `app-${String(i).padStart(4, '0')}`;

@@ -1,6 +1,5 @@
-// Checks over the rendered objects that schema validation cannot express. `npm run validate` runs every one of them.
-import { federationScrapeCheck } from '../../platform/monitoring/federation-check';
-import { logExportCheck } from '../../platform/log-export/check';
+// Checks over the rendered objects that schema validation cannot express. Components declare theirs
+// (`Component.checks`); `npm run validate` runs every one of them.
 import type { ManifestDoc } from '../manifests';
 
 export interface CheckProblem {
@@ -17,5 +16,3 @@ export interface RepoCheck {
   name: string;
   run(docs: ManifestDoc[]): CheckProblem[];
 }
-
-export const repoChecks: RepoCheck[] = [federationScrapeCheck, logExportCheck];

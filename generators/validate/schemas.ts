@@ -1,5 +1,6 @@
 // Standalone-strict JSON schemas for kubeconform, converted by this module from pinned upstream sources: every kind of
-// one Kubernetes version (its OpenAPI spec), every CRD in CRD_SOURCES, and kustomize's own kustomization.yaml.
+// one Kubernetes version (its OpenAPI spec), Flux's CRDs and those the components bring (`Component.crds`), and
+// kustomize's own kustomization.yaml.
 // Each schema file holds its referenced definitions under `$defs`, so no schema ever points outside its file.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,14 +19,12 @@ export interface CrdSource {
   dir: string;
 }
 
-/** Every source of custom resource kinds the repo renders. To validate a new CRD, add its controller here. */
-export const CRD_SOURCES: CrdSource[] = [
+/** The CRDs of the Flux install every cluster runs; components declare their own. */
+export const FLUX_CRD_SOURCES: readonly CrdSource[] = [
   { module: 'github.com/fluxcd/source-controller', version: versions.flux.sourceController, dir: 'config/crd/bases' },
   { module: 'github.com/fluxcd/kustomize-controller', version: versions.flux.kustomizeController, dir: 'config/crd/bases' },
   { module: 'github.com/fluxcd/helm-controller', version: versions.flux.helmController, dir: 'config/crd/bases' },
   { module: 'github.com/fluxcd/notification-controller', version: versions.flux.notificationController, dir: 'config/crd/bases' },
-  { module: 'github.com/prometheus-operator/prometheus-operator', version: versions.prometheusOperator, dir: 'example/prometheus-operator-crd' },
-  { module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' },
 ];
 
 /** kubeconform's `-schema-location` file template inside a schema folder; `schemaFile` is its TypeScript twin. */
@@ -201,7 +200,7 @@ const kustomizeConfigSchema: Schema = {
 };
 
 /** Every schema file for one Kubernetes version, by path inside the schema folder. */
-export function generateSchemas(kubernetesVersion: string): Map<string, Schema> {
+export function generateSchemas(kubernetesVersion: string, crdSources: readonly CrdSource[]): Map<string, Schema> {
   const swaggerPath = join(goModuleDir('k8s.io/kubernetes', kubernetesVersion), 'api/openapi-spec/swagger.json');
   const swagger = JSON.parse(readFileSync(swaggerPath, 'utf8')) as { definitions: Record<string, Schema> };
   const defs = kubernetesDefinitions(swagger);
@@ -213,7 +212,9 @@ export function generateSchemas(kubernetesVersion: string): Map<string, Schema> 
       schemas.set(schemaFile(apiVersion, kind), standalone(defs.get(name) ?? {}, apiVersion, kind, defs));
     }
   }
-  for (const source of CRD_SOURCES) for (const [file, schema] of crdSchemas(source, defs)) schemas.set(file, schema);
+  for (const source of [...FLUX_CRD_SOURCES, ...crdSources]) {
+    for (const [file, schema] of crdSchemas(source, defs)) schemas.set(file, schema);
+  }
   schemas.set(schemaFile('kustomize.config.k8s.io/v1beta1', 'Kustomization'), kustomizeConfigSchema);
   return schemas;
 }
@@ -222,9 +223,9 @@ export function generateSchemas(kubernetesVersion: string): Map<string, Schema> 
  * Cache folder of one Kubernetes version's schemas. The key covers every pinned source version and this converter's
  * own code, so a bump of either regenerates.
  */
-export function schemaDir(kubernetesVersion: string): string {
+export function schemaDir(kubernetesVersion: string, crdSources: readonly CrdSource[]): string {
   const key = createHash('sha256')
-    .update(JSON.stringify({ kubernetesVersion, CRD_SOURCES }))
+    .update(JSON.stringify({ kubernetesVersion, crds: [...FLUX_CRD_SOURCES, ...crdSources] }))
     .update(readFileSync(fileURLToPath(import.meta.url)))
     .digest('hex')
     .slice(0, 16);
@@ -232,13 +233,13 @@ export function schemaDir(kubernetesVersion: string): string {
 }
 
 /** The schema folder of a Kubernetes version, generated first when the cache lacks it. */
-export function ensureSchemas(kubernetesVersion: string, regenerate = false): string {
-  const dir = schemaDir(kubernetesVersion);
+export function ensureSchemas(kubernetesVersion: string, crdSources: readonly CrdSource[], regenerate = false): string {
+  const dir = schemaDir(kubernetesVersion, crdSources);
   if (regenerate) rmSync(dir, { recursive: true, force: true });
   if (existsSync(dir)) return dir;
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
-  for (const [file, schema] of generateSchemas(kubernetesVersion)) {
+  for (const [file, schema] of generateSchemas(kubernetesVersion, crdSources)) {
     mkdirSync(dirname(join(partial, file)), { recursive: true });
     writeFileSync(join(partial, file), JSON.stringify(schema));
   }

@@ -2,12 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { estate } from '../clusters';
+import { estate } from '../estate/clusters';
 import { repoRoot } from '../repo';
 import { versions } from '../versions';
 import { kubeconformArgs, runKubeconform, SCHEMA_MOUNT } from './kubeconform';
 import { ensureSchemas } from './schemas';
 import { formatReport, validateTree } from './validate';
+import { catalogue } from '../estate/catalogue';
+import { crdSourcesOf, validationExtensionsOf } from '../registries';
 
 const clusters = [{ name: 'test', kubernetesVersion: versions.kubernetes }];
 const trees: string[] = [];
@@ -72,19 +74,19 @@ function tree(files: Record<string, string | null> = {}): string {
 }
 
 async function problemLines(files: Record<string, string | null>): Promise<string[]> {
-  return (await validateTree(tree(files), clusters)).problems.map((p) => `${p.file}#${p.index} ${p.object} ${p.path}: ${p.message}`);
+  return (await validateTree(tree(files), clusters, validationExtensionsOf(catalogue))).problems.map((p) => `${p.file}#${p.index} ${p.object} ${p.path}: ${p.message}`);
 }
 
 describe('validate', () => {
   it('accepts the whole rendered repository, flux-system/ included', async () => {
-    const report = await validateTree(repoRoot, estate.clusters);
+    const report = await validateTree(repoRoot, estate.clusters, validationExtensionsOf(catalogue));
     expect(formatReport(report).slice(0, report.problems.length)).toEqual([]);
     expect(report.summaries.find((s) => s.group === 'flux-system')?.byKind.get('CustomResourceDefinition')).toBeGreaterThan(0);
     for (const cluster of estate.clusters) expect(report.summaries.find((s) => s.group === cluster.name)?.objects).toBeGreaterThan(0);
   });
 
   it('accepts the valid fixture and summarises it by kind', async () => {
-    const report = await validateTree(tree(), clusters);
+    const report = await validateTree(tree(), clusters, validationExtensionsOf(catalogue));
     expect(report.problems).toEqual([]);
     const test = report.summaries.find((s) => s.group === 'test');
     expect(test?.objects).toBe(7);
@@ -127,7 +129,7 @@ describe('validate', () => {
     const locations = args.flatMap((arg, i) => (args[i - 1] === '-schema-location' ? [arg] : []));
     expect(locations).toEqual([expect.stringMatching(new RegExp(`^${SCHEMA_MOUNT}/`))]);
     expect(args.join(' ')).not.toMatch(/https?:/);
-    const schemaDir = ensureSchemas(versions.kubernetes);
+    const schemaDir = ensureSchemas(versions.kubernetes, crdSourcesOf(catalogue));
     for (const file of readdirSync(schemaDir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'))) {
       expect(readFileSync(join(schemaDir, file), 'utf8'), file).not.toMatch(/"\$ref":"(?!#)/);
     }
@@ -143,7 +145,7 @@ describe('validate', () => {
       runKubeconform({
         files: ['/repo/clusters/test/apps/config.yaml'],
         mounts: [{ guest: '/repo', host: root }],
-        schemaDir: ensureSchemas(versions.kubernetes),
+        schemaDir: ensureSchemas(versions.kubernetes, crdSourcesOf(catalogue)),
         env: { KUBECONFORM_CPUPROFILE_FILE: '/repo/profile.out' },
       }),
     ).rejects.toThrow(/could not create CPU profile/);

@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Cluster } from '../clusters';
+import type { Cluster } from '../model';
 import { loadManifests, objectRef, type ManifestDoc } from '../manifests';
-import { repoChecks, type CheckProblem } from './checks';
+import type { CheckProblem, RepoCheck } from './checks';
 import { runKubeconform, type KubeconformResult } from './kubeconform';
-import { ensureSchemas } from './schemas';
+import { ensureSchemas, type CrdSource } from './schemas';
 import { checkDuplicates, checkFluxReferences, checkKustomizationEntries, clusterObjects } from './structure';
 
 export const VALIDATED_DIRS = ['clusters', 'flux-system'];
@@ -69,7 +69,13 @@ function plainlyNamed(doc: ManifestDoc): boolean {
  * kubeconform cannot map back to a document index on its own (SOPS files, files with a broken document, files
  * where two documents share kind/apiVersion/name or lack a plain one): their documents go in one per prepared file.
  */
-async function validateSchemas(root: string, docs: ManifestDoc[], filesWithErrors: Set<string>, kubernetesVersion: string): Promise<CheckProblem[]> {
+async function validateSchemas(
+  root: string,
+  docs: ManifestDoc[],
+  filesWithErrors: Set<string>,
+  kubernetesVersion: string,
+  crdSources: readonly CrdSource[],
+): Promise<CheckProblem[]> {
   const problems: CheckProblem[] = [];
   const byFile = new Map<string, ManifestDoc[]>();
   for (const doc of docs) byFile.set(doc.file, [...(byFile.get(doc.file) ?? []), doc]);
@@ -102,7 +108,7 @@ async function validateSchemas(root: string, docs: ManifestDoc[], filesWithError
         { guest: REPO_MOUNT, host: root },
         { guest: PREPARED_MOUNT, host: prepared },
       ],
-      schemaDir: ensureSchemas(kubernetesVersion),
+      schemaDir: ensureSchemas(kubernetesVersion, crdSources),
     });
     for (const result of results) {
       const doc =
@@ -117,8 +123,18 @@ async function validateSchemas(root: string, docs: ManifestDoc[], filesWithError
   return problems;
 }
 
+/** What the components add to validation: their CRD schemas and their repo checks (generators/registries.ts). */
+export interface ValidationExtensions {
+  crdSources: readonly CrdSource[];
+  checks: readonly RepoCheck[];
+}
+
 /** Validates the rendered tree at `root` for the given clusters. */
-export async function validateTree(root: string, clusters: ClusterVersion[]): Promise<ValidationReport> {
+export async function validateTree(
+  root: string,
+  clusters: ClusterVersion[],
+  extensions: ValidationExtensions,
+): Promise<ValidationReport> {
   const { docs, errors } = loadManifests(root, VALIDATED_DIRS);
   const problems: CheckProblem[] = errors.map((e) => ({ file: e.file, index: e.index, object: '?', path: '', message: `broken YAML: ${e.message}` }));
   const known = new Set(clusters.map((c) => c.name));
@@ -129,14 +145,14 @@ export async function validateTree(root: string, clusters: ClusterVersion[]): Pr
   for (const version of [...new Set(clusters.map((c) => c.kubernetesVersion))].sort()) {
     const names = new Set(clusters.filter((c) => c.kubernetesVersion === version).map((c) => c.name));
     const versionDocs = docs.filter((d) => d.cluster === undefined || names.has(d.cluster));
-    problems.push(...(await validateSchemas(root, versionDocs, filesWithErrors, version)));
+    problems.push(...(await validateSchemas(root, versionDocs, filesWithErrors, version, extensions.crdSources)));
   }
   problems.push(...checkKustomizationEntries(root, docs));
   for (const cluster of clusters) {
     const objects = clusterObjects(docs, cluster.name);
     problems.push(...checkDuplicates(objects), ...checkFluxReferences(root, objects));
   }
-  for (const check of repoChecks) problems.push(...check.run(docs));
+  for (const check of extensions.checks) problems.push(...check.run(docs));
   const unique = [...new Map(problems.map((p) => [JSON.stringify(p), p])).values()];
   unique.sort((a, b) => a.file.localeCompare(b.file) || a.index - b.index || a.path.localeCompare(b.path));
   return { problems: unique, summaries: summarise(docs, unique, clusters), objectCount: docs.length };

@@ -2,14 +2,13 @@
 // type LoadBalancer that the cluster's load balancer (an AWS NLB or a MetalLB address) exposes.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { cidrPeers, componentNamespace, fromApiServer, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
-import { AWS_NLB_ANNOTATIONS, METALLB_ADDRESS_ANNOTATION } from '../load-balancing';
-import { NAMESPACE as MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../monitoring/federation';
-import { MONITORING_SELECTOR } from '../monitoring/selectors';
+import { AWS_NLB_ANNOTATIONS, METALLB_ADDRESS_ANNOTATION } from '../load-balancing/api';
+import { MONITORING_SELECTOR, NAMESPACE as MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../monitoring/api';
 import { validateIngress, type IngressValues } from './values';
 
 export type { IngressValues } from './values';
@@ -72,6 +71,9 @@ export const ingress: Component<IngressValues> = {
   name: 'ingress',
   version: versions.ingressNginxChart,
   validate: validateIngress,
+  // On metal clusters the controller's LoadBalancer Service is ready once MetalLB gives it its address.
+  dependsOn: (cluster) => (cluster.ingress.loadBalancer === 'metallb' ? ['load-balancing'] : []),
+  addresses: (values) => (values.address === undefined ? [] : [{ field: 'address', address: values.address }]),
   render(ctx, values) {
     const { cluster } = ctx;
     const namespace = cluster.ingress.controllerNamespace;

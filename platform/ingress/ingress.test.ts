@@ -1,13 +1,15 @@
 // The ingress controller on the real model: class and namespace from the model, the LoadBalancer Service annotated for
 // the cluster's load balancer, the ServiceMonitor, the NetworkPolicies; the checks on its values; the gates.
 import { describe, expect, it } from 'vitest';
-import { estate } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
 import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
 import { versions } from '../../generators/versions';
-import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing';
-import { MONITORING_SELECTOR } from '../monitoring/selectors';
+import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing/api';
+import { MONITORING_SELECTOR } from '../monitoring/api';
 import { SERVICE_NAME } from './index';
 import { validateIngress, type IngressValues } from './values';
+import { catalogue } from '../../generators/estate/catalogue';
+import { findProblems } from '../../generators/model-check';
 
 const aws = estate.clusters.find((c) => c.name === 'aws')!;
 const onprem = estate.clusters.find((c) => c.name === 'onprem')!;
@@ -88,12 +90,21 @@ describe('values', () => {
     ['a bad memory limit', aws, { ...good, memoryLimit: '' }, 'memoryLimit', /"" is not a memory quantity/],
     ['an address on an aws-nlb cluster', aws, { ...good, address: '10.10.0.5' }, 'address', /the aws-nlb load balancer picks its own address; remove it/],
     ['no address on a metallb cluster', onprem, good, 'address', /is missing: a metallb cluster needs the Service address from loadBalancerPool/],
-    ['an address outside the pool', onprem, { ...good, address: '10.30.0.20' }, 'address', /10.30.0.20 is outside loadBalancerPool 10.30.0.240-10.30.0.254/],
-    ['an address that is no address', onprem, { ...good, address: 'ingress.local' }, 'address', /"ingress.local" is not an IPv4 address/],
   ])('rejects %s, naming the field', (_, cluster, values, field, message) => {
     const problems = validateIngress(values as IngressValues, cluster);
     expect(problems.map((p) => p.field)).toEqual([field]);
     expect(problems[0]!.message).toMatch(message);
+  });
+});
+
+describe('the address it asks for', () => {
+  it.each([
+    ['outside the pool', '10.30.0.20', /field platform.ingress.address 10.30.0.20 is outside loadBalancerPool 10.30.0.240-10.30.0.254/],
+    ['that is no address', 'ingress.local', /field platform.ingress.address "ingress.local" is not an IPv4 address/],
+  ])('fails the model check when it is %s', (_, address, message) => {
+    const model = structuredClone(estate);
+    (model.clusters.find((c) => c.name === 'onprem')!.platform.ingress as IngressValues).address = address;
+    expect(findProblems(model, catalogue).join('\n')).toMatch(message);
   });
 });
 

@@ -1,7 +1,6 @@
 // What the cluster model sets for the ingress controller on one cluster, and the checks on it.
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
-import { outsidePool } from '../load-balancing/values';
 
 export interface IngressValues {
   /** Two or more keep serving through a node drain (the chart then adds a PodDisruptionBudget). */
@@ -25,10 +24,6 @@ export function validateIngress(values: IngressValues, cluster: Cluster): Proble
   if (!/^[1-9][0-9]*(Mi|Gi)$/.test(values.memoryLimit ?? '')) fail('memoryLimit', `${JSON.stringify(values.memoryLimit)} is not a memory quantity like 512Mi`);
   if (cluster.ingress.loadBalancer === 'metallb') {
     if (values.address === undefined) fail('address', 'is missing: a metallb cluster needs the Service address from loadBalancerPool');
-    else {
-      const problem = outsidePool(cluster, values.address);
-      if (problem) fail('address', problem);
-    }
   } else if (values.address !== undefined) {
     fail('address', `the ${cluster.ingress.loadBalancer} load balancer picks its own address; remove it`);
   }

@@ -2,7 +2,7 @@
 // `loadBalancerPool`. On `aws-nlb` clusters the AWS cloud controller manager, which Talos installs at bootstrap
 // (bootstrap/talos/cloud-controller-manager.ts), creates an NLB per LoadBalancer Service; this component is not enabled.
 import { ApiObject } from 'cdk8s';
-import type { MetalCluster } from '../../generators/clusters';
+import type { MetalCluster } from '../../generators/model';
 import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';
@@ -12,13 +12,6 @@ import { validateLoadBalancing, type LoadBalancingValues } from './values';
 export type { LoadBalancingValues } from './values';
 
 export const NAMESPACE = 'load-balancing';
-/** The annotation by which a Service asks MetalLB for one address of the pool. */
-export const METALLB_ADDRESS_ANNOTATION = 'metallb.io/loadBalancerIPs';
-/** Annotations by which a Service asks the AWS cloud controller manager (installed by Talos) for a network load balancer. */
-export const AWS_NLB_ANNOTATIONS = {
-  'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
-  'service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled': 'true',
-} as const;
 export const POOL_NAME = 'node-network';
 /** MetalLB's admission webhook, which the API server (on the nodes) calls. */
 const METALLB_WEBHOOK_PORT = 9443;
@@ -67,6 +60,14 @@ export const loadBalancing: Component<LoadBalancingValues> = {
   name: 'load-balancing',
   version: versions.metallb,
   validate: validateLoadBalancing,
+  crds: { groups: ['metallb.io'], sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }] },
+  exemptions: [
+    {
+      rule: 'namespace-psa-restricted',
+      object: `Namespace/${NAMESPACE}`,
+      reason: 'the MetalLB speaker answers ARP on the host network with NET_RAW; warn/audit stay restricted',
+    },
+  ],
   render(ctx, values) {
     // MetalLB's speaker answers ARP on the host network (see the policy allow-list).
     componentNamespace(ctx.chart('platform-controllers'), ctx.cluster, NAMESPACE, 'privileged');

@@ -5,13 +5,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { catalogue } from '../../generators/catalogue';
-import { estate, type Estate, type MetalCluster } from '../../generators/clusters';
+import { catalogue } from '../../generators/estate/catalogue';
+import { estate } from '../../generators/estate/clusters';
+import type { Estate, MetalCluster } from '../../generators/model';
 import { findProblems } from '../../generators/model-check';
 import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
 import { validateTree } from '../../generators/validate/validate';
 import { NAMESPACE, POOL_NAME } from './index';
 import { validateLoadBalancing } from './values';
+import { validationExtensionsOf } from '../../generators/registries';
 
 const aws = estate.clusters.find((c) => c.name === 'aws')!;
 const onprem = estate.clusters.find((c) => c.name === 'onprem') as MetalCluster;
@@ -59,8 +61,8 @@ describe('the model pool', () => {
     ['an empty pool', (c: MetalCluster) => (c.loadBalancerPool = { first: '10.30.0.250', last: '10.30.0.240' }), /field loadBalancerPool 10.30.0.250-10.30.0.240 is empty: first must not come after last/],
     ['a pool holding the control-plane VIP', (c: MetalCluster) => (c.loadBalancerPool.first = '10.30.0.5'), /field loadBalancerPool 10.30.0.5-10.30.0.254 contains the control-plane VIP 10.30.0.10/],
     ['a pool bound that is no address', (c: MetalCluster) => (c.loadBalancerPool.first = '10.30.0'), /field loadBalancerPool.first "10.30.0" is not an IPv4 address/],
-    ['a pool without the federation endpoint', (c: MetalCluster) => (c.loadBalancerPool.first = '10.30.0.245'), /field platform.load-balancing.pool platform.monitoring.federation.endpoint.address: 10.30.0.240 is outside loadBalancerPool 10.30.0.245-10.30.0.254/],
-    ['two components asking for one address', (c: MetalCluster) => (c.platform.ingress!.address = '10.30.0.240'), /field platform.load-balancing.pool platform.ingress.address and platform.monitoring.federation.endpoint.address both ask for 10.30.0.240/],
+    ['a pool without the federation endpoint', (c: MetalCluster) => (c.loadBalancerPool.first = '10.30.0.245'), /field platform.monitoring.federation.endpoint.address 10.30.0.240 is outside loadBalancerPool 10.30.0.245-10.30.0.254/],
+    ['two components asking for one address', (c: MetalCluster) => ((c.platform.ingress as { address: string }).address = '10.30.0.240'), /field platform.monitoring.federation.endpoint.address asks for 10.30.0.240, which platform.ingress.address already takes/],
   ])('rejects %s', (_, change, message) => {
     expect(findProblems(withChange(change), catalogue).join('\n')).toMatch(message);
   });
@@ -114,7 +116,7 @@ describe('the committed output', () => {
       mkdirSync(dirname(join(root, file)), { recursive: true });
       writeFileSync(join(root, file), text);
     }
-    const report = await validateTree(root, [onprem]);
+    const report = await validateTree(root, [onprem], validationExtensionsOf(catalogue));
     expect(report.problems.map((p) => `${p.object} ${p.path}: ${p.message}`)).toEqual([
       `IPAddressPool/${NAMESPACE}/p spec: missing property 'addresses'`,
       `IPAddressPool/${NAMESPACE}/p spec: additional properties 'adresses' not allowed`,

@@ -5,15 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { estate } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
 import { parseManifests } from '../../generators/manifests';
 import { renderEstate } from '../../generators/render';
-import { NAMESPACE } from './alerts';
+import { NAMESPACE } from './api';
+import { catalogue } from '../../generators/estate/catalogue';
 
 const dir = mkdtempSync(join(tmpdir(), 'log-export-alerts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const rule = [...renderEstate(estate).files]
+const rule = [...renderEstate(estate, catalogue).files]
   .flatMap(([file, text]) => parseManifests(file, text).docs)
   .find((d) => d.cluster === 'aws' && d.object.kind === 'PrometheusRule' && d.object.metadata?.name === 'log-export')!;
 

@@ -1,5 +1,5 @@
 // Alerts on the collectors' own metrics: shipping stalled or failing, and the on-disk buffer growing toward its bound.
-export const NAMESPACE = 'log-export';
+import { NAMESPACE } from './api';
 
 /** Collector metrics the alerts read; the end-to-end test checks that the running collector exports each of them. */
 export const ALERT_METRICS = [

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runCli } from '../../generators/cli/run';
-import { estate } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
 import {
   appendCri, freePort, listKeys, logFile, metricSum, readObject, redirect, renderedConfig, scrapeMetrics, startCollector,
   startS3, waitFor, type Process,

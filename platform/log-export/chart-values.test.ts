@@ -4,10 +4,11 @@
 // charts/opentelemetry-collector/values.schema.json at chart 0.130.1 (commit 2bd24b40bf1450378315d859b47f9847b6819bef),
 // the stored version nearest to versions.otelCollectorChart (0.127.2).
 import { describe, expect, it } from 'vitest';
-import { estate } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
 import { parseManifests } from '../../generators/manifests';
 import { renderEstate } from '../../generators/render';
-import { AGENT, CLUSTER_EXPORTER } from './index';
+import { AGENT, CLUSTER_EXPORTER } from './api';
+import { catalogue } from '../../generators/estate/catalogue';
 
 /** `open`: any content (the schema says only "object" or "array"). `unmodelled`: closed upstream, sub-keys not listed here. */
 type Keys = { [key: string]: Keys | 'open' | 'unmodelled' };
@@ -67,7 +68,7 @@ function unknownChartKeys(values: Record<string, unknown>, keys: Keys = CHART_KE
   });
 }
 
-const releases = [...renderEstate(estate).files]
+const releases = [...renderEstate(estate, catalogue).files]
   .filter(([file]) => file.includes('/log-export/'))
   .flatMap(([file, text]) => parseManifests(file, text).docs)
   .filter((d) => d.object.kind === 'HelmRelease')

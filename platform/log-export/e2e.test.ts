@@ -6,13 +6,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { estate } from '../../generators/clusters';
-import { goTool } from '../../generators/go-tools';
+import { estate } from '../../generators/estate/clusters';
+import { buildGoTool } from '../../generators/go-tools';
+import { COLLECTOR_TOOL } from './index';
 import { loadManifests } from '../../generators/manifests';
 import { repoRoot } from '../../generators/repo';
 import { CONFIG_KEY } from './collector-config';
-import { CLUSTER_EXPORTER } from './index';
-import { DEPLOYMENT, EVENTS, NODE, POD, startKubeApiStub } from './kube-api-stub';
+import { CLUSTER_EXPORTER } from './api';
+import { DEPLOYMENT, EVENTS, NODE, POD, startKubeApiStub } from './kube-api-stub.testkit';
 import { ALERT_METRICS } from './alerts';
 import {
   appendCri, freePort, listKeys, logFile, metricSum, readObject, redirect, redirectClusterExporter, renderedConfig, scrapeMetrics,
@@ -211,14 +212,14 @@ describe('events and states end to end (real collector and S3 server, stand-in K
 
 describe('the collector accepts every rendered config', () => {
   const root = mkdtempSync(join(tmpdir(), 'log-export-validate-'));
-  beforeAll(() => void goTool('otelcol-log-export'), COLD_BUILD_MS);
+  beforeAll(() => void buildGoTool(COLLECTOR_TOOL), COLD_BUILD_MS);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   function validate(name: string, text: string): { code: number | null; output: string } {
     const file = join(root, `${name}.yaml`);
     writeFileSync(file, text);
     const env = { PATH: process.env.PATH, MY_POD_IP: '127.0.0.1', K8S_NODE_NAME: 'node-1' };
-    const result = spawnSync(goTool('otelcol-log-export'), ['validate', '--config', file], { env, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(buildGoTool(COLLECTOR_TOOL), ['validate', '--config', file], { env, encoding: 'utf8', timeout: 60_000 });
     return { code: result.status, output: `${result.stdout}${result.stderr}` };
   }
 

@@ -6,10 +6,11 @@ import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse, stringify } from 'yaml';
-import { goTool } from '../../generators/go-tools';
+import { buildGoTool } from '../../generators/go-tools';
 import { loadManifests } from '../../generators/manifests';
 import { repoRoot } from '../../generators/repo';
-import { AGENT } from './index';
+import { AGENT } from './api';
+import { COLLECTOR_TOOL, S3_SERVER_TOOL } from './index';
 import { CONFIG_KEY } from './collector-config';
 
 export const LOOPBACK = '127.0.0.1';
@@ -77,7 +78,7 @@ function run(binary: string, args: string[], env: NodeJS.ProcessEnv = {}): Proce
 
 /** gofakes3 with its bolt backend: objects persist in `dbFile` across restarts on the same port. */
 export async function startS3(dbFile: string, port: number, bucket: string): Promise<Process> {
-  const server = run(goTool('gofakes3'), ['-backend', 'bolt', '-bolt.db', dbFile, '-host', `${LOOPBACK}:${port}`, '-initialbucket', bucket, '-quiet']);
+  const server = run(buildGoTool(S3_SERVER_TOOL), ['-backend', 'bolt', '-bolt.db', dbFile, '-host', `${LOOPBACK}:${port}`, '-initialbucket', bucket, '-quiet']);
   await waitFor(`S3 server on port ${port}`, 20_000, () => accepts(port));
   return server;
 }
@@ -134,7 +135,7 @@ function redirectCommon(config: Record<string, any>, s: Sandbox): Record<string,
 
 export async function startCollector(config: Record<string, any>, configFile: string, s: Sandbox, env: NodeJS.ProcessEnv = {}): Promise<Process> {
   writeFileSync(configFile, stringify(config));
-  const collector = run(goTool('otelcol-log-export'), ['--config', configFile], {
+  const collector = run(buildGoTool(COLLECTOR_TOOL), ['--config', configFile], {
     ...env,
     MY_POD_IP: LOOPBACK,
     K8S_NODE_NAME: 'test-node',

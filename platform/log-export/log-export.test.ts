@@ -3,19 +3,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { estate, type Cluster } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
+import type { Cluster } from '../../generators/model';
 import { parseManifests, type ManifestDoc } from '../../generators/manifests';
 import { renderEstate } from '../../generators/render';
-import { repoChecks } from '../../generators/validate/checks';
+import { checksOf } from '../../generators/registries';
 import { versions } from '../../generators/versions';
-import { MONITORING_SELECTOR } from '../monitoring/selectors';
+import { MONITORING_SELECTOR } from '../monitoring/api';
 import { ATHENA_FILE, athenaDdl } from './athena';
 import { logExportCheck } from './check';
 import { CONFIG_KEY, objectKeys } from './collector-config';
-import { AGENT, CLUSTER_EXPORTER, NAMESPACE, S3_WRITER_SECRET } from './index';
+import { S3_WRITER_SECRET } from './index';
+import { AGENT, CLUSTER_EXPORTER, NAMESPACE } from './api';
 import { validateLogExport, type LogExportValues } from './values';
+import { catalogue } from '../../generators/estate/catalogue';
 
-const rendering = renderEstate(estate);
+const rendering = renderEstate(estate, catalogue);
 const docs: ManifestDoc[] = [...rendering.files].flatMap(([file, text]) => parseManifests(file, text).docs);
 const ours = docs.filter((d) => d.file.includes('/log-export/'));
 
@@ -101,7 +104,7 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
 
 describe('repo check: S3 partitions and on-disk buffers', () => {
   it('is registered and passes on the rendered estate', () => {
-    expect(repoChecks).toContain(logExportCheck);
+    expect(checksOf(catalogue)).toContain(logExportCheck);
     expect(logExportCheck.run(docs)).toEqual([]);
   });
 
@@ -158,7 +161,7 @@ describe('pins and generated files', () => {
   });
 
   it('keeps athena.sql in step with the model and the object keys', () => {
-    expect(readFileSync(ATHENA_FILE, 'utf8'), 'athena.sql is stale: run npx tsx platform/log-export/athena.ts').toBe(athenaDdl(estate));
+    expect(readFileSync(ATHENA_FILE, 'utf8'), 'athena.sql is stale: run npm run athena').toBe(athenaDdl(estate));
     expect(athenaDdl(estate)).toContain(`'storage.location.template' = 's3://${estate.logArchive.bucket}/logs/cluster=\${cluster}/namespace=\${namespace}/dt=\${dt}/hour=\${hour}/'`);
   });
 });

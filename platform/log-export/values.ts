@@ -1,5 +1,5 @@
 // The log-export component's values in the cluster model, and their validation.
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
 
 /**

@@ -3,7 +3,7 @@
 // bootstrap/talos/patches/common.yaml) and kubelet-serving-cert-approver approves.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { cidrPeers, componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';

@@ -2,7 +2,7 @@
 // the kubelet serving certificates from a pinned image with upstream's RBAC, the NetworkPolicies; the values checks;
 // the gates.
 import { describe, expect, it } from 'vitest';
-import { estate } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
 import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
 import { versions } from '../../generators/versions';
 import { APPROVER, APPROVER_IMAGE, KUBELET_PORT, METRICS_SERVER_LABELS, METRICS_SERVER_PORT, NAMESPACE } from './index';

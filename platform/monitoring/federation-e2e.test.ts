@@ -7,15 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { estate } from '../../generators/clusters';
-import { goTool } from '../../generators/go-tools';
+import { estate } from '../../generators/estate/clusters';
+import { buildGoTool, } from '../../generators/go-tools';
 import { issueFederationCertificates, type FederationCertificates } from './federation-certs';
 import { TLS_KEYS, clientTlsSecret, federationMatchers, sourceEndpoint } from './federation';
-import { FEDERATED_SERIES, federationJob } from './rules';
+import { federationJob } from './rules';
+import { federatedSeries } from './index';
+import { installed } from '../../generators/registries';
+import { TOOL as TASK_TRACKER_TOOL } from '../../apps/task-tracker/api';
 import { scrapeJobFromScrapeConfig } from './scrape-job';
 import { externalLabels } from './stack';
 import { monitoringOf, type FederationEndpoint } from './values';
 import { eventually, freePort, renderedDocs, renderedObject, start, stop, type Process } from './test-support';
+import { catalogue } from '../../generators/estate/catalogue';
 
 /** Aggregates the onprem rules record from the sample service, which must cross, and raw series, which must not. */
 const AGGREGATED = ['namespace_job_code:task_tracker_http_requests:rate5m', 'namespace_job_version:task_tracker_build_info:count', 'namespace_job:up:sum'];
@@ -118,7 +122,7 @@ beforeAll(async () => {
     stringify({ global: { external_labels: externalLabels(central.cluster) }, scrape_configs: [{ ...job, scrape_interval: '2s', scrape_timeout: '2s' }] }),
   );
 
-  processes.push(start(goTool('task-tracker'), [], { LISTEN_ADDR: `127.0.0.1:${apiPort}`, METRICS_ADDR: `127.0.0.1:${metricsPort}` }));
+  processes.push(start(buildGoTool(TASK_TRACKER_TOOL), [], { LISTEN_ADDR: `127.0.0.1:${apiPort}`, METRICS_ADDR: `127.0.0.1:${metricsPort}` }));
   processes.push(
     start('prometheus', [
       `--config.file=${join(dir, 'onprem.yml')}`,
@@ -145,6 +149,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const FEDERATED_SERIES = federatedSeries(installed(estate.clusters.find((c) => c.name === 'onprem')!, catalogue));
+
 describe('federation from onprem into aws', () => {
   it('runs the job derived from the rendered ScrapeConfig', () => {
     expect(awsJob).toMatchObject({
@@ -152,7 +158,7 @@ describe('federation from onprem into aws', () => {
       honor_labels: true,
       metrics_path: '/federate',
       scheme: 'https',
-      params: { 'match[]': federationMatchers() },
+      params: { 'match[]': federationMatchers(FEDERATED_SERIES.filter((n) => n !== 'up')) },
       tls_config: { server_name: endpoint.hostname },
     });
   });

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { estate } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
 import { issueFederationCertificates, type FederationCertificates, type KeyPair } from './federation-certs';
-import { GATEWAY_NAME, GATEWAY_TLS_SECRET, NAMESPACE, PROMETHEUS_NAME, TLS_KEYS, sourceEndpoint } from './federation';
+import { NAMESPACE } from './api';
+import { GATEWAY_NAME, GATEWAY_TLS_SECRET, PROMETHEUS_NAME, TLS_KEYS, sourceEndpoint } from './federation';
 import { monitoringOf } from './values';
 import { eventually, freePort, renderedDocs, renderedObject, start, stop, type Process } from './test-support';
 

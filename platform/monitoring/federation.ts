@@ -2,20 +2,17 @@
 // from a central cluster. A central cluster scrapes it with a ScrapeConfig that lets only the recorded aggregates cross.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import { addressAt, parseCidr } from '../../generators/cidr';
 import { versions } from '../../generators/versions';
-import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing';
-import { FEDERATED_SERIES, federationJob } from './rules';
-import { MONITORING_SELECTOR } from './selectors';
-import type { FederationEndpoint, FederationScrape } from './values';
+import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing/api';
+import { federationJob } from './rules';
+import { MONITORING_SELECTOR, NAMESPACE, } from './api';
+import type { FederationEndpoint, FederationScrape, MonitoringValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
-export const NAMESPACE = 'monitoring';
 /** The Prometheus custom resource that kube-prometheus-stack creates (see `stackValues`). */
 export const PROMETHEUS_NAME = 'kube-prometheus-stack';
-/** Pods of the Prometheus StatefulSet carry this label (set by the operator). */
-export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
 export const GATEWAY_NAME = 'federate-gateway';
 export const GATEWAY_LABELS = { 'app.kubernetes.io/name': GATEWAY_NAME } as const;
 const GATEWAY_TLS_PORT = 8443;
@@ -37,9 +34,9 @@ export function clientCommonName(central: string): string {
   return `prometheus-${central}`;
 }
 
-/** The `match[]` selectors: exact series names, so nothing but the aggregates and `up` crosses. */
-export function federationMatchers(): string[] {
-  return [`{__name__=~"${FEDERATED_SERIES.filter((n) => n !== 'up').join('|')}"}`, '{__name__="up"}'];
+/** The `match[]` selectors: exact series names, so nothing but the source's aggregates and `up` crosses. */
+export function federationMatchers(aggregates: readonly string[]): string[] {
+  return [`{__name__=~"${aggregates.join('|')}"}`, '{__name__="up"}'];
 }
 
 /** One replica, addressed by pod name, so a central cluster never sees the series of two HA replicas. */
@@ -164,7 +161,12 @@ export function federationGateway(scope: Construct, cluster: Cluster, endpoint: 
 }
 
 /** The central side: a ScrapeConfig of the source's /federate over the VPN, with the client certificate. */
-export function federationScrapeConfig(scope: Construct, scrape: FederationScrape, endpoint: FederationEndpoint): ApiObject {
+export function federationScrapeConfig(
+  scope: Construct,
+  scrape: FederationScrape,
+  endpoint: FederationEndpoint,
+  aggregates: readonly string[],
+): ApiObject {
   const secret = clientTlsSecret(scrape.cluster);
   return new ApiObject(scope, `scrapeconfig-${scrape.cluster}`, {
     apiVersion: 'monitoring.coreos.com/v1alpha1',
@@ -175,7 +177,7 @@ export function federationScrapeConfig(scope: Construct, scrape: FederationScrap
       staticConfigs: [{ targets: [`${endpoint.address}:${endpoint.port}`] }],
       scheme: 'HTTPS',
       metricsPath: '/federate',
-      params: { 'match[]': federationMatchers() },
+      params: { 'match[]': federationMatchers(aggregates) },
       honorLabels: true,
       scrapeInterval: scrape.interval,
       scrapeTimeout: scrape.timeout,
@@ -191,6 +193,6 @@ export function federationScrapeConfig(scope: Construct, scrape: FederationScrap
 }
 
 export function sourceEndpoint(cluster: Cluster): FederationEndpoint | undefined {
-  const federation = cluster.platform.monitoring?.federation;
+  const federation = (cluster.platform.monitoring as MonitoringValues | undefined)?.federation;
   return federation?.role === 'source' ? federation.endpoint : undefined;
 }

@@ -1,29 +1,12 @@
 // The "hybrid overview" Grafana dashboard: every panel is repeated per `cluster`, so the sites sit side by side.
-// It reads only the recorded aggregates (which exist in every cluster with their `cluster` label) and federation health.
-import { dashboard, labelValuesVariable, timeseriesPanel, type PanelSpec } from './dashboards';
+// It reads only the recorded aggregates (which exist in every cluster with their `cluster` label) and federation
+// health. Components contribute their own panels first (`Component.telemetry.overview`).
+import { dashboard, labelValuesVariable, timeseriesPanel, type PanelSpec } from '../../generators/telemetry';
 import { federationJob } from './rules';
 
 const inCluster = '{cluster="$cluster"}';
 
-const perCluster: PanelSpec[] = [
-  { title: 'Requests by status code', unit: 'reqps', targets: [{ expr: `sum by (code) (namespace_job_code:task_tracker_http_requests:rate5m${inCluster})`, legend: '{{code}}' }] },
-  { title: 'Error ratio (5xx)', unit: 'percentunit', targets: [{ expr: `max by (job) (namespace_job:task_tracker_http_requests_errors:ratio_rate5m${inCluster})`, legend: '{{job}}' }] },
-  {
-    title: 'Request latency',
-    unit: 's',
-    targets: [{ expr: `max by (quantile) (namespace_job_quantile:task_tracker_http_request_duration_seconds:histogram_quantile${inCluster})`, legend: 'p{{quantile}}' }],
-  },
-  { title: 'Requests in flight', unit: 'short', targets: [{ expr: `sum (namespace_job:task_tracker_http_requests_in_flight:sum${inCluster})`, legend: 'in flight' }] },
-  {
-    title: 'Tasks created and processed',
-    unit: 'ops',
-    targets: [
-      { expr: `sum (namespace_job:task_tracker_tasks_created:rate5m${inCluster})`, legend: 'created' },
-      { expr: `sum by (outcome) (namespace_job_outcome:task_tracker_tasks_processed:rate5m${inCluster})`, legend: 'processed {{outcome}}' },
-    ],
-  },
-  { title: 'Task queue depth', unit: 'short', targets: [{ expr: `sum (namespace_job:task_tracker_tasks_queue_depth:sum${inCluster})`, legend: 'queued' }] },
-  { title: 'Running versions', unit: 'short', targets: [{ expr: `sum by (version) (namespace_job_version:task_tracker_build_info:count${inCluster})`, legend: '{{version}}' }] },
+const platformPanels: PanelSpec[] = [
   {
     title: 'Targets up',
     unit: 'percentunit',
@@ -61,17 +44,23 @@ function federationPanels(sources: string[]): PanelSpec[] {
   ];
 }
 
-/** Every PromQL expression of the dashboard, for checks. */
-export function dashboardExpressions(sources: string[]): string[] {
-  return [...perCluster, ...federationPanels(sources)].flatMap((p) => p.targets.map((t) => t.expr));
+/** The per-cluster panels: the components' own (`telemetry.overview`), then the platform's. */
+function perCluster(componentPanels: readonly PanelSpec[]): PanelSpec[] {
+  return [...componentPanels, ...platformPanels];
 }
 
-export function hybridOverview(sources: string[]): Record<string, unknown> {
+/** Every PromQL expression of the dashboard, for checks. */
+export function dashboardExpressions(sources: string[], componentPanels: readonly PanelSpec[]): string[] {
+  return [...perCluster(componentPanels), ...federationPanels(sources)].flatMap((p) => p.targets.map((t) => t.expr));
+}
+
+export function hybridOverview(sources: string[], componentPanels: readonly PanelSpec[]): Record<string, unknown> {
   const width = 12;
   const height = 8;
-  const panels = perCluster.map((spec, i) => timeseriesPanel(spec, i + 1, { x: 0, y: i * height, w: width, h: height }, 'cluster'));
+  const rows = perCluster(componentPanels);
+  const panels = rows.map((spec, i) => timeseriesPanel(spec, i + 1, { x: 0, y: i * height, w: width, h: height }, 'cluster'));
   const federation = federationPanels(sources).map((spec, i) =>
-    timeseriesPanel(spec, perCluster.length + i + 1, { x: i * 8, y: perCluster.length * height, w: 8, h: height }),
+    timeseriesPanel(spec, rows.length + i + 1, { x: i * 8, y: rows.length * height, w: 8, h: height }),
   );
   return dashboard({
     uid: 'hybrid-overview',

@@ -2,14 +2,16 @@
 // into the central cluster over mTLS, federation alerts and the hybrid overview dashboard on the central cluster.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Component } from '../../generators/component';
+import type { Component, Installed } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { componentNamespace } from '../../generators/namespace';
+import { labelledAggregates, recordedSeries, type RuleGroup } from '../../generators/telemetry';
 import { versions } from '../../generators/versions';
-import { GATEWAY_TLS_SECRET, NAMESPACE, clientTlsSecret, federationGateway, federationScrapeConfig, sourceEndpoint } from './federation';
+import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE } from './api';
+import { federationScrapeCheck } from './federation-check';
+import { GATEWAY_TLS_SECRET, clientTlsSecret, federationGateway, federationScrapeConfig, sourceEndpoint } from './federation';
 import { hybridOverview } from './hybrid-overview';
-import { aggregateGroups, federationAlertGroup, type RuleGroup } from './rules';
-import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from './selectors';
+import { federationAlertGroup, platformAggregates } from './rules';
 import { GRAFANA_ADMIN_SECRET, networkPolicies, stackValues } from './stack';
 import { centralsOf, monitoringOf, validateMonitoring, type MonitoringValues } from './values';
 
@@ -26,10 +28,39 @@ function prometheusRule(scope: Construct, name: string, groups: RuleGroup[]): vo
   });
 }
 
+/** What a cluster records: the platform's aggregates and those of every component it runs. */
+function aggregatesOf(components: readonly Installed[]): RuleGroup[] {
+  return [...components.flatMap(({ component }) => component.telemetry?.aggregates ?? []), ...platformAggregates];
+}
+
+/** Every series name that crosses from a source running `components` to a central cluster. */
+export function federatedSeries(components: readonly Installed[]): string[] {
+  return [...recordedSeries(aggregatesOf(components)), 'up'];
+}
+
 export const monitoring: Component<MonitoringValues> = {
   name: 'monitoring',
   version: versions.kubePrometheusStack,
   validate: validateMonitoring,
+  crds: {
+    groups: ['monitoring.coreos.com'],
+    sources: [
+      { module: 'github.com/prometheus-operator/prometheus-operator', version: versions.prometheusOperator, dir: 'example/prometheus-operator-crd' },
+    ],
+  },
+  // Prometheus keeps its data on a PersistentVolumeClaim of the cluster's storage class.
+  dependsOn: (cluster) => [...('storage' in cluster.platform ? ['storage'] : []), ...(sourceEndpoint(cluster) ? ['load-balancing'] : [])],
+  addresses: (values) =>
+    values.federation?.role === 'source' ? [{ field: 'federation.endpoint.address', address: values.federation.endpoint?.address }] : [],
+  checks: [federationScrapeCheck],
+  exemptions: [
+    {
+      rule: 'namespace-psa-restricted',
+      object: `Namespace/${NAMESPACE}`,
+      reason:
+        'kube-prometheus-stack runs node-exporter with hostNetwork, hostPID and hostPath to read node metrics; warn/audit stay restricted',
+    },
+  ],
   render(ctx, values) {
     const { cluster, estate } = ctx;
     const controllers = ctx.chart('platform-controllers');
@@ -47,7 +78,7 @@ export const monitoring: Component<MonitoringValues> = {
     });
 
     const configs = ctx.chart('platform-configs');
-    prometheusRule(configs, 'aggregates', aggregateGroups(cluster.name));
+    prometheusRule(configs, 'aggregates', labelledAggregates(aggregatesOf(ctx.installed()), cluster.name));
     const federation = values.federation;
     if (federation.role === 'source') {
       federationGateway(configs, cluster, federation.endpoint, centralsOf(estate, cluster.name).map((c) => c.name));
@@ -56,15 +87,18 @@ export const monitoring: Component<MonitoringValues> = {
     }
     ctx.secret('platform-controllers', NAMESPACE, GRAFANA_ADMIN_SECRET);
     for (const scrape of federation.sources) {
-      federationScrapeConfig(configs, scrape, sourceEndpoint(monitoringOf(estate, scrape.cluster)!.cluster)!);
+      const aggregates = recordedSeries(aggregatesOf(ctx.installed(scrape.cluster)));
+      federationScrapeConfig(configs, scrape, sourceEndpoint(monitoringOf(estate, scrape.cluster)!.cluster)!, aggregates);
       ctx.secret('platform-configs', NAMESPACE, clientTlsSecret(scrape.cluster));
     }
     prometheusRule(configs, 'federation', federation.sources.map(federationAlertGroup));
+    const everywhere = [cluster.name, ...federation.sources.map((s) => s.cluster)].flatMap((name) => ctx.installed(name));
+    const overviewPanels = [...new Set(everywhere.map((i) => i.component))].flatMap((c) => c.telemetry?.overview ?? []);
     new ApiObject(configs, 'dashboard-hybrid-overview', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'dashboard-hybrid-overview', namespace: NAMESPACE, labels: { ...DASHBOARD_LABELS }, annotations: { ...DASHBOARD_ANNOTATIONS } },
-      data: { 'hybrid-overview.json': JSON.stringify(hybridOverview(federation.sources.map((s) => s.cluster)), null, 2) },
+      data: { 'hybrid-overview.json': JSON.stringify(hybridOverview(federation.sources.map((s) => s.cluster), overviewPanels), null, 2) },
     });
   },
 };

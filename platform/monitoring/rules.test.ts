@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import type { ManifestDoc } from '../../generators/manifests';
 import { dashboardExpressions } from './hybrid-overview';
 import { renderedDocs, renderedObject, run } from './test-support';
+import { overview } from '../../apps/task-tracker/aggregates';
 
 let dir: string;
 let docs: ManifestDoc[];
@@ -70,7 +71,7 @@ describe('promtool test rules', () => {
 
 describe('hybrid overview dashboard', () => {
   it('has only valid PromQL', async () => {
-    const rules = dashboardExpressions(['onprem']).map((expr, i) => ({ record: `dashboard:expression_${i}:check`, expr: expr.replaceAll('$cluster', 'aws') }));
+    const rules = dashboardExpressions(['onprem'], overview).map((expr, i) => ({ record: `dashboard:expression_${i}:check`, expr: expr.replaceAll('$cluster', 'aws') }));
     const path = join(dir, 'dashboard.yaml');
     writeFileSync(path, stringify({ groups: [{ name: 'dashboard', rules }] }));
     const result = await run('promtool', ['check', 'rules', path]);

@@ -1,16 +1,15 @@
 // kube-prometheus-stack: its NetworkPolicies and its typed chart values.
 import type { Construct } from 'constructs';
-import { location, type Cluster, type Estate } from '../../generators/clusters';
+import { location, type Cluster, type Estate } from '../../generators/model';
 import { cidrPeers, networkPolicy } from '../../generators/namespace';
-import { DASHBOARD_LABELS, MONITORING_SELECTOR } from './selectors';
-import { GATEWAY_LABELS, NAMESPACE, PROMETHEUS_NAME, PROMETHEUS_POD_LABELS, sourceEndpoint } from './federation';
+import { DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE, PROMETHEUS_POD_LABELS } from './api';
+import { GATEWAY_LABELS, PROMETHEUS_NAME, sourceEndpoint } from './federation';
+import { PROMETHEUS_DATASOURCE_UID } from '../../generators/telemetry';
 import type { MonitoringValues } from './values';
 import { centralsOf, monitoringOf } from './values';
 
 /** The Secret holding Grafana's admin login (keys `admin-user`, `admin-password`). */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
-/** The datasource uid dashboards refer to. */
-export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
 
 /** Labels Prometheus adds to everything that leaves it: alerts, and what /federate returns. */
 export function externalLabels(cluster: Cluster): Record<string, string> {

@@ -3,13 +3,14 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { estate } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
 import { parseManifests, type ManifestDoc } from '../../generators/manifests';
 import { renderEstate } from '../../generators/render';
+import { catalogue } from '../../generators/estate/catalogue';
 
 /** Every object the real estate renders, read back from the rendered YAML. */
 export function renderedDocs(): ManifestDoc[] {
-  const { files } = renderEstate(estate);
+  const { files } = renderEstate(estate, catalogue);
   return [...files].flatMap(([file, text]) => parseManifests(file, text).docs);
 }
 

@@ -1,6 +1,6 @@
 // What the cluster model says about monitoring on one cluster, and the checks on it.
 import { contains, parseCidr } from '../../generators/cidr';
-import type { Cluster, Estate } from '../../generators/clusters';
+import type { Cluster, Estate } from '../../generators/model';
 import type { Problem } from '../../generators/component';
 
 export interface PrometheusValues {
@@ -59,14 +59,14 @@ export function seconds(duration: string): number {
 /** The monitoring values of the named cluster, if it runs monitoring. */
 export function monitoringOf(estate: Estate, clusterName: string): { cluster: Cluster; values: MonitoringValues } | undefined {
   const cluster = estate.clusters.find((c) => c.name === clusterName);
-  const values = cluster?.platform.monitoring;
+  const values = cluster?.platform.monitoring as MonitoringValues | undefined;
   return cluster && values ? { cluster, values } : undefined;
 }
 
 /** The central clusters that federate `source`. */
 export function centralsOf(estate: Estate, source: string): Cluster[] {
   return estate.clusters.filter((c) => {
-    const federation = c.platform.monitoring?.federation;
+    const federation = (c.platform.monitoring as MonitoringValues | undefined)?.federation;
     return federation?.role === 'central' && federation.sources.some((s) => s.cluster === source);
   });
 }
@@ -99,7 +99,7 @@ export function validateMonitoring(values: MonitoringValues, cluster: Cluster, e
     (federation.sources ?? []).forEach((s, i) => {
       const field = `federation.sources[${i}]`;
       const source = monitoringOf(estate, s.cluster);
-      if (!source || source.values.federation.role !== 'source') fail(`${field}.cluster`, `${JSON.stringify(s.cluster)} is not a cluster whose monitoring role is source`);
+      if (source?.values.federation.role !== 'source') fail(`${field}.cluster`, `${JSON.stringify(s.cluster)} is not a cluster whose monitoring role is source`);
       if (!DURATION.test(s.interval ?? '')) fail(`${field}.interval`, `${JSON.stringify(s.interval)} is not a duration like 30s`);
       if (!DURATION.test(s.timeout ?? '')) fail(`${field}.timeout`, `${JSON.stringify(s.timeout)} is not a duration like 10s`);
       else if (DURATION.test(s.interval ?? '') && seconds(s.timeout) >= seconds(s.interval)) fail(`${field}.timeout`, `${s.timeout} must be shorter than the interval ${s.interval}`);

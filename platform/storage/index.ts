@@ -2,21 +2,19 @@
 // aws: the EBS CSI driver with encrypted gp3 volumes. metal: local-path, which keeps volumes in a folder on the node.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { AwsCluster, Cluster } from '../../generators/clusters';
+import type { AwsCluster, Cluster } from '../../generators/model';
 import type { Component } from '../../generators/component';
 import { chartGitRepository, helmRelease, helmRepository } from '../../generators/flux';
 import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
 import { cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
+import { EBS_CONTROLLER_SERVICE_ACCOUNT, EBS_CSI_CONTROLLER_ROLE, NAMESPACE } from './api';
 import { validateStorage, type StorageValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export type { StorageValues } from './values';
 
-export const NAMESPACE = 'storage';
 export const EBS_PROVISIONER = 'ebs.csi.aws.com';
-/** The EBS CSI controller's service account: bootstrap/aws's `ebs-csi-controller` IRSA role trusts it. */
-export const EBS_CONTROLLER_SERVICE_ACCOUNT = 'ebs-csi-controller-sa';
 export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
 
 const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
@@ -41,7 +39,7 @@ function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValu
     egress: [{ to: cidrPeers('0.0.0.0/0'), ports: [{ protocol: 'TCP', port: 443 }] }],
   });
   helmRepository(scope, 'aws-ebs-csi-driver', { namespace: NAMESPACE, url: 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver' });
-  const credentials = irsaCredentials(irsaRoleArn(cluster, 'ebs-csi-controller'));
+  const credentials = irsaCredentials(irsaRoleArn(cluster, EBS_CSI_CONTROLLER_ROLE));
   helmRelease(scope, 'aws-ebs-csi-driver', {
     namespace: NAMESPACE,
     chart: 'aws-ebs-csi-driver',
@@ -96,6 +94,16 @@ export const storage: Component<StorageValues> = {
   name: 'storage',
   version: versions.localPathProvisioner,
   validate: validateStorage,
+  irsaRoles: [EBS_CSI_CONTROLLER_ROLE],
+  exemptions: [
+    {
+      rule: 'namespace-psa-restricted',
+      object: `Namespace/${NAMESPACE}`,
+      reason:
+        'the EBS CSI node plugin runs privileged on the host network and mounts kubelet host paths to attach volumes; ' +
+        'local-path helper pods create volume folders in a host path; warn/audit stay restricted',
+    },
+  ],
   render(ctx, values) {
     const { cluster } = ctx;
     const controllers = ctx.chart('platform-controllers');

@@ -4,11 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { estate, location } from '../../generators/clusters';
+import { estate } from '../../generators/estate/clusters';
+import { location } from '../../generators/model';
 import { repoRoot } from '../../generators/repo';
 import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
 import { versions } from '../../generators/versions';
-import { EBS_CONTROLLER_SERVICE_ACCOUNT, EBS_PROVISIONER, LOCAL_PATH_PROVISIONER } from './index';
+import { EBS_CONTROLLER_SERVICE_ACCOUNT } from './api';
+import { EBS_PROVISIONER, LOCAL_PATH_PROVISIONER } from './index';
 import { validateStorage, type StorageValues } from './values';
 
 const aws = estate.clusters.find((c) => c.name === 'aws')!;

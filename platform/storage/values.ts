@@ -1,5 +1,5 @@
 // What the cluster model sets for storage on one cluster, and the checks on it.
-import type { Cluster } from '../../generators/clusters';
+import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
 
 export interface StorageValues {

@@ -6,7 +6,6 @@ import { createRequire } from 'node:module';
 import type * as grpcTypes from '@grpc/grpc-js';
 import type { PolicyResource } from '@pulumi/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT } from '../config';
 import { asPolicyResources, installMocks, secondRunConfig, settled, stackFileConfig, type Recorder } from '../mocks';
 import { policies, TYPES } from './rules';
 

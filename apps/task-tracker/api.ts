@@ -1,0 +1,25 @@
+// The task-tracker's contract: its name, namespace and ports, its image, and the binary its tests run. cdk8s-free.
+import type { GoTool } from '../../generators/go-tools';
+import type { ContainerImage } from '../../generators/images';
+import { versions } from '../../generators/versions';
+
+export const NAME = 'task-tracker';
+export const NAMESPACE = 'task-tracker';
+export const PORTS = { http: 8080, metrics: 9090 } as const;
+
+export const IMAGE: ContainerImage = {
+  name: NAME,
+  repository: versions.taskTracker.image,
+  tag: versions.taskTracker.tag,
+  context: 'apps/task-tracker',
+  binary: NAME,
+};
+
+/** The service built from this module, as the image holds it, for the end-to-end tests and benchmarks. */
+export const TOOL: GoTool = {
+  name: NAME,
+  module: 'apps/task-tracker',
+  pkg: './cmd/task-tracker',
+  ldflags: `-X main.version=${versions.taskTracker.tag}`,
+  localSource: true,
+};

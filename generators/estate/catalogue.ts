@@ -1,0 +1,34 @@
+// The composition root: every platform component and app a cluster can run, by the name the cluster model uses.
+// Adding a component is one line here; everything it adds, it declares itself (generators/component.ts).
+import { taskTracker } from '../../apps/task-tracker/task-tracker';
+import { ingress } from '../../platform/ingress';
+import { loadBalancing } from '../../platform/load-balancing';
+import { logExport } from '../../platform/log-export';
+import { metrics } from '../../platform/metrics';
+import { monitoring } from '../../platform/monitoring';
+import { storage } from '../../platform/storage';
+import type { Catalogue, ValuesOf } from '../component';
+import type { Cluster, Estate } from '../model';
+
+const platform = {
+  'log-export': logExport,
+  monitoring,
+  ingress,
+  'load-balancing': loadBalancing,
+  storage,
+  metrics,
+};
+
+const apps = {
+  'task-tracker': taskTracker,
+};
+
+export const catalogue = { platform, apps } satisfies Catalogue;
+
+type ValuesByName<R> = { [K in keyof R]?: ValuesOf<R[K]> };
+type Typed<C> = C extends Cluster
+  ? Omit<C, 'platform' | 'apps'> & { platform: ValuesByName<typeof platform>; apps: ValuesByName<typeof apps> }
+  : never;
+
+/** The model with each component's values typed by that component: generators/estate/clusters.ts satisfies it. */
+export type EstateOf = Omit<Estate, 'clusters'> & { clusters: Typed<Cluster>[] };

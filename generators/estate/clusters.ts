@@ -1,0 +1,73 @@
+// The estate: every cluster and what it runs. Adding a cluster is one more entry in `clusters`. The schema is
+// generators/model.ts; `EstateOf` types each component's values by the catalogue, the one composition root.
+import { versions } from '../versions';
+import type { EstateOf } from './catalogue';
+
+export const estate: EstateOf = {
+  repository: { url: 'ssh://git@github.com/acme/hybrid-gitops-platform.git', branch: 'main' },
+  logArchive: { bucket: 'acme-estate-telemetry', region: 'eu-central-1', retentionDays: 400 },
+  clusters: [
+    {
+      name: 'aws',
+      provider: 'aws',
+      region: 'eu-central-1',
+      // Placeholders until the real account is known and the first `pulumi up` prints the issuer's URL: README
+      // "AWS bootstrap (Pulumi)".
+      accountId: '111122223333',
+      serviceAccountIssuer: 'https://d111111abcdef8.cloudfront.net',
+      kubernetesVersion: versions.kubernetes,
+      domain: 'aws.acme.example',
+      ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'aws-nlb' },
+      storageClass: 'gp3',
+      network: { nodeCidr: '10.10.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '10.21.0.0/16' },
+      flux: { path: 'clusters/aws', ageRecipient: 'age1c539rg3hvlj8xjjzetn708kxnrh9u6chy2t8e7dlkal9ck9785js765l3g' },
+      talos: { cni: { name: 'calico' }, install: { disk: '/dev/xvda' } },
+      platform: {
+        'log-export': { s3Identity: 'web-identity', queueRequests: 5000, statesInterval: '15m' },
+        ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
+        storage: { reclaimPolicy: 'Delete' },
+        metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        monitoring: {
+          prometheus: { retention: '30d', storageGi: 100, requests: { cpu: '500m', memory: '2Gi' }, memoryLimit: '4Gi' },
+          federation: { role: 'central', sources: [{ cluster: 'onprem', interval: '30s', timeout: '10s', sampleLimit: 5000 }] },
+        },
+      },
+      apps: {
+        'task-tracker': { replicas: { min: 3, max: 10 }, hostname: 'tasks.aws.acme.example' },
+      },
+    },
+    {
+      name: 'onprem',
+      provider: 'metal',
+      site: 'fra-dc1',
+      vpnPeer: { publicIp: '203.0.113.10', bgpAsn: 65010 },
+      loadBalancerPool: { first: '10.30.0.240', last: '10.30.0.254' },
+      kubernetesVersion: versions.kubernetes,
+      domain: 'onprem.acme.internal',
+      ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'metallb' },
+      storageClass: 'local-path',
+      network: { nodeCidr: '10.30.0.0/24', podCidr: '10.40.0.0/16', serviceCidr: '10.41.0.0/16' },
+      flux: { path: 'clusters/onprem', ageRecipient: 'age1cqky60axu0ml0q7pampchthx5ya6t633ftk4n9a0zep026df6gcqpw57t5' },
+      talos: {
+        endpoint: 'https://10.30.0.10:6443',
+        cni: { name: 'calico' },
+        install: { disk: '/dev/sda' },
+        vip: { address: '10.30.0.10', link: 'enp1s0' },
+      },
+      platform: {
+        'log-export': { s3Identity: 'access-key', queueRequests: 5000, statesInterval: '15m' },
+        ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi', address: '10.30.0.241' },
+        'load-balancing': { interfaces: ['enp1s0'] },
+        storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
+        metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        monitoring: {
+          prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
+          federation: { role: 'source', endpoint: { hostname: 'prometheus-federate.onprem.acme.internal', address: '10.30.0.240', port: 9443 } },
+        },
+      },
+      apps: {
+        'task-tracker': { replicas: { min: 2, max: 4 }, hostname: 'tasks.onprem.acme.internal' },
+      },
+    },
+  ],
+};

@@ -1,0 +1,16 @@
+// The monitoring component's contract with other components: where Prometheus runs and the labels it selects by.
+// cdk8s-free, so bootstrap and other components may import it.
+
+export const NAMESPACE = 'monitoring';
+
+/** Pods of the Prometheus StatefulSet carry this label (set by the operator): NetworkPolicies admit its scrapes. */
+export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
+
+/** Label that kube-prometheus-stack selects ServiceMonitors, PodMonitors, PrometheusRules and ScrapeConfigs by. */
+export const MONITORING_SELECTOR = { 'monitoring.acme.example/prometheus': 'main' } as const;
+
+/** Label the Grafana dashboards sidecar watches ConfigMaps for. */
+export const DASHBOARD_LABELS = { grafana_dashboard: '1' } as const;
+
+/** Dashboards hold `${…}` Grafana variables that Flux post-build substitution must leave alone. */
+export const DASHBOARD_ANNOTATIONS = { 'kustomize.toolkit.fluxcd.io/substitute': 'disabled' } as const;
