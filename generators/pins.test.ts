@@ -10,7 +10,7 @@ import { repoRoot } from './repo';
 const VERSION_LITERAL = /(['"`])(?:[^'"`\n]*:)?v?\d+\.\d+\.\d+(?:[-+][\w.-]*)?\1/g;
 
 /** Version literals in one source file, as `file:line: literal`. */
-export function versionLiterals(file: string, text: string): string[] {
+function versionLiterals(file: string, text: string): string[] {
   return text.split('\n').flatMap((line, i) => {
     if (line.trim().startsWith('//') || line.trim().startsWith('*')) return [];
     return [...line.matchAll(VERSION_LITERAL)].map((m) => `${file}:${i + 1}: ${m[0]}`);
