@@ -127,6 +127,8 @@ describe('security groups', () => {
         'controlplane tcp/10250 from sg:worker',
         'controlplane tcp/9100 from sg:controlplane',
         'controlplane tcp/9100 from sg:worker',
+        'controlplane tcp/10249 from sg:controlplane',
+        'controlplane tcp/10249 from sg:worker',
         'controlplane udp/4789 from sg:controlplane',
         'controlplane udp/4789 from sg:worker',
         'controlplane tcp/5473 from sg:controlplane',
@@ -137,6 +139,8 @@ describe('security groups', () => {
         'worker tcp/10250 from sg:worker',
         'worker tcp/9100 from sg:controlplane',
         'worker tcp/9100 from sg:worker',
+        'worker tcp/10249 from sg:controlplane',
+        'worker tcp/10249 from sg:worker',
         'worker udp/4789 from sg:controlplane',
         'worker udp/4789 from sg:worker',
         'worker tcp/5473 from sg:controlplane',
@@ -147,6 +151,23 @@ describe('security groups', () => {
         'api-lb tcp/6443 from sg:worker',
       ].sort(),
     );
+  });
+
+  it('issue 23 defect 2: opens kube-proxy metrics (10249/tcp) on every node to the nodes only', () => {
+    const groups = new Map(recorder.ofType('aws:ec2/securityGroup:SecurityGroup').map((g) => [g.id, g.name]));
+    const rules = recorder
+      .ofType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')
+      .filter((r) => r.inputs.fromPort <= 10249 && r.inputs.toPort >= 10249)
+      .map((r) => {
+        const from = groups.get(r.inputs.referencedSecurityGroupId) ?? r.inputs.cidrIpv4;
+        return `${groups.get(r.inputs.securityGroupId)} ${r.inputs.ipProtocol} ${r.inputs.description} <- ${from}`;
+      });
+    expect(rules.sort()).toEqual([
+      'aws-controlplane tcp kube-proxy-metrics <- aws-controlplane',
+      'aws-controlplane tcp kube-proxy-metrics <- aws-worker',
+      'aws-worker tcp kube-proxy-metrics <- aws-controlplane',
+      'aws-worker tcp kube-proxy-metrics <- aws-worker',
+    ]);
   });
 
   it('lets the API load balancer send only to the control planes on 6443', () => {
