@@ -4,7 +4,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { estate } from '../../generators/clusters';
-import { declareApiLoadBalancer, declarePrivateZone } from './api-endpoint';
+import { declareApiLoadBalancer } from './api-endpoint';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
@@ -25,7 +25,6 @@ const issuer = declareOidcIssuer(settings, readOidcDocuments(settings), tags);
 const identities = declareIdentities(settings, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
-const zone = settings.privateZone ? declarePrivateZone(settings, network, api, tags) : undefined;
 const configs = settings.machineConfigs;
 const nodes = configs
   ? declareNodes(settings, { controlPlane: pulumi.secret(configs.controlPlane), worker: pulumi.secret(configs.worker) }, network, groups, identities, api, tags)
@@ -52,10 +51,9 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
   onPremLogExporter: pulumi.secret({ accessKeyId: identities.onPremLogExporterKey.id, secretAccessKey: identities.onPremLogExporterKey.secret }),
   vpnTunnels: pulumi.output({ tunnel1Address: network.vpn.tunnel1Address, tunnel2Address: network.vpn.tunnel2Address }),
   vpnPresharedKeys: pulumi.secret({ tunnel1: network.vpn.tunnel1PresharedKey, tunnel2: network.vpn.tunnel2PresharedKey }),
-  privateZoneId: pulumi.output(zone?.zoneId),
 };
 
 export const {
   cluster, region, apiEndpoint, controlPlaneIps, nodesDeclared, vpcId, publicSubnetIds, privateSubnetIds, securityGroupIds,
-  roleArns, logBucket, serviceAccountIssuer, onPremLogExporter, vpnTunnels, vpnPresharedKeys, privateZoneId,
+  roleArns, logBucket, serviceAccountIssuer, onPremLogExporter, vpnTunnels, vpnPresharedKeys,
 } = outputs;

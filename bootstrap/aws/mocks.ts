@@ -74,8 +74,6 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { secret: 'mock-secret-access-key' };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
       return { latestVersion: 1 };
-    case 'aws:route53/zone:Zone':
-      return { zoneId: 'Z0MOCK' };
     default:
       return { arn: `arn:aws:mock:::${type.split(':')[2]}/${name}` };
   }

@@ -95,11 +95,11 @@ describe('network', () => {
     expect(propagations.map((p) => p.inputs.routeTableId)).toEqual([0, 1, 2].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id));
   });
 
-  it('names the API in a private zone for the cluster domain', () => {
-    const [zone] = recorder.ofType('aws:route53/zone:Zone');
-    expect(zone!.inputs).toMatchObject({ name: cluster.domain, vpcs: [{ vpcId: recorder.one('aws:ec2/vpc:Vpc', 'aws-vpc').id }] });
-    const [record] = recorder.ofType('aws:route53/record:Record');
-    expect(record!.inputs).toMatchObject({ name: `api.${cluster.domain}`, type: 'CNAME', records: ['aws-api.elb.eu-central-1.amazonaws.com'] });
+  it('issue 23 defect 7: declares no Route 53 zone or record; the API keeps the load balancer name', async () => {
+    expect(recorder.ofType('aws:route53/zone:Zone')).toEqual([]);
+    expect(recorder.ofType('aws:route53/record:Record')).toEqual([]);
+    expect(Object.keys(program)).not.toContain('privateZoneId');
+    expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
   });
 });
 
@@ -404,7 +404,8 @@ describe('outputs', () => {
   it('exports what the Talos scripts read, with secrets marked secret', async () => {
     const keys: (keyof AwsBootstrapOutputs)[] = [
       'cluster', 'region', 'apiEndpoint', 'controlPlaneIps', 'nodesDeclared', 'vpcId', 'publicSubnetIds', 'privateSubnetIds',
-      'securityGroupIds', 'roleArns', 'logBucket', 'serviceAccountIssuer', 'onPremLogExporter', 'vpnTunnels', 'vpnPresharedKeys', 'privateZoneId',
+      'securityGroupIds', 'roleArns', 'logBucket', 'serviceAccountIssuer', 'onPremLogExporter', 'vpnTunnels',
+      'vpnPresharedKeys',
     ];
     expect(Object.keys(program).sort()).toEqual([...keys].sort());
     expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
