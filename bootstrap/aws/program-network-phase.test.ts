@@ -38,6 +38,13 @@ describe('network phase with the cost options', () => {
     expect(privateRoutes).toEqual([nats[0]!.id, nats[0]!.id]);
   });
 
+  it('issue 23 defect 6: puts the S3 gateway endpoint on both private route tables from the first run', () => {
+    const [endpoint, ...more] = recorder.ofType('aws:ec2/vpcEndpoint:VpcEndpoint');
+    expect(more).toEqual([]);
+    const tables = [0, 1].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id);
+    expect(endpoint!.inputs).toMatchObject({ vpcEndpointType: 'Gateway', routeTableIds: tables });
+  });
+
   it('declares no node, launch template or ASG until the machine configs exist', async () => {
     const nodeTypes = ['aws:ec2/instance:Instance', 'aws:ec2/launchTemplate:LaunchTemplate'];
     for (const type of [...nodeTypes, 'aws:autoscaling/group:Group']) expect(recorder.ofType(type)).toEqual([]);

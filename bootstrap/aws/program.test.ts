@@ -95,6 +95,19 @@ describe('network', () => {
     expect(propagations.map((p) => p.inputs.routeTableId)).toEqual([0, 1, 2].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id));
   });
 
+  it('issue 23 defect 6: sends S3 traffic through a gateway endpoint on the private route tables, not NAT', () => {
+    const [endpoint, ...more] = recorder.ofType('aws:ec2/vpcEndpoint:VpcEndpoint');
+    expect(more).toEqual([]); // no interface endpoints (bootstrap/README.md "VPC endpoints")
+    expect(endpoint!.inputs).toMatchObject({
+      vpcId: recorder.one('aws:ec2/vpc:Vpc', 'aws-vpc').id,
+      serviceName: 'com.amazonaws.eu-central-1.s3',
+      vpcEndpointType: 'Gateway',
+      routeTableIds: [0, 1, 2].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id),
+    });
+    const publicTable = recorder.one('aws:ec2/routeTable:RouteTable', 'aws-public');
+    expect(endpoint!.inputs.routeTableIds).not.toContain(publicTable.id);
+  });
+
   it('issue 23 defect 7: declares no Route 53 zone or record; the API keeps the load balancer name', async () => {
     expect(recorder.ofType('aws:route53/zone:Zone')).toEqual([]);
     expect(recorder.ofType('aws:route53/record:Record')).toEqual([]);
