@@ -321,6 +321,14 @@ describe('nodes', () => {
     }
   });
 
+  it('issue 23 defect 3: control planes ignore userData and ami, so `pulumi up` never stops or replaces them', () => {
+    const instances = recorder.ofType('aws:ec2/instance:Instance');
+    expect(instances).toHaveLength(3);
+    for (const instance of instances) expect(instance.ignoreChanges, instance.name).toEqual(['userData', 'ami']);
+    // Workers take a new config or AMI through a new launch-template version, which only new instances boot.
+    expect(recorder.ofType('aws:ec2/launchTemplate:LaunchTemplate').map((t) => t.ignoreChanges)).toEqual([[]]);
+  });
+
   it('puts workers in an ASG across the private subnets from a launch template with IMDSv2 and encrypted gp3', () => {
     const [template] = recorder.ofType('aws:ec2/launchTemplate:LaunchTemplate');
     expect(template!.inputs.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 });
