@@ -1,5 +1,5 @@
-// The Kubernetes API endpoint: a network load balancer on TCP 6443 with only the control planes as targets, and the
-// optional Route 53 private zone that names it.
+// The Kubernetes API endpoint: a network load balancer on TCP 6443 with only the control planes as targets. Its own
+// DNS name is the endpoint, with no Route 53 name on top: bootstrap/README.md "API name and DNS".
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { Settings } from './config';
@@ -41,18 +41,4 @@ export function declareApiLoadBalancer(settings: Settings, network: Network, gro
     tags,
   });
   return { loadBalancer, targetGroup, endpoint: pulumi.interpolate`https://${loadBalancer.dnsName}:${API_PORT}` };
-}
-
-/** `api.<cluster domain>` inside the VPC, for names that do not change when the load balancer is replaced. */
-export function declarePrivateZone(settings: Settings, network: Network, api: ApiLoadBalancer, tags: Record<string, string>): aws.route53.Zone {
-  const name = settings.cluster.name;
-  const zone = new aws.route53.Zone(`${name}-private`, { name: settings.cluster.domain, vpcs: [{ vpcId: network.vpc.id }], tags });
-  new aws.route53.Record(`${name}-api`, {
-    zoneId: zone.zoneId,
-    name: `api.${settings.cluster.domain}`,
-    type: 'CNAME',
-    ttl: 300,
-    records: [api.loadBalancer.dnsName],
-  });
-  return zone;
 }

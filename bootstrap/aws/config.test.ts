@@ -104,6 +104,11 @@ describe('invalid configuration fails with the file, the object and the field', 
     ['the retired issuer key (the model has it)', () => problemsOf({ ...committed(), serviceAccountIssuer: 'https://oidc.aws.acme.example' } as StackConfig), `${PROJECT}:serviceAccountIssuer is not a known setting`],
     ['an empty Talos output folder', () => problemsOf({ ...committed(), talosOutDir: '' }), `${PROJECT}:talosOutDir must be a non-empty string, got ""`],
     ['the retired log-writer section', () => problemsOf({ ...committed(), logWriter: { namespace: 'logging' } } as StackConfig), `${PROJECT}:logWriter is not a known setting`],
+    [
+      'issue 23 defect 7: the retired private-zone key',
+      () => problemsOf({ ...committed(), privateZone: true } as StackConfig),
+      `${PROJECT}:privateZone is not a known setting`,
+    ],
     ['a misspelt key', () => problemsOf({ ...committed(), natGateways: 'single' } as StackConfig), `${PROJECT}:natGateways is not a known setting (known: onPremCluster, network,`],
     ['a misspelt nested key', () => problemsOf(withNodes((n) => (n.workers.maximum = 10))), `${PROJECT}:nodes.workers.maximum is not a known setting (known: instanceType, min, max, desired)`],
   ])('%s', (_, problems, message) => {

@@ -23,14 +23,13 @@ export interface StackConfig {
   network?: unknown;
   adminCidrs?: unknown;
   publicApi?: unknown;
-  privateZone?: unknown;
   nodes?: unknown;
   talosOutDir?: unknown;
   talosControlPlaneConfig?: unknown;
   talosWorkerConfig?: unknown;
 }
 export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
-  'onPremCluster', 'network', 'adminCidrs', 'publicApi', 'privateZone', 'nodes', 'talosOutDir',
+  'onPremCluster', 'network', 'adminCidrs', 'publicApi', 'nodes', 'talosOutDir',
   'talosControlPlaneConfig', 'talosWorkerConfig',
 ];
 /** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
@@ -72,7 +71,6 @@ export interface Settings {
   vpnRoutes: string[];
   /** Internet-facing API load balancer open to 0.0.0.0/0 on 6443 (otherwise internal, admin/VPN CIDRs and nodes only). */
   publicApi: boolean;
-  privateZone: boolean;
   talos: { version: string; arch: Arch; amiName: string };
   controlPlane: { instanceType: string; privateIps: string[] };
   workers: { instanceType: string; min: number; max: number; desired: number };
@@ -308,7 +306,6 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   }
 
   const publicApi = bool(raw.publicApi, 'publicApi', fail);
-  const privateZone = bool(raw.privateZone, 'privateZone', fail);
   if (problems.length || !onPrem) throw new ConfigError(problems);
   const vpnRoutes = [...new Set([onPrem.nodeCidr, ...adminCidrs.map((c) => c.text)])];
   return {
@@ -324,7 +321,6 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     adminCidrs: adminCidrs.map((c) => c.text),
     vpnRoutes,
     publicApi,
-    privateZone,
     talos: { version: versions.talos, arch, amiName: `talos-v${versions.talos}-${cluster.region}-${arch}` },
     controlPlane: { instanceType: controlPlaneType, privateIps },
     workers: { instanceType: workerType, min, max, desired },

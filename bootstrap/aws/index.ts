@@ -6,7 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { catalogue } from '../../generators/estate/catalogue';
 import { estate } from '../../generators/estate/clusters';
 import { irsaRolesOf } from '../../generators/registries';
-import { declareApiLoadBalancer, declarePrivateZone } from './api-endpoint';
+import { declareApiLoadBalancer } from './api-endpoint';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
@@ -29,7 +29,6 @@ const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRoles
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
-const zone = settings.privateZone ? declarePrivateZone(settings, network, api, tags) : undefined;
 const configs = settings.machineConfigs;
 const nodes = configs
   ? declareNodes(settings, { controlPlane: pulumi.secret(configs.controlPlane), worker: pulumi.secret(configs.worker) }, network, groups, identities, api, tags)
@@ -59,10 +58,9 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
   ),
   vpnTunnels: pulumi.output({ tunnel1Address: network.vpn.tunnel1Address, tunnel2Address: network.vpn.tunnel2Address }),
   vpnPresharedKeys: pulumi.secret({ tunnel1: network.vpn.tunnel1PresharedKey, tunnel2: network.vpn.tunnel2PresharedKey }),
-  privateZoneId: pulumi.output(zone?.zoneId),
 };
 
 export const {
   cluster, region, apiEndpoint, controlPlaneIps, nodesDeclared, vpcId, publicSubnetIds, privateSubnetIds, securityGroupIds,
-  roleArns, logBucket, serviceAccountIssuer, accessKeys, vpnTunnels, vpnPresharedKeys, privateZoneId,
+  roleArns, logBucket, serviceAccountIssuer, accessKeys, vpnTunnels, vpnPresharedKeys,
 } = outputs;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyResource } from '@pulumi/policy';
 import * as pulumi from '@pulumi/pulumi';
+import type { RegisterResourceRequest } from '@pulumi/pulumi/proto/resource_pb';
 import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
 import { parse } from 'yaml';
 import { estate } from '../../generators/estate/clusters';
@@ -22,6 +23,8 @@ export interface Declared {
   id: string;
   inputs: Record<string, any>;
   state: Record<string, any>;
+  /** The resource option, which the mock API hands no mock: read from the registration request. */
+  ignoreChanges: string[];
 }
 
 export interface Recorder {
@@ -75,8 +78,6 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { secret: 'mock-secret-access-key' };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
       return { latestVersion: 1 };
-    case 'aws:route53/zone:Zone':
-      return { zoneId: 'Z0MOCK' };
     default:
       return { arn: `arn:aws:mock:::${type.split(':')[2]}/${name}` };
   }
@@ -94,12 +95,14 @@ export function installMocks(stack: string, config: Record<string, string>, acco
       return found;
     },
   };
+  const ignoredByResource = new Map<string, string[]>();
   pulumi.runtime.setMocks(
     {
       newResource(args) {
         const id = args.type === 'aws:s3/bucket:Bucket' ? args.inputs.bucket : `${args.type.split(':')[2]}-${args.name}`;
         const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
-        recorder.resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state });
+        const ignoreChanges = ignoredByResource.get(`${args.type}::${args.name}`) ?? [];
+        recorder.resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state, ignoreChanges });
         return { id, state };
       },
       call(args) {
@@ -114,6 +117,14 @@ export function installMocks(stack: string, config: Record<string, string>, acco
     stack,
     false,
   );
+  // The mock monitor calls newResource synchronously from registerResource, so the options are recorded first.
+  type Register = (request: RegisterResourceRequest, done: unknown) => unknown;
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: Register };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, done) => {
+    ignoredByResource.set(`${request.getType()}::${request.getName()}`, request.getIgnorechangesList());
+    return register(request, done);
+  };
   // Hermetic: no OIDC documents unless the test gives a folder (the repo's gitignored out/ may hold a real cluster's).
   config = { [`${PROJECT}:talosOutDir`]: mkdtempSync(join(tmpdir(), 'talos-out-')), ...config };
   const secretKeys = Object.keys(config).filter((key) => SECRET_CONFIG_KEYS.some((secret) => key === `${PROJECT}:${secret}`));
@@ -170,7 +181,9 @@ function strings(value: unknown): string[] {
  * values: an input that holds another resource's mock ID or ARN depends on that resource.
  */
 export function asPolicyResources(declared: Declared[]): PolicyResource[] {
-  const resources = declared.map((d) => policyResource(d.type, d.name, plain(d.inputs) as Record<string, any>));
+  const resources = declared.map((d) =>
+    policyResource(d.type, d.name, plain(d.inputs) as Record<string, any>, {}, { ignoreChanges: [...d.ignoreChanges] }),
+  );
   const byValue = new Map<string, PolicyResource>();
   declared.forEach((d, i) => {
     byValue.set(d.id, resources[i]!);

@@ -1,4 +1,5 @@
-// VPC, subnets per AZ, internet and NAT gateways, route tables, and the site-to-site VPN to the on-prem cluster.
+// VPC, subnets per AZ, internet and NAT gateways, route tables, the S3 gateway endpoint, and the site-to-site VPN to
+// the on-prem cluster.
 import * as aws from '@pulumi/aws';
 import type { Settings } from './config';
 
@@ -64,6 +65,17 @@ export function declareNetwork(settings: Settings, tags: Record<string, string>)
     });
     new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: s.id, routeTableId: table.id });
     return table;
+  });
+
+  // Log export writes to S3 in this region (config.ts checks logArchive.region): through the NAT gateways every
+  // byte would pay NAT data processing; a gateway endpoint costs nothing. Its default policy allows any bucket, as the
+  // route takes all of the region's S3 traffic. No interface endpoints (STS, ECR): bootstrap/README.md "VPC endpoints".
+  new aws.ec2.VpcEndpoint(`${name}-s3`, {
+    vpcId: vpc.id,
+    serviceName: `com.amazonaws.${settings.region}.s3`,
+    vpcEndpointType: 'Gateway',
+    routeTableIds: privateRouteTables.map((table) => table.id),
+    tags: named('s3'),
   });
 
   const vpnGateway = new aws.ec2.VpnGateway(`${name}-vgw`, { vpcId: vpc.id, tags: named('vgw') });

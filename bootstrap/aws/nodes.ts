@@ -6,7 +6,7 @@ import { TALOS_AMI_OWNER, type Settings } from './config';
 import type { ApiLoadBalancer } from './api-endpoint';
 import type { Identities } from './iam';
 import type { Network } from './network';
-import { API_PORT, ROLE_TAG, type NodeRole } from './policy/conventions';
+import { API_PORT, CONTROL_PLANE_IGNORED_CHANGES, ROLE_TAG, type NodeRole } from './policy/conventions';
 import type { SecurityGroups } from './security-groups';
 
 export interface Nodes {
@@ -58,7 +58,7 @@ export function declareNodes(
       rootBlockDevice: rootVolume,
       tags: { ...roleTags('controlplane'), Name: `${name}-controlplane-${i}` },
       volumeTags: roleTags('controlplane'),
-    });
+    }, { ignoreChanges: CONTROL_PLANE_IGNORED_CHANGES });
     new aws.lb.TargetGroupAttachment(`${name}-api-controlplane-${i}`, { targetGroupArn: api.targetGroup.arn, targetId: instance.id, port: API_PORT });
     return instance;
   });

@@ -28,6 +28,4 @@ export interface AwsBootstrapOutputs {
   vpnTunnels: { tunnel1Address: string; tunnel2Address: string };
   /** The tunnels' IKE pre-shared keys. Secret. */
   vpnPresharedKeys: { tunnel1: string; tunnel2: string };
-  /** The Route 53 private zone for the cluster domain, when the stack sets `privateZone`. */
-  privateZoneId?: string;
 }

@@ -24,7 +24,6 @@ beforeAll(async () => {
     }),
     [`${PROJECT}:nodes`]: JSON.stringify({ ...nodes, controlPlane: { ...nodes.controlPlane, count: 1 } }),
     [`${PROJECT}:publicApi`]: 'true',
-    [`${PROJECT}:privateZone`]: 'false',
   });
   program = await import('./index');
   await settled();
@@ -39,13 +38,18 @@ describe('network phase with the cost options', () => {
     expect(privateRoutes).toEqual([nats[0]!.id, nats[0]!.id]);
   });
 
-  it('declares no node, launch template, ASG or private zone until the machine configs exist', async () => {
-    for (const type of ['aws:ec2/instance:Instance', 'aws:ec2/launchTemplate:LaunchTemplate', 'aws:autoscaling/group:Group', 'aws:route53/zone:Zone']) {
-      expect(recorder.ofType(type)).toEqual([]);
-    }
+  it('issue 23 defect 6: puts the S3 gateway endpoint on both private route tables from the first run', () => {
+    const [endpoint, ...more] = recorder.ofType('aws:ec2/vpcEndpoint:VpcEndpoint');
+    expect(more).toEqual([]);
+    const tables = [0, 1].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id);
+    expect(endpoint!.inputs).toMatchObject({ vpcEndpointType: 'Gateway', routeTableIds: tables });
+  });
+
+  it('declares no node, launch template or ASG until the machine configs exist', async () => {
+    const nodeTypes = ['aws:ec2/instance:Instance', 'aws:ec2/launchTemplate:LaunchTemplate'];
+    for (const type of [...nodeTypes, 'aws:autoscaling/group:Group']) expect(recorder.ofType(type)).toEqual([]);
     expect(await valueOf(program.nodesDeclared)).toBe(false);
     expect(await valueOf(program.controlPlaneIps)).toEqual(['10.10.64.10']);
-    expect(await valueOf(program.privateZoneId)).toBeUndefined();
   });
 
   it('creates the issuer distribution, whose URL the model needs, but publishes no OIDC document before gen-config', async () => {

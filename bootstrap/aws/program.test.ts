@@ -96,11 +96,24 @@ describe('network', () => {
     expect(propagations.map((p) => p.inputs.routeTableId)).toEqual([0, 1, 2].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id));
   });
 
-  it('names the API in a private zone for the cluster domain', () => {
-    const [zone] = recorder.ofType('aws:route53/zone:Zone');
-    expect(zone!.inputs).toMatchObject({ name: cluster.domain, vpcs: [{ vpcId: recorder.one('aws:ec2/vpc:Vpc', 'aws-vpc').id }] });
-    const [record] = recorder.ofType('aws:route53/record:Record');
-    expect(record!.inputs).toMatchObject({ name: `api.${cluster.domain}`, type: 'CNAME', records: ['aws-api.elb.eu-central-1.amazonaws.com'] });
+  it('issue 23 defect 6: sends S3 traffic through a gateway endpoint on the private route tables, not NAT', () => {
+    const [endpoint, ...more] = recorder.ofType('aws:ec2/vpcEndpoint:VpcEndpoint');
+    expect(more).toEqual([]); // no interface endpoints (bootstrap/README.md "VPC endpoints")
+    expect(endpoint!.inputs).toMatchObject({
+      vpcId: recorder.one('aws:ec2/vpc:Vpc', 'aws-vpc').id,
+      serviceName: 'com.amazonaws.eu-central-1.s3',
+      vpcEndpointType: 'Gateway',
+      routeTableIds: [0, 1, 2].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id),
+    });
+    const publicTable = recorder.one('aws:ec2/routeTable:RouteTable', 'aws-public');
+    expect(endpoint!.inputs.routeTableIds).not.toContain(publicTable.id);
+  });
+
+  it('issue 23 defect 7: declares no Route 53 zone or record; the API keeps the load balancer name', async () => {
+    expect(recorder.ofType('aws:route53/zone:Zone')).toEqual([]);
+    expect(recorder.ofType('aws:route53/record:Record')).toEqual([]);
+    expect(Object.keys(program)).not.toContain('privateZoneId');
+    expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
   });
 });
 
@@ -128,6 +141,8 @@ describe('security groups', () => {
         'controlplane tcp/10250 from sg:worker',
         'controlplane tcp/9100 from sg:controlplane',
         'controlplane tcp/9100 from sg:worker',
+        'controlplane tcp/10249 from sg:controlplane',
+        'controlplane tcp/10249 from sg:worker',
         'controlplane udp/4789 from sg:controlplane',
         'controlplane udp/4789 from sg:worker',
         'controlplane tcp/5473 from sg:controlplane',
@@ -138,6 +153,8 @@ describe('security groups', () => {
         'worker tcp/10250 from sg:worker',
         'worker tcp/9100 from sg:controlplane',
         'worker tcp/9100 from sg:worker',
+        'worker tcp/10249 from sg:controlplane',
+        'worker tcp/10249 from sg:worker',
         'worker udp/4789 from sg:controlplane',
         'worker udp/4789 from sg:worker',
         'worker tcp/5473 from sg:controlplane',
@@ -148,6 +165,23 @@ describe('security groups', () => {
         'api-lb tcp/6443 from sg:worker',
       ].sort(),
     );
+  });
+
+  it('issue 23 defect 2: opens kube-proxy metrics (10249/tcp) on every node to the nodes only', () => {
+    const groups = new Map(recorder.ofType('aws:ec2/securityGroup:SecurityGroup').map((g) => [g.id, g.name]));
+    const rules = recorder
+      .ofType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')
+      .filter((r) => r.inputs.fromPort <= 10249 && r.inputs.toPort >= 10249)
+      .map((r) => {
+        const from = groups.get(r.inputs.referencedSecurityGroupId) ?? r.inputs.cidrIpv4;
+        return `${groups.get(r.inputs.securityGroupId)} ${r.inputs.ipProtocol} ${r.inputs.description} <- ${from}`;
+      });
+    expect(rules.sort()).toEqual([
+      'aws-controlplane tcp kube-proxy-metrics <- aws-controlplane',
+      'aws-controlplane tcp kube-proxy-metrics <- aws-worker',
+      'aws-worker tcp kube-proxy-metrics <- aws-controlplane',
+      'aws-worker tcp kube-proxy-metrics <- aws-worker',
+    ]);
   });
 
   it('lets the API load balancer send only to the control planes on 6443', () => {
@@ -288,6 +322,14 @@ describe('nodes', () => {
     }
   });
 
+  it('issue 23 defect 3: control planes ignore userData and ami, so `pulumi up` never stops or replaces them', () => {
+    const instances = recorder.ofType('aws:ec2/instance:Instance');
+    expect(instances).toHaveLength(3);
+    for (const instance of instances) expect(instance.ignoreChanges, instance.name).toEqual(['userData', 'ami']);
+    // Workers take a new config or AMI through a new launch-template version, which only new instances boot.
+    expect(recorder.ofType('aws:ec2/launchTemplate:LaunchTemplate').map((t) => t.ignoreChanges)).toEqual([[]]);
+  });
+
   it('puts workers in an ASG across the private subnets from a launch template with IMDSv2 and encrypted gp3', () => {
     const [template] = recorder.ofType('aws:ec2/launchTemplate:LaunchTemplate');
     expect(template!.inputs.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 });
@@ -384,7 +426,8 @@ describe('outputs', () => {
   it('exports what the Talos scripts read, with secrets marked secret', async () => {
     const keys: (keyof AwsBootstrapOutputs)[] = [
       'cluster', 'region', 'apiEndpoint', 'controlPlaneIps', 'nodesDeclared', 'vpcId', 'publicSubnetIds', 'privateSubnetIds',
-      'securityGroupIds', 'roleArns', 'logBucket', 'serviceAccountIssuer', 'accessKeys', 'vpnTunnels', 'vpnPresharedKeys', 'privateZoneId',
+      'securityGroupIds', 'roleArns', 'logBucket', 'serviceAccountIssuer', 'accessKeys', 'vpnTunnels',
+      'vpnPresharedKeys',
     ];
     expect(Object.keys(program).sort()).toEqual([...keys].sort());
     expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');

@@ -11,6 +11,8 @@ export const PORTS = {
   etcd: [2379, 2380],
   kubelet: 10250,
   nodeExporter: 9100,
+  /** kube-proxy's metrics, on the node address (bootstrap/talos/patches/controlplane.yaml). */
+  kubeProxyMetrics: 10249,
 } as const;
 
 export interface SecurityGroups {
@@ -54,6 +56,13 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
   const fromApiLoadBalancer: Source = { role: 'api-lb', group: apiLoadBalancer };
   const nodes = [fromControlPlane, fromWorker];
   const cniRules: Rule[] = CNI_PORTS[settings.cluster.talos.cni.name].map((rule) => ({ ...rule, from: nodes }));
+  // From nodes, not only the API servers: Prometheus (kube-prometheus-stack) and metrics agents run on the workers and
+  // scrape every node's kubelet and cAdvisor, and node-exporter and kube-proxy on every node's host network.
+  const scrapedRules: Rule[] = [
+    { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
+    { description: 'node-exporter', protocol: 'tcp', ports: PORTS.nodeExporter, from: nodes },
+    { description: 'kube-proxy-metrics', protocol: 'tcp', ports: PORTS.kubeProxyMetrics, from: nodes },
+  ];
   const ingress = (target: aws.ec2.SecurityGroup, role: string, rules: Rule[]) =>
     rules.forEach((rule) =>
       rule.from.forEach((source) => {
@@ -77,18 +86,12 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
     { description: 'etcd', protocol: 'tcp', ports: PORTS.etcd, from: [fromControlPlane] },
     // Nodes reach the API servers directly for the `kubernetes` Service (its endpoints are the node IPs).
     { description: 'kube-apiserver', protocol: 'tcp', ports: API_PORT, from: [fromApiLoadBalancer, ...nodes] },
-    // Nodes, not only the API servers: Prometheus (kube-prometheus-stack) and metrics agents run on the workers and
-    // scrape every node's kubelet and cAdvisor.
-    { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
-    // node-exporter (kube-prometheus-stack) listens on every node's host network.
-    { description: 'node-exporter', protocol: 'tcp', ports: PORTS.nodeExporter, from: nodes },
+    ...scrapedRules,
     ...cniRules,
   ]);
   ingress(worker, 'worker', [
     { description: 'apid', protocol: 'tcp', ports: PORTS.apid, from: [...cidrs(settings.adminCidrs), fromControlPlane] },
-    // As on the control planes: the API servers and the scrapers that run on the workers.
-    { description: 'kubelet', protocol: 'tcp', ports: PORTS.kubelet, from: nodes },
-    { description: 'node-exporter', protocol: 'tcp', ports: PORTS.nodeExporter, from: nodes },
+    ...scrapedRules,
     ...cniRules,
   ]);
   ingress(apiLoadBalancer, 'api-lb', [

@@ -38,6 +38,14 @@ interface State {
   etcdBootstrapped: boolean;
   readyzFailures: number;
   failures?: Record<string, number>;
+  /** Talos version per node IP, as `talosctl version` reports it. */
+  talos?: Record<string, string>;
+  /** The nodes `kubectl get nodes` lists without the control-plane role. */
+  workers?: { name: string; ip: string }[];
+  kubernetes?: string;
+  /** Nodes whose upgrade leaves the cluster unhealthy (health fails until `unhealthy` is cleared). */
+  breaks?: string[];
+  unhealthy?: boolean;
 }
 
 beforeAll(() => {
@@ -346,13 +354,121 @@ describe('the AWS cloud controller manager wait', () => {
   });
 });
 
-/** An out dir as gen-config and install leave it. */
-function prepared(): string {
+/** An out dir as gen-config and install leave it (and bootstrap, with its kubeconfig). */
+function prepared(files = ['controlplane.yaml', 'worker.yaml', 'talosconfig']): string {
   const dir = join(work, `prepared-${++runs}`);
   mkdirSync(dir);
-  for (const f of ['controlplane.yaml', 'worker.yaml', 'talosconfig']) writeFileSync(join(dir, f), '');
+  for (const f of files) writeFileSync(join(dir, f), '');
   return dir;
 }
+
+describe('issue 23 defect 3: upgrade, one node at a time', () => {
+  const TARGET = `v${versions.talos}`;
+  const OLD = 'v1.12.5';
+  const ONPREM_ALL = [...ONPREM.cps, ...ONPREM.workers];
+  const AWS_WORKERS = [{ name: 'ip-10-10-70-5', ip: '10.10.70.5' }, { name: 'ip-10-10-130-6', ip: '10.10.130.6' }];
+  const at = (version: string, ips: string[]) => Object.fromEntries(ips.map((ip) => [ip, version]));
+  const state = (talos: Record<string, string>, extra: Partial<State> = {}): State => ({
+    configured: [...ONPREM_ALL, ...AWS_IPS, ...AWS_WORKERS.map((w) => w.ip)],
+    etcdBootstrapped: true,
+    readyzFailures: 0,
+    talos,
+    ...extra,
+  });
+  const bootstrapped = () => prepared(['controlplane.yaml', 'worker.yaml', 'talosconfig', 'kubeconfig']);
+  const upgrade = (cluster: 'aws' | 'onprem', given: State, outDir: string, extra: string[] = ['--yes']) => {
+    const nodes = cluster === 'aws' ? ['--nodes', files.awsOutputs] : [];
+    return talos(['upgrade', '--cluster', cluster, ...nodes, ...extra], given, { outDir });
+  };
+
+  /** `behind`: the nodes upgraded, in order; `listWorkers`: AWS, where the API lists the workers. */
+  function expectedUpgrade(outDir: string, cps: string[], workers: string[], behind: string[], listWorkers: boolean) {
+    const on = (ip: string) => `talosctl --talosconfig ${join(outDir, 'talosconfig')} --nodes ${ip} --endpoints ${ip}`;
+    const health = `${on(cps[0]!)} health --wait-timeout 10m`;
+    const image = `ghcr.io/siderolabs/installer:${TARGET}`;
+    const selector = "$'!node-role.kubernetes.io/control-plane'";
+    const list = `kubectl --kubeconfig ${join(outDir, 'kubeconfig')} get nodes --selector ${selector} --output json`;
+    return [
+      health,
+      ...(listWorkers ? [list] : []),
+      ...[...cps, ...workers].map((ip) => `${on(ip)} version`),
+      ...behind.flatMap((ip) => [`${on(ip)} upgrade --image ${image} --wait --timeout 30m`, health]),
+      `${on(cps[0]!)} upgrade-k8s --to ${versions.kubernetes} --with-docs=false --with-examples=false`,
+      health,
+    ];
+  }
+
+  it('onprem: control planes, then workers, health between nodes; a node already at the target is skipped', () => {
+    const run = upgrade('onprem', state({ ...at(OLD, ONPREM_ALL), [ONPREM.cps[0]!]: TARGET }), bootstrapped());
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const behind = ONPREM_ALL.slice(1);
+    expect(shown(run.calls)).toEqual(expectedUpgrade(run.outDir, ONPREM.cps, ONPREM.workers, behind, false));
+    expect(run.stdout).toContain(`cp-1 (10.30.0.11) runs Talos ${TARGET}: skipping it`);
+    expect(run.state).toMatchObject({ talos: at(TARGET, ONPREM_ALL), kubernetes: versions.kubernetes });
+  });
+
+  it('aws: finds the Auto Scaling Group workers through the API and upgrades them after the control planes', () => {
+    const workerIps = AWS_WORKERS.map((w) => w.ip);
+    const run = upgrade('aws', state(at(OLD, [...AWS_IPS, ...workerIps]), { workers: AWS_WORKERS }), bootstrapped());
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(shown(run.calls)).toEqual(expectedUpgrade(run.outDir, AWS_IPS, workerIps, [...AWS_IPS, ...workerIps], true));
+  });
+
+  it('is idempotent: run again, it upgrades no node and only lets upgrade-k8s confirm the components', () => {
+    const first = upgrade('onprem', state(at(OLD, ONPREM_ALL)), bootstrapped());
+    expect(first.status).toBe(0);
+    const again = upgrade('onprem', first.state, first.outDir);
+    expect(again.status).toBe(0);
+    expect(shown(again.calls)).toEqual(expectedUpgrade(again.outDir, ONPREM.cps, ONPREM.workers, [], false));
+    expect(again.stdout.match(/: skipping it/g)).toHaveLength(ONPREM_ALL.length);
+  });
+
+  it('stops at the first node after which the cluster is not healthy, and resumes there', () => {
+    const broken = upgrade('onprem', state(at(OLD, ONPREM_ALL), { breaks: [ONPREM.cps[1]!] }), bootstrapped());
+    expect(broken.status).toBe(1);
+    const failure = `failed after ${RETRIES.health} attempts: exit 1: waiting for etcd to be healthy`;
+    expect(broken.stderr).toContain(`health --wait-timeout 10m\` ${failure}`);
+    expect(broken.stderr).toContain('check: the failing check printed above');
+    const upgraded = shown(broken.calls).filter((c) => c.includes(' upgrade --image '));
+    expect(upgraded.map((c) => /--nodes (\S+)/.exec(c)![1])).toEqual(ONPREM.cps.slice(0, 2));
+    const resumed = upgrade('onprem', { ...broken.state, unhealthy: false, breaks: [] }, broken.outDir);
+    expect(resumed.status).toBe(0);
+    const rest = shown(resumed.calls).filter((c) => c.includes(' upgrade --image '));
+    expect(rest.map((c) => /--nodes (\S+)/.exec(c)![1])).toEqual([ONPREM.cps[2], ...ONPREM.workers]);
+  });
+
+  it('touches no node of an unhealthy cluster', () => {
+    const run = upgrade('onprem', state(at(OLD, ONPREM_ALL), { unhealthy: true }), bootstrapped());
+    expect(run.status).toBe(1);
+    expect(shown(run.calls).filter((c) => !c.endsWith(' health --wait-timeout 10m'))).toEqual([]);
+  });
+
+  it('asks before the first upgrade: without --yes and without a terminal only read-only commands run', () => {
+    const run = upgrade('onprem', state(at(OLD, ONPREM_ALL)), bootstrapped(), []);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`not confirmed: upgrade onprem to Talos ${TARGET} on cp-1 (10.30.0.11), cp-2`);
+    expect(shown(run.calls).filter((c) => c.includes(' upgrade'))).toEqual([]);
+  });
+
+  it('--dry-run: executes nothing and prints the full plan, every node looking behind', () => {
+    const outDir = join(work, `dry-${++runs}`);
+    const run = upgrade('onprem', state(at(OLD, ONPREM_ALL)), outDir, ['--dry-run']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual([]);
+    const printed = run.stdout.split('\n').flatMap((l) => (l.startsWith('[dry-run] ') ? [l.slice(10)] : []));
+    expect(printed).toEqual(expectedUpgrade(outDir, ONPREM.cps, ONPREM.workers, ONPREM_ALL, false));
+  });
+
+  it('needs the talosconfig and kubeconfig of bootstrap', () => {
+    const run = upgrade('onprem', state(at(OLD, ONPREM_ALL)), prepared());
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('kubeconfig missing: run `npm run talos -- bootstrap --cluster onprem` first');
+    expect(run.calls).toEqual([]);
+  });
+});
 
 describe('the Talos secrets in Git', () => {
   const leaves = (value: unknown): unknown[] => (value !== null && typeof value === 'object' ? Object.values(value).flatMap(leaves) : [value]);

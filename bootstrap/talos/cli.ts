@@ -13,7 +13,7 @@ import { ageRecipientOf } from './age-key';
 import { loadInventory, type Inventory } from './inventory';
 import { defaultPaths, shortPath } from './paths';
 import { Runner } from './runner';
-import { bootstrap, flux, genConfig, genSecrets, install, type Context } from './steps';
+import { bootstrap, flux, genConfig, genSecrets, install, upgrade, type Context } from './steps';
 
 const USAGE = `usage: npm run talos -- <command> --cluster ${estate.clusters.map((c) => c.name).join('|')} [options]
 
@@ -24,10 +24,13 @@ commands, in the order they stand a cluster up (\`up\` runs the last four, and r
   bootstrap    etcd bootstrapped once, kubeconfig, API readyz, Calico Available, talosctl health
   flux         Flux installed from flux-system/, sops-age and Git secrets, clusters/<name> synced and Ready
   up           gen-config, install, bootstrap, flux
+and later:
+  upgrade      Talos, then Kubernetes, to the pinned versions, one node at a time: control planes, then workers, each
+               while talosctl health (etcd included) passes; nodes already at the Talos version are skipped
 
 options:
   --dry-run            print every command instead of running it (read-only checks are assumed to say "fresh")
-  --yes                do not ask before applying configs to nodes or bootstrapping etcd
+  --yes                do not ask before applying configs to nodes, bootstrapping etcd or upgrading
   --age-key FILE       the cluster's age private key (gen-config, flux, up)
   --git-key FILE       SSH deploy key with read access to the repository (flux, up; ssh:// repositories)
   --known-hosts FILE   known_hosts of the Git host (with --git-key)
@@ -38,7 +41,7 @@ options:
   --retry-delay SEC    seconds between retries of commands that are safe to repeat (default 10)
 defaults for --nodes: ${estate.clusters.map((c) => `${c.name}: ${defaultPaths(c).nodes}`).join('; ')}`;
 
-const COMMANDS = ['secrets', 'gen-config', 'install', 'bootstrap', 'flux', 'up'] as const;
+const COMMANDS = ['secrets', 'gen-config', 'install', 'bootstrap', 'flux', 'up', 'upgrade'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 const INSTALL_HINTS = {
@@ -54,6 +57,7 @@ const NEEDS: Record<CommandName, { tools: Tool[]; nodes: boolean; ageKey: boolea
   bootstrap: { tools: ['talosctl', 'kubectl'], nodes: true, ageKey: false, git: false },
   flux: { tools: ['kubectl'], nodes: false, ageKey: true, git: true },
   up: { tools: ['talosctl', 'kubectl'], nodes: true, ageKey: true, git: true },
+  upgrade: { tools: ['talosctl', 'kubectl'], nodes: true, ageKey: false, git: false },
 };
 
 const STRING_FLAGS = ['cluster', 'age-key', 'git-key', 'known-hosts', 'nodes', 'out', 'secrets', 'retry-delay'];
@@ -133,6 +137,7 @@ async function main(): Promise<void> {
     install: () => install(ctx, inventory!),
     bootstrap: () => bootstrap(ctx, inventory!),
     flux: () => flux(ctx),
+    upgrade: () => upgrade(ctx, inventory!),
     up: async () => {
       for (const name of ['gen-config', 'install', 'bootstrap', 'flux'] as const) {
         log(`== ${name} (${cluster.name})`);

@@ -125,6 +125,11 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
     expect(controlPlane!.cluster.scheduler?.extraArgs ?? {}).toEqual({});
   });
 
+  it('issue 23 defect 2: run kube-proxy with its metrics on the node address Prometheus scrapes, not localhost', () => {
+    const [controlPlane] = docs(join(outDir, 'controlplane.yaml'));
+    expect(controlPlane!.cluster.proxy.extraArgs).toEqual({ 'metrics-bind-address': '$(POD_IP):10249' });
+  });
+
   it('keep the control-plane-only and worker-only settings on their role', () => {
     const controlPlane = docs(join(outDir, 'controlplane.yaml'));
     const worker = docs(join(outDir, 'worker.yaml'));

@@ -21,6 +21,9 @@ export interface PatchFile {
   content: string;
 }
 
+/** The Talos installer of the pinned version: in the machine configs, and what `upgrade` moves nodes to. */
+export const INSTALL_IMAGE = `ghcr.io/siderolabs/installer:v${versions.talos}`;
+
 /** The Tigera operator (its CRDs included) that Talos applies at bootstrap as the custom CNI's manifest. */
 export const CALICO_OPERATOR_URL = `https://raw.githubusercontent.com/projectcalico/calico/v${versions.calico}/manifests/tigera-operator.yaml`;
 
@@ -91,7 +94,7 @@ export function genRequest(cluster: Cluster, endpoint: string, secretsBundle: st
     endpoint,
     kubernetesVersion: cluster.kubernetesVersion,
     talosVersion: versions.talos,
-    installImage: `ghcr.io/siderolabs/installer:v${versions.talos}`,
+    installImage: INSTALL_IMAGE,
     mode: cluster.provider === 'aws' ? 'cloud' : 'metal',
     secrets: secretsBundle,
     patches: Object.fromEntries(ROLES.map((role) => [role, patchesFor(cluster, role)])),

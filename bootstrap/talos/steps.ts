@@ -9,7 +9,7 @@ import { ageRecipients } from '../../generators/secrets/sops';
 import { versions } from '../../generators/versions';
 import type { Inventory, Node } from './inventory';
 import { CCM_NAME, CCM_NAMESPACE } from './cloud-controller-manager';
-import { CALICO_OPERATOR_URL, genRequest, type GenReport } from './machine-config';
+import { CALICO_OPERATOR_URL, genRequest, INSTALL_IMAGE, type GenReport } from './machine-config';
 import { shortPath } from './paths';
 import type { Runner } from './runner';
 
@@ -29,7 +29,9 @@ export interface Context {
   log: (line: string) => void;
 }
 
-export const RETRIES = { kubeconfig: 5, readyz: 30, cloudControllerManager: 20, calico: 20, apply: 5, health: 3 };
+export const RETRIES = {
+  kubeconfig: 5, readyz: 30, cloudControllerManager: 20, calico: 20, apply: 5, health: 3, version: 3,
+};
 
 const talosconfig = (ctx: Context) => join(ctx.outDir, 'talosconfig');
 const kubeconfig = (ctx: Context) => join(ctx.outDir, 'kubeconfig');
@@ -191,6 +193,108 @@ export async function bootstrap(ctx: Context, { nodes, endpoint }: Inventory): P
     attempts: RETRIES.health,
     check: `the failing check printed above; \`kubectl get nodes,pods -A\` (CNI pods, nodes Ready) and \`talosctl ${onNode(ctx, first.ip).join(' ')} dmesg\``,
   });
+}
+
+/** The Talos version in the Server part of `talosctl version` (talos v1.12.6 cmd/talosctl/cmd/talos/version.go). */
+function serverTag(output: string): string | undefined {
+  return /^Server:$[\s\S]*?^\s*Tag:\s*(\S+)$/m.exec(output)?.[1];
+}
+
+interface ListedNode {
+  metadata?: { name?: string };
+  status?: { addresses?: { type: string; address: string }[] };
+}
+
+/** The workers: the inventory's on metal; on AWS, the Auto Scaling Group's, as the API lists them. */
+async function workers(ctx: Context, nodes: Node[]): Promise<Node[]> {
+  if (ctx.cluster.provider !== 'aws') return nodes.filter((n) => n.role === 'worker');
+  const selector = '!node-role.kubernetes.io/control-plane';
+  const listed = await ctx.runner.run({
+    tool: 'kubectl',
+    args: ['--kubeconfig', kubeconfig(ctx), 'get', 'nodes', '--selector', selector, '--output', 'json'],
+    attempts: RETRIES.apply,
+    check: `the API server answers (\`kubectl --kubeconfig ${shortPath(kubeconfig(ctx))} get --raw=/readyz\`)`,
+  });
+  if (ctx.runner.dryRun) {
+    ctx.log('[dry-run] the workers that kubectl lists follow the control planes, one at a time, the same way');
+    return [];
+  }
+  let items: ListedNode[] | undefined;
+  try {
+    items = (JSON.parse(listed) as { items?: ListedNode[] }).items;
+  } catch {
+    items = undefined;
+  }
+  if (!Array.isArray(items)) throw new Error(`\`kubectl get nodes --output json\` printed no node list: ${listed}`);
+  return items.map((item, i) => {
+    const name = item.metadata?.name ?? `items[${i}]`;
+    const ip = item.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    if (!ip) throw new Error(`node ${name} has no InternalIP in \`kubectl get nodes\`: its Talos API is out of reach`);
+    return { name, ip, role: 'worker' };
+  });
+}
+
+/**
+ * Talos, then Kubernetes, to the pinned versions (generators/versions.ts and the model), one node at a time: the
+ * control planes first, then the workers, each only while the cluster is healthy, etcd included (`talosctl health`,
+ * siderolabs/talos v1.12.6 pkg/cluster/check/default.go). A node that already runs the target Talos is skipped;
+ * `upgrade-k8s` skips the components already at the target itself (pkg/cluster/kubernetes/talos_managed.go).
+ */
+export async function upgrade(ctx: Context, { nodes }: Inventory): Promise<void> {
+  const hint = `run \`npm run talos -- bootstrap --cluster ${ctx.cluster.name}\` first`;
+  requireFiles(ctx, [talosconfig(ctx), kubeconfig(ctx)], hint);
+  const first = controlPlanes(nodes)[0]!;
+  const target = `v${versions.talos}`;
+  const healthy = () =>
+    ctx.runner.run({
+      tool: 'talosctl',
+      args: [...onNode(ctx, first.ip), 'health', '--wait-timeout', '10m'],
+      attempts: RETRIES.health,
+      check:
+        'the failing check printed above (etcd members, nodes Ready, control-plane pods): nothing more is upgraded ' +
+        `until it passes; \`talosctl ${onNode(ctx, first.ip).join(' ')} etcd status\` and \`kubectl get nodes\``,
+    });
+  // Never take a node down while another one is: etcd keeps its quorum only with one member missing at a time.
+  await healthy();
+  const behind: Node[] = [];
+  for (const node of [...controlPlanes(nodes), ...(await workers(ctx, nodes))]) {
+    const reported = await ctx.runner.run({
+      tool: 'talosctl',
+      args: [...onNode(ctx, node.ip), 'version'],
+      attempts: RETRIES.version,
+      check: `${node.name} (${node.ip}) answers on 50000/tcp with this talosconfig`,
+    });
+    const current = serverTag(reported);
+    if (!ctx.runner.dryRun && !current) {
+      throw new Error(`\`talosctl version\` of ${node.name} (${node.ip}) names no server Tag:\n${reported}`);
+    }
+    if (current === target) ctx.log(`${node.name} (${node.ip}) runs Talos ${target}: skipping it`);
+    else behind.push(node);
+  }
+  const kubernetes = ctx.cluster.kubernetesVersion;
+  const names = behind.map((n) => `${n.name} (${n.ip})`).join(', ');
+  const onNodes = behind.length ? ` on ${names}, one at a time (each reboots),` : '';
+  await confirm(ctx, `upgrade ${ctx.cluster.name} to Talos ${target}${onNodes} then to Kubernetes ${kubernetes}`);
+  for (const node of behind) {
+    await ctx.runner.run({
+      tool: 'talosctl',
+      // --wait tracks the node until it is back and has rebooted (cmd/talosctl/cmd/talos/upgrade.go, track.go).
+      args: [...onNode(ctx, node.ip), 'upgrade', '--image', INSTALL_IMAGE, '--wait', '--timeout', '30m'],
+      check:
+        `\`talosctl ${onNode(ctx, node.ip).join(' ')} dmesg\` and \`... service\`: ${INSTALL_IMAGE} pullable; ` +
+        `talosctl refuses while etcd is unhealthy; rerun \`upgrade\`: nodes at ${target} are skipped`,
+    });
+    await healthy();
+  }
+  await ctx.runner.run({
+    tool: 'talosctl',
+    // Without docs and examples, as gen-config writes the configs (upgrade-k8s adds both by default).
+    args: [...onNode(ctx, first.ip), 'upgrade-k8s', '--to', kubernetes, '--with-docs=false', '--with-examples=false'],
+    check:
+      'the step printed above; Kubernetes moves one minor version per upgrade (generators/versions.ts), and ' +
+      `Talos ${target} must support ${kubernetes}; rerun \`upgrade\`: components already at ${kubernetes} are skipped`,
+  });
+  await healthy();
 }
 
 function secretManifest(name: string, data: Record<string, string>): string {

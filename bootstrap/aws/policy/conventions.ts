@@ -4,6 +4,15 @@
 export const ROLE_TAG = 'talos-role';
 export type NodeRole = 'controlplane' | 'worker';
 
+/**
+ * Control-plane instance inputs that `pulumi up` must not act on. A new `userData` (the machine config after
+ * gen-config) stops and starts the instance, all three at once, and etcd loses quorum; a new `ami` (a Talos bump)
+ * replaces it, and its replacement cannot take the fixed private IP while the old instance holds it. Both are the
+ * Instance fields of @pulumi/aws 7.48.0 (ec2/instance.d.ts; `ami` is ForceNew in terraform-provider-aws
+ * internal/service/ec2/ec2_instance.go). `npm run talos -- upgrade` changes running nodes one at a time instead.
+ */
+export const CONTROL_PLANE_IGNORED_CHANGES = ['userData', 'ami'];
+
 /** The Kubernetes API port, the one listener that may face the internet when the stack sets `publicApi`. */
 export const API_PORT = 6443;
 

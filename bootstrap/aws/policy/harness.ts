@@ -1,16 +1,31 @@
 // Test harness: runs the pack's policies the way the engine does, over resources built by hand or from the mocked
 // program, and returns the violation messages.
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
+import type {
+  PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy,
+} from '@pulumi/policy';
 import { policies } from './rules';
 
 /** A resource as the engine hands it to a stack policy; `deps` are its property dependencies. */
-export function policyResource(type: string, name: string, props: Record<string, any>, deps: Record<string, PolicyResource[]> = {}): PolicyResource {
+export function policyResource(
+  type: string,
+  name: string,
+  props: Record<string, any>,
+  deps: Record<string, PolicyResource[]> = {},
+  opts: Partial<PolicyResourceOptions> = {},
+): PolicyResource {
   return {
     type,
     name,
     urn: `urn:pulumi:aws::aws-bootstrap::${type}::${name}`,
     props,
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+      ...opts,
+    },
     dependencies: Object.values(deps).flat(),
     propertyDependencies: deps,
     isType: () => false,

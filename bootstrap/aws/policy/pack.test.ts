@@ -32,8 +32,10 @@ async function startPack(): Promise<number> {
   });
 }
 
-function options() {
-  return new analyzer.AnalyzerResourceOptions().setCustomtimeouts(new analyzer.AnalyzerResourceOptions.CustomTimeouts());
+function options(resource: PolicyResource) {
+  return new analyzer.AnalyzerResourceOptions()
+    .setCustomtimeouts(new analyzer.AnalyzerResourceOptions.CustomTimeouts())
+    .setIgnorechangesList(resource.opts.ignoreChanges);
 }
 
 function properties(props: Record<string, unknown>) {
@@ -43,7 +45,8 @@ function properties(props: Record<string, unknown>) {
 function stackRequest(resources: PolicyResource[]) {
   return new analyzer.AnalyzeStackRequest().setResourcesList(
     resources.map((r) => {
-      const resource = new analyzer.AnalyzerResource().setType(r.type).setName(r.name).setUrn(r.urn).setProperties(properties(r.props)).setOptions(options());
+      const resource = new analyzer.AnalyzerResource()
+        .setType(r.type).setName(r.name).setUrn(r.urn).setProperties(properties(r.props)).setOptions(options(r));
       resource.setDependenciesList(r.dependencies.map((d) => d.urn));
       for (const [property, dependencies] of Object.entries(r.propertyDependencies)) {
         resource.getPropertydependenciesMap().set(property, new analyzer.AnalyzerPropertyDependencies().setUrnsList(dependencies.map((d) => d.urn)));
@@ -72,7 +75,8 @@ function call<Res>(invoke: (callback: (error: grpcTypes.ServiceError | null, res
 async function analyzeAll(resources: PolicyResource[]): Promise<Diagnostic[]> {
   const found: Diagnostic[] = [];
   for (const r of resources) {
-    const request = new analyzer.AnalyzeRequest().setType(r.type).setName(r.name).setUrn(r.urn).setProperties(properties(r.props)).setOptions(options());
+    const request = new analyzer.AnalyzeRequest()
+      .setType(r.type).setName(r.name).setUrn(r.urn).setProperties(properties(r.props)).setOptions(options(r));
     found.push(...diagnostics(await call<InstanceType<Analyzer['AnalyzeResponse']>>((done) => client.analyze(request, done))));
   }
   found.push(...diagnostics(await call<InstanceType<Analyzer['AnalyzeResponse']>>((done) => client.analyzeStack(stackRequest(resources), done))));
@@ -114,8 +118,15 @@ describe('the policy pack under the Pulumi policy runner', () => {
     ofType(TYPES.instance)[0]!.props.rootBlockDevice.encrypted = false;
     ofType(TYPES.lifecycle)[0]!.props.rules[0].status = 'Disabled';
     ofType(TYPES.ingressRule)[0]!.props.cidrIpv4 = '0.0.0.0/0';
+    ofType(TYPES.instance)[1]!.opts.ignoreChanges = ['ami'];
     const found = await analyzeAll(resources);
-    expect(found.map((d) => d.policy).sort()).toEqual(['ebs-encrypted', 'imdsv2-required', 's3-bucket-lifecycle', 'sg-no-world-ingress']);
+    expect(found.map((d) => d.policy).sort()).toEqual([
+      'controlplane-ignores-userdata-and-ami',
+      'ebs-encrypted',
+      'imdsv2-required',
+      's3-bucket-lifecycle',
+      'sg-no-world-ingress',
+    ]);
     expect(found.every((d) => d.mandatory)).toBe(true);
   });
 });

@@ -213,3 +213,24 @@ describe('controlplane-not-in-asg', () => {
     expect(await violations('controlplane-not-in-asg', [specified, group(specified)])).toHaveLength(1);
   });
 });
+
+describe('issue 23 defect 3: controlplane-ignores-userdata-and-ami', () => {
+  const instance = (role: string, ignoreChanges: string[]) =>
+    policyResource(TYPES.instance, `${role}-0`, { tags: { [ROLE_TAG]: role } }, {}, { ignoreChanges });
+  const RULE = 'controlplane-ignores-userdata-and-ami';
+
+  it('passes a control plane that ignores both, and a worker instance that ignores neither', async () => {
+    expect(await violations(RULE, [instance('controlplane', ['userData', 'ami']), instance('worker', [])])).toEqual([]);
+    expect(await violations(RULE, [instance('controlplane', ['tags', 'ami', 'userData'])])).toEqual([]);
+  });
+
+  it.each([
+    ['nothing ignored', [], 'ignoreChanges lacks userData, ami'],
+    ['only the AMI ignored', ['ami'], 'ignoreChanges lacks userData'],
+    ['only the user-data ignored', ['userData'], 'ignoreChanges lacks ami'],
+    ['the base64 field instead of the one the program sets', ['userDataBase64', 'ami'], 'ignoreChanges lacks userData'],
+  ])('fails a control plane with %s', async (_, ignored, message) => {
+    const found = await violations(RULE, [instance('controlplane', ignored)]);
+    expect(found).toEqual([expect.stringContaining(`controlplane-0: ${message}`)]);
+  });
+});

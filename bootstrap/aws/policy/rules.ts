@@ -1,7 +1,9 @@
 // The mandatory rules of the aws-bootstrap policy pack. Companion resources (a bucket's encryption, a rule's security
 // group) are found through the engine's property dependencies, which preview provides before any ID exists.
 import type { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
-import { API_PORT, BUCKETS_WITHOUT_EXPIRY, JUSTIFIED_WILDCARDS, ROLE_TAG } from './conventions';
+import {
+  API_PORT, BUCKETS_WITHOUT_EXPIRY, CONTROL_PLANE_IGNORED_CHANGES, JUSTIFIED_WILDCARDS, ROLE_TAG,
+} from './conventions';
 
 export const TYPES = {
   bucket: 'aws:s3/bucket:Bucket',
@@ -267,6 +269,23 @@ const controlPlaneNotInAsg: StackValidationPolicy = {
   },
 };
 
+/** The engine hands each resource's options to the policy as `opts` (@pulumi/policy 1.21.0 PolicyResourceOptions). */
+const controlPlaneIgnoresUserDataAndAmi: ResourceValidationPolicy = {
+  name: 'controlplane-ignores-userdata-and-ami',
+  description:
+    `Control-plane instances (tag ${ROLE_TAG}=controlplane) ignore changes to ` +
+    `${CONTROL_PLANE_IGNORED_CHANGES.join(' and ')}: otherwise \`pulumi up\` stops all of them at once for new ` +
+    'user-data, or replaces them for a new AMI.',
+  enforcementLevel: 'mandatory',
+  validateResource: (args, reportViolation) => {
+    if (args.type !== TYPES.instance || !isControlPlane(args.props.tags)) return;
+    const missing = CONTROL_PLANE_IGNORED_CHANGES.filter((field) => !args.opts.ignoreChanges.includes(field));
+    if (missing.length) {
+      reportViolation(`${args.name}: ignoreChanges lacks ${missing.join(', ')} (use CONTROL_PLANE_IGNORED_CHANGES)`);
+    }
+  },
+};
+
 export const policies: Policies = [
   bucketsPrivate,
   bucketsEncrypted,
@@ -277,5 +296,6 @@ export const policies: Policies = [
   imdsv2Required,
   ebsEncrypted,
   controlPlaneNotInAsg,
+  controlPlaneIgnoresUserDataAndAmi,
 ];
 
