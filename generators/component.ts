@@ -62,8 +62,11 @@ export interface Crds {
 /** A platform component or an app: one folder with its construct, its values type, its contract and its tests. */
 export interface Component<V> {
   readonly name: string;
-  /** Written as `app.kubernetes.io/version` on every object the component renders. */
-  readonly version: string;
+  /**
+   * Written as `app.kubernetes.io/version` on every object the component renders: the version of what it installs,
+   * which may differ per cluster (a component that installs one thing on aws and another on metal).
+   */
+  readonly version: string | ((cluster: Cluster) => string);
   validate(values: V, cluster: Cluster, estate: Estate): Problem[];
   render(ctx: RenderContext, values: V): void;
   /** @default none */

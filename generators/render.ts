@@ -50,6 +50,10 @@ function synthErrors(app: App): string[] {
   return app.node.findAll().flatMap((c) => c.node.validate().map((e) => `${c.node.path}: ${e}`));
 }
 
+function versionOn(component: Component<any>, cluster: Cluster): string {
+  return typeof component.version === 'function' ? component.version(cluster) : component.version;
+}
+
 /** How often and how long each layer's Kustomizations reconcile. */
 const LAYER_TIMING: Record<Layer, { interval: string; timeout: string }> = {
   'platform-controllers': { interval: '1h', timeout: '15m' },
@@ -70,6 +74,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
 
   const use = (component: Component<any>, values: object) => {
     const chartFor = new Map<Layer, Chart>();
+    const version = versionOn(component, cluster);
     const ctx: RenderContext = {
       estate,
       cluster,
@@ -80,7 +85,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
             disableResourceNameHashes: true,
             labels: {
               'app.kubernetes.io/part-of': component.name,
-              'app.kubernetes.io/version': component.version,
+              'app.kubernetes.io/version': version,
               'app.kubernetes.io/managed-by': MANAGED_BY,
             },
           });
@@ -148,7 +153,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
       wait: true,
     });
     unitSync.metadata.addLabel('app.kubernetes.io/part-of', component.name);
-    unitSync.metadata.addLabel('app.kubernetes.io/version', component.version);
+    unitSync.metadata.addLabel('app.kubernetes.io/version', versionOn(component, cluster));
     unitSync.metadata.addLabel('app.kubernetes.io/managed-by', MANAGED_BY);
     emit(`${dir}.yaml`, toYaml([unitSync.toJson()]));
     unitFiles.push(`${layer}/${component.name}.yaml`);

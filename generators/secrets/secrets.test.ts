@@ -122,7 +122,7 @@ describe('npm run secret with the real sops and age', () => {
 
 describe('the secret command', () => {
   const cli = (...args: string[]) =>
-    spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), ['generators/secrets/cli.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+    spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), ['generators/cli/secret.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
 
   it('exits 1 with the usage, or with the reason a Secret is refused', () => {
     expect(cli('aws').stderr).toContain('usage: npm run secret -- <cluster> <namespace> <name> KEY=value…');

@@ -92,7 +92,8 @@ function localPath(scope: Construct, cluster: Cluster, values: StorageValues): v
 
 export const storage: Component<StorageValues> = {
   name: 'storage',
-  version: versions.localPathProvisioner,
+  // What it installs: the EBS CSI driver's chart on aws, local-path on metal.
+  version: (cluster) => (cluster.provider === 'aws' ? versions.awsEbsCsiDriverChart : versions.localPathProvisioner),
   validate: validateStorage,
   irsaRoles: [EBS_CSI_CONTROLLER_ROLE],
   exemptions: [

@@ -21,6 +21,13 @@ describe('rendering', () => {
   const find = (cluster: string, kind: string) => docs.filter((d) => d.cluster === cluster && d.object.kind === kind).map((d) => d.object as any);
   const names = (cluster: string) => docs.filter((d) => d.cluster === cluster).map((d) => `${d.object.kind}/${d.object.metadata?.name}`);
 
+  it('labels each cluster\'s objects with the version of what it installs (issue 23 defect 9: wrong version label)', () => {
+    const versionsOn = (cluster: string) =>
+      new Set(docs.filter((d) => d.cluster === cluster).map((d) => d.object.metadata?.labels?.['app.kubernetes.io/version']));
+    expect(versionsOn('aws')).toEqual(new Set([versions.awsEbsCsiDriverChart]));
+    expect(versionsOn('onprem')).toEqual(new Set([versions.localPathProvisioner]));
+  });
+
   it('makes the model storage class on aws an encrypted gp3 EBS class, bound where the pod lands, and the default', () => {
     expect(find('aws', 'StorageClass')).toEqual([
       expect.objectContaining({
