@@ -23,6 +23,14 @@ export function catchAllReason(selector: string): string | undefined {
   return 'does not name its series exactly (use `name`, {__name__="name"} or {__name__=~"a|b"}), so it federates everything it matches';
 }
 
+/** The series names an exact selector (one `catchAllReason` accepts) selects. */
+function selectedNames(selector: string): string[] {
+  const bare = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(selector);
+  if (bare) return [bare[1]!];
+  const byName = /__name__\s*(=~|=)\s*"((?:[^"\\]|\\.)*)"/.exec(selector);
+  return byName ? byName[2]!.split('|') : [];
+}
+
 function federationProblems(doc: ManifestDoc): CheckProblem[] {
   const { object } = doc;
   const spec = (object.spec ?? {}) as { metricsPath?: string; honorLabels?: boolean; params?: Record<string, unknown> };
@@ -40,6 +48,15 @@ function federationProblems(doc: ManifestDoc): CheckProblem[] {
   matchers.forEach((selector, i) => {
     const reason = typeof selector === 'string' ? catchAllReason(selector) : 'is not a string';
     if (reason) problem(`spec.params.match[][${i}]`, `${JSON.stringify(selector)} ${reason}`);
+    const raw = reason ? [] : selectedNames(selector as string).filter((name) => !name.includes(':'));
+    if (raw.length) {
+      problem(
+        `spec.params.match[][${i}]`,
+        `${JSON.stringify(selector)} federates raw series ${raw.join(', ')}: only recorded aggregates ` +
+          '(level:metric:operations, labelled with their cluster) may cross, or the source\'s series answer the ' +
+          'central cluster\'s own alerts (a federated up{job="apiserver"} hides a local outage)',
+      );
+    }
   });
   return problems;
 }

@@ -158,7 +158,7 @@ describe('federation from onprem into aws', () => {
       honor_labels: true,
       metrics_path: '/federate',
       scheme: 'https',
-      params: { 'match[]': federationMatchers(FEDERATED_SERIES.filter((n) => n !== 'up')) },
+      params: { 'match[]': federationMatchers(FEDERATED_SERIES) },
       tls_config: { server_name: endpoint.hostname },
     });
   });
@@ -172,10 +172,11 @@ describe('federation from onprem into aws', () => {
     expect(Number(requests?.value[1])).toBeGreaterThan(0);
   });
 
-  it('lets nothing but the aggregates and up cross', async () => {
+  it('lets nothing but the aggregates cross, not even up (issue 23 defect 5)', async () => {
     const response = await fetch(`${awsUrl}/api/v1/label/__name__/values?match[]=${encodeURIComponent(`{cluster="${SOURCE}"}`)}`);
     const names = ((await response.json()) as { data: string[] }).data;
-    expect(names).toEqual(expect.arrayContaining([...AGGREGATED, 'up']));
+    expect(names).toEqual(expect.arrayContaining(AGGREGATED));
+    expect(names).not.toContain('up');
     expect(names.filter((n) => !FEDERATED_SERIES.includes(n))).toEqual([]);
     for (const name of RAW) expect(await query(name), name).toEqual([]);
   });

@@ -34,9 +34,13 @@ export function clientCommonName(central: string): string {
   return `prometheus-${central}`;
 }
 
-/** The `match[]` selectors: exact series names, so nothing but the source's aggregates and `up` crosses. */
+/**
+ * The `match[]` selector: exact names of the source's recorded aggregates, so nothing else crosses. Raw series such
+ * as `up` stay home: with honorLabels they would answer the central cluster's own alerts (KubeAPIDown's
+ * `absent(up{job="apiserver"} == 1)` would see the source's apiserver).
+ */
 export function federationMatchers(aggregates: readonly string[]): string[] {
-  return [`{__name__=~"${aggregates.join('|')}"}`, '{__name__="up"}'];
+  return [`{__name__=~"${aggregates.join('|')}"}`];
 }
 
 /** One replica, addressed by pod name, so a central cluster never sees the series of two HA replicas. */

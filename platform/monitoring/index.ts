@@ -33,9 +33,9 @@ function aggregatesOf(components: readonly Installed[]): RuleGroup[] {
   return [...components.flatMap(({ component }) => component.telemetry?.aggregates ?? []), ...platformAggregates];
 }
 
-/** Every series name that crosses from a source running `components` to a central cluster. */
+/** Every series name that crosses from a source running `components` to a central cluster: its aggregates. */
 export function federatedSeries(components: readonly Installed[]): string[] {
-  return [...recordedSeries(aggregatesOf(components)), 'up'];
+  return recordedSeries(aggregatesOf(components));
 }
 
 export const monitoring: Component<MonitoringValues> = {

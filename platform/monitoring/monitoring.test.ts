@@ -205,10 +205,18 @@ describe('federation repo check', () => {
   it('rejects catch-all match[] selectors', () => {
     for (const selector of ['{__name__=~".+"}', '{job=~".*"}', '{__name__=~"namespace_job:.*"}', '{job="task-tracker"}']) {
       const problems = federationScrapeCheck.run([withSpec((s) => s.params['match[]'].push(selector))]);
-      expect(problems.map((p) => p.path), selector).toEqual(['spec.params.match[][2]']);
+      expect(problems.map((p) => p.path), selector).toEqual(['spec.params.match[][1]']);
       expect(problems[0]!.message).toContain('does not name its series exactly');
     }
     expect(federationScrapeCheck.run([withSpec((s) => delete s.params)])[0]!.message).toContain('needs match[] selectors');
+  });
+
+  it('refuses raw series such as up, which would answer the central cluster\'s alerts (issue 23 defect 5)', () => {
+    expect(federationScrapeCheck.run([withSpec(() => {})])).toEqual([]);
+    for (const selector of ['up', '{__name__="up"}', '{__name__=~"a:b:c|up"}']) {
+      const problems = federationScrapeCheck.run([withSpec((s) => s.params['match[]'].push(selector))]);
+      expect(problems.map((p) => p.message), selector).toEqual([expect.stringContaining('federates raw series up')]);
+    }
   });
 
   it('accepts selectors that name series exactly', () => {

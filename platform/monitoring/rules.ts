@@ -9,9 +9,9 @@ export const platformAggregates: RuleGroup[] = [
   {
     name: 'targets.aggregates',
     rules: [
-      // Local targets only: `up` federated from a source carries that source's `cluster` label.
-      { record: 'namespace_job:up:sum', expr: 'sum by (namespace, job) (up{cluster=""})' },
-      { record: 'namespace_job:up:count', expr: 'count by (namespace, job) (up{cluster=""})' },
+      // Raw `up` never crosses (federationMatchers): these count the local targets only.
+      { record: 'namespace_job:up:sum', expr: 'sum by (namespace, job) (up)' },
+      { record: 'namespace_job:up:count', expr: 'count by (namespace, job) (up)' },
     ],
   },
   {
