@@ -6,6 +6,7 @@ import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { componentNamespace } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
+import { RECEIVERS_SECRET } from './alertmanager';
 import { GATEWAY_TLS_SECRET, NAMESPACE, clientTlsSecret, federationGateway, federationScrapeConfig, sourceEndpoint } from './federation';
 import { hybridOverview } from './hybrid-overview';
 import { aggregateGroups, federationAlertGroup, type RuleGroup } from './rules';
@@ -36,6 +37,7 @@ export const monitoring: Component<MonitoringValues> = {
     // node-exporter needs the host's network, PID namespace and filesystem (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster, estate, values);
+    ctx.secret('platform-controllers', NAMESPACE, RECEIVERS_SECRET);
     helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://prometheus-community.github.io/helm-charts' });
     helmRelease(controllers, 'kube-prometheus-stack', {
       namespace: NAMESPACE,
