@@ -1,11 +1,12 @@
 // Go programs the tests and checks run, each built from a small pinned Go module in this repo into a gitignored cache.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { repoRoot } from './repo';
 
-const cacheDir = join(repoRoot, '.cache', 'go-tools');
+/** The gitignored folder that holds every built tool. */
+export const GO_TOOLS_CACHE = join(repoRoot, '.cache', 'go-tools');
 
 export interface GoTool {
   /** The binary's name, and the first part of its cache folder. */
@@ -57,6 +58,49 @@ function cacheKey({ name, ...tool }: GoTool): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Where the built tool lies in the cache (present or not) for its current pins. */
+export function goToolPath(tool: GoTool): string {
+  return join(GO_TOOLS_CACHE, `${tool.name}-${cacheKey(tool)}`, tool.goos === 'wasip1' ? `${tool.name}.wasm` : tool.name);
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Takes the build lock of `out`, or returns undefined once another process has built it: test workers that ask for the
+ * same tool at once build it once. A lock whose process is gone is taken over (at worst a tool is built twice).
+ */
+export function lockBuild(out: string): string | undefined {
+  const lock = `${out}.lock`;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return lock;
+    } catch {
+      if (isAlive(lockHolder(lock))) Atomics.wait(pause, 0, 0, 1000);
+      else rmSync(lock, { force: true });
+      if (existsSync(out)) return undefined;
+    }
+  }
+}
+
+function lockHolder(lock: string): number {
+  try {
+    return Number(readFileSync(lock, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Path of a framework tool, built first if the cache lacks this exact pinned version. */
 export function goTool(name: CoreGoTool): string {
   return buildGoTool(CORE_GO_TOOLS[name]);
@@ -65,21 +109,34 @@ export function goTool(name: CoreGoTool): string {
 /** Path of the built tool, building it first if the cache lacks this exact pinned version. */
 export function buildGoTool(tool: GoTool): string {
   const { name } = tool;
-  const out = join(cacheDir, `${name}-${cacheKey(tool)}`, tool.goos === 'wasip1' ? `${name}.wasm` : name);
+  const out = goToolPath(tool);
   if (existsSync(out)) return out;
+  mkdirSync(dirname(out), { recursive: true });
+  const lock = lockBuild(out);
+  if (!lock) return out;
   const partial = `${out}.partial-${process.pid}`;
-  mkdirSync(join(out, '..'), { recursive: true });
-  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', ...(tool.goos ? { GOOS: tool.goos } : {}), ...(tool.goarch ? { GOARCH: tool.goarch } : {}) };
+  const env = {
+    ...process.env,
+    CGO_ENABLED: '0',
+    GOFLAGS: '-mod=readonly',
+    ...(tool.goos ? { GOOS: tool.goos } : {}),
+    ...(tool.goarch ? { GOARCH: tool.goarch } : {}),
+  };
   try {
+    if (existsSync(out)) return out;
     execFileSync('go', ['build', '-trimpath', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', partial, tool.pkg], {
       cwd: join(repoRoot, tool.module),
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
+    renameSync(partial, out);
+    return out;
   } catch {
     rmSync(partial, { force: true });
-    throw new Error(`building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; run \`go build ${tool.pkg}\` in ${tool.module} to see why`);
+    throw new Error(
+      `building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; run \`go build ${tool.pkg}\` in ${tool.module} to see why`,
+    );
+  } finally {
+    rmSync(lock, { force: true });
   }
-  renameSync(partial, out);
-  return out;
 }

@@ -27,6 +27,14 @@ export const versions = {
   // The operator that kube-prometheus-stack 82.x ships (appVersion v0.89.0); its CRDs validate monitoring.coreos.com objects.
   // renovate: datasource=github-releases depName=prometheus-operator/prometheus-operator
   prometheusOperator: '0.89.0',
+  // The Prometheus and Alertmanager images that chart sets: prometheus.prometheusSpec.image.tag v3.10.0 and
+  // alertmanager.alertmanagerSpec.image.tag v0.31.1 (prometheus-community/helm-charts,
+  // charts/kube-prometheus-stack/values.yaml at tag kube-prometheus-stack-82.15.1). The tests run the same releases,
+  // built from the Go modules that platform/monitoring/tools pins (Prometheus v3.xx.y is module tag v0.3xx.y).
+  // renovate: datasource=docker depName=quay.io/prometheus/prometheus
+  prometheus: '3.10.0',
+  // renovate: datasource=docker depName=quay.io/prometheus/alertmanager
+  alertmanager: '0.31.1',
   // The mTLS proxy in front of on-prem /federate.
   // renovate: datasource=docker depName=nginxinc/nginx-unprivileged
   nginxUnprivileged: '1.28.0-alpine',

@@ -1,19 +1,23 @@
-// The SLO rules under the real promtool: they load, and the alerts fire on the series they are meant for and only then.
+// The SLO rules under the real promtool (the clusters' Prometheus release, GO_TOOLS): they load, and the alerts fire
+// on the series they are meant for and only then.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { buildGoTool } from '../../generators/go-tools';
+import { PROMTOOL } from '../../platform/monitoring/tools';
 import { dashboardExpressions } from './dashboard';
 import { taskTrackerRuleGroups } from './rules';
 
+const promtoolPath = buildGoTool(PROMTOOL);
 const dir = mkdtempSync(join(tmpdir(), 'task-tracker-rules-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function promtool(args: string[], files: Record<string, unknown>): { ok: boolean; output: string } {
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), stringify(content));
-  const run = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8' });
+  const run = spawnSync(promtoolPath, args, { cwd: dir, encoding: 'utf8' });
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
 

@@ -1,4 +1,5 @@
-// promtool (Debian's prometheus package) unit-tests the rendered log-export alerts on synthetic collector series.
+// promtool (the clusters' Prometheus release, GO_TOOLS) unit-tests the rendered log-export alerts on synthetic
+// collector series.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,11 +7,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { estate } from '../../generators/estate/clusters';
+import { buildGoTool } from '../../generators/go-tools';
+import { PROMTOOL } from '../monitoring/tools';
 import { parseManifests } from '../../generators/manifests';
 import { renderEstate } from '../../generators/render';
 import { NAMESPACE } from './api';
 import { catalogue } from '../../generators/estate/catalogue';
 
+const promtool = buildGoTool(PROMTOOL);
 const dir = mkdtempSync(join(tmpdir(), 'log-export-alerts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,7 +47,7 @@ function promtoolTest(name: string, inputs: { series: string; values: string }[]
     }],
   }));
   try {
-    return execFileSync('promtool', ['test', 'rules', test], { encoding: 'utf8', stdio: 'pipe' });
+    return execFileSync(promtool, ['test', 'rules', test], { encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
     throw new Error(`promtool test rules failed:\n${e.stdout}${e.stderr}`);

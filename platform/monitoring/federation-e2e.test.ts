@@ -1,4 +1,4 @@
-// Federation end to end on loopback with real Prometheus binaries (Debian's prometheus 2.42):
+// Federation end to end on loopback with real Prometheus binaries (the clusters' release, GO_TOOLS):
 //   task-tracker ──scrape──▶ "onprem" Prometheus (rendered onprem rules, external labels from the model, mTLS like the gateway)
 //            ◀──/federate── "aws" Prometheus (its job derived from the rendered aws ScrapeConfig by scrapeJobFromScrapeConfig)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { estate } from '../../generators/estate/clusters';
-import { buildGoTool, } from '../../generators/go-tools';
+import { buildGoTool } from '../../generators/go-tools';
+import { PROMETHEUS } from './tools';
 import { issueFederationCertificates, type FederationCertificates } from './federation-certs';
 import { TLS_KEYS, clientTlsSecret, federationMatchers, sourceEndpoint } from './federation';
 import { federationJob } from './rules';
@@ -28,6 +29,8 @@ const RAW = ['task_tracker_http_requests_total', 'task_tracker_build_info'];
 const SOURCE = 'onprem';
 const CENTRAL = 'aws';
 const JOB = federationJob(SOURCE);
+// Built while the file loads, which has no time limit, rather than in a hook that has one.
+const prometheus = buildGoTool(PROMETHEUS);
 
 let dir: string;
 let certs: FederationCertificates;
@@ -124,14 +127,20 @@ beforeAll(async () => {
 
   processes.push(start(buildGoTool(TASK_TRACKER_TOOL), [], { LISTEN_ADDR: `127.0.0.1:${apiPort}`, METRICS_ADDR: `127.0.0.1:${metricsPort}` }));
   processes.push(
-    start('prometheus', [
+    start(prometheus, [
       `--config.file=${join(dir, 'onprem.yml')}`,
       `--web.config.file=${join(dir, 'onprem-web.yml')}`,
       `--storage.tsdb.path=${join(dir, 'onprem-data')}`,
       `--web.listen-address=127.0.0.1:${onpremPort}`,
     ]),
   );
-  processes.push(start('prometheus', [`--config.file=${join(dir, 'aws.yml')}`, `--storage.tsdb.path=${join(dir, 'aws-data')}`, `--web.listen-address=127.0.0.1:${awsPort}`]));
+  processes.push(
+    start(prometheus, [
+      `--config.file=${join(dir, 'aws.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'aws-data')}`,
+      `--web.listen-address=127.0.0.1:${awsPort}`,
+    ]),
+  );
   try {
     await eventually('the sample service', async () => ((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).ok ? true : undefined));
     traffic = setInterval(() => void fetch(`http://127.0.0.1:${apiPort}/tasks`).catch(() => undefined), 100);

@@ -1,5 +1,6 @@
-// The on-prem federation gateway run for real: Debian's nginx with the nginx.conf of the rendered ConfigMap and the command
-// of the rendered Deployment, in front of a real Prometheus, probed with certificates from the federation issuer.
+// The on-prem federation gateway run for real: Debian's nginx (installed by the test setup) with the nginx.conf of the
+// rendered ConfigMap and the command of the rendered Deployment, in front of a real Prometheus (the clusters' release),
+// probed with certificates from the federation issuer.
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { estate } from '../../generators/estate/clusters';
+import { buildGoTool } from '../../generators/go-tools';
+import { PROMETHEUS } from './tools';
 import { issueFederationCertificates, type FederationCertificates, type KeyPair } from './federation-certs';
 import { NAMESPACE } from './api';
 import { GATEWAY_NAME, GATEWAY_TLS_SECRET, PROMETHEUS_NAME, TLS_KEYS, sourceEndpoint } from './federation';
@@ -17,6 +20,8 @@ const SOURCE = 'onprem';
 const CENTRAL = 'aws';
 /** A cluster the gateway does not admit, holding a certificate from the federation CA all the same. */
 const STRANGER = 'intruder';
+// Built while the file loads, which has no time limit, rather than in a hook that has one.
+const prometheus = buildGoTool(PROMETHEUS);
 
 interface Container {
   command: string[];
@@ -95,7 +100,11 @@ beforeAll(async () => {
     stringify({ global: { scrape_interval: '1s' }, scrape_configs: [{ job_name: 'prometheus', static_configs: [{ targets: [prometheusAddress] }] }] }),
   );
   processes.push(
-    start('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prometheus-data')}`, `--web.listen-address=${prometheusAddress}`]),
+    start(prometheus, [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
+      `--web.listen-address=${prometheusAddress}`,
+    ]),
   );
 
   // The pod's volumes become folders: the ConfigMap's keys and the Secret's keys as files, the emptyDir empty.

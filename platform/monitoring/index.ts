@@ -10,6 +10,8 @@ import { versions } from '../../generators/versions';
 import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE } from './api';
 import { federationScrapeCheck } from './federation-check';
 import { GATEWAY_TLS_SECRET, clientTlsSecret, federationGateway, federationScrapeConfig, sourceEndpoint } from './federation';
+import { RECEIVERS_SECRET } from './alertmanager';
+import { ALERTMANAGER, AMTOOL, PROMETHEUS, PROMTOOL } from './tools';
 import { hybridOverview } from './hybrid-overview';
 import { federationAlertGroup, platformAggregates } from './rules';
 import { GRAFANA_ADMIN_SECRET, networkPolicies, stackValues } from './stack';
@@ -53,6 +55,8 @@ export const monitoring: Component<MonitoringValues> = {
   addresses: (values) =>
     values.federation?.role === 'source' ? [{ field: 'federation.endpoint.address', address: values.federation.endpoint?.address }] : [],
   checks: [federationScrapeCheck],
+  // The clusters' releases, which the rule, alert and federation tests run.
+  goTools: [PROMETHEUS, PROMTOOL, ALERTMANAGER, AMTOOL],
   exemptions: [
     {
       rule: 'namespace-psa-restricted',
@@ -67,6 +71,7 @@ export const monitoring: Component<MonitoringValues> = {
     // node-exporter needs the host's network, PID namespace and filesystem (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster, estate, values);
+    ctx.secret('platform-controllers', NAMESPACE, RECEIVERS_SECRET);
     helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://prometheus-community.github.io/helm-charts' });
     helmRelease(controllers, 'kube-prometheus-stack', {
       namespace: NAMESPACE,

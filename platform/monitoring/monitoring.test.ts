@@ -78,7 +78,8 @@ describe('rendering', () => {
     expect(values('aws').grafana.enabled).toBe(true);
     expect(values('aws').grafana.sidecar.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
     expect(values('onprem').grafana).toEqual({ enabled: false });
-    expect(values('onprem').alertmanager.config.receivers).toEqual([{ name: 'placeholder' }]);
+    const receivers = values('onprem').alertmanager.config.receivers.map((r: any) => r.name);
+    expect(receivers).toEqual(['on-call', 'dead-mans-switch', 'discard']);
   });
 
   it('exposes /federate on-prem only behind the mTLS gateway, reachable only from the aws networks', () => {
@@ -105,8 +106,10 @@ describe('rendering', () => {
 
   it('declares the SOPS secrets and references them from the kustomizations', () => {
     expect(rendering.secrets.map((s) => `${s.cluster}/${s.namespace}/${s.name}`).sort()).toEqual([
+      'aws/monitoring/alertmanager-receivers',
       'aws/monitoring/federate-client-onprem',
       'aws/monitoring/grafana-admin',
+      'onprem/monitoring/alertmanager-receivers',
       'onprem/monitoring/federate-gateway-tls',
     ]);
   });

@@ -2,6 +2,7 @@
 import type { Construct } from 'constructs';
 import { location, type Cluster, type Estate } from '../../generators/model';
 import { cidrPeers, networkPolicy } from '../../generators/namespace';
+import { alertmanagerConfig, alertmanagerEgress, RECEIVERS_SECRET } from './alertmanager';
 import { DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE, PROMETHEUS_POD_LABELS } from './api';
 import { GATEWAY_LABELS, PROMETHEUS_NAME, sourceEndpoint } from './federation';
 import { PROMETHEUS_DATASOURCE_UID } from '../../generators/telemetry';
@@ -16,7 +17,7 @@ export function externalLabels(cluster: Cluster): Record<string, string> {
   return { cluster: cluster.name, ...location(cluster) };
 }
 
-/** The allows beyond the base policies: traffic inside the namespace, scraping, and the federation path. */
+/** The allows beyond the base policies: traffic inside the namespace, scraping, notifications, the federation path. */
 export function networkPolicies(scope: Construct, cluster: Cluster, estate: Estate, values: MonitoringValues): void {
   const { nodeCidr, podCidr } = cluster.network;
   networkPolicy(scope, NAMESPACE, 'allow-within-namespace', {
@@ -30,6 +31,7 @@ export function networkPolicies(scope: Construct, cluster: Cluster, estate: Esta
     policyTypes: ['Egress'],
     egress: [{ to: cidrPeers(podCidr, nodeCidr) }],
   });
+  alertmanagerEgress(scope, cluster);
 
   const federation = values.federation;
   if (federation.role === 'source') {
@@ -107,12 +109,8 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
       },
     },
     alertmanager: {
-      alertmanagerSpec: { replicas: 1, resources: small('20m', '64Mi', '128Mi') },
-      // A receiver without integrations: alerts are visible in Alertmanager and go nowhere until one is added.
-      config: {
-        route: { receiver: 'placeholder', group_by: ['alertname', 'cluster', 'namespace'], group_wait: '30s', group_interval: '5m', repeat_interval: '12h' },
-        receivers: [{ name: 'placeholder' }],
-      },
+      alertmanagerSpec: { replicas: 1, resources: small('20m', '64Mi', '128Mi'), secrets: [RECEIVERS_SECRET] },
+      config: alertmanagerConfig(),
     },
     'kube-state-metrics': { resources: small('20m', '64Mi', '256Mi'), prometheus: { monitor: monitorLabels } },
     'prometheus-node-exporter': { resources: small('20m', '32Mi', '64Mi'), prometheus: { monitor: monitorLabels } },
