@@ -83,7 +83,7 @@ describe('task-tracker bundle', () => {
     expect(one(aws, 'Deployment').spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 
-  it('health probes flood the data set: readiness and liveness probe at most 10 times a minute, startup still gets 30 s', () => {
+  it('health probes flood the data set: readiness and liveness at most 10 times a minute, startup still 30 s', () => {
     const c = container(aws);
     const perMinute = (probe: { periodSeconds: number }) => 60 / probe.periodSeconds;
     expect(perMinute(c.readinessProbe) + perMinute(c.livenessProbe)).toBeLessThanOrEqual(10);

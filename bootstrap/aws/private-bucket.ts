@@ -34,7 +34,9 @@ export function privateBucket(name: string, props: PrivateBucketProps): aws.s3.B
   new aws.s3.BucketLifecycleConfiguration(part('lifecycle'), {
     bucket: bucket.id,
     rules: props.lifecycle.map((rule) => ({ ...rule, abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS } })),
-    ...(props.transitionDefaultMinimumObjectSize ? { transitionDefaultMinimumObjectSize: props.transitionDefaultMinimumObjectSize } : {}),
+    ...(props.transitionDefaultMinimumObjectSize
+      ? { transitionDefaultMinimumObjectSize: props.transitionDefaultMinimumObjectSize }
+      : {}),
   });
   return bucket;
 }

@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { runCli } from '../../generators/cli/run';
 import { estate } from '../../generators/clusters';
 import {
-  appendLoad, BucketWatch, flushMaxAgeMs, freePort, LOAD_PODS, redirect, renderedConfig, startCollector, startS3, type Process,
+  appendLoad, BucketWatch, flushMaxAgeMs, LOAD_PODS, redirect, renderedConfig, sandboxIn, startCollector, startS3,
+  type Process,
 } from './harness';
 
 const BURST_LINES = 100_000;
@@ -46,7 +47,9 @@ function p99(values: number[]): number {
 }
 
 /** Writes lines through `write` (which returns the ids it wrote and when), then waits until all are in S3. */
-async function phase(watch: BucketWatch, lines: number, timeoutMs: number, write: (written: Map<string, number>) => Promise<void>): Promise<Phase> {
+async function phase(
+  watch: BucketWatch, lines: number, timeoutMs: number, write: (written: Map<string, number>) => Promise<void>,
+): Promise<Phase> {
   const objectsBefore = new Set(watch.objects.keys());
   const written = new Map<string, number>();
   const started = performance.now();
@@ -56,15 +59,18 @@ async function phase(watch: BucketWatch, lines: number, timeoutMs: number, write
   const seconds = (performance.now() - started) / 1000;
   const objects = [...watch.objects].filter(([key]) => !objectsBefore.has(key)).map(([, o]) => o);
   const delays = [...written].map(([id, at]) => (watch.lines.get(id)! - at) / 1000);
-  return { lines, objects: objects.length, gzipBytes: objects.reduce((sum, o) => sum + o.size, 0), p99DelayS: p99(delays), seconds };
+  const gzipBytes = objects.reduce((sum, o) => sum + o.size, 0);
+  return { lines, objects: objects.length, gzipBytes, p99DelayS: p99(delays), seconds };
 }
 
-const ids = (from: number, count: number) => Array.from({ length: LOAD_PODS }, (_, p) => Array.from({ length: count }, (_, j) => `${p}-${from + j}`)).flat();
+/** The ids `appendLoad(…, from, count)` writes. */
+const ids = (from: number, count: number) =>
+  Array.from({ length: LOAD_PODS }, (_, p) => Array.from({ length: count }, (_, j) => `${p}-${from + j}`)).flat();
 
 async function run(root: string, label: string, config: Record<string, any>): Promise<Run> {
   const dir = join(root, label);
   mkdirSync(dir);
-  const sandbox = { podsDir: join(dir, 'var/log/pods'), stateDir: join(dir, 'state'), s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort() };
+  const sandbox = await sandboxIn(dir);
   let s3: Process | undefined;
   let collector: Process | undefined;
   try {
@@ -123,15 +129,20 @@ runCli(async () => {
       ['trickle: p99 delay until in S3', (r) => `${r.trickle.p99DelayS.toFixed(1)} s`],
       ['collector peak RSS (VmHWM)', (r) => `${r.peakRssMiB.toFixed(0)} MiB`],
     ];
-    console.log(`log-export bench: burst of ${BURST_LINES} lines (${LOAD_PODS} pods, 2 namespaces, half JSON), then a trickle of ` +
-      `${TRICKLE_PER_SECOND} lines/s per pod for ${TRICKLE_SECONDS} s; one collector binary, two configs`);
+    console.log(`log-export bench: burst of ${BURST_LINES} lines (${LOAD_PODS} pods, 2 namespaces, half JSON), ` +
+      `then a trickle of ${TRICKLE_PER_SECOND} lines/s per pod for ${TRICKLE_SECONDS} s; ` +
+      'one collector binary, two configs');
     console.log(`  before: every request written at once, 4 queue consumers`);
-    console.log(`  after:  flush.max_age ${flush.max_age}, flush.max_bytes ${flush.max_bytes}, ${queue.num_consumers} queue consumers (rendered)`);
-    console.log(`  ${''.padEnd(34)}${'before'.padStart(14)}${'after'.padStart(14)}`);
-    for (const [name, cell] of rows) console.log(`  ${name.padEnd(34)}${cell(runs.before).padStart(14)}${cell(runs.after).padStart(14)}`);
+    console.log(`  after:  flush.max_age ${flush.max_age}, flush.max_bytes ${flush.max_bytes}, ` +
+      `${queue.num_consumers} queue consumers (rendered)`);
+    const line = (name: string, before: string, after: string) =>
+      `  ${name.padEnd(34)}${before.padStart(14)}${after.padStart(14)}`;
+    console.log(line('', 'before', 'after'));
+    for (const [name, cell] of rows) console.log(line(name, cell(runs.before), cell(runs.after)));
     const ratio = perLines(runs.before.burst) / perLines(runs.after.burst);
     const met = ratio >= TARGET_RATIO;
-    console.log(`  burst objects: ${ratio.toFixed(1)}× fewer (target ≥ ${TARGET_RATIO}×: ${met ? 'met' : 'NOT met'}); ` +
+    const verdict = `target ≥ ${TARGET_RATIO}×: ${met ? 'met' : 'NOT met'}`;
+    console.log(`  burst objects: ${ratio.toFixed(1)}× fewer (${verdict}); ` +
       `delay bound: flush.max_age + filelog poll 1 s + one upload`);
     if (!met) throw new Error(`objects per 100k lines fell only ${ratio.toFixed(1)}×, target ${TARGET_RATIO}×`);
   } finally {

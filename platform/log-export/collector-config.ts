@@ -54,7 +54,8 @@ function s3Exporter(target: S3Target, key: string, queueRequests: number) {
     retry_on_failure: RETRY_FOREVER,
     // Persistent queue of receiver batches; `queue_size` bounds the disk it uses.
     sending_queue: {
-      enabled: true, storage: 'file_storage', sizer: 'requests', queue_size: queueRequests, num_consumers: QUEUE_CONSUMERS, block_on_overflow: true,
+      enabled: true, storage: 'file_storage', sizer: 'requests', queue_size: queueRequests,
+      num_consumers: QUEUE_CONSUMERS, block_on_overflow: true,
     },
   };
 }

@@ -16,8 +16,9 @@ import { CLUSTER_EXPORTER } from './index';
 import { DEPLOYMENT, EVENTS, NODE, POD, startKubeApiStub } from './kube-api-stub';
 import { ALERT_METRICS } from './alerts';
 import {
-  appendCri, appendLoad, BucketWatch, flushMaxAgeMs, freePort, listKeys, LOAD_PODS, logFile, metricSum, readObject, redirect,
-  redirectClusterExporter, renderedConfig, scrapeMetrics, startCollector, startS3, waitFor, type PodLog, type Process, type Sandbox,
+  appendCri, appendLoad, BucketWatch, flushMaxAgeMs, freePort, listKeys, LOAD_PODS, logFile, metricSum, readObject,
+  redirect, redirectClusterExporter, renderedConfig, sandboxIn, scrapeMetrics, startCollector, startS3, waitFor,
+  type PodLog, type Process, type Sandbox,
 } from './harness';
 
 const CLUSTER = 'aws';
@@ -88,7 +89,7 @@ describe('log export end to end (real collector, real S3 server)', () => {
   let collector: Process | undefined;
 
   beforeAll(async () => {
-    sandbox = { podsDir: join(root, 'var/log/pods'), stateDir: join(root, 'state'), s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort() };
+    sandbox = await sandboxIn(root);
     s3 = await startS3(s3Db, sandbox.s3Port, BUCKET);
     collector = await startCollector(redirect(AGENT_CONFIG, sandbox), join(root, 'collector.yaml'), sandbox);
   }, COLD_BUILD_MS);
@@ -124,10 +125,11 @@ describe('log export end to end (real collector, real S3 server)', () => {
     }
   }, MAX_AGE_MS + 120_000);
 
-  it('keeps retrying through an S3 outage and a restart, and delivers every line afterwards (at-least-once)', async () => {
+  it('keeps retrying through an S3 outage and a restart, then delivers every line (at-least-once)', async () => {
     await s3!.stop();
     write(sandbox, second);
-    await waitFor('failed uploads being retried while S3 is down', MAX_AGE_MS + 30_000, async () => (/Exporting failed\. Will retry/.test(collector!.output()) ? true : undefined));
+    const retrying = async () => (/Exporting failed\. Will retry/.test(collector!.output()) ? true : undefined);
+    await waitFor('failed uploads being retried while S3 is down', MAX_AGE_MS + 30_000, retrying);
     const sentBefore = metricSum(await scrapeMetrics(sandbox.metricsPort), 'otelcol_exporter_sent_log_records_total');
     expect(sentBefore).toBe(first.length);
 
@@ -139,7 +141,8 @@ describe('log export end to end (real collector, real S3 server)', () => {
     const ids = got.map(idOf);
     for (const line of [...first, ...second]) expect(ids).toContain(line.id);
     const duplicates = ids.length - new Set(ids).size;
-    console.log(`after the outage and the restart: ${ids.length} records for ${first.length + second.length} lines (${duplicates} duplicates)`);
+    const sent = first.length + second.length;
+    console.log(`after the outage and the restart: ${ids.length} records for ${sent} lines (${duplicates} duplicates)`);
     expect(got.every((r) => KEY.test(r.key))).toBe(true);
   }, 2 * MAX_AGE_MS + 240_000);
 
@@ -169,7 +172,7 @@ describe('events and states end to end (real collector and S3 server, stand-in K
   let api: Awaited<ReturnType<typeof startKubeApiStub>> | undefined;
 
   beforeAll(async () => {
-    sandbox = { podsDir: join(root, 'unused'), stateDir: join(root, 'state'), s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort() };
+    sandbox = await sandboxIn(root);
     const apiPort = await freePort();
     api = await startKubeApiStub(apiPort);
     const kubeconfig = join(root, 'kubeconfig');

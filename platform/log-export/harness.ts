@@ -26,7 +26,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
@@ -93,6 +95,14 @@ export function renderedConfig(cluster: string, releaseName: string = AGENT): Re
   const text = (configMap?.object.data as Record<string, string> | undefined)?.[CONFIG_KEY];
   if (!text) throw new Error(`${dir}: no ConfigMap ${name} with key ${CONFIG_KEY} referenced by HelmRelease ${releaseName}; run npm run render`);
   return parse(text);
+}
+
+/** A sandbox under `dir` with free loopback ports. */
+export async function sandboxIn(dir: string): Promise<Sandbox> {
+  return {
+    podsDir: join(dir, 'var/log/pods'), stateDir: join(dir, 'state'),
+    s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort(),
+  };
 }
 
 export interface Sandbox {
@@ -237,12 +247,14 @@ export const LOAD_PODS = 4;
  */
 export function appendLoad(podsDir: string, from: number, count: number): void {
   for (let p = 0; p < LOAD_PODS; p++) {
-    const file = logFile(podsDir, { namespace: `bench-${p % 2}`, pod: `load-${p}`, uid: `00000000-0000-0000-0000-00000000000${p}`, container: 'app' });
+    const uid = `00000000-0000-0000-0000-00000000000${p}`;
+    const file = logFile(podsDir, { namespace: `bench-${p % 2}`, pod: `load-${p}`, uid, container: 'app' });
     appendCri(file, Array.from({ length: count }, (_, j) => {
       const seq = from + j;
       const time = `2026-03-14T12:00:00.${String(seq).padStart(9, '0')}Z`;
+      const json = { level: 'info', msg: 'request served', pod: p, seq, path: '/api/orders', ms: seq % 250 };
       return seq % 2 === 0
-        ? { time, stream: 'stdout' as const, text: JSON.stringify({ level: 'info', msg: 'request served', pod: p, seq, path: '/api/orders', ms: seq % 250 }) }
+        ? { time, stream: 'stdout' as const, text: JSON.stringify(json) }
         : { time, stream: 'stderr' as const, text: `plain log line ${p}-${seq} with some ordinary text in it` };
     }));
   }
@@ -292,6 +304,8 @@ export class BucketWatch {
 export function flushMaxAgeMs(config: Record<string, any>, exporter = 's3ndjson'): number {
   const age: string | undefined = config.exporters[exporter]?.flush?.max_age;
   const match = age?.match(/^(\d+)(ms|s|m)$/);
-  if (age !== undefined && !match) throw new Error(`exporters.${exporter}.flush.max_age ${JSON.stringify(age)} is not a duration like 1m`);
+  if (age !== undefined && !match) {
+    throw new Error(`exporters.${exporter}.flush.max_age ${JSON.stringify(age)} is not a duration like 1m`);
+  }
   return match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'] : 0;
 }

@@ -64,7 +64,7 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
   });
 
   it('batches every exporter\'s objects by size and age, with a consumer per request that may wait in them', () => {
-    const exporters = [AGENT, CLUSTER_EXPORTER].flatMap((release) => Object.values<any>(collectorConfig(name, release).exporters));
+    const exporters = [AGENT, CLUSTER_EXPORTER].flatMap((r) => Object.values<any>(collectorConfig(name, r).exporters));
     expect(exporters).toHaveLength(3);
     for (const e of exporters) {
       expect(e.flush).toEqual({ max_age: '1m', max_bytes: 8 * 1024 * 1024 });

@@ -41,7 +41,9 @@ func NewMetricsHandler(m *metrics.Metrics, log *slog.Logger) http.Handler {
 
 // serveLogged serves r through mux under a request ID and writes its log line: debug for quietRoutes, error for a
 // server error, info otherwise.
-func serveLogged(mux *http.ServeMux, log *slog.Logger, w http.ResponseWriter, r *http.Request) (string, int, time.Duration) {
+func serveLogged(
+	mux *http.ServeMux, log *slog.Logger, w http.ResponseWriter, r *http.Request,
+) (string, int, time.Duration) {
 	started := time.Now()
 	id := r.Header.Get(requestIDHeader)
 	if !validRequestID.MatchString(id) {

@@ -104,7 +104,9 @@ func TestHealthProbesAndScrapesDoNotFloodTheInfoLog(t *testing.T) {
 	for _, l := range requestLogs(t, f) {
 		got = append(got, fmt.Sprintf("%s %s %d", l.Level, l.Route, l.Status))
 	}
-	want := []string{"DEBUG /healthz 200", "DEBUG /readyz 200", "DEBUG /readyz 503", "DEBUG /metrics 200", "INFO /tasks 200"}
+	want := []string{
+		"DEBUG /healthz 200", "DEBUG /readyz 200", "DEBUG /readyz 503", "DEBUG /metrics 200", "INFO /tasks 200",
+	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("request log lines %q, want %q", got, want)
 	}
