@@ -1,6 +1,7 @@
 // End to end: the real collector, built at the pinned version, runs the rendered agent config against a real S3
 // server on loopback; container-log lines go in, gzip NDJSON objects under the partitioned keys come out, and an S3
-// outage in between loses nothing. Delivery is at-least-once: a retried batch is rewritten under the same name.
+// outage and a restart in between lose nothing. Delivery is at-least-once: a request leaves the on-disk queue only
+// once the objects holding its records are written.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,14 +17,18 @@ import { CLUSTER_EXPORTER } from './api';
 import { DEPLOYMENT, EVENTS, NODE, POD, startKubeApiStub } from './kube-api-stub.testkit';
 import { ALERT_METRICS } from './alerts';
 import {
-  appendCri, freePort, listKeys, logFile, metricSum, readObject, redirect, redirectClusterExporter, renderedConfig, scrapeMetrics,
-  startCollector, startS3, waitFor, type PodLog, type Process, type Sandbox,
+  appendCri, appendLoad, BucketWatch, flushMaxAgeMs, freePort, listKeys, LOAD_PODS, logFile, metricSum, readObject,
+  redirect, redirectClusterExporter, renderedConfig, sandboxIn, scrapeMetrics, startCollector, startS3, waitFor,
+  type PodLog, type Process, type Sandbox,
 } from './harness';
 
 const CLUSTER = 'aws';
 /** The first build of the collector takes ≈ 8 min on 2 busy cores; later runs reuse .cache/go-tools. */
 const COLD_BUILD_MS = 1_200_000;
 const BUCKET = estate.logArchive.bucket;
+const AGENT_CONFIG = renderedConfig(CLUSTER);
+/** Records wait up to flush.max_age in an open object before it is written: every wait for S3 allows for that. */
+const MAX_AGE_MS = flushMaxAgeMs(AGENT_CONFIG);
 const KEY = new RegExp(`^logs/cluster=${CLUSTER}/namespace=([a-z0-9-]+)/dt=(\\d{4}-\\d{2}-\\d{2})/hour=(\\d{2})/[0-9a-f]{32}\\.json\\.gz$`);
 
 const web: PodLog = { namespace: 'shop', pod: 'web-5f7c9', uid: '0b1c2d3e-1111-2222-3333-444455556666', container: 'web' };
@@ -85,9 +90,9 @@ describe('log export end to end (real collector, real S3 server)', () => {
   let collector: Process | undefined;
 
   beforeAll(async () => {
-    sandbox = { podsDir: join(root, 'var/log/pods'), stateDir: join(root, 'state'), s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort() };
+    sandbox = await sandboxIn(root);
     s3 = await startS3(s3Db, sandbox.s3Port, BUCKET);
-    collector = await startCollector(redirect(renderedConfig(CLUSTER), sandbox), join(root, 'collector.yaml'), sandbox);
+    collector = await startCollector(redirect(AGENT_CONFIG, sandbox), join(root, 'collector.yaml'), sandbox);
   }, COLD_BUILD_MS);
 
   afterAll(async () => {
@@ -101,7 +106,7 @@ describe('log export end to end (real collector, real S3 server)', () => {
 
   it('ships JSON and plain lines as gzip NDJSON under cluster/namespace/dt/hour keys', async () => {
     write(sandbox, first);
-    const got = await allArrived(sandbox, first, 60_000);
+    const got = await allArrived(sandbox, first, MAX_AGE_MS + 60_000);
 
     for (const { key, record } of got) {
       const [, namespace, dt, hour] = key.match(KEY) ?? [];
@@ -119,23 +124,40 @@ describe('log export end to end (real collector, real S3 server)', () => {
       expect(record.attributes['log.iostream']).toBe(line.stream);
       expect(record.body).toEqual(line.stream === 'stdout' ? JSON.parse(line.text) : { message: line.text });
     }
-  });
+  }, MAX_AGE_MS + 120_000);
 
-  it('keeps retrying through an S3 outage and delivers every line afterwards (at-least-once)', async () => {
+  it('keeps retrying through an S3 outage and a restart, then delivers every line (at-least-once)', async () => {
     await s3!.stop();
     write(sandbox, second);
-    await waitFor('failed uploads being retried while S3 is down', 30_000, async () => (/Exporting failed\. Will retry/.test(collector!.output()) ? true : undefined));
+    const retrying = async () => (/Exporting failed\. Will retry/.test(collector!.output()) ? true : undefined);
+    await waitFor('failed uploads being retried while S3 is down', MAX_AGE_MS + 30_000, retrying);
     const sentBefore = metricSum(await scrapeMetrics(sandbox.metricsPort), 'otelcol_exporter_sent_log_records_total');
     expect(sentBefore).toBe(first.length);
 
+    // Unsent requests outlive the process in the on-disk queue.
+    await collector!.stop();
+    collector = await startCollector(redirect(AGENT_CONFIG, sandbox), join(root, 'collector.yaml'), sandbox);
     s3 = await startS3(s3Db, sandbox.s3Port, BUCKET);
-    const got = await allArrived(sandbox, [...first, ...second], 120_000);
+    const got = await allArrived(sandbox, [...first, ...second], MAX_AGE_MS + 120_000);
     const ids = got.map(idOf);
     for (const line of [...first, ...second]) expect(ids).toContain(line.id);
     const duplicates = ids.length - new Set(ids).size;
-    console.log(`after the outage: ${ids.length} records for ${first.length + second.length} lines (${duplicates} duplicates)`);
+    const sent = first.length + second.length;
+    console.log(`after the outage and the restart: ${ids.length} records for ${sent} lines (${duplicates} duplicates)`);
     expect(got.every((r) => KEY.test(r.key))).toBe(true);
-  });
+  }, 2 * MAX_AGE_MS + 240_000);
+
+  const LOAD_LINES = 100_000;
+  /** At least 2,000 records per object on average, ≥ 20× fewer than one object per request of ≤ 100 records. */
+  const MAX_OBJECTS = 50;
+
+  it(`tiny S3 objects: ${LOAD_LINES / 1000}k container-log lines give at most ${MAX_OBJECTS} objects`, async () => {
+    for (let from = 0; from < LOAD_LINES / LOAD_PODS; from += 5_000) appendLoad(sandbox.podsDir, from, 5_000);
+    const watch = new BucketWatch(sandbox.s3Port, BUCKET, `logs/cluster=${CLUSTER}/namespace=bench-`);
+    await watch.until(LOAD_LINES, MAX_AGE_MS + 300_000, 2_000);
+    expect(watch.records).toBeGreaterThanOrEqual(LOAD_LINES);
+    expect(watch.objects.size).toBeLessThanOrEqual(MAX_OBJECTS);
+  }, MAX_AGE_MS + 360_000);
 
   it('exports every metric the alerts read', async () => {
     const series = await scrapeMetrics(sandbox.metricsPort);
@@ -151,7 +173,7 @@ describe('events and states end to end (real collector and S3 server, stand-in K
   let api: Awaited<ReturnType<typeof startKubeApiStub>> | undefined;
 
   beforeAll(async () => {
-    sandbox = { podsDir: join(root, 'unused'), stateDir: join(root, 'state'), s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort() };
+    sandbox = await sandboxIn(root);
     const apiPort = await freePort();
     api = await startKubeApiStub(apiPort);
     const kubeconfig = join(root, 'kubeconfig');
@@ -174,8 +196,10 @@ describe('events and states end to end (real collector and S3 server, stand-in K
     rmSync(root, { recursive: true, force: true });
   });
 
+  const maxAgeMs = flushMaxAgeMs(renderedConfig(CLUSTER, CLUSTER_EXPORTER), 's3ndjson/events');
+
   async function records(prefix: string, count: number): Promise<Received[]> {
-    return waitFor(`${count} records under ${prefix}`, 60_000, async () => {
+    return waitFor(`${count} records under ${prefix}`, maxAgeMs + 60_000, async () => {
       const out: Received[] = [];
       for (const key of await listKeys(sandbox.s3Port, BUCKET, prefix)) for (const record of await readObject(sandbox.s3Port, BUCKET, key)) out.push({ key, record });
       return out.length >= count ? out : undefined;
@@ -189,7 +213,7 @@ describe('events and states end to end (real collector and S3 server, stand-in K
     for (const { key } of got) expect(key).toMatch(new RegExp(`^events/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/[0-9a-f]{32}\\.json\\.gz$`));
     expect(got.map((r) => r.record.body.object.reason).sort()).toEqual(['BackOff', 'FailedScheduling']);
     expect(got[0]!.record.body.type).toBe('ADDED');
-  });
+  }, maxAgeMs + 120_000);
 
   it('snapshots nodes (capacity, conditions) and workloads (desired, ready, restarts) under states/cluster=<c>/dt=…/', async () => {
     const got = await records(`states/cluster=${CLUSTER}/`, 3);
@@ -207,7 +231,7 @@ describe('events and states end to end (real collector and S3 server, stand-in K
     expect(pod.spec).toEqual({ nodeName: POD.spec.nodeName });
     expect(pod.status.containerStatuses[0].restartCount).toBe(4);
     expect(pod.status.podIP).toBeUndefined();
-  });
+  }, maxAgeMs + 120_000);
 });
 
 describe('the collector accepts every rendered config', () => {
