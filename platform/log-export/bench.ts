@@ -9,7 +9,15 @@ import { performance } from 'node:perf_hooks';
 import { runCli } from '../../generators/cli/run';
 import { estate } from '../../generators/estate/clusters';
 import {
-  appendLoad, BucketWatch, flushMaxAgeMs, LOAD_PODS, redirect, renderedConfig, sandboxIn, startCollector, startS3,
+  appendLoad,
+  BucketWatch,
+  flushMaxAgeMs,
+  LOAD_PODS,
+  redirect,
+  renderedConfig,
+  sandboxIn,
+  startCollector,
+  startS3,
   type Process,
 } from './harness';
 
@@ -37,7 +45,9 @@ interface Run {
 }
 
 function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return Number(line?.match(/(\d+)/)?.[1] ?? 0);
 }
 
@@ -48,7 +58,10 @@ function p99(values: number[]): number {
 
 /** Writes lines through `write` (which returns the ids it wrote and when), then waits until all are in S3. */
 async function phase(
-  watch: BucketWatch, lines: number, timeoutMs: number, write: (written: Map<string, number>) => Promise<void>,
+  watch: BucketWatch,
+  lines: number,
+  timeoutMs: number,
+  write: (written: Map<string, number>) => Promise<void>,
 ): Promise<Phase> {
   const objectsBefore = new Set(watch.objects.keys());
   const written = new Map<string, number>();
@@ -129,12 +142,16 @@ runCli(async () => {
       ['trickle: p99 delay until in S3', (r) => `${r.trickle.p99DelayS.toFixed(1)} s`],
       ['collector peak RSS (VmHWM)', (r) => `${r.peakRssMiB.toFixed(0)} MiB`],
     ];
-    console.log(`log-export bench: burst of ${BURST_LINES} lines (${LOAD_PODS} pods, 2 namespaces, half JSON), ` +
-      `then a trickle of ${TRICKLE_PER_SECOND} lines/s per pod for ${TRICKLE_SECONDS} s; ` +
-      'one collector binary, two configs');
+    console.log(
+      `log-export bench: burst of ${BURST_LINES} lines (${LOAD_PODS} pods, 2 namespaces, half JSON), ` +
+        `then a trickle of ${TRICKLE_PER_SECOND} lines/s per pod for ${TRICKLE_SECONDS} s; ` +
+        'one collector binary, two configs',
+    );
     console.log(`  before: every request written at once, 4 queue consumers`);
-    console.log(`  after:  flush.max_age ${flush.max_age}, flush.max_bytes ${flush.max_bytes}, ` +
-      `${queue.num_consumers} queue consumers (rendered)`);
+    console.log(
+      `  after:  flush.max_age ${flush.max_age}, flush.max_bytes ${flush.max_bytes}, ` +
+        `${queue.num_consumers} queue consumers (rendered)`,
+    );
     const line = (name: string, before: string, after: string) =>
       `  ${name.padEnd(34)}${before.padStart(14)}${after.padStart(14)}`;
     console.log(line('', 'before', 'after'));
@@ -142,8 +159,10 @@ runCli(async () => {
     const ratio = perLines(runs.before.burst) / perLines(runs.after.burst);
     const met = ratio >= TARGET_RATIO;
     const verdict = `target ≥ ${TARGET_RATIO}×: ${met ? 'met' : 'NOT met'}`;
-    console.log(`  burst objects: ${ratio.toFixed(1)}× fewer (${verdict}); ` +
-      `delay bound: flush.max_age + filelog poll 1 s + one upload`);
+    console.log(
+      `  burst objects: ${ratio.toFixed(1)}× fewer (${verdict}); ` +
+        `delay bound: flush.max_age + filelog poll 1 s + one upload`,
+    );
     if (!met) throw new Error(`objects per 100k lines fell only ${ratio.toFixed(1)}×, target ${TARGET_RATIO}×`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -28,7 +28,10 @@ export async function freePort(): Promise<number> {
 }
 
 export async function waitFor<T>(
-  what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 250,
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  everyMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
@@ -81,7 +84,17 @@ function run(binary: string, args: string[], env: NodeJS.ProcessEnv = {}): Proce
 
 /** gofakes3 with its bolt backend: objects persist in `dbFile` across restarts on the same port. */
 export async function startS3(dbFile: string, port: number, bucket: string): Promise<Process> {
-  const server = run(buildGoTool(S3_SERVER_TOOL), ['-backend', 'bolt', '-bolt.db', dbFile, '-host', `${LOOPBACK}:${port}`, '-initialbucket', bucket, '-quiet']);
+  const server = run(buildGoTool(S3_SERVER_TOOL), [
+    '-backend',
+    'bolt',
+    '-bolt.db',
+    dbFile,
+    '-host',
+    `${LOOPBACK}:${port}`,
+    '-initialbucket',
+    bucket,
+    '-quiet',
+  ]);
   await waitFor(`S3 server on port ${port}`, 20_000, () => accepts(port));
   return server;
 }
@@ -94,15 +107,21 @@ export function renderedConfig(cluster: string, releaseName: string = AGENT): Re
   const name = (release?.object.spec as any)?.values?.configMap?.existingName;
   const configMap = docs.find((d) => d.object.kind === 'ConfigMap' && d.object.metadata?.name === name);
   const text = (configMap?.object.data as Record<string, string> | undefined)?.[CONFIG_KEY];
-  if (!text) throw new Error(`${dir}: no ConfigMap ${name} with key ${CONFIG_KEY} referenced by HelmRelease ${releaseName}; run npm run render`);
+  if (!text)
+    throw new Error(
+      `${dir}: no ConfigMap ${name} with key ${CONFIG_KEY} referenced by HelmRelease ${releaseName}; run npm run render`,
+    );
   return parse(text);
 }
 
 /** A sandbox under `dir` with free loopback ports. */
 export async function sandboxIn(dir: string): Promise<Sandbox> {
   return {
-    podsDir: join(dir, 'var/log/pods'), stateDir: join(dir, 'state'),
-    s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort(),
+    podsDir: join(dir, 'var/log/pods'),
+    stateDir: join(dir, 'state'),
+    s3Port: await freePort(),
+    metricsPort: await freePort(),
+    healthPort: await freePort(),
   };
 }
 
@@ -122,7 +141,9 @@ export interface Sandbox {
 export function redirect(config: Record<string, any>, s: Sandbox): Record<string, any> {
   const c = redirectCommon(config, s);
   c.receivers.filelog.include = [join(s.podsDir, '*/*/*.log')];
-  c.service.pipelines.logs.processors = c.service.pipelines.logs.processors.filter((p: string) => p !== 'k8sattributes');
+  c.service.pipelines.logs.processors = c.service.pipelines.logs.processors.filter(
+    (p: string) => p !== 'k8sattributes',
+  );
   delete c.processors.k8sattributes;
   return c;
 }
@@ -130,7 +151,8 @@ export function redirect(config: Record<string, any>, s: Sandbox): Record<string
 /** For the cluster exporter: the same, and the k8sobjects receivers read the API named by $KUBECONFIG. */
 export function redirectClusterExporter(config: Record<string, any>, s: Sandbox): Record<string, any> {
   const c = redirectCommon(config, s);
-  for (const [id, receiver] of Object.entries<Record<string, any>>(c.receivers)) if (id.startsWith('k8sobjects')) receiver.auth_type = 'kubeConfig';
+  for (const [id, receiver] of Object.entries<Record<string, any>>(c.receivers))
+    if (id.startsWith('k8sobjects')) receiver.auth_type = 'kubeConfig';
   return c;
 }
 
@@ -140,11 +162,17 @@ function redirectCommon(config: Record<string, any>, s: Sandbox): Record<string,
   c.extensions.file_storage.compaction.directory = s.stateDir;
   c.extensions.health_check.endpoint = `${LOOPBACK}:${s.healthPort}`;
   c.service.telemetry.metrics.readers[0].pull.exporter.prometheus.port = s.metricsPort;
-  for (const [id, exporter] of Object.entries<Record<string, any>>(c.exporters)) if (id.startsWith('s3ndjson')) exporter.endpoint = `http://${LOOPBACK}:${s.s3Port}`;
+  for (const [id, exporter] of Object.entries<Record<string, any>>(c.exporters))
+    if (id.startsWith('s3ndjson')) exporter.endpoint = `http://${LOOPBACK}:${s.s3Port}`;
   return c;
 }
 
-export async function startCollector(config: Record<string, any>, configFile: string, s: Sandbox, env: NodeJS.ProcessEnv = {}): Promise<Process> {
+export async function startCollector(
+  config: Record<string, any>,
+  configFile: string,
+  s: Sandbox,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Process> {
   writeFileSync(configFile, stringify(config));
   const collector = run(buildGoTool(COLLECTOR_TOOL), ['--config', configFile], {
     ...env,
@@ -216,10 +244,14 @@ export async function listKeys(s3Port: number, bucket: string, prefix: string): 
 export async function readObject(s3Port: number, bucket: string, key: string): Promise<Record<string, any>[]> {
   const res = await fetch(`http://${LOOPBACK}:${s3Port}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
   if (!res.ok) throw new Error(`reading ${key}: HTTP ${res.status}`);
-  if (res.headers.get('content-encoding')) throw new Error(`${key}: stored with Content-Encoding, readers would get it decompressed`);
+  if (res.headers.get('content-encoding'))
+    throw new Error(`${key}: stored with Content-Encoding, readers would get it decompressed`);
   const text = gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8');
   if (!text.endsWith('\n')) throw new Error(`${key}: NDJSON does not end with a newline`);
-  return text.slice(0, -1).split('\n').map((line) => JSON.parse(line));
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 /** The collector's own metrics, by series text (`name{labels}`) → value. */
@@ -250,14 +282,17 @@ export function appendLoad(podsDir: string, from: number, count: number): void {
   for (let p = 0; p < LOAD_PODS; p++) {
     const uid = `00000000-0000-0000-0000-00000000000${p}`;
     const file = logFile(podsDir, { namespace: `bench-${p % 2}`, pod: `load-${p}`, uid, container: 'app' });
-    appendCri(file, Array.from({ length: count }, (_, j) => {
-      const seq = from + j;
-      const time = `2026-03-14T12:00:00.${String(seq).padStart(9, '0')}Z`;
-      const json = { level: 'info', msg: 'request served', pod: p, seq, path: '/api/orders', ms: seq % 250 };
-      return seq % 2 === 0
-        ? { time, stream: 'stdout' as const, text: JSON.stringify(json) }
-        : { time, stream: 'stderr' as const, text: `plain log line ${p}-${seq} with some ordinary text in it` };
-    }));
+    appendCri(
+      file,
+      Array.from({ length: count }, (_, j) => {
+        const seq = from + j;
+        const time = `2026-03-14T12:00:00.${String(seq).padStart(9, '0')}Z`;
+        const json = { level: 'info', msg: 'request served', pod: p, seq, path: '/api/orders', ms: seq % 250 };
+        return seq % 2 === 0
+          ? { time, stream: 'stdout' as const, text: JSON.stringify(json) }
+          : { time, stream: 'stderr' as const, text: `plain log line ${p}-${seq} with some ordinary text in it` };
+      }),
+    );
   }
 }
 
@@ -274,7 +309,11 @@ export class BucketWatch {
   readonly lines = new Map<string, number>();
   records = 0;
 
-  constructor(private readonly s3Port: number, private readonly bucket: string, private readonly prefix: string) {}
+  constructor(
+    private readonly s3Port: number,
+    private readonly bucket: string,
+    private readonly prefix: string,
+  ) {}
 
   async poll(): Promise<void> {
     const listed = await listObjects(this.s3Port, this.bucket, this.prefix);
@@ -294,10 +333,15 @@ export class BucketWatch {
 
   /** Polls every `everyMs` until `lines` distinct load lines are in S3. */
   async until(lines: number, timeoutMs: number, everyMs = 500): Promise<void> {
-    await waitFor(`${lines} load lines in S3`, timeoutMs, async () => {
-      await this.poll();
-      return this.lines.size >= lines ? true : undefined;
-    }, everyMs);
+    await waitFor(
+      `${lines} load lines in S3`,
+      timeoutMs,
+      async () => {
+        await this.poll();
+        return this.lines.size >= lines ? true : undefined;
+      },
+      everyMs,
+    );
   }
 }
 

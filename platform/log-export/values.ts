@@ -26,7 +26,10 @@ export function validateLogExport(values: LogExportValues, cluster: Cluster): Pr
   const problems: Problem[] = [];
   const wanted = cluster.provider === 'aws' ? 'web-identity' : 'access-key';
   if (values.s3Identity !== wanted) {
-    problems.push({ field: 's3Identity', message: `${JSON.stringify(values.s3Identity)} does not fit provider ${cluster.provider}; use ${wanted}` });
+    problems.push({
+      field: 's3Identity',
+      message: `${JSON.stringify(values.s3Identity)} does not fit provider ${cluster.provider}; use ${wanted}`,
+    });
   }
   // Requests being written still count against the bound: below the consumer count, objects would only fill by age.
   const least = 2 * QUEUE_CONSUMERS;
@@ -36,7 +39,10 @@ export function validateLogExport(values: LogExportValues, cluster: Cluster): Pr
     problems.push({ field: 'queueRequests', message });
   }
   if (!DURATION.test(values.statesInterval ?? '')) {
-    problems.push({ field: 'statesInterval', message: `${JSON.stringify(values.statesInterval)} is not a duration like 15m` });
+    problems.push({
+      field: 'statesInterval',
+      message: `${JSON.stringify(values.statesInterval)} is not a duration like 15m`,
+    });
   }
   return problems;
 }
