@@ -97,6 +97,15 @@ describe('task-tracker bundle', () => {
     expect(one(aws, 'Deployment').spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 
+  it('health probes flood the data set: readiness and liveness at most 10 times a minute, startup still 30 s', () => {
+    const c = container(aws);
+    const perMinute = (probe: { periodSeconds: number }) => 60 / probe.periodSeconds;
+    expect(perMinute(c.readinessProbe) + perMinute(c.livenessProbe)).toBeLessThanOrEqual(10);
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(30);
+    expect(c.livenessProbe.periodSeconds * c.livenessProbe.failureThreshold).toBeGreaterThanOrEqual(60);
+    expect(env(aws).LOG_LEVEL).toBe('info');
+  });
+
   it('leaves the replica count to the HPA, never loses capacity in a rollout and spreads pods', () => {
     const deployment = one(aws, 'Deployment');
     expect(deployment.spec).not.toHaveProperty('replicas');

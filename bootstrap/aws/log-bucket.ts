@@ -8,12 +8,28 @@ import { denyInsecureTransport, privateBucket } from './private-bucket';
 export const INFREQUENT_ACCESS_AFTER_DAYS = 30;
 /** Overwritten or deleted objects stay recoverable this long. */
 export const NONCURRENT_VERSION_DAYS = 7;
+/**
+ * Only objects of 128 KB and more move to STANDARD_IA; smaller ones stay in STANDARD until they expire. STANDARD_IA
+ * bills each object as at least 128 KB and each transition is a request, so moving a small object costs more than it
+ * saves. The exporter batches per partition (platform/log-export/README.md, "Batching and object sizes"): a busy
+ * partition's objects hold thousands of records, tens of KB to MB compressed depending on the lines; a quiet partition
+ * writes one small object per flush.max_age. S3 has done this by default since 2024; it is stated here so that neither
+ * a change of default nor a copied rule starts paying IA minimums for small objects. Facts:
+ * `transitionDefaultMinimumObjectSize` takes `all_storage_classes_128K` (the default: nothing under 128 KB transitions)
+ * or `varies_by_storage_class` (only the Glacier classes take small objects), and a rule's
+ * `filter.objectSizeGreaterThan` takes precedence (AWS S3 API reference, PutBucketLifecycleConfiguration,
+ * TransitionDefaultMinimumObjectSize; @pulumi/aws 7.48.0, s3/bucketLifecycleConfiguration.d.ts and
+ * BucketLifecycleConfigurationRuleFilterAnd.objectSizeGreaterThan, "Defaults to 128000 (128 KB)"). A size filter on
+ * this rule would also keep small objects from ever expiring.
+ */
+export const TRANSITION_MINIMUM_OBJECT_SIZE = 'all_storage_classes_128K';
 
 export function declareLogBucket(settings: Settings, tags: Record<string, string>): aws.s3.Bucket {
   const { bucket: bucketName, retentionDays } = settings.logArchive;
   const bucket = privateBucket('log-archive', {
     bucket: bucketName,
     tags,
+    transitionDefaultMinimumObjectSize: TRANSITION_MINIMUM_OBJECT_SIZE,
     lifecycle: [
       {
         id: 'retention',

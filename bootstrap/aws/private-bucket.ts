@@ -9,6 +9,8 @@ export interface PrivateBucketProps {
   bucket: pulumi.Input<string>;
   /** Lifecycle rules; each also aborts incomplete multipart uploads. */
   lifecycle: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+  /** Which objects the lifecycle's transitions skip for their size; unset leaves S3's default. */
+  transitionDefaultMinimumObjectSize?: 'all_storage_classes_128K' | 'varies_by_storage_class';
   tags: Record<string, string>;
 }
 
@@ -41,6 +43,9 @@ export function privateBucket(name: string, props: PrivateBucketProps): aws.s3.B
       ...rule,
       abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
     })),
+    ...(props.transitionDefaultMinimumObjectSize
+      ? { transitionDefaultMinimumObjectSize: props.transitionDefaultMinimumObjectSize }
+      : {}),
   });
   return bucket;
 }

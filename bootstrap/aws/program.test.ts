@@ -374,14 +374,18 @@ describe('log bucket', () => {
       { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
     ]);
     expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
-    expect(of('bucketLifecycleConfiguration:BucketLifecycleConfiguration').rules).toEqual([
+    const lifecycle = of('bucketLifecycleConfiguration:BucketLifecycleConfiguration');
+    expect(lifecycle.rules).toEqual([
       expect.objectContaining({
         status: 'Enabled',
+        filter: { prefix: '' },
         transitions: [{ days: 30, storageClass: 'STANDARD_IA' }],
         expiration: { days: estate.logArchive.retentionDays },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       }),
     ]);
+    // Objects under 128 KB (quiet partitions) stay in STANDARD, and every object, small or not, still expires.
+    expect(lifecycle.transitionDefaultMinimumObjectSize).toBe('all_storage_classes_128K');
     const policy = JSON.parse(of('bucketPolicy:BucketPolicy').policy);
     expect(policy.Statement).toEqual([
       expect.objectContaining({

@@ -27,20 +27,38 @@ export function objectKeys(cluster: string) {
 /** Retry forever: under an S3 outage data waits in the on-disk queue instead of being dropped. */
 const RETRY_FOREVER = { enabled: true, initial_interval: '5s', max_interval: '1m', max_elapsed_time: '0s' };
 
+/**
+ * When the s3ndjson exporter writes the records gathered for one key partition as one object (see
+ * collector/s3ndjsonexporter/batcher.go): once it holds `max_bytes` of NDJSON, once its first record is `max_age` old,
+ * or once every queue consumer waits on an open object. A request leaves the on-disk queue only after its objects
+ * are written. The collector's own batching cannot do this at the pinned v0.128.0: `sending_queue.batch` needs the
+ * `items` or `bytes` sizer, a queue with `storage` only takes `requests` (go.opentelemetry.io/collector/exporter
+ * v0.128.0, exporterhelper/internal/queuebatch/config.go, Config.Validate), and the batch processor would hold records
+ * in memory in front of the queue, lost in a crash.
+ */
+export const FLUSH = { max_age: '1m', max_bytes: 8 * 1024 * 1024 };
+/**
+ * Requests (≤ 100 records each: pkg/stanza v0.128.0, fileconsumer/internal/reader/factory.go DefaultMaxBatchSize) that
+ * may wait in open objects at once; under load an object gathers about half of them.
+ */
+export const QUEUE_CONSUMERS = 128;
+
 function s3Exporter(target: S3Target, key: string, queueRequests: number) {
   return {
     bucket: target.bucket,
     region: target.region,
     key,
+    // Per upload; a request waits at most flush.max_age plus one upload.
     timeout: '30s',
+    flush: FLUSH,
     retry_on_failure: RETRY_FOREVER,
-    // Persistent queue: each request is one receiver batch (≤100 records); `queue_size` bounds the disk it uses.
+    // Persistent queue of receiver batches; `queue_size` bounds the disk it uses.
     sending_queue: {
       enabled: true,
       storage: 'file_storage',
       sizer: 'requests',
       queue_size: queueRequests,
-      num_consumers: 4,
+      num_consumers: QUEUE_CONSUMERS,
       block_on_overflow: true,
     },
   };

@@ -1,6 +1,7 @@
 // End to end: the real collector, built at the pinned version, runs the rendered agent config against a real S3
 // server on loopback; container-log lines go in, gzip NDJSON objects under the partitioned keys come out, and an S3
-// outage in between loses nothing. Delivery is at-least-once: a retried batch is rewritten under the same name.
+// outage and a restart in between lose nothing. Delivery is at-least-once: a request leaves the on-disk queue only
+// once the objects holding its records are written.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,14 +18,19 @@ import { DEPLOYMENT, EVENTS, NODE, POD, startKubeApiStub } from './kube-api-stub
 import { ALERT_METRICS } from './alerts';
 import {
   appendCri,
+  appendLoad,
+  BucketWatch,
+  flushMaxAgeMs,
   freePort,
   listKeys,
+  LOAD_PODS,
   logFile,
   metricSum,
   readObject,
   redirect,
   redirectClusterExporter,
   renderedConfig,
+  sandboxIn,
   scrapeMetrics,
   startCollector,
   startS3,
@@ -38,6 +44,9 @@ const CLUSTER = 'aws';
 /** The first build of the collector takes ≈ 8 min on 2 busy cores; later runs reuse .cache/go-tools. */
 const COLD_BUILD_MS = 1_200_000;
 const BUCKET = estate.logArchive.bucket;
+const AGENT_CONFIG = renderedConfig(CLUSTER);
+/** Records wait up to flush.max_age in an open object before it is written: every wait for S3 allows for that. */
+const MAX_AGE_MS = flushMaxAgeMs(AGENT_CONFIG);
 const KEY = new RegExp(
   `^logs/cluster=${CLUSTER}/namespace=([a-z0-9-]+)/dt=(\\d{4}-\\d{2}-\\d{2})/hour=(\\d{2})/[0-9a-f]{32}\\.json\\.gz$`,
 );
@@ -121,15 +130,9 @@ describe('log export end to end (real collector, real S3 server)', () => {
   let collector: Process | undefined;
 
   beforeAll(async () => {
-    sandbox = {
-      podsDir: join(root, 'var/log/pods'),
-      stateDir: join(root, 'state'),
-      s3Port: await freePort(),
-      metricsPort: await freePort(),
-      healthPort: await freePort(),
-    };
+    sandbox = await sandboxIn(root);
     s3 = await startS3(s3Db, sandbox.s3Port, BUCKET);
-    collector = await startCollector(redirect(renderedConfig(CLUSTER), sandbox), join(root, 'collector.yaml'), sandbox);
+    collector = await startCollector(redirect(AGENT_CONFIG, sandbox), join(root, 'collector.yaml'), sandbox);
   }, COLD_BUILD_MS);
 
   afterAll(async () => {
@@ -141,51 +144,78 @@ describe('log export end to end (real collector, real S3 server)', () => {
   const first = [...lines('first', web, '09', 40), ...lines('first', worker, '10', 30)];
   const second = [...lines('second', web, '11', 40), ...lines('second', worker, '11', 20)];
 
-  it('ships JSON and plain lines as gzip NDJSON under cluster/namespace/dt/hour keys', async () => {
-    write(sandbox, first);
-    const got = await allArrived(sandbox, first, 60_000);
+  it(
+    'ships JSON and plain lines as gzip NDJSON under cluster/namespace/dt/hour keys',
+    async () => {
+      write(sandbox, first);
+      const got = await allArrived(sandbox, first, MAX_AGE_MS + 60_000);
 
-    for (const { key, record } of got) {
-      const [, namespace, dt, hour] = key.match(KEY) ?? [];
-      expect(key).toMatch(KEY);
-      expect(record.resource['k8s.namespace.name']).toBe(namespace);
-      expect(dt).toBe(record.time.slice(0, 10));
-      expect(hour).toBe(record.time.slice(11, 13));
-    }
-    const byId = new Map(got.map((r) => [idOf(r), r]));
-    for (const line of first) {
-      const { key, record } = byId.get(line.id)!;
-      expect(key).toContain(`/namespace=${line.pod.namespace}/dt=2026-03-14/hour=${line.time.slice(11, 13)}/`);
-      expect(record.time).toBe(line.time);
-      expect(record.resource).toMatchObject({
-        'k8s.pod.name': line.pod.pod,
-        'k8s.pod.uid': line.pod.uid,
-        'k8s.container.name': line.pod.container,
-      });
-      expect(record.attributes['log.iostream']).toBe(line.stream);
-      expect(record.body).toEqual(line.stream === 'stdout' ? JSON.parse(line.text) : { message: line.text });
-    }
-  });
+      for (const { key, record } of got) {
+        const [, namespace, dt, hour] = key.match(KEY) ?? [];
+        expect(key).toMatch(KEY);
+        expect(record.resource['k8s.namespace.name']).toBe(namespace);
+        expect(dt).toBe(record.time.slice(0, 10));
+        expect(hour).toBe(record.time.slice(11, 13));
+      }
+      const byId = new Map(got.map((r) => [idOf(r), r]));
+      for (const line of first) {
+        const { key, record } = byId.get(line.id)!;
+        expect(key).toContain(`/namespace=${line.pod.namespace}/dt=2026-03-14/hour=${line.time.slice(11, 13)}/`);
+        expect(record.time).toBe(line.time);
+        expect(record.resource).toMatchObject({
+          'k8s.pod.name': line.pod.pod,
+          'k8s.pod.uid': line.pod.uid,
+          'k8s.container.name': line.pod.container,
+        });
+        expect(record.attributes['log.iostream']).toBe(line.stream);
+        expect(record.body).toEqual(line.stream === 'stdout' ? JSON.parse(line.text) : { message: line.text });
+      }
+    },
+    MAX_AGE_MS + 120_000,
+  );
 
-  it('keeps retrying through an S3 outage and delivers every line afterwards (at-least-once)', async () => {
-    await s3!.stop();
-    write(sandbox, second);
-    await waitFor('failed uploads being retried while S3 is down', 30_000, async () =>
-      /Exporting failed\. Will retry/.test(collector!.output()) ? true : undefined,
-    );
-    const sentBefore = metricSum(await scrapeMetrics(sandbox.metricsPort), 'otelcol_exporter_sent_log_records_total');
-    expect(sentBefore).toBe(first.length);
+  it(
+    'keeps retrying through an S3 outage and a restart, then delivers every line (at-least-once)',
+    async () => {
+      await s3!.stop();
+      write(sandbox, second);
+      const retrying = async () => (/Exporting failed\. Will retry/.test(collector!.output()) ? true : undefined);
+      await waitFor('failed uploads being retried while S3 is down', MAX_AGE_MS + 30_000, retrying);
+      const sentBefore = metricSum(await scrapeMetrics(sandbox.metricsPort), 'otelcol_exporter_sent_log_records_total');
+      expect(sentBefore).toBe(first.length);
 
-    s3 = await startS3(s3Db, sandbox.s3Port, BUCKET);
-    const got = await allArrived(sandbox, [...first, ...second], 120_000);
-    const ids = got.map(idOf);
-    for (const line of [...first, ...second]) expect(ids).toContain(line.id);
-    const duplicates = ids.length - new Set(ids).size;
-    console.log(
-      `after the outage: ${ids.length} records for ${first.length + second.length} lines (${duplicates} duplicates)`,
-    );
-    expect(got.every((r) => KEY.test(r.key))).toBe(true);
-  });
+      // Unsent requests outlive the process in the on-disk queue.
+      await collector!.stop();
+      collector = await startCollector(redirect(AGENT_CONFIG, sandbox), join(root, 'collector.yaml'), sandbox);
+      s3 = await startS3(s3Db, sandbox.s3Port, BUCKET);
+      const got = await allArrived(sandbox, [...first, ...second], MAX_AGE_MS + 120_000);
+      const ids = got.map(idOf);
+      for (const line of [...first, ...second]) expect(ids).toContain(line.id);
+      const duplicates = ids.length - new Set(ids).size;
+      const sent = first.length + second.length;
+      console.log(
+        `after the outage and the restart: ${ids.length} records for ${sent} lines (${duplicates} duplicates)`,
+      );
+      expect(got.every((r) => KEY.test(r.key))).toBe(true);
+    },
+    2 * MAX_AGE_MS + 240_000,
+  );
+
+  const LOAD_LINES = 100_000;
+  /** At least 2,000 records per object on average, ≥ 20× fewer than one object per request of ≤ 100 records. */
+  const MAX_OBJECTS = 50;
+
+  it(
+    `tiny S3 objects: ${LOAD_LINES / 1000}k container-log lines give at most ${MAX_OBJECTS} objects`,
+    async () => {
+      for (let from = 0; from < LOAD_LINES / LOAD_PODS; from += 5_000) appendLoad(sandbox.podsDir, from, 5_000);
+      const watch = new BucketWatch(sandbox.s3Port, BUCKET, `logs/cluster=${CLUSTER}/namespace=bench-`);
+      await watch.until(LOAD_LINES, MAX_AGE_MS + 300_000, 2_000);
+      expect(watch.records).toBeGreaterThanOrEqual(LOAD_LINES);
+      expect(watch.objects.size).toBeLessThanOrEqual(MAX_OBJECTS);
+    },
+    MAX_AGE_MS + 360_000,
+  );
 
   it('exports every metric the alerts read', async () => {
     const series = await scrapeMetrics(sandbox.metricsPort);
@@ -201,13 +231,7 @@ describe('events and states end to end (real collector and S3 server, stand-in K
   let api: Awaited<ReturnType<typeof startKubeApiStub>> | undefined;
 
   beforeAll(async () => {
-    sandbox = {
-      podsDir: join(root, 'unused'),
-      stateDir: join(root, 'state'),
-      s3Port: await freePort(),
-      metricsPort: await freePort(),
-      healthPort: await freePort(),
-    };
+    sandbox = await sandboxIn(root);
     const apiPort = await freePort();
     api = await startKubeApiStub(apiPort);
     const kubeconfig = join(root, 'kubeconfig');
@@ -235,8 +259,10 @@ describe('events and states end to end (real collector and S3 server, stand-in K
     rmSync(root, { recursive: true, force: true });
   });
 
+  const maxAgeMs = flushMaxAgeMs(renderedConfig(CLUSTER, CLUSTER_EXPORTER), 's3ndjson/events');
+
   async function records(prefix: string, count: number): Promise<Received[]> {
-    return waitFor(`${count} records under ${prefix}`, 60_000, async () => {
+    return waitFor(`${count} records under ${prefix}`, maxAgeMs + 60_000, async () => {
       const out: Received[] = [];
       for (const key of await listKeys(sandbox.s3Port, BUCKET, prefix))
         for (const record of await readObject(sandbox.s3Port, BUCKET, key)) out.push({ key, record });
@@ -246,39 +272,47 @@ describe('events and states end to end (real collector and S3 server, stand-in K
     });
   }
 
-  it('writes watched events as NDJSON under events/cluster=<c>/dt=…/hour=…/', async () => {
-    const got = await records(`events/cluster=${CLUSTER}/`, EVENTS.length);
-    for (const { key } of got)
-      expect(key).toMatch(
-        new RegExp(`^events/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/[0-9a-f]{32}\\.json\\.gz$`),
-      );
-    expect(got.map((r) => r.record.body.object.reason).sort()).toEqual(['BackOff', 'FailedScheduling']);
-    expect(got[0]!.record.body.type).toBe('ADDED');
-  });
+  it(
+    'writes watched events as NDJSON under events/cluster=<c>/dt=…/hour=…/',
+    async () => {
+      const got = await records(`events/cluster=${CLUSTER}/`, EVENTS.length);
+      for (const { key } of got)
+        expect(key).toMatch(
+          new RegExp(`^events/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/[0-9a-f]{32}\\.json\\.gz$`),
+        );
+      expect(got.map((r) => r.record.body.object.reason).sort()).toEqual(['BackOff', 'FailedScheduling']);
+      expect(got[0]!.record.body.type).toBe('ADDED');
+    },
+    maxAgeMs + 120_000,
+  );
 
-  it('snapshots nodes (capacity, conditions) and workloads (desired, ready, restarts) under states/cluster=<c>/dt=…/', async () => {
-    const got = await records(`states/cluster=${CLUSTER}/`, 3);
-    for (const { key } of got)
-      expect(key).toMatch(new RegExp(`^states/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/[0-9a-f]{32}\\.json\\.gz$`));
-    const of = (resource: string) => got.find((r) => r.record.attributes['k8s.resource.name'] === resource)!.record;
-    const node = of('nodes').body;
-    expect(node.status).toEqual({
-      capacity: NODE.status.capacity,
-      allocatable: NODE.status.allocatable,
-      conditions: NODE.status.conditions,
-      nodeInfo: NODE.status.nodeInfo,
-    });
-    expect(node.metadata.managedFields).toBeUndefined();
-    expect(node.metadata.annotations).toBeUndefined();
-    const deployment = of('deployments');
-    expect(deployment.resource['k8s.namespace.name']).toBe('task-tracker');
-    expect(deployment.body.spec).toEqual({ replicas: DEPLOYMENT.spec.replicas });
-    expect(deployment.body.status.readyReplicas).toBe(DEPLOYMENT.status.readyReplicas);
-    const pod = of('pods').body;
-    expect(pod.spec).toEqual({ nodeName: POD.spec.nodeName });
-    expect(pod.status.containerStatuses[0].restartCount).toBe(4);
-    expect(pod.status.podIP).toBeUndefined();
-  });
+  it(
+    'snapshots nodes (capacity, conditions) and workloads (desired, ready, restarts) under states/cluster=<c>/dt=…/',
+    async () => {
+      const got = await records(`states/cluster=${CLUSTER}/`, 3);
+      for (const { key } of got)
+        expect(key).toMatch(new RegExp(`^states/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/[0-9a-f]{32}\\.json\\.gz$`));
+      const of = (resource: string) => got.find((r) => r.record.attributes['k8s.resource.name'] === resource)!.record;
+      const node = of('nodes').body;
+      expect(node.status).toEqual({
+        capacity: NODE.status.capacity,
+        allocatable: NODE.status.allocatable,
+        conditions: NODE.status.conditions,
+        nodeInfo: NODE.status.nodeInfo,
+      });
+      expect(node.metadata.managedFields).toBeUndefined();
+      expect(node.metadata.annotations).toBeUndefined();
+      const deployment = of('deployments');
+      expect(deployment.resource['k8s.namespace.name']).toBe('task-tracker');
+      expect(deployment.body.spec).toEqual({ replicas: DEPLOYMENT.spec.replicas });
+      expect(deployment.body.status.readyReplicas).toBe(DEPLOYMENT.status.readyReplicas);
+      const pod = of('pods').body;
+      expect(pod.spec).toEqual({ nodeName: POD.spec.nodeName });
+      expect(pod.status.containerStatuses[0].restartCount).toBe(4);
+      expect(pod.status.podIP).toBeUndefined();
+    },
+    maxAgeMs + 120_000,
+  );
 });
 
 describe('the collector accepts every rendered config', () => {

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { parse, stringify } from 'yaml';
 import { buildGoTool } from '../../generators/go-tools';
@@ -26,7 +27,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
@@ -35,7 +41,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
       return undefined;
     });
     if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError}`);
 }
@@ -106,6 +112,17 @@ export function renderedConfig(cluster: string, releaseName: string = AGENT): Re
       `${dir}: no ConfigMap ${name} with key ${CONFIG_KEY} referenced by HelmRelease ${releaseName}; run npm run render`,
     );
   return parse(text);
+}
+
+/** A sandbox under `dir` with free loopback ports. */
+export async function sandboxIn(dir: string): Promise<Sandbox> {
+  return {
+    podsDir: join(dir, 'var/log/pods'),
+    stateDir: join(dir, 'state'),
+    s3Port: await freePort(),
+    metricsPort: await freePort(),
+    healthPort: await freePort(),
+  };
 }
 
 export interface Sandbox {
@@ -195,19 +212,32 @@ export function appendCri(file: string, lines: { time: string; stream: 'stdout' 
   appendFileSync(file, lines.map((l) => `${l.time} ${l.stream} F ${l.text}\n`).join(''));
 }
 
-export async function listKeys(s3Port: number, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
+export interface StoredObject {
+  key: string;
+  /** Bytes stored: the gzip size. */
+  size: number;
+}
+
+export async function listObjects(s3Port: number, bucket: string, prefix: string): Promise<StoredObject[]> {
+  const objects: StoredObject[] = [];
   let token: string | undefined;
   for (let page = 0; page < 1000; page++) {
     const query = new URLSearchParams({ 'list-type': '2', prefix, ...(token ? { 'continuation-token': token } : {}) });
     const res = await fetch(`http://${LOOPBACK}:${s3Port}/${bucket}?${query}`);
     if (!res.ok) throw new Error(`listing ${bucket}/${prefix}: HTTP ${res.status}`);
     const xml = await res.text();
-    keys.push(...[...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]!.replaceAll('&amp;', '&')));
+    for (const [, entry] of xml.matchAll(/<Contents>(.*?)<\/Contents>/gs)) {
+      const key = entry!.match(/<Key>([^<]*)<\/Key>/)![1]!.replaceAll('&amp;', '&');
+      objects.push({ key, size: Number(entry!.match(/<Size>(\d+)<\/Size>/)?.[1] ?? 0) });
+    }
     token = xml.match(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/)?.[1];
-    if (!token) return keys;
+    if (!token) return objects;
   }
   throw new Error(`listing ${bucket}/${prefix}: more than 1000 pages`);
+}
+
+export async function listKeys(s3Port: number, bucket: string, prefix: string): Promise<string[]> {
+  return (await listObjects(s3Port, bucket, prefix)).map((o) => o.key);
 }
 
 /** The NDJSON records of one gzip object. */
@@ -239,4 +269,88 @@ export async function scrapeMetrics(port: number): Promise<Map<string, number>> 
 export function metricSum(series: Map<string, number>, name: string): number | undefined {
   const values = [...series].filter(([s]) => s === name || s.startsWith(`${name}{`)).map(([, v]) => v);
   return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
+}
+
+/** The load the benchmark and the object-size test write: pods `load-<p>` in namespaces `bench-0` and `bench-1`. */
+export const LOAD_PODS = 4;
+
+/**
+ * Appends lines `from` … `from + count - 1` to each load pod's log, even ones JSON and odd ones plain text, all in one
+ * UTC hour. `loadId` reads a line's `<pod>-<seq>` back from its record.
+ */
+export function appendLoad(podsDir: string, from: number, count: number): void {
+  for (let p = 0; p < LOAD_PODS; p++) {
+    const uid = `00000000-0000-0000-0000-00000000000${p}`;
+    const file = logFile(podsDir, { namespace: `bench-${p % 2}`, pod: `load-${p}`, uid, container: 'app' });
+    appendCri(
+      file,
+      Array.from({ length: count }, (_, j) => {
+        const seq = from + j;
+        const time = `2026-03-14T12:00:00.${String(seq).padStart(9, '0')}Z`;
+        const json = { level: 'info', msg: 'request served', pod: p, seq, path: '/api/orders', ms: seq % 250 };
+        return seq % 2 === 0
+          ? { time, stream: 'stdout' as const, text: JSON.stringify(json) }
+          : { time, stream: 'stderr' as const, text: `plain log line ${p}-${seq} with some ordinary text in it` };
+      }),
+    );
+  }
+}
+
+export function loadId(record: Record<string, any>): string | undefined {
+  const body = record.body;
+  if (typeof body?.seq === 'number') return `${body.pod}-${body.seq}`;
+  return body?.message?.match(/^plain log line (\d+-\d+) /)?.[1];
+}
+
+/** Watches a bucket prefix: when each object first appeared, and so when each load line it holds was in S3. */
+export class BucketWatch {
+  readonly objects = new Map<string, StoredObject & { seenAt: number }>();
+  /** Load line id → when its first object appeared (ms, performance.now()). */
+  readonly lines = new Map<string, number>();
+  records = 0;
+
+  constructor(
+    private readonly s3Port: number,
+    private readonly bucket: string,
+    private readonly prefix: string,
+  ) {}
+
+  async poll(): Promise<void> {
+    const listed = await listObjects(this.s3Port, this.bucket, this.prefix);
+    // Every listed object was in S3 by now; a line's delay is overstated by at most one poll interval.
+    const now = performance.now();
+    for (const o of listed) {
+      if (this.objects.has(o.key)) continue;
+      const records = await readObject(this.s3Port, this.bucket, o.key);
+      this.objects.set(o.key, { ...o, seenAt: now });
+      this.records += records.length;
+      for (const r of records) {
+        const id = loadId(r);
+        if (id && !this.lines.has(id)) this.lines.set(id, now);
+      }
+    }
+  }
+
+  /** Polls every `everyMs` until `lines` distinct load lines are in S3. */
+  async until(lines: number, timeoutMs: number, everyMs = 500): Promise<void> {
+    await waitFor(
+      `${lines} load lines in S3`,
+      timeoutMs,
+      async () => {
+        await this.poll();
+        return this.lines.size >= lines ? true : undefined;
+      },
+      everyMs,
+    );
+  }
+}
+
+/** The exporter's flush.max_age in ms (0 without batching): tests add it to every wait for an object. */
+export function flushMaxAgeMs(config: Record<string, any>, exporter = 's3ndjson'): number {
+  const age: string | undefined = config.exporters[exporter]?.flush?.max_age;
+  const match = age?.match(/^(\d+)(ms|s|m)$/);
+  if (age !== undefined && !match) {
+    throw new Error(`exporters.${exporter}.flush.max_age ${JSON.stringify(age)} is not a duration like 1m`);
+  }
+  return match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'] : 0;
 }

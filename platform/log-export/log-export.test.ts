@@ -12,7 +12,7 @@ import { versions } from '../../generators/versions';
 import { MONITORING_SELECTOR } from '../monitoring/api';
 import { ATHENA_FILE, athenaDdl } from './athena';
 import { logExportCheck } from './check';
-import { CONFIG_KEY, objectKeys } from './collector-config';
+import { CONFIG_KEY, objectKeys, QUEUE_CONSUMERS } from './collector-config';
 import { S3_WRITER_SECRET } from './index';
 import { AGENT, CLUSTER_EXPORTER, NAMESPACE } from './api';
 import { validateLogExport, type LogExportValues } from './values';
@@ -92,6 +92,16 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
       storage: 'file_storage',
       queue_size: 5000,
     });
+  });
+
+  it("batches every exporter's objects by size and age, with a consumer per request that may wait in them", () => {
+    const exporters = [AGENT, CLUSTER_EXPORTER].flatMap((r) => Object.values<any>(collectorConfig(name, r).exporters));
+    expect(exporters).toHaveLength(3);
+    for (const e of exporters) {
+      expect(e.flush).toEqual({ max_age: '1m', max_bytes: 8 * 1024 * 1024 });
+      expect(e.sending_queue.num_consumers).toBe(QUEUE_CONSUMERS);
+      expect(e.sending_queue.queue_size).toBeGreaterThanOrEqual(2 * QUEUE_CONSUMERS);
+    }
   });
 
   it('authenticates without static keys on aws and with the encrypted write-only key on-prem', () => {
@@ -236,6 +246,7 @@ describe('values validation', () => {
     ['static keys on aws', aws, { ...good, s3Identity: 'access-key' }, 's3Identity'],
     ['web identity on-prem', onprem, good, 's3Identity'],
     ['a tiny queue', aws, { ...good, queueRequests: 10 }, 'queueRequests'],
+    ['a queue under twice the consumers', aws, { ...good, queueRequests: 2 * QUEUE_CONSUMERS - 1 }, 'queueRequests'],
     ['a bad interval', aws, { ...good, statesInterval: 'hourly' }, 'statesInterval'],
   ] as [string, Cluster, LogExportValues, string][])('rejects %s', (_, cluster, v, field) => {
     expect(validateLogExport(v, cluster).map((p) => p.field)).toEqual([field]);

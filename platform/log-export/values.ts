@@ -1,6 +1,7 @@
 // The log-export component's values in the cluster model, and their validation.
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
+import { QUEUE_CONSUMERS } from './collector-config';
 
 /**
  * How the collectors authenticate to S3.
@@ -13,7 +14,7 @@ export type S3Identity = 'web-identity' | 'access-key';
 
 export interface LogExportValues {
   s3Identity: S3Identity;
-  /** Bound of each collector's on-disk sending queue, in requests of at most 100 records. */
+  /** Bound of each collector's on-disk sending queue, in requests of ≤ 100 records, those being written included. */
   queueRequests: number;
   /** How often nodes and workloads are snapshotted, as a Go duration such as `15m`. */
   statesInterval: string;
@@ -30,11 +31,12 @@ export function validateLogExport(values: LogExportValues, cluster: Cluster): Pr
       message: `${JSON.stringify(values.s3Identity)} does not fit provider ${cluster.provider}; use ${wanted}`,
     });
   }
-  if (!Number.isInteger(values.queueRequests) || values.queueRequests < 100) {
-    problems.push({
-      field: 'queueRequests',
-      message: `${JSON.stringify(values.queueRequests)} must be an integer of at least 100`,
-    });
+  // Requests being written still count against the bound: below the consumer count, objects would only fill by age.
+  const least = 2 * QUEUE_CONSUMERS;
+  if (!Number.isInteger(values.queueRequests) || values.queueRequests < least) {
+    const got = JSON.stringify(values.queueRequests);
+    const message = `${got} must be an integer of at least ${least} (twice the queue consumers)`;
+    problems.push({ field: 'queueRequests', message });
   }
   if (!DURATION.test(values.statesInterval ?? '')) {
     problems.push({

@@ -47,9 +47,9 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 		IdleTimeout:       time.Minute,
 		ErrorLog:          errorLog,
 	}
-	metricsMux := http.NewServeMux()
-	metricsMux.Handle("GET /metrics", m.Handler())
-	metricsServer := &http.Server{Handler: metricsMux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: errorLog}
+	metricsServer := &http.Server{
+		Handler: httpapi.NewMetricsHandler(m, log), ReadHeaderTimeout: 5 * time.Second, ErrorLog: errorLog,
+	}
 
 	serveErrors := make(chan error, 2)
 	serve := func(s *http.Server, l net.Listener) {

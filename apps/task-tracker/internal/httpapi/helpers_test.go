@@ -23,6 +23,8 @@ type fixture struct {
 	metrics *metrics.Metrics
 	ready   *atomic.Bool
 	logs    *syncBuffer
+	// log writes every level into logs, so tests see the level each line would be filtered at.
+	log *slog.Logger
 }
 
 // syncBuffer collects log output that the server goroutines write while the test reads it.
@@ -46,10 +48,11 @@ func (b *syncBuffer) String() string {
 func newFixture(t *testing.T, maxTasks int, debugRoutes bool) *fixture {
 	t.Helper()
 	f := &fixture{store: task.NewMemory(maxTasks, time.Now), ready: &atomic.Bool{}, logs: &syncBuffer{}}
+	f.log = slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.ready.Store(true)
 	f.metrics = metrics.New(metrics.Build{Version: "1.2.3", Revision: "abc", GoVersion: "go"}, func() float64 { return float64(f.store.Pending()) })
 	f.server = httptest.NewServer(NewHandler(Deps{
-		Store: f.store, Metrics: f.metrics, Log: slog.New(slog.NewJSONHandler(f.logs, nil)), Ready: f.ready,
+		Store: f.store, Metrics: f.metrics, Log: f.log, Ready: f.ready,
 		Build: metrics.Build{Version: "1.2.3", Revision: "abc", GoVersion: "go"}, DebugRoutes: debugRoutes,
 	}))
 	t.Cleanup(f.server.Close)

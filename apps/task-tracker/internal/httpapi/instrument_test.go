@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -76,6 +79,36 @@ func TestOneJSONLogLinePerRequest(t *testing.T) {
 	}
 	if second.Route != "/tasks/{id}" || second.Path != "/tasks/9" || second.Status != 404 || second.RequestID == first.RequestID {
 		t.Fatalf("second line %+v", second)
+	}
+}
+
+// Issue 23, "health probes flood the data set": the clusters log at info, so probes and scrapes must log below it.
+func TestHealthProbesAndScrapesDoNotFloodTheInfoLog(t *testing.T) {
+	f := newFixture(t, 10, false)
+	scrapes := httptest.NewServer(NewMetricsHandler(f.metrics, f.log))
+	t.Cleanup(scrapes.Close)
+
+	expectStatus(t, f.json(t, http.MethodGet, "/healthz", ""), http.StatusOK)
+	expectStatus(t, f.json(t, http.MethodGet, "/readyz", ""), http.StatusOK)
+	f.ready.Store(false)
+	expectStatus(t, f.json(t, http.MethodGet, "/readyz", ""), http.StatusServiceUnavailable)
+	resp, err := http.Get(scrapes.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	expectStatus(t, response{status: resp.StatusCode}, http.StatusOK)
+	expectStatus(t, f.json(t, http.MethodGet, "/tasks", ""), http.StatusOK)
+
+	var got []string
+	for _, l := range requestLogs(t, f) {
+		got = append(got, fmt.Sprintf("%s %s %d", l.Level, l.Route, l.Status))
+	}
+	want := []string{
+		"DEBUG /healthz 200", "DEBUG /readyz 200", "DEBUG /readyz 503", "DEBUG /metrics 200", "INFO /tasks 200",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("request log lines %q, want %q", got, want)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"sort"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
@@ -26,8 +26,24 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 const clusterScoped = "_cluster"
 
 type s3Exporter struct {
-	config *Config
-	client *s3.Client
+	config  *Config
+	client  *s3.Client
+	batcher *batcher
+}
+
+func newS3Exporter(c *Config) *s3Exporter {
+	e := &s3Exporter{config: c}
+	// How many pushes can wait at once: each queue consumer runs one, and requests being written still count
+	// against a queue bounded in requests.
+	consumers := 0
+	if q := c.QueueConfig; q.Enabled {
+		consumers = q.NumConsumers
+		if q.Sizer == exporterhelper.RequestSizerTypeRequests && q.QueueSize < int64(consumers) {
+			consumers = int(q.QueueSize)
+		}
+	}
+	e.batcher = newBatcher(c.Flush.MaxBytes, c.Flush.MaxAge, consumers, e.upload)
+	return e
 }
 
 // start builds the S3 client from the SDK's default credential chain: web identity (IRSA), env keys, instance role.
@@ -45,24 +61,15 @@ func (e *s3Exporter) start(ctx context.Context, _ component.Host) error {
 	return nil
 }
 
-// push uploads one object per key partition. A failed upload fails the whole request, which the queue retries:
-// an object that did upload is written again under the same content-derived name, so retries add no duplicates.
+// push hands the records, rendered per key partition, to the batcher and returns once they are all in S3. A failed
+// object fails every push that has records in it, and the queue retries each of them: at-least-once, so a retry
+// may write records that an earlier object already holds.
 func (e *s3Exporter) push(ctx context.Context, logs plog.Logs) error {
 	objects, err := e.objects(logs)
 	if err != nil {
 		return err
 	}
-	prefixes := make([]string, 0, len(objects))
-	for p := range objects {
-		prefixes = append(prefixes, p)
-	}
-	sort.Strings(prefixes)
-	for _, prefix := range prefixes {
-		if err := e.upload(ctx, prefix, objects[prefix].Bytes()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return e.batcher.add(ctx, objects)
 }
 
 // objects renders the records as NDJSON, one buffer per key prefix.
@@ -103,7 +110,10 @@ func (e *s3Exporter) objects(logs plog.Logs) (map[string]*bytes.Buffer, error) {
 	return objects, nil
 }
 
-func (e *s3Exporter) upload(ctx context.Context, prefix string, ndjson []byte) error {
+// upload writes one object under a name derived from its content, within the configured timeout.
+func (e *s3Exporter) upload(prefix string, ndjson []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), e.config.Timeout)
+	defer cancel()
 	sum := sha256.Sum256(ndjson)
 	var gz bytes.Buffer
 	w := gzip.NewWriter(&gz)

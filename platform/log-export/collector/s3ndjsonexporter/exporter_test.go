@@ -61,9 +61,31 @@ func TestValidateRejectsKeysWithoutDatePartitionOrWithUnknownPlaceholders(t *tes
 		"/logs/cluster=aws/dt={dt}":             "must not start or end with /",
 		"logs/cluster=aws/dt={dt}/hour={hour}/": "must not start or end with /",
 	} {
-		err := (&Config{Bucket: "b", Region: "r", Key: key}).Validate()
-		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
-			t.Errorf("key %q: got error %v, want %q", key, err, want)
-		}
+		c := createDefaultConfig().(*Config)
+		c.Bucket, c.Region, c.Key = "b", "r", key
+		expectValidate(t, c, want)
+	}
+}
+
+func TestValidateRejectsUnboundedWaits(t *testing.T) {
+	for want, change := range map[string]func(c *Config){
+		"":                                func(*Config) {},
+		"timeout 0s must be positive":     func(c *Config) { c.Timeout = 0 },
+		"flush.max_age 0s must be":        func(c *Config) { c.Flush.MaxAge = 0 },
+		"flush.max_bytes -1 must be":      func(c *Config) { c.Flush.MaxBytes = -1 },
+		"flush.max_age -1m0s must be pos": func(c *Config) { c.Flush.MaxAge = -time.Minute },
+	} {
+		c := createDefaultConfig().(*Config)
+		c.Bucket, c.Region, c.Key = "b", "r", logsKey
+		change(c)
+		expectValidate(t, c, want)
+	}
+}
+
+func expectValidate(t *testing.T, c *Config, want string) {
+	t.Helper()
+	err := c.Validate()
+	if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+		t.Errorf("key %q, timeout %s, flush %+v: got error %v, want %q", c.Key, c.Timeout, c.Flush, err, want)
 	}
 }

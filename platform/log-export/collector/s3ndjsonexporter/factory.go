@@ -1,8 +1,9 @@
-// Package s3ndjsonexporter writes log records as gzip NDJSON objects to S3, one object per key partition.
+// Package s3ndjsonexporter writes log records as gzip NDJSON objects to S3, batched per key partition.
 package s3ndjsonexporter
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configretry"
@@ -18,19 +19,36 @@ func NewFactory() exporter.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(),
+		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: 30 * time.Second},
 		QueueConfig:   exporterhelper.NewDefaultQueueConfig(),
 		BackOffConfig: configretry.NewDefaultBackOffConfig(),
+		Flush:         FlushConfig{MaxAge: time.Minute, MaxBytes: 8 << 20},
 	}
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
 	c := cfg.(*Config)
-	e := &s3Exporter{config: c}
-	return exporterhelper.NewLogs(ctx, set, cfg, e.push,
+	e := newS3Exporter(c)
+	logs, err := exporterhelper.NewLogs(ctx, set, cfg, e.push,
 		exporterhelper.WithStart(e.start),
-		exporterhelper.WithTimeout(c.TimeoutConfig),
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{}),
 		exporterhelper.WithRetry(c.BackOffConfig),
 		exporterhelper.WithQueue(c.QueueConfig),
 	)
+	if err != nil {
+		return nil, err
+	}
+	return &flushOnShutdown{Logs: logs, batcher: e.batcher}, nil
+}
+
+// flushOnShutdown writes the open objects before the exporterhelper shuts down: that shutdown waits for the queue
+// consumers, which wait in push for their objects.
+type flushOnShutdown struct {
+	exporter.Logs
+	batcher *batcher
+}
+
+func (f *flushOnShutdown) Shutdown(ctx context.Context) error {
+	f.batcher.close()
+	return f.Logs.Shutdown(ctx)
 }
