@@ -35,9 +35,9 @@ module.exports = {
     {
       name: 'production-imports-no-test-helper',
       severity: 'error',
-      comment: 'Test helpers (generators/testing/, *.test.ts) serve tests and benchmarks only.',
-      from: { pathNot: ['\\.test\\.ts$', '^generators/testing/', '^generators/cli/bench', 'bench\\.ts$'] },
-      to: { path: ['^generators/testing/', '\\.test\\.ts$'] },
+      comment: 'Test helpers (*.testkit.ts, generators/testing/) serve tests and benchmarks only.',
+      from: { pathNot: ['\\.test\\.ts$', '\\.testkit\\.ts$', '^generators/testing/', '^generators/cli/bench-'] },
+      to: { path: ['^generators/testing/', '\\.test\\.ts$', '\\.testkit\\.ts$'] },
     },
   ],
   options: {

@@ -4,7 +4,7 @@ import { estate } from './estate/clusters';
 import type { Estate } from './model';
 import { findProblems, ModelError } from './model-check';
 import { renderEstate } from './render';
-import { syntheticApp } from './testing/synthetic';
+import { syntheticApp } from './testing/synthetic.testkit';
 
 function withChange(change: (e: Estate) => void): Estate {
   const copy = structuredClone(estate);

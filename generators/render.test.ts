@@ -12,7 +12,7 @@ import type { Cluster, Estate } from './model';
 import type { Component } from './component';
 import { HEADER } from './layout';
 import { renderEstate, type Rendering } from './render';
-import { syntheticApp } from './testing/synthetic';
+import { syntheticApp } from './testing/synthetic.testkit';
 import { findDrift, writeRendering } from './writer';
 import { listFiles } from './layout';
 

@@ -3,7 +3,7 @@ import { estate } from '../../generators/estate/clusters';
 import type { Estate, MetalCluster } from '../../generators/model';
 import { versions } from '../../generators/versions';
 import { ConfigError, loadSettings, PROJECT, readStackConfig, USER_DATA_LIMIT_BYTES, type StackConfig } from './config';
-import { MACHINE_CONFIGS, stackFileConfig } from './mocks';
+import { MACHINE_CONFIGS, stackFileConfig } from './mocks.testkit';
 
 /** The committed Pulumi.aws.yaml, read the way the program reads it. */
 function committed(): StackConfig {

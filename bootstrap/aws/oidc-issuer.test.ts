@@ -8,7 +8,7 @@ import { estate } from '../../generators/estate/clusters';
 import type { AwsCluster } from '../../generators/model';
 import { OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { loadSettings, readStackConfig } from './config';
-import { MACHINE_CONFIGS, stackFileConfig } from './mocks';
+import { MACHINE_CONFIGS, stackFileConfig } from './mocks.testkit';
 import { checkIssuerUrl, readOidcDocuments } from './oidc-issuer';
 
 const cluster = estate.clusters.find((c): c is AwsCluster => c.provider === 'aws')!;

@@ -1,7 +1,7 @@
 // An invalid stack config stops the program before it declares anything.
 import { beforeAll, expect, it } from 'vitest';
 import { PROJECT } from './config';
-import { installMocks, stackFileConfig, type Recorder } from './mocks';
+import { installMocks, stackFileConfig, type Recorder } from './mocks.testkit';
 
 let recorder: Recorder;
 let failure: unknown;

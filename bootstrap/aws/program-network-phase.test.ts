@@ -2,8 +2,8 @@
 // NAT gateway, one control plane, and an internet-facing API.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT } from './config';
-import { asPolicyResources, installMocks, settled, stackFileConfig, valueOf, type Recorder } from './mocks';
-import { violations } from './policy/harness';
+import { asPolicyResources, installMocks, settled, stackFileConfig, valueOf, type Recorder } from './mocks.testkit';
+import { violations } from './policy/harness.testkit';
 import { policies } from './policy/rules';
 
 let recorder: Recorder;

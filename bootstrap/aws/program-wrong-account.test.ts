@@ -1,7 +1,7 @@
 // Credentials of another account than the model's stop the program before it declares anything: the IRSA role ARNs
 // rendered into clusters/ would otherwise name roles that do not exist.
 import { beforeAll, expect, it } from 'vitest';
-import { installMocks, stackFileConfig, type Recorder } from './mocks';
+import { installMocks, stackFileConfig, type Recorder } from './mocks.testkit';
 
 let recorder: Recorder;
 let failure: unknown;

@@ -23,9 +23,9 @@ import {
   valueOf,
   type Declared,
   type Recorder,
-} from './mocks';
+} from './mocks.testkit';
 import type { AwsBootstrapOutputs } from './outputs';
-import { violations } from './policy/harness';
+import { violations } from './policy/harness.testkit';
 import { policies } from './policy/rules';
 import { ROLE_TAG } from './policy/conventions';
 import { loadManifests } from '../../generators/manifests';

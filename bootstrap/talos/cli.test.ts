@@ -145,7 +145,7 @@ function talos(args: string[], state: State, options: { path?: string; outDir?: 
     process.execPath,
     [
       join(repoRoot, 'node_modules/tsx/dist/cli.mjs'),
-      join(here, 'cli.ts'),
+      join(repoRoot, 'generators/cli/talos.ts'),
       ...args,
       '--out',
       outDir,

@@ -1,6 +1,6 @@
 // `npm run bench:diff`: the change summary of a 500-object change. Targets: under 2 s, summary under 60 KB.
 import { performance } from 'node:perf_hooks';
-import { deployment, fixtureRepo, type Tree } from '../diff/fixture-repo';
+import { deployment, fixtureRepo, type Tree } from '../diff/fixture-repo.testkit';
 import { FULL_LIMITS, renderReport, SUMMARY_LIMITS } from '../diff/report';
 import { changesAgainst } from '../diff/trees';
 

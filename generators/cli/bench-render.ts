@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { catalogue } from '../estate/catalogue';
 import { estate } from '../estate/clusters';
 import { renderEstate } from '../render';
-import { syntheticEstate } from '../testing/synthetic';
+import { syntheticEstate } from '../testing/synthetic.testkit';
 import { writeRendering } from '../writer';
 
 function measure(label: string, run: () => number): void {

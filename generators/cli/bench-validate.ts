@@ -12,7 +12,7 @@ import { goTool } from '../go-tools';
 import { isYaml } from '../manifests';
 import { renderEstate } from '../render';
 import { repoRoot } from '../repo';
-import { syntheticEstate } from '../testing/synthetic';
+import { syntheticEstate } from '../testing/synthetic.testkit';
 import { runKubeconform } from '../validate/kubeconform';
 import { ensureSchemas, SCHEMA_FILE_TEMPLATE } from '../validate/schemas';
 import { VALIDATED_DIRS, validateTree } from '../validate/validate';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SHARED_GROUP } from './changes';
-import { configMap, deployment, fixtureRepo, service, type FixtureRepo, type Tree } from './fixture-repo';
+import { configMap, deployment, fixtureRepo, service, type FixtureRepo, type Tree } from './fixture-repo.testkit';
 import { FULL_LIMITS, renderReport, SUMMARY_LIMITS } from './report';
 import { changesAgainst } from './trees';
 

@@ -2,7 +2,7 @@
 // the cluster's load balancer, the ServiceMonitor, the NetworkPolicies; the checks on its values; the gates.
 import { describe, expect, it } from 'vitest';
 import { estate } from '../../generators/estate/clusters';
-import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
+import { componentDocs, gateProblems } from '../../generators/testing/component-gates.testkit';
 import { versions } from '../../generators/versions';
 import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing/api';
 import { MONITORING_SELECTOR } from '../monitoring/api';

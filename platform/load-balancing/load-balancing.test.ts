@@ -9,7 +9,7 @@ import { catalogue } from '../../generators/estate/catalogue';
 import { estate } from '../../generators/estate/clusters';
 import type { Estate, MetalCluster } from '../../generators/model';
 import { findProblems } from '../../generators/model-check';
-import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
+import { componentDocs, gateProblems } from '../../generators/testing/component-gates.testkit';
 import { validateTree } from '../../generators/validate/validate';
 import { NAMESPACE, POOL_NAME } from './index';
 import { validateLoadBalancing } from './values';

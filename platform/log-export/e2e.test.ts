@@ -38,7 +38,7 @@ import {
   type PodLog,
   type Process,
   type Sandbox,
-} from './harness';
+} from './harness.testkit';
 
 const CLUSTER = 'aws';
 /** The first build of the collector takes ≈ 8 min on 2 busy cores; later runs reuse .cache/go-tools. */

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../generators/repo';
-import { runGo, unformattedGoFiles } from '../../generators/testing/go-module';
+import { runGo, unformattedGoFiles } from '../../generators/testing/go-module.testkit';
 
 const moduleDir = join(repoRoot, 'platform', 'log-export', 'collector');
 /** On a cold Go build cache, vet and test compile the collector's dependencies first: minutes on 2 cores. */

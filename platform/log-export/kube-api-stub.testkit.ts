@@ -1,7 +1,7 @@
 // A loopback stand-in for the Kubernetes API, just enough for the k8sobjects receiver: discovery, lists, and one
 // watch stream of events. It plays the source cluster; everything from the receiver to S3 is the real collector.
 import { createServer, type Server } from 'node:http';
-import { LOOPBACK } from './harness';
+import { LOOPBACK } from './harness.testkit';
 
 const resource = (name: string, kind: string, namespaced: boolean) => ({
   name,

@@ -3,7 +3,7 @@
 // the gates.
 import { describe, expect, it } from 'vitest';
 import { estate } from '../../generators/estate/clusters';
-import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
+import { componentDocs, gateProblems } from '../../generators/testing/component-gates.testkit';
 import { versions } from '../../generators/versions';
 import { APPROVER, APPROVER_IMAGE, KUBELET_PORT, METRICS_SERVER_LABELS, METRICS_SERVER_PORT, NAMESPACE } from './index';
 import { validateMetrics, type MetricsValues } from './values';

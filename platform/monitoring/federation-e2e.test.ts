@@ -19,7 +19,7 @@ import { TOOL as TASK_TRACKER_TOOL } from '../../apps/task-tracker/api';
 import { scrapeJobFromScrapeConfig } from './scrape-job';
 import { externalLabels } from './stack';
 import { monitoringOf, type FederationEndpoint } from './values';
-import { eventually, freePort, renderedDocs, renderedObject, start, stop, type Process } from './test-support';
+import { eventually, freePort, renderedDocs, renderedObject, start, stop, type Process } from './prometheus.testkit';
 import { catalogue } from '../../generators/estate/catalogue';
 
 /** Aggregates the onprem rules record from the sample service, which must cross, and raw series, which must not. */

@@ -14,7 +14,7 @@ import { issueFederationCertificates, type FederationCertificates, type KeyPair 
 import { NAMESPACE } from './api';
 import { GATEWAY_NAME, GATEWAY_TLS_SECRET, PROMETHEUS_NAME, TLS_KEYS, sourceEndpoint } from './federation';
 import { monitoringOf } from './values';
-import { eventually, freePort, renderedDocs, renderedObject, start, stop, type Process } from './test-support';
+import { eventually, freePort, renderedDocs, renderedObject, start, stop, type Process } from './prometheus.testkit';
 
 const SOURCE = 'onprem';
 const CENTRAL = 'aws';

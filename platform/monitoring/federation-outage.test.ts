@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { renderedDocs, renderedObject, run } from './test-support';
+import { renderedDocs, renderedObject, run } from './prometheus.testkit';
 
 /** What onprem's Prometheus holds, healthy: raw series and its recorded aggregates, labelled as federation sees them. */
 const ONPREM = [

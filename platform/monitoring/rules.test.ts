@@ -9,7 +9,7 @@ import { buildGoTool } from '../../generators/go-tools';
 import { PROMTOOL } from './tools';
 import type { ManifestDoc } from '../../generators/manifests';
 import { dashboardExpressions } from './hybrid-overview';
-import { renderedDocs, renderedObject, run } from './test-support';
+import { renderedDocs, renderedObject, run } from './prometheus.testkit';
 import { overview } from '../../apps/task-tracker/aggregates';
 
 const promtool = buildGoTool(PROMTOOL);

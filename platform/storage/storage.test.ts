@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { estate } from '../../generators/estate/clusters';
 import { location } from '../../generators/model';
 import { repoRoot } from '../../generators/repo';
-import { componentDocs, gateProblems } from '../../generators/testing/component-gates';
+import { componentDocs, gateProblems } from '../../generators/testing/component-gates.testkit';
 import { versions } from '../../generators/versions';
 import { EBS_CONTROLLER_SERVICE_ACCOUNT } from './api';
 import { EBS_PROVISIONER, LOCAL_PATH_PROVISIONER } from './index';

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type * as grpcTypes from '@grpc/grpc-js';
 import type { PolicyResource } from '@pulumi/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asPolicyResources, installMocks, secondRunConfig, settled, stackFileConfig, type Recorder } from '../mocks';
+import { asPolicyResources, installMocks, secondRunConfig, settled, stackFileConfig, type Recorder } from '../mocks.testkit';
 import { policies, TYPES } from './rules';
 
 const require = createRequire(import.meta.url);

@@ -1,7 +1,7 @@
 import type { PolicyResource } from '@pulumi/policy';
 import { describe, expect, it } from 'vitest';
 import { BUCKETS_WITHOUT_EXPIRY, JUSTIFIED_WILDCARDS, ROLE_TAG } from './conventions';
-import { policyResource, violations } from './harness';
+import { policyResource, violations } from './harness.testkit';
 import { TYPES } from './rules';
 
 const bucket = policyResource(TYPES.bucket, 'logs', { bucket: 'logs' });

@@ -15,7 +15,7 @@ import { TALOS_CONFIG_TOOL } from '../talos/tools';
 import { versions } from '../../generators/versions';
 import { genRequest } from '../talos/machine-config';
 import { PROJECT, SECRET_CONFIG_KEYS } from './config';
-import { policyResource } from './policy/harness';
+import { policyResource } from './policy/harness.testkit';
 
 export interface Declared {
   type: string;

@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runCli } from '../../generators/cli/run';
-import { estate } from '../../generators/estate/clusters';
+import { runCli } from './run';
+import { estate } from '../estate/clusters';
 import {
   appendLoad,
   BucketWatch,
@@ -19,7 +19,7 @@ import {
   startCollector,
   startS3,
   type Process,
-} from './harness';
+} from '../../platform/log-export/harness.testkit';
 
 const BURST_LINES = 100_000;
 const CHUNK = 5_000;

@@ -2,18 +2,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { minimist, which } from 'zx';
-import { runCli } from '../../generators/cli/run';
+import { runCli } from './run';
 import { parse } from 'yaml';
-import { estate } from '../../generators/estate/clusters';
-import type { Cluster } from '../../generators/model';
-import { repoRoot } from '../../generators/repo';
-import { ageRecipients } from '../../generators/secrets/sops';
-import { versions } from '../../generators/versions';
-import { ageRecipientOf } from './age-key';
-import { loadInventory, type Inventory } from './inventory';
-import { defaultPaths, shortPath } from './paths';
-import { Runner } from './runner';
-import { bootstrap, flux, genConfig, genSecrets, install, upgrade, type Context } from './steps';
+import { estate } from '../estate/clusters';
+import type { Cluster } from '../model';
+import { repoRoot } from '../repo';
+import { ageRecipients } from '../secrets/sops';
+import { versions } from '../versions';
+import { ageRecipientOf } from '../../bootstrap/talos/age-key';
+import { loadInventory, type Inventory } from '../../bootstrap/talos/inventory';
+import { defaultPaths, shortPath } from '../../bootstrap/talos/paths';
+import { Runner } from '../../bootstrap/talos/runner';
+import { bootstrap, flux, genConfig, genSecrets, install, upgrade, type Context } from '../../bootstrap/talos/steps';
 
 const USAGE = `usage: npm run talos -- <command> --cluster ${estate.clusters.map((c) => c.name).join('|')} [options]
 
