@@ -58,6 +58,10 @@ function spec(o: KubeObject): Record<string, any> {
   return (o.spec ?? {}) as Record<string, any>;
 }
 
+function hasData(o: KubeObject): boolean {
+  return (['data', 'stringData'] as const).some((key) => Object.keys((o[key] ?? {}) as object).length > 0);
+}
+
 function allContainers(view: ClusterView): ContainerAt[] {
   return containers(podSpecs(view.docs));
 }
@@ -306,7 +310,8 @@ export const rules = {
     rationale: 'a Secret in Git in plaintext is readable by everyone with access to the repository, forever',
     hint: 'delete the file and create it with `npm run secret -- <cluster> <namespace> <name> KEY=value…` (SOPS + age)',
     check: (view) =>
-      ofKind(view, 'Secret').flatMap((d) => {
+      // A chart's Secret without data holds nothing from Git: its controller fills it in the cluster.
+      ofKind(view, 'Secret').filter((d) => !d.chart || hasData(d.object)).flatMap((d) => {
         const sops = d.object.sops as { mac?: unknown } | undefined;
         if (!sops || !isEncryptedValue(sops.mac)) return [at(d, 'sops', 'is a plaintext Secret (no SOPS metadata)')];
         return (['data', 'stringData'] as const).flatMap((key) =>
@@ -352,7 +357,8 @@ export const rules = {
     check: (view) =>
       ofKind(view, 'Kustomization', 'kustomize.toolkit.fluxcd.io').flatMap((d) => {
         const path = String(spec(d.object).path ?? '').replace(/^\.\//, '').replace(/\/$/, '');
-        const secret = ofKind(view, 'Secret').find((s) => s.file.startsWith(path ? `${path}/` : ''));
+        // Helm, not this Kustomization, applies what a chart renders.
+        const secret = ofKind(view, 'Secret').find((s) => !s.chart && s.file.startsWith(path ? `${path}/` : ''));
         const decryption = spec(d.object).decryption;
         if (!secret || (decryption?.provider === 'sops' && decryption?.secretRef?.name === SOPS_AGE_SECRET)) return [];
         return [at(d, 'spec.decryption', `applies Secret ${secret.file} but does not decrypt SOPS with ${SOPS_AGE_SECRET}`)];

@@ -97,7 +97,7 @@ describe('npm run secret with the real sops and age', () => {
     createSecret(root, testEstate, request(), catalogue);
     const onpremPath = 'clusters/onprem/apps/shop/secret-db-credentials.sops.yaml';
     writeFileSync(join(root, onpremPath), readFileSync(join(root, 'clusters/aws/apps/shop/secret-db-credentials.sops.yaml')));
-    const violations = runPolicy(loadPolicyInput(root, testEstate), []).violations;
+    const violations = runPolicy(loadPolicyInput(root, testEstate, []), []).violations;
     expect(violations).toMatchObject([{ rule: 'secret-recipient', clusters: ['onprem'], file: onpremPath, object: 'Secret/shop/db-credentials' }]);
     expect(violations[0]!.message).toContain('is encrypted for aws');
   });
