@@ -7,7 +7,12 @@ import { listFiles } from './layout';
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [field: string]: unknown;
 }
 
@@ -59,7 +64,10 @@ export function parseManifests(file: string, text: string): { docs: ManifestDoc[
 }
 
 /** Every YAML document under `dirs` (repo-relative) of the tree at `root`, in file order. */
-export function loadManifests(root: string, dirs: string[] = ['clusters', 'flux-system']): { docs: ManifestDoc[]; errors: ParseError[] } {
+export function loadManifests(
+  root: string,
+  dirs: string[] = ['clusters', 'flux-system'],
+): { docs: ManifestDoc[]; errors: ParseError[] } {
   const docs: ManifestDoc[] = [];
   const errors: ParseError[] = [];
   for (const dir of dirs) {

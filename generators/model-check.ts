@@ -54,14 +54,18 @@ function checkComponents(
   for (const [name, componentValues] of Object.entries(values)) {
     const component = known[name];
     if (!component) {
-      fail(`${kind}.${name}`, `unknown ${kind === 'apps' ? 'app' : 'platform component'}; known: ${Object.keys(known).sort().join(', ') || 'none'}`);
+      fail(
+        `${kind}.${name}`,
+        `unknown ${kind === 'apps' ? 'app' : 'platform component'}; known: ${Object.keys(known).sort().join(', ') || 'none'}`,
+      );
       continue;
     }
     if (componentValues === null || typeof componentValues !== 'object') {
       fail(`${kind}.${name}`, 'must be an object of values');
       continue;
     }
-    for (const p of component.validate(componentValues, cluster, estate) as Problem[]) fail([kind, name, p.field].filter(Boolean).join('.'), p.message);
+    for (const p of component.validate(componentValues, cluster, estate) as Problem[])
+      fail([kind, name, p.field].filter(Boolean).join('.'), p.message);
   }
 }
 
@@ -72,7 +76,9 @@ export function outsidePool(cluster: Cluster, address: string): string | undefin
   const value = (ip: string) => parseCidr(`${ip}/32`)?.first;
   const at = value(address);
   if (at === undefined) return `${JSON.stringify(address)} is not an IPv4 address`;
-  return at >= value(first)! && at <= value(last)! ? undefined : `${address} is outside loadBalancerPool ${first}-${last}`;
+  return at >= value(first)! && at <= value(last)!
+    ? undefined
+    : `${address} is outside loadBalancerPool ${first}-${last}`;
 }
 
 /** Every address a component asks for (`Component.addresses`) comes from the pool, and no two ask for the same. */
@@ -110,7 +116,8 @@ function checkLoadBalancerPool(c: Record<string, any>, fail: Check): void {
     fail('loadBalancerPool', `${range} is not inside the node network ${nodes.text}`);
   }
   const vip = parseCidr(`${c.talos?.vip?.address}/32`)?.first;
-  if (vip !== undefined && first <= vip && vip <= last) fail('loadBalancerPool', `${range} contains the control-plane VIP ${c.talos.vip.address}`);
+  if (vip !== undefined && first <= vip && vip <= last)
+    fail('loadBalancerPool', `${range} contains the control-plane VIP ${c.talos.vip.address}`);
 }
 
 function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fail: Check): void {
@@ -124,21 +131,35 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
   }
   if (provider === 'aws') {
     text(c.accountId, 'accountId', fail, /^\d{12}$/, 'a 12-digit AWS account id');
-    text(c.serviceAccountIssuer, 'serviceAccountIssuer', fail, ISSUER_URL, 'an https URL of a host alone (no path, port or trailing slash)');
+    text(
+      c.serviceAccountIssuer,
+      'serviceAccountIssuer',
+      fail,
+      ISSUER_URL,
+      'an https URL of a host alone (no path, port or trailing slash)',
+    );
   }
-  if (text(c.kubernetesVersion, 'kubernetesVersion', fail, SEMVER, 'an exact version like 1.35.4 (no "v", no ranges)')) {
+  if (
+    text(c.kubernetesVersion, 'kubernetesVersion', fail, SEMVER, 'an exact version like 1.35.4 (no "v", no ranges)')
+  ) {
     const [major, minor] = (c.kubernetesVersion as string).split('.').map(Number);
-    if (major !== 1 || minor! < 30) fail('kubernetesVersion', `${c.kubernetesVersion} is not a supported Kubernetes release (1.30 or newer)`);
+    if (major !== 1 || minor! < 30)
+      fail('kubernetesVersion', `${c.kubernetesVersion} is not a supported Kubernetes release (1.30 or newer)`);
   }
   text(c.domain, 'domain', fail, DOMAIN, 'a DNS domain');
   text(c.ingress?.className, 'ingress.className', fail, DNS_LABEL, 'a DNS label');
   if (provider in LOAD_BALANCERS && c.ingress?.loadBalancer !== LOAD_BALANCERS[provider]) {
-    fail('ingress.loadBalancer', `${JSON.stringify(c.ingress?.loadBalancer)} does not fit provider ${provider}; use ${LOAD_BALANCERS[provider]}`);
+    fail(
+      'ingress.loadBalancer',
+      `${JSON.stringify(c.ingress?.loadBalancer)} does not fit provider ${provider}; use ${LOAD_BALANCERS[provider]}`,
+    );
   }
   text(c.storageClass, 'storageClass', fail, DNS_LABEL, 'a StorageClass name');
   if (provider === 'metal') checkLoadBalancerPool(c, fail);
   for (const key of ['nodeCidr', 'podCidr', 'serviceCidr']) {
-    text(c.network?.[key], `network.${key}`, fail) && !parseCidr(c.network[key]) && fail(`network.${key}`, `${JSON.stringify(c.network[key])} is not an IPv4 CIDR with zero host bits`);
+    text(c.network?.[key], `network.${key}`, fail) &&
+      !parseCidr(c.network[key]) &&
+      fail(`network.${key}`, `${JSON.stringify(c.network[key])} is not an IPv4 CIDR with zero host bits`);
   }
   if (text(c.flux?.path, 'flux.path', fail) && c.flux.path !== `clusters/${c.name}`) {
     fail('flux.path', `${JSON.stringify(c.flux.path)} must be "clusters/${c.name}"`);
@@ -168,7 +189,8 @@ export function findProblems(estate: Estate, catalogue: Catalogue): string[] {
       if (!cidr) continue;
       const owner = `${label} network.${key}`;
       for (const other of cidrs) {
-        if (overlaps(cidr, other.cidr)) fail(`network.${key}`, `${cidr.text} overlaps ${other.owner} (${other.cidr.text})`);
+        if (overlaps(cidr, other.cidr))
+          fail(`network.${key}`, `${cidr.text} overlaps ${other.owner} (${other.cidr.text})`);
       }
       cidrs.push({ owner, cidr });
     }

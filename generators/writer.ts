@@ -7,7 +7,6 @@ import type { Rendering } from './render';
 const STAGING = '.clusters.render-new';
 const PREVIOUS = '.clusters.render-old';
 
-
 export interface WriteHooks {
   /** Runs after the new tree is staged and before it replaces the old one (tests inject failures here). */
   beforeSwap?: () => void;

@@ -8,7 +8,10 @@ import { repoRoot } from '../repo';
 let copy: string;
 
 function run(script: string) {
-  return spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), [`generators/cli/${script}.ts`], { cwd: copy, encoding: 'utf8' });
+  return spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), [`generators/cli/${script}.ts`], {
+    cwd: copy,
+    encoding: 'utf8',
+  });
 }
 
 beforeAll(() => {

@@ -42,7 +42,9 @@ export interface PolicyReport {
 /** The tree at `root`, with the objects of the `charts` the components declare (generators/registries.ts chartsOf). */
 export function loadPolicyInput(root: string, estate: Estate, charts: readonly DeclaredChart[]): PolicyInput {
   const { docs, errors } = loadManifests(root, CHECKED_DIRS);
-  const files = new Set(CHECKED_DIRS.flatMap((dir) => listFiles(join(root, dir))).map((f) => relative(root, f).split('\\').join('/')));
+  const files = new Set(
+    CHECKED_DIRS.flatMap((dir) => listFiles(join(root, dir))).map((f) => relative(root, f).split('\\').join('/')),
+  );
   const config = join(root, SOPS_CONFIG);
   const rendered = renderCharts(docs, charts, estate.clusters);
   return {
@@ -70,7 +72,15 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
   const names = input.estate.clusters.map((c) => c.name);
 
   for (const e of input.parseErrors) {
-    collect(violations, { rule: 'manifest-parse', clusters: [], file: e.file, object: `document ${e.index}`, field: '-', message: e.message, hint: 'fix the YAML (re-render if the file is generated)' });
+    collect(violations, {
+      rule: 'manifest-parse',
+      clusters: [],
+      file: e.file,
+      object: `document ${e.index}`,
+      field: '-',
+      message: e.message,
+      hint: 'fix the YAML (re-render if the file is generated)',
+    });
   }
   for (const p of input.chartProblems) {
     const hint = "fix the HelmRelease's values or the component's `charts` entry (generators/charts.ts)";
@@ -78,7 +88,15 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
     collect(violations, { rule: 'chart-render', clusters, ...p, hint });
   }
   for (const doc of input.docs.filter((d) => d.cluster !== undefined && !names.includes(d.cluster))) {
-    collect(violations, { rule: 'unknown-cluster', clusters: [doc.cluster!], file: doc.file, object: '-', field: '-', message: `clusters/${doc.cluster}/ has no cluster in the model`, hint: 'remove the folder or add the cluster to generators/estate/clusters.ts' });
+    collect(violations, {
+      rule: 'unknown-cluster',
+      clusters: [doc.cluster!],
+      file: doc.file,
+      object: '-',
+      field: '-',
+      message: `clusters/${doc.cluster}/ has no cluster in the model`,
+      hint: 'remove the folder or add the cluster to generators/estate/clusters.ts',
+    });
   }
   for (const cluster of input.estate.clusters) {
     const view: ClusterView = {
@@ -91,7 +109,9 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
     for (const [rule, { hint, check }] of Object.entries(rules)) {
       for (const finding of check(view)) {
         const violation = { rule, clusters: [cluster.name], hint, ...finding };
-        const exemption = allowList.find((e) => e.rule === rule && e.object === finding.object && e.clusters.includes(cluster.name));
+        const exemption = allowList.find(
+          (e) => e.rule === rule && e.object === finding.object && e.clusters.includes(cluster.name),
+        );
         if (!exemption) {
           collect(violations, violation);
           continue;
@@ -108,7 +128,11 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
     const stale = e.clusters.filter((c) => !used.has(`${i}/${c}`));
     if (!stale.length) return;
     collect(violations, {
-      rule: 'allow-list-stale', clusters: stale, file: `component ${e.component ?? '?'}`, object: e.object, field: `exemptions[${i}]`,
+      rule: 'allow-list-stale',
+      clusters: stale,
+      file: `component ${e.component ?? '?'}`,
+      object: e.object,
+      field: `exemptions[${i}]`,
       message: `exempts ${e.object} from ${e.rule}, but it breaks no such rule in ${stale.join(', ')}`,
       hint: 'remove the exemption from the component (or stop the component from breaking the rule only where it must)',
     });
@@ -130,7 +154,7 @@ export function formatReport(report: PolicyReport): string {
     lines.push('');
   }
   if (report.allowed.length) {
-    lines.push('Allowed by the components\' exemptions:');
+    lines.push("Allowed by the components' exemptions:");
     for (const a of report.allowed) lines.push(`  ${where(a)}: ${a.message}. Reason: ${a.reason}`);
     lines.push('');
   }
@@ -139,10 +163,20 @@ export function formatReport(report: PolicyReport): string {
   lines.push(
     ...table([
       ['rule', 'violations', 'allowed', 'rationale'],
-      ...Object.entries(rules).map(([id, r]) => [id, count(report.violations, id), count(report.allowed, id), r.rationale]),
+      ...Object.entries(rules).map(([id, r]) => [
+        id,
+        count(report.violations, id),
+        count(report.allowed, id),
+        r.rationale,
+      ]),
       ...extra.map((id) => [id, count(report.violations, id), '0', 'checked by the gate itself']),
     ]),
   );
-  lines.push('', report.violations.length ? `policy: FAILED with ${report.violations.length} violation(s)` : `policy: passed (${report.allowed.length} allowed by component exemptions)`);
+  lines.push(
+    '',
+    report.violations.length
+      ? `policy: FAILED with ${report.violations.length} violation(s)`
+      : `policy: passed (${report.allowed.length} allowed by component exemptions)`,
+  );
   return lines.join('\n');
 }

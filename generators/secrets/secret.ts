@@ -26,9 +26,11 @@ export function parseEntries(args: string[], readFile: (path: string) => Buffer 
     const fromFile = args[i] === '--from-file';
     const arg = fromFile ? args[++i] : args[i];
     const eq = arg?.indexOf('=') ?? -1;
-    if (!arg || eq <= 0) throw new Error(`expected KEY=value or --from-file KEY=path, got ${JSON.stringify(arg ?? args[i - 1])}`);
+    if (!arg || eq <= 0)
+      throw new Error(`expected KEY=value or --from-file KEY=path, got ${JSON.stringify(arg ?? args[i - 1])}`);
     const key = arg.slice(0, eq);
-    if (!DATA_KEY.test(key)) throw new Error(`key ${JSON.stringify(key)} is not a valid Secret data key (letters, digits, "-", "_", ".")`);
+    if (!DATA_KEY.test(key))
+      throw new Error(`key ${JSON.stringify(key)} is not a valid Secret data key (letters, digits, "-", "_", ".")`);
     if (entries.has(key)) throw new Error(`key ${JSON.stringify(key)} is given twice`);
     entries.set(key, fromFile ? readFile(arg.slice(eq + 1)) : Buffer.from(arg.slice(eq + 1)));
   }
@@ -38,7 +40,10 @@ export function parseEntries(args: string[], readFile: (path: string) => Buffer 
 
 function declaredSecret(estate: Estate, catalogue: Catalogue, request: SecretRequest): SecretRef {
   const cluster = estate.clusters.find((c) => c.name === request.cluster);
-  if (!cluster) throw new Error(`unknown cluster ${JSON.stringify(request.cluster)}; known: ${estate.clusters.map((c) => c.name).join(', ')}`);
+  if (!cluster)
+    throw new Error(
+      `unknown cluster ${JSON.stringify(request.cluster)}; known: ${estate.clusters.map((c) => c.name).join(', ')}`,
+    );
   const secrets = renderEstate(estate, catalogue).secrets.filter((s) => s.cluster === request.cluster);
   const ref = secrets.find((s) => s.namespace === request.namespace && s.name === request.name);
   if (ref) return ref;
@@ -66,7 +71,9 @@ export function createSecret(root: string, estate: Estate, request: SecretReques
     kind: 'Secret',
     metadata: { name: request.name, namespace: request.namespace },
     type: 'Opaque',
-    data: Object.fromEntries([...request.entries].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toString('base64')])),
+    data: Object.fromEntries(
+      [...request.entries].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toString('base64')]),
+    ),
   };
   const target = join(root, ref.path);
   const encrypted = execFileSync(goTool('sops'), ['--config', configPath, 'encrypt', '--filename-override', target], {
@@ -79,7 +86,9 @@ export function createSecret(root: string, estate: Estate, request: SecretReques
   const written = parse(encrypted) as { data?: Record<string, unknown>; sops?: unknown };
   const recipients = ageRecipients(written.sops);
   if (recipients.join() !== cluster.flux.ageRecipient || !Object.values(written.data ?? {}).every(isEncryptedValue)) {
-    throw new Error(`sops did not encrypt ${ref.path} for cluster "${cluster.name}" only (recipients: ${recipients.join(', ') || 'none'}); check ${SOPS_CONFIG}`);
+    throw new Error(
+      `sops did not encrypt ${ref.path} for cluster "${cluster.name}" only (recipients: ${recipients.join(', ') || 'none'}); check ${SOPS_CONFIG}`,
+    );
   }
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(`${target}.partial`, encrypted);

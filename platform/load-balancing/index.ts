@@ -17,7 +17,10 @@ export const POOL_NAME = 'node-network';
 /** MetalLB's admission webhook, which the API server (on the nodes) calls. */
 const METALLB_WEBHOOK_PORT = 9443;
 
-const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+const small = (cpu: string, memory: string, limit: string) => ({
+  requests: { cpu, memory },
+  limits: { memory: limit },
+});
 /** The chart's images carry the pinned chart's own tag, so a node never needs to pull them again. */
 const PINNED_PULL = { pullPolicy: 'IfNotPresent' };
 /**
@@ -79,7 +82,10 @@ export const loadBalancing: Component<LoadBalancingValues> = {
   name: 'load-balancing',
   version: versions.metallb,
   validate: validateLoadBalancing,
-  crds: { groups: ['metallb.io'], sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }] },
+  crds: {
+    groups: ['metallb.io'],
+    sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }],
+  },
   // The chart ships in the module at the same version (go.universe.tf/metallb v0.15.2, charts/metallb).
   charts: [{ release: 'metallb', module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'charts/metallb' }],
   exemptions: [

@@ -18,8 +18,11 @@ export function validateMetrics(values: MetricsValues): Problem[] {
   if (!Number.isInteger(values.replicas) || values.replicas < 2 || values.replicas > MAX_REPLICAS) {
     fail('replicas', `must be a whole number from 2 to ${MAX_REPLICAS}, got ${JSON.stringify(values.replicas)}`);
   }
-  if (!CPU.test(values.requests?.cpu ?? '')) fail('requests.cpu', `${JSON.stringify(values.requests?.cpu)} is not a CPU quantity like 100m`);
-  if (!MEMORY.test(values.requests?.memory ?? '')) fail('requests.memory', `${JSON.stringify(values.requests?.memory)} is not a memory quantity like 64Mi`);
-  if (!MEMORY.test(values.memoryLimit ?? '')) fail('memoryLimit', `${JSON.stringify(values.memoryLimit)} is not a memory quantity like 256Mi`);
+  if (!CPU.test(values.requests?.cpu ?? ''))
+    fail('requests.cpu', `${JSON.stringify(values.requests?.cpu)} is not a CPU quantity like 100m`);
+  if (!MEMORY.test(values.requests?.memory ?? ''))
+    fail('requests.memory', `${JSON.stringify(values.requests?.memory)} is not a memory quantity like 64Mi`);
+  if (!MEMORY.test(values.memoryLimit ?? ''))
+    fail('memoryLimit', `${JSON.stringify(values.memoryLimit)} is not a memory quantity like 256Mi`);
   return problems;
 }

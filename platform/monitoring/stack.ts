@@ -60,7 +60,10 @@ export function networkPolicies(scope: Construct, cluster: Cluster, estate: Esta
 
 const selector = { matchLabels: { ...MONITORING_SELECTOR } };
 const monitorLabels = { additionalLabels: { ...MONITORING_SELECTOR } };
-const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+const small = (cpu: string, memory: string, limit: string) => ({
+  requests: { cpu, memory },
+  limits: { memory: limit },
+});
 
 /** The chart values. Everything the repo declares is selected by MONITORING_SELECTOR in every namespace. */
 export function stackValues(cluster: Cluster, values: MonitoringValues): Record<string, unknown> {
@@ -93,7 +96,11 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
         resources: { requests: p.requests, limits: { memory: p.memoryLimit } },
         storageSpec: {
           volumeClaimTemplate: {
-            spec: { storageClassName: cluster.storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${p.storageGi}Gi` } } },
+            spec: {
+              storageClassName: cluster.storageClass,
+              accessModes: ['ReadWriteOnce'],
+              resources: { requests: { storage: `${p.storageGi}Gi` } },
+            },
           },
         },
         serviceMonitorSelector: selector,
