@@ -3,6 +3,7 @@
 // registry (policy exceptions, CRD schemas, images, Go tools, IRSA roles, load-balancer addresses, repo checks,
 // recording rules, the Flux dependency graph) from the catalogue and never imports a component.
 import type { Chart } from 'cdk8s';
+import type { ChartSource } from './charts';
 import type { ContainerImage } from './images';
 import type { GoTool } from './go-tools';
 import type { IrsaRole } from './irsa';
@@ -49,6 +50,8 @@ export interface Exemption {
   /** `Kind/namespace/name` as the policy report prints it. */
   object: string;
   reason: string;
+  /** The clusters, of those that run the component, where the object exists. @default all of them */
+  appliesTo?(cluster: Cluster): boolean;
 }
 
 /** The custom resource kinds a component installs (in its platform-controllers layer) and where their schemas are. */
@@ -86,6 +89,13 @@ export interface Component<V> {
   readonly goTools?: readonly GoTool[];
   /** Checks over the rendered objects that schemas cannot express; `npm run validate` runs them. @default none */
   readonly checks?: readonly RepoCheck[];
+  /**
+   * The charts of its HelmReleases whose source ships in a pinned Go module: the gates render each with
+   * `helm template` and the release's values (generators/charts.ts) and check the objects it creates. A chart listed
+   * here must match a HelmRelease the component renders; one left out goes unchecked (say so in the README).
+   * @default none
+   */
+  readonly charts?: readonly ChartSource[];
   /** Its exceptions to policy rules, each with its reason; stale ones fail the gate. @default none */
   readonly exemptions?: readonly Exemption[];
   /** The IAM roles its pods assume on aws clusters (bootstrap/aws declares them). @default none */

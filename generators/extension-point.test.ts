@@ -16,7 +16,7 @@ import type { Estate } from './model';
 import { findProblems } from './model-check';
 import { allowListOf } from './policy/allow-list';
 import { loadPolicyInput, runPolicy } from './policy/gate';
-import { imagesOf, irsaRolesOf, validationExtensionsOf } from './registries';
+import { chartsOf, imagesOf, irsaRolesOf, validationExtensionsOf } from './registries';
 import { renderEstate } from './render';
 import { repoRoot } from './repo';
 import { validateTree } from './validate/validate';
@@ -124,14 +124,13 @@ describe('a component that declares everything it adds', () => {
   it('passes the policy gate through its own exemption, and fails it without', () => {
     const exempt = withFixture();
     const root = writeTree(exempt.model, exempt.cat);
-    const allowed = runPolicy(loadPolicyInput(root, exempt.model), allowListOf(exempt.model, exempt.cat));
+    const exemptInput = loadPolicyInput(root, exempt.model, chartsOf(exempt.cat));
+    const allowed = runPolicy(exemptInput, allowListOf(exempt.model, exempt.cat));
     expect(allowed.violations).toEqual([]);
     expect(allowed.allowed.map((a) => a.object)).toContain(`Namespace/${NS}`);
     const strict = withFixture('10.30.0.250', false);
-    const report = runPolicy(
-      loadPolicyInput(writeTree(strict.model, strict.cat), strict.model),
-      allowListOf(strict.model, strict.cat),
-    );
+    const strictInput = loadPolicyInput(writeTree(strict.model, strict.cat), strict.model, chartsOf(strict.cat));
+    const report = runPolicy(strictInput, allowListOf(strict.model, strict.cat));
     expect(report.violations.map((v) => `${v.rule} ${v.object}`)).toContain(`namespace-psa-restricted Namespace/${NS}`);
   });
 

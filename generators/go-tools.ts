@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { repoRoot } from './repo';
+import { versions } from './versions';
 
 /** The gitignored folder that holds every built tool. */
 export const GO_TOOLS_CACHE = join(repoRoot, '.cache', 'go-tools');
@@ -47,6 +48,13 @@ export const CORE_GO_TOOLS = {
     name: 'kubeconform',
     module: 'generators/validate/kubeconform',
     pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
+  },
+  // Stamped with its release: charts read `.Capabilities.HelmVersion`, which a module build leaves at "v3.<minor>".
+  helm: {
+    name: 'helm',
+    module: 'generators/helm',
+    pkg: 'helm.sh/helm/v3/cmd/helm',
+    ldflags: `-X helm.sh/helm/v3/internal/version.version=v${versions.helm}`,
   },
   sops: { name: 'sops', module: 'generators/secrets/tools', pkg: 'github.com/getsops/sops/v3/cmd/sops' },
   age: { name: 'age', module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age' },

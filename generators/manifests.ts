@@ -24,6 +24,12 @@ export interface ManifestDoc {
   /** Position of the document in its file, from 0. */
   index: number;
   object: KubeObject;
+  /**
+   * `<chart> <version>` for an object `helm template` rendered from a HelmRelease (generators/charts.ts): it is not in
+   * Git, and `file` names the HelmRelease's file followed by ` (chart <chart> <version>)`.
+   * @default undefined: the object is in `file`
+   */
+  chart?: string;
 }
 
 export interface ParseError {

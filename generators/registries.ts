@@ -1,4 +1,5 @@
 // Every registry the gates and bootstrap read, derived from a catalogue: nothing here names a component.
+import type { DeclaredChart } from './charts';
 import type { Catalogue, Component, Exemption, Installed } from './component';
 import type { ContainerImage } from './images';
 import type { GoTool } from './go-tools';
@@ -44,6 +45,11 @@ export function checksOf(catalogue: Catalogue): RepoCheck[] {
   return everyComponent(catalogue).flatMap((c) => c.checks ?? []);
 }
 
+/** The charts the gates render, by the component whose HelmRelease installs each. */
+export function chartsOf(catalogue: Catalogue): DeclaredChart[] {
+  return everyComponent(catalogue).flatMap((c) => (c.charts ?? []).map((chart) => ({ component: c.name, chart })));
+}
+
 /** The IAM roles the components on `cluster` declare. */
 export function irsaRolesOf(cluster: Cluster, catalogue: Catalogue): IrsaRole[] {
   return installed(cluster, catalogue).flatMap(({ component }) => component.irsaRoles ?? []);
@@ -51,5 +57,5 @@ export function irsaRolesOf(cluster: Cluster, catalogue: Catalogue): IrsaRole[] 
 
 /** What the components add to `npm run validate`. */
 export function validationExtensionsOf(catalogue: Catalogue): ValidationExtensions {
-  return { crdSources: crdSourcesOf(catalogue), checks: checksOf(catalogue) };
+  return { crdSources: crdSourcesOf(catalogue), checks: checksOf(catalogue), charts: chartsOf(catalogue) };
 }

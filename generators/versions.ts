@@ -2,6 +2,10 @@
 export const versions = {
   // renovate: datasource=github-releases depName=kubernetes/kubernetes
   kubernetes: '1.35.4',
+  // Helm, built from its Go module (generators/helm/go.mod requires the same version): `helm template` renders the
+  // charts that ship in pinned Go modules (generators/charts.ts) so the gates see the pods they create.
+  // renovate: datasource=go depName=helm.sh/helm/v3
+  helm: '3.22.0',
   // renovate: datasource=github-releases depName=siderolabs/talos
   talos: '1.12.6',
   // The CNI: Talos applies this release's tigera-operator.yaml at bootstrap (bootstrap/talos/machine-config.ts).

@@ -1,15 +1,17 @@
 // Validation benchmark: `npm run validate`'s work on the real repo and on synthetic renders, plus kubeconform in wasm
-// against the native build of the same module on the same files and schemas.
+// against the native build of the same module on the same files and schemas, and the charts that `helm template`
+// renders for the gates, cold and from the cache.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { renderCharts } from '../charts';
 import { catalogue } from '../estate/catalogue';
 import { estate } from '../estate/clusters';
 import type { Cluster } from '../model';
 import { goTool } from '../go-tools';
-import { isYaml } from '../manifests';
+import { isYaml, loadManifests } from '../manifests';
 import { renderEstate } from '../render';
 import { repoRoot } from '../repo';
 import { syntheticEstate } from '../testing/synthetic.testkit';
@@ -77,9 +79,35 @@ async function report(label: string, root: string, clusters: Cluster[]): Promise
   console.log(`  ${await wasmVersusNative(root)}`);
 }
 
+/**
+ * Helm's part: the chart releases rendered with an empty cache against the cached output, and the whole validation of
+ * the real repo without charts (the baseline before charts were rendered) against with them.
+ */
+async function charts(): Promise<void> {
+  const { docs } = loadManifests(repoRoot, VALIDATED_DIRS);
+  let objects = 0;
+  const cold = await seconds(() => {
+    const cache = mkdtempSync(join(tmpdir(), 'chart-cache-'));
+    try {
+      objects = renderCharts(docs, extensions.charts, estate.clusters, cache).docs.length;
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+  const cached = await seconds(() => renderCharts(docs, extensions.charts, estate.clusters));
+  const count = `${extensions.charts.length} charts, ${objects} objects`;
+  console.log(`charts: ${count}: helm template ${cold.toFixed(2)} s cold, ${cached.toFixed(3)} s cached`);
+  const without = await seconds(() => validateTree(repoRoot, estate.clusters, { ...extensions, charts: [] }));
+  const withCharts = await seconds(() => validateTree(repoRoot, estate.clusters, extensions));
+  const figures = `${without.toFixed(2)} s without charts, ${withCharts.toFixed(2)} s with them (cached)`;
+  console.log(`  npm run validate's work: ${figures}`);
+}
+
 goTool('kubeconform-wasm');
+goTool('helm');
 ensureSchemas(estate.clusters[0]?.kubernetesVersion ?? '', extensions.crdSources);
 await report('real repo (npm run validate)', repoRoot, estate.clusters);
+await charts();
 for (const apps of [100, 500]) {
   const out = mkdtempSync(join(tmpdir(), 'validate-bench-'));
   try {

@@ -8,7 +8,7 @@ import { repoRoot, runCli } from './run';
 
 runCli(() => {
   for (const version of [...new Set(estate.clusters.map((c) => c.kubernetesVersion))].sort()) {
-    const dir = ensureSchemas(version, crdSourcesOf(catalogue), true);
+    const dir = ensureSchemas(version, crdSourcesOf(catalogue), [], true);
     const count = readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.json')).length;
     console.log(`Kubernetes ${version}: ${count} schemas in ${relative(repoRoot, dir)}`);
   }

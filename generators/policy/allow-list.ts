@@ -21,7 +21,8 @@ export function allowListOf(estate: Estate, catalogue: Catalogue): AllowEntry[] 
   const entries = new Map<string, AllowEntry>();
   for (const cluster of estate.clusters) {
     for (const { component } of installed(cluster, catalogue)) {
-      for (const e of component.exemptions ?? []) {
+      for (const { appliesTo, ...e } of component.exemptions ?? []) {
+        if (appliesTo && !appliesTo(cluster)) continue;
         const key = `${component.name}\u0000${e.rule}\u0000${e.object}`;
         const entry = entries.get(key) ?? { ...e, clusters: [], component: component.name };
         entry.clusters.push(cluster.name);

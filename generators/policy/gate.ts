@@ -1,6 +1,7 @@
 // Runs every policy rule over every cluster's rendered objects, applies the allow-list and formats the report.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { renderCharts, unmatchedCharts, type ChartProblem, type DeclaredChart } from '../charts';
 import type { Estate } from '../model';
 import { loadManifests, type ManifestDoc, type ParseError } from '../manifests';
 import { SOPS_CONFIG } from '../secrets/sops';
@@ -13,15 +14,21 @@ const CHECKED_DIRS = ['clusters', 'flux-system'];
 
 export interface PolicyInput {
   estate: Estate;
+  /** The rendered files' objects, then those `helm template` renders from the declared charts' HelmReleases. */
   docs: ManifestDoc[];
   parseErrors: ParseError[];
+  /** Declared charts that matched no HelmRelease or failed to render. */
+  chartProblems: ChartProblem[];
   /** Every file under the checked folders, repo-relative. */
   files: Set<string>;
   sopsConfig: string | undefined;
 }
 
 export interface Violation extends Finding {
-  /** A rule id, or one of the gate's own checks: `manifest-parse`, `unknown-cluster`, `allow-list-stale`. */
+  /**
+   * A rule id, or one of the gate's own checks: `manifest-parse`, `chart-render`, `unknown-cluster`,
+   * `allow-list-stale`.
+   */
   rule: string;
   clusters: string[];
   hint: string;
@@ -32,16 +39,19 @@ export interface PolicyReport {
   allowed: (Violation & { reason: string })[];
 }
 
-export function loadPolicyInput(root: string, estate: Estate): PolicyInput {
+/** The tree at `root`, with the objects of the `charts` the components declare (generators/registries.ts chartsOf). */
+export function loadPolicyInput(root: string, estate: Estate, charts: readonly DeclaredChart[]): PolicyInput {
   const { docs, errors } = loadManifests(root, CHECKED_DIRS);
   const files = new Set(
     CHECKED_DIRS.flatMap((dir) => listFiles(join(root, dir))).map((f) => relative(root, f).split('\\').join('/')),
   );
   const config = join(root, SOPS_CONFIG);
+  const rendered = renderCharts(docs, charts, estate.clusters);
   return {
     estate,
-    docs,
+    docs: [...docs, ...rendered.docs],
     parseErrors: errors,
+    chartProblems: [...unmatchedCharts(docs, charts), ...rendered.problems],
     files,
     sopsConfig: existsSync(config) ? readFileSync(config, 'utf8') : undefined,
   };
@@ -71,6 +81,11 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
       message: e.message,
       hint: 'fix the YAML (re-render if the file is generated)',
     });
+  }
+  for (const p of input.chartProblems) {
+    const hint = "fix the HelmRelease's values or the component's `charts` entry (generators/charts.ts)";
+    const clusters = p.file.startsWith('clusters/') ? [p.file.split('/')[1]!] : [];
+    collect(violations, { rule: 'chart-render', clusters, ...p, hint });
   }
   for (const doc of input.docs.filter((d) => d.cluster !== undefined && !names.includes(d.cluster))) {
     collect(violations, {

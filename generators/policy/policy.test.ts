@@ -124,13 +124,8 @@ function input(f: Fixture): PolicyInput {
   const docs = Object.entries(f.objects).flatMap(
     ([key, object]) => parseManifests(f.files[key]!, stringify(object)).docs,
   );
-  return {
-    estate,
-    docs,
-    parseErrors: [],
-    files: new Set(docs.map((d) => d.file)),
-    sopsConfig: stringify(f.sopsConfig),
-  };
+  const files = new Set(docs.map((d) => d.file));
+  return { estate, docs, parseErrors: [], chartProblems: [], files, sopsConfig: stringify(f.sopsConfig) };
 }
 
 function ruleIds(f: Fixture, allowList: Exemption[] = []): string[] {

@@ -4,10 +4,11 @@ import { repoRoot } from '../repo';
 import { formatReport, loadPolicyInput, runPolicy } from './gate';
 import { catalogue } from '../estate/catalogue';
 import { allowListOf } from './allow-list';
+import { chartsOf } from '../registries';
 
 describe('the rendered repository', () => {
   it('passes the policy gate (npm run policy)', () => {
-    const report = runPolicy(loadPolicyInput(repoRoot, estate), allowListOf(estate, catalogue));
+    const report = runPolicy(loadPolicyInput(repoRoot, estate, chartsOf(catalogue)), allowListOf(estate, catalogue));
     expect(report.violations, formatReport(report)).toEqual([]);
   });
 

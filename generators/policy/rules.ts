@@ -60,6 +60,10 @@ function spec(o: KubeObject): Record<string, any> {
   return (o.spec ?? {}) as Record<string, any>;
 }
 
+function hasData(o: KubeObject): boolean {
+  return (['data', 'stringData'] as const).some((key) => Object.keys((o[key] ?? {}) as object).length > 0);
+}
+
 function allContainers(view: ClusterView): ContainerAt[] {
   return containers(podSpecs(view.docs));
 }
@@ -390,15 +394,18 @@ export const rules = {
     rationale: 'a Secret in Git in plaintext is readable by everyone with access to the repository, forever',
     hint: 'delete the file and create it with `npm run secret -- <cluster> <namespace> <name> KEY=value…` (SOPS + age)',
     check: (view) =>
-      ofKind(view, 'Secret').flatMap((d) => {
-        const sops = d.object.sops as { mac?: unknown } | undefined;
-        if (!sops || !isEncryptedValue(sops.mac)) return [at(d, 'sops', 'is a plaintext Secret (no SOPS metadata)')];
-        return (['data', 'stringData'] as const).flatMap((key) =>
-          Object.entries((d.object[key] ?? {}) as Record<string, unknown>)
-            .filter(([, value]) => !isEncryptedValue(value))
-            .map(([k]) => at(d, `${key}.${k}`, 'holds a plaintext value')),
-        );
-      }),
+      // A chart's Secret without data holds nothing from Git: its controller fills it in the cluster.
+      ofKind(view, 'Secret')
+        .filter((d) => !d.chart || hasData(d.object))
+        .flatMap((d) => {
+          const sops = d.object.sops as { mac?: unknown } | undefined;
+          if (!sops || !isEncryptedValue(sops.mac)) return [at(d, 'sops', 'is a plaintext Secret (no SOPS metadata)')];
+          return (['data', 'stringData'] as const).flatMap((key) =>
+            Object.entries((d.object[key] ?? {}) as Record<string, unknown>)
+              .filter(([, value]) => !isEncryptedValue(value))
+              .map(([k]) => at(d, `${key}.${k}`, 'holds a plaintext value')),
+          );
+        }),
   },
   'secret-recipient': {
     rationale: "each cluster's secrets must be readable by that cluster's key only",
@@ -458,7 +465,8 @@ export const rules = {
         const path = String(spec(d.object).path ?? '')
           .replace(/^\.\//, '')
           .replace(/\/$/, '');
-        const secret = ofKind(view, 'Secret').find((s) => s.file.startsWith(path ? `${path}/` : ''));
+        // Helm, not this Kustomization, applies what a chart renders.
+        const secret = ofKind(view, 'Secret').find((s) => !s.chart && s.file.startsWith(path ? `${path}/` : ''));
         const decryption = spec(d.object).decryption;
         if (!secret || (decryption?.provider === 'sops' && decryption?.secretRef?.name === SOPS_AGE_SECRET)) return [];
         return [

@@ -123,7 +123,7 @@ describe('npm run secret with the real sops and age', () => {
       join(root, onpremPath),
       readFileSync(join(root, 'clusters/aws/apps/shop/secret-db-credentials.sops.yaml')),
     );
-    const violations = runPolicy(loadPolicyInput(root, testEstate), []).violations;
+    const violations = runPolicy(loadPolicyInput(root, testEstate, []), []).violations;
     expect(violations).toMatchObject([
       { rule: 'secret-recipient', clusters: ['onprem'], file: onpremPath, object: 'Secret/shop/db-credentials' },
     ]);

@@ -10,7 +10,7 @@ import { validateTree } from '../validate/validate';
 import { findDrift } from '../writer';
 import { catalogue } from '../estate/catalogue';
 import { allowListOf } from '../policy/allow-list';
-import { validationExtensionsOf } from '../registries';
+import { chartsOf, validationExtensionsOf } from '../registries';
 
 /** Whether a repo-relative file belongs to `component` (clusters/<cluster>/<layer>/<component>/...). */
 export function ofComponent(file: string, component: string): boolean {
@@ -32,7 +32,7 @@ export async function gateProblems(
   const drift = findDrift(repoRoot, renderEstate(estate, catalogue))
     .flatMap((d) => [...d.added, ...d.changed, ...d.orphaned])
     .filter((file) => ofComponent(file, component));
-  const policy = runPolicy(loadPolicyInput(repoRoot, estate), allowListOf(estate, catalogue))
+  const policy = runPolicy(loadPolicyInput(repoRoot, estate, chartsOf(catalogue)), allowListOf(estate, catalogue))
     .violations.filter((v) => ofComponent(v.file, component))
     .map((v) => `${v.rule} ${v.clusters.join(',')} ${v.file} ${v.object} ${v.field}: ${v.message}`);
   const validation = await validateTree(repoRoot, estate.clusters, validationExtensionsOf(catalogue));

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { goModuleDir } from '../go-modules';
+import type { KubeObject } from '../manifests';
 import { repoRoot } from '../repo';
 import { versions } from '../versions';
 
@@ -150,6 +151,20 @@ interface Crd {
   };
 }
 
+/** The schemas of one CRD's served versions, into `schemas`; `where` names the CRD in errors. */
+function addCrdSchemas(crd: Crd | null, where: string, defs: Definitions, schemas: Map<string, Schema>): void {
+  if (!crd?.spec?.versions) return;
+  for (const version of crd.spec.versions.filter((v) => v.served)) {
+    const openApi = version.schema?.openAPIV3Schema;
+    if (!openApi) throw new Error(`${where}: version ${version.name} has no openAPIV3Schema`);
+    const apiVersion = `${crd.spec.group}/${version.name}`;
+    const root = strictSchema(openApi);
+    const properties = isSchema(root.properties) ? root.properties : {};
+    root.properties = { ...properties, metadata: { $ref: `#/$defs/${OBJECT_META}` } };
+    schemas.set(schemaFile(apiVersion, crd.spec.names.kind), standalone(root, apiVersion, crd.spec.names.kind, defs));
+  }
+}
+
 function crdSchemas(source: CrdSource, defs: Definitions): Map<string, Schema> {
   const dir = join(goModuleDir(source.module, source.version), source.dir);
   const schemas = new Map<string, Schema>();
@@ -157,25 +172,8 @@ function crdSchemas(source: CrdSource, defs: Definitions): Map<string, Schema> {
     .filter((f) => f.endsWith('.yaml'))
     .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
-      const crd = doc.toJS() as Crd | null;
-      if (!crd?.spec?.versions) continue;
-      for (const version of crd.spec.versions.filter((v) => v.served)) {
-        const openApi = version.schema?.openAPIV3Schema;
-        if (!openApi)
-          throw new Error(
-            `${source.module}@v${source.version} ${source.dir}/${file}: version ${version.name} has no openAPIV3Schema`,
-          );
-        const apiVersion = `${crd.spec.group}/${version.name}`;
-        const root = strictSchema(openApi);
-        root.properties = {
-          ...(isSchema(root.properties) ? root.properties : {}),
-          metadata: { $ref: `#/$defs/${OBJECT_META}` },
-        };
-        schemas.set(
-          schemaFile(apiVersion, crd.spec.names.kind),
-          standalone(root, apiVersion, crd.spec.names.kind, defs),
-        );
-      }
+      const where = `${source.module}@v${source.version} ${source.dir}/${file}`;
+      addCrdSchemas(doc.toJS() as Crd | null, where, defs, schemas);
     }
   }
   return schemas;
@@ -245,8 +243,15 @@ const kustomizeConfigSchema: Schema = {
   },
 };
 
-/** Every schema file for one Kubernetes version, by path inside the schema folder. */
-export function generateSchemas(kubernetesVersion: string, crdSources: readonly CrdSource[]): Map<string, Schema> {
+/**
+ * Every schema file for one Kubernetes version, by path inside the schema folder. `chartCrds` are the
+ * CustomResourceDefinitions charts render (generators/charts.ts); they come last, as what the chart installs.
+ */
+export function generateSchemas(
+  kubernetesVersion: string,
+  crdSources: readonly CrdSource[],
+  chartCrds: readonly KubeObject[] = [],
+): Map<string, Schema> {
   const swaggerPath = join(goModuleDir('k8s.io/kubernetes', kubernetesVersion), 'api/openapi-spec/swagger.json');
   const swagger = JSON.parse(readFileSync(swaggerPath, 'utf8')) as { definitions: Record<string, Schema> };
   const defs = kubernetesDefinitions(swagger);
@@ -261,6 +266,7 @@ export function generateSchemas(kubernetesVersion: string, crdSources: readonly 
   for (const source of [...FLUX_CRD_SOURCES, ...crdSources]) {
     for (const [file, schema] of crdSchemas(source, defs)) schemas.set(file, schema);
   }
+  for (const crd of chartCrds) addCrdSchemas(crd as unknown as Crd, `chart CRD ${crd.metadata?.name}`, defs, schemas);
   schemas.set(schemaFile('kustomize.config.k8s.io/v1beta1', 'Kustomization'), kustomizeConfigSchema);
   return schemas;
 }
@@ -269,9 +275,14 @@ export function generateSchemas(kubernetesVersion: string, crdSources: readonly 
  * Cache folder of one Kubernetes version's schemas. The key covers every pinned source version and this converter's
  * own code, so a bump of either regenerates.
  */
-export function schemaDir(kubernetesVersion: string, crdSources: readonly CrdSource[]): string {
+export function schemaDir(
+  kubernetesVersion: string,
+  crdSources: readonly CrdSource[],
+  chartCrds: readonly KubeObject[] = [],
+): string {
   const key = createHash('sha256')
     .update(JSON.stringify({ kubernetesVersion, crds: [...FLUX_CRD_SOURCES, ...crdSources] }))
+    .update(chartCrds.length ? JSON.stringify(chartCrds) : '')
     .update(readFileSync(fileURLToPath(import.meta.url)))
     .digest('hex')
     .slice(0, 16);
@@ -279,13 +290,18 @@ export function schemaDir(kubernetesVersion: string, crdSources: readonly CrdSou
 }
 
 /** The schema folder of a Kubernetes version, generated first when the cache lacks it. */
-export function ensureSchemas(kubernetesVersion: string, crdSources: readonly CrdSource[], regenerate = false): string {
-  const dir = schemaDir(kubernetesVersion, crdSources);
+export function ensureSchemas(
+  kubernetesVersion: string,
+  crdSources: readonly CrdSource[],
+  chartCrds: readonly KubeObject[] = [],
+  regenerate = false,
+): string {
+  const dir = schemaDir(kubernetesVersion, crdSources, chartCrds);
   if (regenerate) rmSync(dir, { recursive: true, force: true });
   if (existsSync(dir)) return dir;
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
-  for (const [file, schema] of generateSchemas(kubernetesVersion, crdSources)) {
+  for (const [file, schema] of generateSchemas(kubernetesVersion, crdSources, chartCrds)) {
     mkdirSync(dirname(join(partial, file)), { recursive: true });
     writeFileSync(join(partial, file), JSON.stringify(schema));
   }

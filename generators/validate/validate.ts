@@ -3,8 +3,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderCharts, type DeclaredChart } from '../charts';
 import type { Cluster } from '../model';
-import { loadManifests, objectRef, type ManifestDoc } from '../manifests';
+import { loadManifests, objectRef, type KubeObject, type ManifestDoc } from '../manifests';
 import type { CheckProblem, RepoCheck } from './checks';
 import { runKubeconform, type KubeconformResult } from './kubeconform';
 import { ensureSchemas, type CrdSource } from './schemas';
@@ -84,9 +85,10 @@ function plainlyNamed(doc: ManifestDoc): boolean {
 }
 
 /**
- * Schema-validates the documents in one kubeconform run per Kubernetes version. Files go in as they are, except those
- * kubeconform cannot map back to a document index on its own (SOPS files, files with a broken document, files
- * where two documents share kind/apiVersion/name or lack a plain one): their documents go in one per prepared file.
+ * Schema-validates the documents in one kubeconform run per Kubernetes version, against the pinned schemas plus the
+ * CRDs the charts render. Files go in as they are, except chart output (in no file) and those kubeconform cannot map
+ * back to a document index on its own (SOPS files, files with a broken document, files where two documents share
+ * kind/apiVersion/name or lack a plain one): their documents go in one per prepared file.
  */
 async function validateSchemas(
   root: string,
@@ -105,7 +107,9 @@ async function validateSchemas(
     for (const [file, fileDocs] of byFile) {
       const isSops = file.endsWith(SOPS_SUFFIX);
       const ids = new Set(fileDocs.map((d) => identity(d.object.kind, d.object.apiVersion, d.object.metadata?.name)));
-      if (!isSops && !filesWithErrors.has(file) && ids.size === fileDocs.length && fileDocs.every(plainlyNamed)) {
+      const fromFile = fileDocs.every((d) => d.chart === undefined && plainlyNamed(d));
+      const plain = !isSops && !filesWithErrors.has(file) && fromFile;
+      if (plain && ids.size === fileDocs.length) {
         direct.set(`${REPO_MOUNT}/${file}`, fileDocs);
         continue;
       }
@@ -134,7 +138,7 @@ async function validateSchemas(
         { guest: REPO_MOUNT, host: root },
         { guest: PREPARED_MOUNT, host: prepared },
       ],
-      schemaDir: ensureSchemas(kubernetesVersion, crdSources),
+      schemaDir: ensureSchemas(kubernetesVersion, crdSources, chartCrds(docs)),
     });
     for (const result of results) {
       const doc =
@@ -158,10 +162,16 @@ async function validateSchemas(
   return problems;
 }
 
-/** What the components add to validation: their CRD schemas and their repo checks (generators/registries.ts). */
+/** What the components add to validation: CRD schemas, repo checks and charts to render (generators/registries.ts). */
 export interface ValidationExtensions {
   crdSources: readonly CrdSource[];
   checks: readonly RepoCheck[];
+  charts: readonly DeclaredChart[];
+}
+
+/** The CustomResourceDefinitions charts render: custom resources of their kinds validate against them. */
+function chartCrds(docs: ManifestDoc[]): KubeObject[] {
+  return docs.filter((d) => d.chart !== undefined && d.object.kind === 'CustomResourceDefinition').map((d) => d.object);
 }
 
 /** Validates the rendered tree at `root` for the given clusters. */
@@ -170,7 +180,10 @@ export async function validateTree(
   clusters: ClusterVersion[],
   extensions: ValidationExtensions,
 ): Promise<ValidationReport> {
-  const { docs, errors } = loadManifests(root, VALIDATED_DIRS);
+  const files = loadManifests(root, VALIDATED_DIRS);
+  const { errors } = files;
+  const charts = renderCharts(files.docs, extensions.charts, clusters);
+  const docs = [...files.docs, ...charts.docs];
   const problems: CheckProblem[] = errors.map((e) => ({
     file: e.file,
     index: e.index,
@@ -178,6 +191,7 @@ export async function validateTree(
     path: '',
     message: `broken YAML: ${e.message}`,
   }));
+  problems.push(...charts.problems.map(({ field, ...p }) => ({ ...p, path: field })));
   const known = new Set(clusters.map((c) => c.name));
   for (const doc of docs.filter((d) => d.cluster !== undefined && !known.has(d.cluster))) {
     problems.push({

@@ -7,6 +7,7 @@ import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
+import { RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 import { validateLoadBalancing, type LoadBalancingValues } from './values';
 
 export type { LoadBalancingValues } from './values';
@@ -20,6 +21,14 @@ const small = (cpu: string, memory: string, limit: string) => ({
   requests: { cpu, memory },
   limits: { memory: limit },
 });
+/** The chart's images carry the pinned chart's own tag, so a node never needs to pull them again. */
+const PINNED_PULL = { pullPolicy: 'IfNotPresent' };
+/**
+ * The speaker, as charts/metallb/templates/speaker.yaml of go.universe.tf/metallb v0.15.2 renders it: host network,
+ * NET_RAW, no user set; its image (speaker/Dockerfile) is distroless/static, which runs as root, without setcap.
+ */
+const SPEAKER = `DaemonSet/${NAMESPACE}/metallb-speaker`;
+const SPEAKER_ARP = 'the speaker answers ARP for Service addresses on the node network';
 
 function metallb(ctx: RenderContext, cluster: MetalCluster, values: LoadBalancingValues): void {
   const controllers = ctx.chart('platform-controllers');
@@ -36,9 +45,19 @@ function metallb(ctx: RenderContext, cluster: MetalCluster, values: LoadBalancin
     repository: 'metallb',
     values: {
       crds: { enabled: true },
-      controller: { resources: small('25m', '64Mi', '128Mi') },
+      // `securityContext` is the pod's; Helm merges it into the chart's default (runAsNonRoot, user 65534).
+      controller: {
+        image: PINNED_PULL,
+        securityContext: RUNTIME_DEFAULT_SECCOMP,
+        resources: small('25m', '64Mi', '128Mi'),
+      },
       // Layer 2 only: the FRR (BGP) sidecars stay out.
-      speaker: { resources: small('25m', '64Mi', '128Mi'), frr: { enabled: false } },
+      speaker: {
+        image: PINNED_PULL,
+        securityContext: RUNTIME_DEFAULT_SECCOMP,
+        resources: small('25m', '64Mi', '128Mi'),
+        frr: { enabled: false },
+      },
     },
   });
 
@@ -67,11 +86,24 @@ export const loadBalancing: Component<LoadBalancingValues> = {
     groups: ['metallb.io'],
     sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }],
   },
+  // The chart ships in the module at the same version (go.universe.tf/metallb v0.15.2, charts/metallb).
+  charts: [{ release: 'metallb', module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'charts/metallb' }],
   exemptions: [
     {
       rule: 'namespace-psa-restricted',
       object: `Namespace/${NAMESPACE}`,
       reason: 'the MetalLB speaker answers ARP on the host network with NET_RAW; warn/audit stay restricted',
+    },
+    { rule: 'no-host-network', object: SPEAKER, reason: `${SPEAKER_ARP}, so the chart puts it on the host network` },
+    {
+      rule: 'drop-all-capabilities',
+      object: SPEAKER,
+      reason: `${SPEAKER_ARP}: it drops ALL and adds back only NET_RAW, as the chart renders it`,
+    },
+    {
+      rule: 'run-as-non-root',
+      object: SPEAKER,
+      reason: `${SPEAKER_ARP}; NET_RAW takes effect only for root, as the container carries no file capabilities`,
     },
   ],
   render(ctx, values) {

@@ -12,7 +12,16 @@ import { ALERTMANAGER, AMTOOL } from './tools';
 import { repoRoot } from '../../generators/repo';
 import type { ManifestDoc } from '../../generators/manifests';
 import { ALERTMANAGER_POD_LABELS, RECEIVER_KEYS, RECEIVERS, RECEIVERS_DIR, RECEIVERS_SECRET } from './alertmanager';
-import { eventually, freePort, renderedDocs, renderedObject, run, start, stop, type Process } from './prometheus.testkit';
+import {
+  eventually,
+  freePort,
+  renderedDocs,
+  renderedObject,
+  run,
+  start,
+  stop,
+  type Process,
+} from './prometheus.testkit';
 
 type Values = Record<string, unknown>;
 

@@ -79,6 +79,11 @@ function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValu
   });
 }
 
+/** Clusters without EBS keep volumes on their nodes. */
+function runsLocalPath(cluster: Cluster): boolean {
+  return cluster.provider !== 'aws';
+}
+
 function localPath(scope: Construct, cluster: Cluster, values: StorageValues): void {
   const tag = `v${versions.localPathProvisioner}`;
   chartGitRepository(scope, 'local-path-provisioner', {
@@ -112,6 +117,16 @@ export const storage: Component<StorageValues> = {
   version: (cluster) => (cluster.provider === 'aws' ? versions.awsEbsCsiDriverChart : versions.localPathProvisioner),
   validate: validateStorage,
   irsaRoles: [EBS_CSI_CONTROLLER_ROLE],
+  // local-path's chart ships in its Go module (github.com/rancher/local-path-provisioner v0.0.30,
+  // deploy/chart/local-path-provisioner); aws-ebs-csi-driver's does not at a version the module proxy serves (README).
+  charts: [
+    {
+      release: 'local-path-provisioner',
+      module: 'github.com/rancher/local-path-provisioner',
+      version: versions.localPathProvisioner,
+      dir: 'deploy/chart/local-path-provisioner',
+    },
+  ],
   exemptions: [
     {
       rule: 'namespace-psa-restricted',
@@ -120,6 +135,14 @@ export const storage: Component<StorageValues> = {
         'the EBS CSI node plugin runs privileged on the host network and mounts kubelet host paths to attach volumes; ' +
         'local-path helper pods create volume folders in a host path; warn/audit stay restricted',
     },
+    {
+      rule: 'probes',
+      object: `Deployment/${NAMESPACE}/local-path-provisioner`,
+      // deploy/chart/local-path-provisioner/templates/deployment.yaml and main.go of
+      // github.com/rancher/local-path-provisioner v0.0.30.
+      reason: 'the v0.0.30 chart has no probe values and the provisioner serves no HTTP endpoint to probe',
+      appliesTo: runsLocalPath,
+    },
   ],
   render(ctx, values) {
     const { cluster } = ctx;
@@ -127,6 +150,6 @@ export const storage: Component<StorageValues> = {
     // The CSI node plugin is privileged with host paths; local-path's helper pods write to a host folder.
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     if (cluster.provider === 'aws') ebsCsiDriver(controllers, cluster, values);
-    else localPath(controllers, cluster, values);
+    if (runsLocalPath(cluster)) localPath(controllers, cluster, values);
   },
 };

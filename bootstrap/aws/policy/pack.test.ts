@@ -6,7 +6,14 @@ import { createRequire } from 'node:module';
 import type * as grpcTypes from '@grpc/grpc-js';
 import type { PolicyResource } from '@pulumi/policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asPolicyResources, installMocks, secondRunConfig, settled, stackFileConfig, type Recorder } from '../mocks.testkit';
+import {
+  asPolicyResources,
+  installMocks,
+  secondRunConfig,
+  settled,
+  stackFileConfig,
+  type Recorder,
+} from '../mocks.testkit';
 import { policies, TYPES } from './rules';
 
 const require = createRequire(import.meta.url);
