@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 
 it('loads and declares the stack under node --import tsx', () => {
   const script = `
-    import { installMocks, stackFileConfig, settled } from './mocks.ts';
+    import { installMocks, stackFileConfig, settled } from './mocks.testkit.ts';
     const recorder = installMocks('aws', stackFileConfig('aws'));
     const program = await import('./index.ts');
     await settled();
