@@ -51,6 +51,23 @@ const idOf = (r: Declared) => r.id;
 const group = (name: string) => recorder.one('aws:ec2/securityGroup:SecurityGroup', name);
 const privateSubnets = () => recorder.ofType('aws:ec2/subnet:Subnet').filter((s) => s.name.includes('-private-'));
 
+/** What private-bucket.ts gives every bucket: no public access, owner-enforced, encrypted, versioned. */
+function expectPrivateBucket(of: (type: string) => any): void {
+  expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  });
+  expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({
+    objectOwnership: 'BucketOwnerEnforced',
+  });
+  expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([
+    { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+  ]);
+  expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
+}
+
 describe('Pulumi project files', () => {
   it('Pulumi.yaml names the project the config keys use and runs TypeScript ESM through tsx', () => {
     const project = parse(readFileSync(join(import.meta.dirname, 'Pulumi.yaml'), 'utf8'));
@@ -361,19 +378,7 @@ describe('log bucket', () => {
 
   it('is the model bucket: private, owner-enforced, encrypted, versioned, TLS-only, with a lifecycle', () => {
     of('bucket:Bucket');
-    expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({
-      objectOwnership: 'BucketOwnerEnforced',
-    });
-    expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([
-      { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
-    ]);
-    expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
+    expectPrivateBucket(of);
     const lifecycle = of('bucketLifecycleConfiguration:BucketLifecycleConfiguration');
     expect(lifecycle.rules).toEqual([
       expect.objectContaining({
@@ -505,19 +510,7 @@ describe('service-account issuer', () => {
   });
 
   it('keeps the documents in a private, encrypted, versioned bucket whose current objects never expire', () => {
-    expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({
-      objectOwnership: 'BucketOwnerEnforced',
-    });
-    expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([
-      { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
-    ]);
-    expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
+    expectPrivateBucket(of);
     const [rule, ...more] = of('bucketLifecycleConfiguration:BucketLifecycleConfiguration').rules;
     expect(more).toEqual([]);
     expect(rule).toMatchObject({

@@ -18,6 +18,9 @@ export interface FederationCertificates {
   clients: Record<string, KeyPair>;
 }
 
+/** A new P-256 key, unencrypted (the files stay in a private folder). */
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
@@ -25,24 +28,7 @@ function openssl(args: string[], cwd: string): void {
 function issue(dir: string, name: string, subject: string, extensions: string, days: number): KeyPair {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   writeFileSync(join(dir, `${name}.ext`), extensions);
-  openssl(
-    [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      pair.key,
-      '-subj',
-      subject,
-      '-out',
-      `${name}.csr`,
-    ],
-    dir,
-  );
+  openssl(['req', '-new', ...EC_KEY, '-keyout', pair.key, '-subj', subject, '-out', `${name}.csr`], dir);
   openssl(
     [
       'x509',
@@ -77,11 +63,7 @@ export function issueFederationCertificates(
     [
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
+      ...EC_KEY,
       '-keyout',
       'ca.key',
       '-out',
