@@ -52,6 +52,6 @@ describe('cluster model validation', () => {
   it('refuses to render an invalid model and names the model file', () => {
     const broken = withChange((e) => delete aws(e).storageClass);
     expect(() => renderEstate(broken, testCatalogue)).toThrow(ModelError);
-    expect(() => renderEstate(broken, testCatalogue)).toThrow(/generators\/clusters.ts[\s\S]*cluster "aws": field storageClass is missing/);
+    expect(() => renderEstate(broken, testCatalogue)).toThrow(/generators\/estate\/clusters.ts[\s\S]*cluster "aws": field storageClass is missing/);
   });
 });

@@ -107,6 +107,7 @@ describe('render', () => {
     const everywhere: Component<object> = {
       name: 'everywhere',
       version: '0.1.0',
+      keys: {},
       validate: () => [],
       render(ctx) {
         for (const layer of ['platform-controllers', 'platform-configs', 'apps'] as const) {
@@ -157,6 +158,7 @@ describe('render', () => {
     const plus: Component<object> = {
       name: 'plus',
       version: '0.1.0',
+      keys: {},
       validate: () => [],
       render(ctx) {
         new kplus.Deployment(ctx.chart('apps'), 'd', { containers: [{ image: 'registry.example/x:1.0.0' }] });
@@ -170,14 +172,15 @@ describe('render', () => {
     const withSecret: Component<object> = {
       name: 'vault',
       version: '0.1.0',
+      keys: {},
       validate: () => [],
       render(ctx) {
-        ctx.secret('apps', 'vault', 'credentials');
+        ctx.secret('apps', 'vault', 'credentials', ['password']);
       },
     };
     const e = testEstate((x) => (x.clusters[1]!.apps = { vault: {} } as Cluster['apps']));
     const rendering = renderEstate(e, { platform: catalogue.platform, apps: { ...testCatalogue.apps, vault: withSecret } });
-    expect(rendering.secrets).toEqual([{ cluster: 'onprem', namespace: 'vault', name: 'credentials', path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml', keys: [] }]);
+    expect(rendering.secrets).toEqual([{ cluster: 'onprem', namespace: 'vault', name: 'credentials', path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml', keys: ['password'] }]);
     expect(parse(rendering.files.get('clusters/onprem/apps/vault/kustomization.yaml')!).resources).toEqual(['secret-credentials.sops.yaml']);
   });
 });
@@ -218,7 +221,13 @@ describe('writer and drift check', () => {
   });
 
   it('keeps encrypted secrets the model still declares and drops the others', () => {
-    const vault: Component<object> = { name: 'vault', version: '0.1.0', validate: () => [], render: (ctx) => ctx.secret('apps', 'vault', 'credentials') };
+    const vault: Component<object> = {
+      name: 'vault',
+      version: '0.1.0',
+      keys: {},
+      validate: () => [],
+      render: (ctx) => ctx.secret('apps', 'vault', 'credentials', ['password']),
+    };
     const cat = { platform: catalogue.platform, apps: { ...testCatalogue.apps, vault } };
     const withVault = renderEstate(testEstate((e) => (e.clusters[1]!.apps = { vault: {} } as Cluster['apps'])), cat);
     writeRendering(root, withVault);
