@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './repo';
+import { intact, seal } from './cache-seal';
 
 const cacheDir = join(repoRoot, '.cache', 'go-tools');
 
@@ -66,7 +67,7 @@ export function goTool(name: CoreGoTool): string {
 export function buildGoTool(tool: GoTool): string {
   const { name } = tool;
   const out = join(cacheDir, `${name}-${cacheKey(tool)}`, tool.goos === 'wasip1' ? `${name}.wasm` : name);
-  if (existsSync(out)) return out;
+  if (intact(out)) return out;
   const partial = `${out}.partial-${process.pid}`;
   mkdirSync(join(out, '..'), { recursive: true });
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', ...(tool.goos ? { GOOS: tool.goos } : {}), ...(tool.goarch ? { GOARCH: tool.goarch } : {}) };
@@ -81,5 +82,6 @@ export function buildGoTool(tool: GoTool): string {
     throw new Error(`building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; run \`go build ${tool.pkg}\` in ${tool.module} to see why`);
   }
   renameSync(partial, out);
+  seal(out);
   return out;
 }

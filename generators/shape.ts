@@ -26,7 +26,8 @@ export function unknownKeys(value: unknown, shape: Shape, field: string, fail: F
     if (expected === undefined) {
       fail(at, `is not a known field; known: ${Object.keys(shape).join(', ') || 'none'}`);
     } else if (Array.isArray(expected)) {
-      if (Array.isArray(inner)) inner.forEach((item, i) => unknownKeys(item, expected[0] as Shape, `${at}[${i}]`, fail));
+      if (Array.isArray(inner))
+        inner.forEach((item, i) => unknownKeys(item, expected[0] as Shape, `${at}[${i}]`, fail));
     } else if (expected !== true) {
       unknownKeys(inner, expected as Shape, at, fail);
     }
@@ -51,7 +52,8 @@ export function cpuProblem(value: unknown): string | undefined {
 /** Why `value` is not a memory quantity string in binary units (`256Mi`, `2Gi`), or undefined when it is. */
 export function memoryProblem(value: unknown): string | undefined {
   if (typeof value === 'string' && MEMORY.test(value)) return undefined;
-  const bare = typeof value === 'number' ? ' (a bare number of bytes: write the quantity as a string, e.g. "256Mi")' : '';
+  const bare =
+    typeof value === 'number' ? ' (a bare number of bytes: write the quantity as a string, e.g. "256Mi")' : '';
   return `${JSON.stringify(value)} is not a memory quantity like "256Mi"${bare}`;
 }
 

@@ -13,7 +13,10 @@ const SEMVER = { pattern: /^\d+\.\d+\.\d+$/, hint: 'an exact version like 1.2.3 
 /** A version tag with an optional variant suffix, as image publishers tag releases (`1.28.0-alpine`). */
 const TAG = /\d+\.\d+\.\d+(-[a-z0-9]+(\.[a-z0-9]+)*)?/;
 const DIGEST = /@sha256:[0-9a-f]{64}/;
-const IMAGE_TAG = { pattern: new RegExp(`^${TAG.source}$`), hint: 'an image tag of an exact version like 1.28.0-alpine' };
+const IMAGE_TAG = {
+  pattern: new RegExp(`^${TAG.source}$`),
+  hint: 'an image tag of an exact version like 1.28.0-alpine',
+};
 const REPOSITORY = /[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*/;
 const IMAGE = {
   pattern: new RegExp(`^${REPOSITORY.source}(:${TAG.source}(${DIGEST.source})?|${DIGEST.source})$`),
@@ -46,7 +49,9 @@ export function versionProblems(pins: object = versions): string[] {
   return leaves(pins).flatMap(([entry, value]) => {
     const format = FORMATS[entry] ?? SEMVER;
     if (typeof value !== 'string') return [`${VERSIONS_FILE}: ${entry} must be a string, got ${JSON.stringify(value)}`];
-    return format.pattern.test(value) ? [] : [`${VERSIONS_FILE}: ${entry} ${JSON.stringify(value)} is not ${format.hint}`];
+    return format.pattern.test(value)
+      ? []
+      : [`${VERSIONS_FILE}: ${entry} ${JSON.stringify(value)} is not ${format.hint}`];
   });
 }
 
@@ -55,5 +60,7 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 export function labelValueProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return `must be a string, got ${JSON.stringify(value)}`;
-  return LABEL_VALUE.test(value) ? undefined : `${JSON.stringify(value)} is not a valid label value (at most 63 of A-Z a-z 0-9 - _ ., alphanumeric at both ends)`;
+  return LABEL_VALUE.test(value)
+    ? undefined
+    : `${JSON.stringify(value)} is not a valid label value (≤ 63 of A-Z a-z 0-9 - _ ., alphanumeric at both ends)`;
 }

@@ -13,9 +13,11 @@ function shorten(text: string): string {
 /** The first frame of the stack in this repository's own code: `file:line:column`. */
 function whereIn(error: Error): string | undefined {
   const frames = (error.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at '));
-  const own = frames.map((l) => /\(?(?:file:\/\/)?(\/[^():]+):(\d+):(\d+)\)?$/.exec(l)).find((m) => {
-    return m?.[1]?.startsWith(repoRoot) && !m[1].includes('/node_modules/');
-  });
+  const own = frames
+    .map((l) => /\(?(?:file:\/\/)?(\/[^():]+):(\d+):(\d+)\)?$/.exec(l))
+    .find((m) => {
+      return m?.[1]?.startsWith(repoRoot) && !m[1].includes('/node_modules/');
+    });
   return own ? `${shorten(own[1]!)}:${own[2]}` : undefined;
 }
 

@@ -72,9 +72,6 @@ export function parseEntries(args: string[], sources: ValueSources = PROCESS_SOU
     } else entries.set(key, Buffer.from(path));
   }
   if (!entries.size) throw new Error(`give at least one key\n\n${SECRET_USAGE}`);
-  for (const [key, value] of entries) {
-    if (!value.length) throw new Error(`key ${JSON.stringify(key)} has an empty value: a Secret key needs content (nothing was written)`);
-  }
   return entries;
 }
 
