@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { repoRoot } from './repo';
+import { intact, seal } from './cache-seal';
 
 /** The gitignored folder that holds every built tool. */
 export const GO_TOOLS_CACHE = join(repoRoot, '.cache', 'go-tools');
@@ -110,7 +111,7 @@ export function goTool(name: CoreGoTool): string {
 export function buildGoTool(tool: GoTool): string {
   const { name } = tool;
   const out = goToolPath(tool);
-  if (existsSync(out)) return out;
+  if (intact(out)) return out;
   mkdirSync(dirname(out), { recursive: true });
   const lock = lockBuild(out);
   if (!lock) return out;
@@ -123,13 +124,14 @@ export function buildGoTool(tool: GoTool): string {
     ...(tool.goarch ? { GOARCH: tool.goarch } : {}),
   };
   try {
-    if (existsSync(out)) return out;
+    if (intact(out)) return out;
     execFileSync('go', ['build', '-trimpath', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', partial, tool.pkg], {
       cwd: join(repoRoot, tool.module),
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     renameSync(partial, out);
+    seal(out);
     return out;
   } catch {
     rmSync(partial, { force: true });

@@ -253,7 +253,7 @@ describe('fails before any command runs', () => {
     ['a node outside the node subnet', inventory([...threeCps, node('worker-1', '10.31.0.21', 'worker')]), 'nodes[3].ip: 10.31.0.21 is outside the node subnet 10.30.0.0/24'],
     ['a node on the VIP', inventory([...threeCps, node('worker-1', '10.30.0.10', 'worker')]), 'nodes[3].ip: 10.30.0.10 is the VIP; a node cannot hold it as its own address'],
     ['a node inside the DHCP range', inventory([...threeCps, node('worker-1', '10.30.0.150', 'worker')]), 'nodes[3].ip: 10.30.0.150 is inside dhcpRange 10.30.0.100-10.30.0.199'],
-    ['a misspelt field', inventory([...threeCps, node('worker-1', '10.30.0.21', 'worker', ', instalDisk: /dev/sdb')]), 'nodes[3].instalDisk: unknown field; use name, ip, role, installDisk'],
+    ['a misspelt field', inventory([...threeCps, node('worker-1', '10.30.0.21', 'worker', ', instalDisk: /dev/sdb')]), 'nodes[3].instalDisk: is not a known field; known: name, ip, role, installDisk'],
     ['an unknown role', inventory([...threeCps, node('worker-1', '10.30.0.21', 'etcd')]), 'nodes[3].role: "etcd" is not one of controlplane, worker'],
   ])('on an inventory with %s', (_, text, message) => {
     const file = join(work, `inventory-${++runs}.yaml`);

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import type { Estate } from '../model';
 import { loadManifests, type ManifestDoc, type ParseError } from '../manifests';
 import { SOPS_CONFIG } from '../secrets/sops';
-import { listFiles } from '../layout';
+import { listFiles, missingOutput } from '../layout';
 import type { AllowEntry } from './allow-list';
 import { rules, type ClusterView, type Finding } from './rules';
 
@@ -18,10 +18,12 @@ export interface PolicyInput {
   /** Every file under the checked folders, repo-relative. */
   files: Set<string>;
   sopsConfig: string | undefined;
+  /** Clusters of the model whose rendered output is missing. */
+  missing: { cluster: string; file: string; message: string }[];
 }
 
 export interface Violation extends Finding {
-  /** A rule id, or one of the gate's own checks: `manifest-parse`, `unknown-cluster`, `allow-list-stale`. */
+  /** A rule id, or one of the gate's own checks: `manifest-parse`, `output-missing`, `unknown-cluster`, `allow-list-stale`. */
   rule: string;
   clusters: string[];
   hint: string;
@@ -36,7 +38,9 @@ export function loadPolicyInput(root: string, estate: Estate): PolicyInput {
   const { docs, errors } = loadManifests(root, CHECKED_DIRS);
   const files = new Set(CHECKED_DIRS.flatMap((dir) => listFiles(join(root, dir))).map((f) => relative(root, f).split('\\').join('/')));
   const config = join(root, SOPS_CONFIG);
-  return { estate, docs, parseErrors: errors, files, sopsConfig: existsSync(config) ? readFileSync(config, 'utf8') : undefined };
+  const sopsConfig = existsSync(config) ? readFileSync(config, 'utf8') : undefined;
+  const missing = missingOutput(root, estate.clusters.map((c) => c.name));
+  return { estate, docs, parseErrors: errors, files, sopsConfig, missing };
 }
 
 /** Adds a finding, merging one that another cluster already reported for the same shared file. */
@@ -56,6 +60,11 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
   for (const e of input.parseErrors) {
     collect(violations, { rule: 'manifest-parse', clusters: [], file: e.file, object: `document ${e.index}`, field: '-', message: e.message, hint: 'fix the YAML (re-render if the file is generated)' });
   }
+  for (const m of input.missing) {
+    const hint = 'run `npm run render` and commit clusters/ (the exemptions are checked once the output exists)';
+    collect(violations, { rule: 'output-missing', clusters: [m.cluster], file: m.file, object: '-', field: '-', message: m.message, hint });
+  }
+  const unchecked = new Set(input.missing.map((m) => m.cluster));
   for (const doc of input.docs.filter((d) => d.cluster !== undefined && !names.includes(d.cluster))) {
     collect(violations, { rule: 'unknown-cluster', clusters: [doc.cluster!], file: doc.file, object: '-', field: '-', message: `clusters/${doc.cluster}/ has no cluster in the model`, hint: 'remove the folder or add the cluster to generators/estate/clusters.ts' });
   }
@@ -84,7 +93,8 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
     }
   }
   allowList.forEach((e, i) => {
-    const stale = e.clusters.filter((c) => !used.has(`${i}/${c}`));
+    // Without a cluster's output nothing breaks a rule there: the missing output is the violation, not the exemption.
+    const stale = e.clusters.filter((c) => !used.has(`${i}/${c}`) && !unchecked.has(c));
     if (!stale.length) return;
     collect(violations, {
       rule: 'allow-list-stale', clusters: stale, file: `component ${e.component ?? '?'}`, object: e.object, field: `exemptions[${i}]`,

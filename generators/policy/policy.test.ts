@@ -83,7 +83,7 @@ type Fixture = ReturnType<typeof fixture>;
 
 function input(f: Fixture): PolicyInput {
   const docs = Object.entries(f.objects).flatMap(([key, object]) => parseManifests(f.files[key]!, stringify(object)).docs);
-  return { estate, docs, parseErrors: [], files: new Set(docs.map((d) => d.file)), sopsConfig: stringify(f.sopsConfig) };
+  return { estate, docs, parseErrors: [], files: new Set(docs.map((d) => d.file)), sopsConfig: stringify(f.sopsConfig), missing: [] };
 }
 
 function ruleIds(f: Fixture, allowList: Exemption[] = []): string[] {

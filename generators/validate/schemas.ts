@@ -10,6 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { goModuleDir } from '../go-modules';
 import { repoRoot } from '../repo';
 import { versions } from '../versions';
+import { intact, seal } from '../cache-seal';
 
 export interface CrdSource {
   /** Go module whose zip holds the CRDs. */
@@ -236,7 +237,7 @@ export function schemaDir(kubernetesVersion: string, crdSources: readonly CrdSou
 export function ensureSchemas(kubernetesVersion: string, crdSources: readonly CrdSource[], regenerate = false): string {
   const dir = schemaDir(kubernetesVersion, crdSources);
   if (regenerate) rmSync(dir, { recursive: true, force: true });
-  if (existsSync(dir)) return dir;
+  if (intact(dir, true)) return dir;
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   for (const [file, schema] of generateSchemas(kubernetesVersion, crdSources)) {
@@ -245,6 +246,7 @@ export function ensureSchemas(kubernetesVersion: string, crdSources: readonly Cr
   }
   try {
     renameSync(partial, dir);
+    seal(dir, true);
   } catch (error) {
     // Another process finished the same folder first; theirs is identical.
     rmSync(partial, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from '../model';
+import { missingOutput } from '../layout';
 import { loadManifests, objectRef, type ManifestDoc } from '../manifests';
 import type { CheckProblem, RepoCheck } from './checks';
 import { runKubeconform, type KubeconformResult } from './kubeconform';
@@ -137,6 +138,9 @@ export async function validateTree(
 ): Promise<ValidationReport> {
   const { docs, errors } = loadManifests(root, VALIDATED_DIRS);
   const problems: CheckProblem[] = errors.map((e) => ({ file: e.file, index: e.index, object: '?', path: '', message: `broken YAML: ${e.message}` }));
+  for (const missing of missingOutput(root, clusters.map((c) => c.name))) {
+    problems.push({ file: missing.file, index: 0, object: '-', path: '', message: missing.message });
+  }
   const known = new Set(clusters.map((c) => c.name));
   for (const doc of docs.filter((d) => d.cluster !== undefined && !known.has(d.cluster))) {
     problems.push({ file: doc.file, index: doc.index, object: objectRef(doc.object), path: '', message: `folder clusters/${doc.cluster} belongs to no cluster of the model` });

@@ -7,7 +7,7 @@ import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
-import { validateLoadBalancing, type LoadBalancingValues } from './values';
+import { LOAD_BALANCING_KEYS, validateLoadBalancing, type LoadBalancingValues } from './values';
 
 export type { LoadBalancingValues } from './values';
 
@@ -59,6 +59,7 @@ function metallb(ctx: RenderContext, cluster: MetalCluster, values: LoadBalancin
 export const loadBalancing: Component<LoadBalancingValues> = {
   name: 'load-balancing',
   version: versions.metallb,
+  keys: LOAD_BALANCING_KEYS,
   validate: validateLoadBalancing,
   crds: { groups: ['metallb.io'], sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }] },
   exemptions: [

@@ -17,7 +17,7 @@ import { alertGroups } from './alerts';
 import { AGENT, CLUSTER_EXPORTER, LOG_WRITER_ROLE, NAMESPACE } from './api';
 import { logExportCheck } from './check';
 import { AGENT_STATE_DIR, agentConfig, clusterExporterConfig, CONFIG_KEY, HEALTH_PORT, METRICS_PORT, POD_LOGS_DIR, type S3Target } from './collector-config';
-import { validateLogExport, type LogExportValues } from './values';
+import { LOG_EXPORT_KEYS, validateLogExport, type LogExportValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export type { LogExportValues } from './values';
@@ -47,6 +47,8 @@ export const S3_SERVER_TOOL: GoTool = {
 };
 /** Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` of the write-only on-prem identity. */
 export const S3_WRITER_SECRET = 's3-writer';
+/** The keys the collectors read from it, as environment variables of the same name. */
+export const S3_WRITER_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 const CHART_REPOSITORY = 'open-telemetry';
 
 type Values = Record<string, unknown>;
@@ -70,7 +72,7 @@ function configMap(scope: Construct, cluster: string, workload: string, config: 
 function identity(cluster: Cluster, values: LogExportValues) {
   if (values.s3Identity === 'web-identity' && cluster.provider === 'aws') return irsaCredentials(irsaRoleArn(cluster, LOG_WRITER_ROLE));
   const key = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: S3_WRITER_SECRET, key: name } } });
-  return { env: [key('AWS_ACCESS_KEY_ID'), key('AWS_SECRET_ACCESS_KEY')], volumes: [], mounts: [] };
+  return { env: S3_WRITER_KEYS.map(key), volumes: [], mounts: [] };
 }
 
 const DISABLED_PORTS = ['otlp', 'otlp-http', 'jaeger-compact', 'jaeger-thrift', 'jaeger-grpc', 'zipkin'];
@@ -184,6 +186,7 @@ function monitoringObjects(scope: Construct): void {
 export const logExport: Component<LogExportValues> = {
   name: 'log-export',
   version: versions.otelCollector,
+  keys: LOG_EXPORT_KEYS,
   validate: validateLogExport,
   images: [COLLECTOR_IMAGE],
   goTools: [COLLECTOR_TOOL, S3_SERVER_TOOL],
@@ -206,7 +209,7 @@ export const logExport: Component<LogExportValues> = {
     // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster);
-    if (values.s3Identity === 'access-key') ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET);
+    if (values.s3Identity === 'access-key') ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET, S3_WRITER_KEYS);
     helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://open-telemetry.github.io/opentelemetry-helm-charts' });
     const release = (name: string, chartValues: Values) =>
       helmRelease(controllers, name, { namespace: NAMESPACE, chart: 'opentelemetry-collector', version: versions.otelCollectorChart, repository: CHART_REPOSITORY, values: chartValues });

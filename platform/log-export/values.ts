@@ -1,6 +1,7 @@
 // The log-export component's values in the cluster model, and their validation.
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
+import { leaves } from '../../generators/shape';
 
 /**
  * How the collectors authenticate to S3.
@@ -18,6 +19,8 @@ export interface LogExportValues {
   /** How often nodes and workloads are snapshotted, as a Go duration such as `15m`. */
   statesInterval: string;
 }
+
+export const LOG_EXPORT_KEYS = leaves('s3Identity', 'queueRequests', 'statesInterval');
 
 const DURATION = /^\d+(s|m|h)$/;
 
