@@ -48,7 +48,8 @@ export function dependencyGraph(cluster: string, units: Unit[]): Map<string, str
     for (const o of unit.objects) {
       const group = groupOf(o.apiVersion);
       const provided = providers.get(group) ?? [];
-      if (provided.includes(unit)) fail(unit, `${o.kind} ${o.name} uses the CRDs of ${group} in the layer that installs them`);
+      if (provided.includes(unit))
+        fail(unit, `${o.kind} ${o.name} uses the CRDs of ${group} in the layer that installs them`);
       for (const provider of provided) deps.add(provider);
       const owner = o.namespace === undefined ? undefined : namespaceOwners.get(o.namespace);
       if (owner && owner !== unit) deps.add(owner);
@@ -62,7 +63,10 @@ export function dependencyGraph(cluster: string, units: Unit[]): Map<string, str
     graph.set(unitName(unit), [...deps].map(unitName).sort());
   }
   const cycle = findCycle(graph);
-  if (cycle) throw new Error(`cluster "${cluster}": the Flux Kustomizations depend on each other in a cycle: ${cycle.join(' → ')}`);
+  if (cycle)
+    throw new Error(
+      `cluster "${cluster}": the Flux Kustomizations depend on each other in a cycle: ${cycle.join(' → ')}`,
+    );
   return graph;
 }
 

@@ -36,17 +36,40 @@ function fixtureComponent(exempt = true): Component<FixtureValues> {
     version: '1.2.3',
     keys: { address: true },
     validate: () => [],
-    crds: { groups: ['metallb.io'], sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }] },
+    crds: {
+      groups: ['metallb.io'],
+      sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }],
+    },
     addresses: (values) => [{ field: 'address', address: values.address }],
-    images: [{ name: 'fixture', repository: 'ghcr.io/acme/fixture', tag: '1.2.3', context: 'apps/fixture', binary: 'fixture' }],
-    irsaRoles: [{ name: 'fixture-reader', namespace: NS, serviceAccounts: ['fixture'], policy: () => ({ Statement: [] }) }],
+    images: [
+      { name: 'fixture', repository: 'ghcr.io/acme/fixture', tag: '1.2.3', context: 'apps/fixture', binary: 'fixture' },
+    ],
+    irsaRoles: [
+      { name: 'fixture-reader', namespace: NS, serviceAccounts: ['fixture'], policy: () => ({ Statement: [] }) },
+    ],
     exemptions: exempt
-      ? [{ rule: 'namespace-psa-restricted', object: `Namespace/${NS}`, reason: 'the fixture reads node files through a host path' }]
+      ? [
+          {
+            rule: 'namespace-psa-restricted',
+            object: `Namespace/${NS}`,
+            reason: 'the fixture reads node files through a host path',
+          },
+        ]
       : [],
-    telemetry: { aggregates: [{ name: 'fixture.aggregates', rules: [{ record: 'job:fixture_requests:rate5m', expr: 'sum by (job) (rate(fixture_requests_total[5m]))' }] }] },
+    telemetry: {
+      aggregates: [
+        {
+          name: 'fixture.aggregates',
+          rules: [{ record: 'job:fixture_requests:rate5m', expr: 'sum by (job) (rate(fixture_requests_total[5m]))' }],
+        },
+      ],
+    },
     render(ctx, values) {
       const controllers = ctx.chart('platform-controllers');
-      const labels = { 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/enforce-version': 'v1.35' };
+      const labels = {
+        'pod-security.kubernetes.io/enforce': 'privileged',
+        'pod-security.kubernetes.io/enforce-version': 'v1.35',
+      };
       new ApiObject(controllers, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels } });
       const configs = ctx.chart('platform-configs');
       new ApiObject(configs, 'pool', {
@@ -62,7 +85,10 @@ function fixtureComponent(exempt = true): Component<FixtureValues> {
 function withFixture(address = '10.30.0.250', exempt = true): { model: Estate; cat: Catalogue } {
   const model = structuredClone(estate) as Estate;
   for (const c of model.clusters) if (c.provider === 'metal') c.platform.fixture = { address };
-  return { model, cat: { platform: { ...catalogue.platform, fixture: fixtureComponent(exempt) }, apps: catalogue.apps } };
+  return {
+    model,
+    cat: { platform: { ...catalogue.platform, fixture: fixtureComponent(exempt) }, apps: catalogue.apps },
+  };
 }
 
 function writeTree(model: Estate, cat: Catalogue): string {
@@ -80,7 +106,10 @@ describe('a component that declares everything it adds', () => {
     const files = renderEstate(model, cat).files;
     const sync = parse(files.get('clusters/onprem/platform-configs/fixture.yaml')!);
     expect(sync.spec.dependsOn).toContainEqual({ name: 'platform-controllers-fixture' });
-    const rules = parseManifests('x', files.get('clusters/onprem/platform-configs/monitoring/prometheusrule-aggregates.yaml')!);
+    const rules = parseManifests(
+      'x',
+      files.get('clusters/onprem/platform-configs/monitoring/prometheusrule-aggregates.yaml')!,
+    );
     const groups = (rules.docs[0]!.object.spec as { groups: { name: string }[] }).groups.map((g) => g.name);
     expect(groups).toContain('fixture.aggregates');
     const scrape = files.get('clusters/aws/platform-configs/monitoring/scrapeconfig-federate-onprem.yaml')!;
@@ -88,7 +117,9 @@ describe('a component that declares everything it adds', () => {
     expect(imagesOf(cat).map((i) => i.name)).toContain('fixture');
     const onprem = model.clusters.find((c) => c.name === 'onprem')!;
     expect(irsaRolesOf(onprem, cat).map((r) => irsaRoleName('onprem', r))).toContain('onprem-fixture-reader');
-    expect(irsaRolesOf(model.clusters.find((c) => c.name === 'aws')!, cat).map((r) => r.name)).not.toContain('fixture-reader');
+    expect(irsaRolesOf(model.clusters.find((c) => c.name === 'aws')!, cat).map((r) => r.name)).not.toContain(
+      'fixture-reader',
+    );
   });
 
   it('passes the policy gate through its own exemption, and fails it without', () => {
@@ -98,7 +129,10 @@ describe('a component that declares everything it adds', () => {
     expect(allowed.violations).toEqual([]);
     expect(allowed.allowed.map((a) => a.object)).toContain(`Namespace/${NS}`);
     const strict = withFixture('10.30.0.250', false);
-    const report = runPolicy(loadPolicyInput(writeTree(strict.model, strict.cat), strict.model), allowListOf(strict.model, strict.cat));
+    const report = runPolicy(
+      loadPolicyInput(writeTree(strict.model, strict.cat), strict.model),
+      allowListOf(strict.model, strict.cat),
+    );
     expect(report.violations.map((v) => `${v.rule} ${v.object}`)).toContain(`namespace-psa-restricted Namespace/${NS}`);
   });
 
@@ -110,7 +144,9 @@ describe('a component that declares everything it adds', () => {
     const pool = join(root, 'clusters/onprem/platform-configs/fixture/ipaddresspool-fixture.yaml');
     writeFileSync(pool, readFileSync(pool, 'utf8').replace('autoAssign: false', 'autoAssign: "no"'));
     const broken = await validateTree(root, model.clusters, validationExtensionsOf(cat));
-    expect(broken.problems.map((p) => `${p.object} ${p.path}`)).toEqual([`IPAddressPool/${NS}/fixture spec.autoAssign`]);
+    expect(broken.problems.map((p) => `${p.object} ${p.path}`)).toEqual([
+      `IPAddressPool/${NS}/fixture spec.autoAssign`,
+    ]);
   });
 
   it('fails the model check when it asks for an address another component already takes', () => {
@@ -146,7 +182,10 @@ describe('the rendered Flux dependency graph', () => {
       if (!path.startsWith(`clusters/${cluster}/`) || path.split('/').length !== 4 || !path.endsWith('.yaml')) continue;
       for (const doc of parseAllDocuments(text).map((d) => d.toJS())) {
         if (doc.kind !== 'Kustomization' || !doc.apiVersion.startsWith('kustomize.toolkit.fluxcd.io')) continue;
-        graph.set(doc.metadata.name, (doc.spec.dependsOn ?? []).map((d: { name: string }) => d.name));
+        graph.set(
+          doc.metadata.name,
+          (doc.spec.dependsOn ?? []).map((d: { name: string }) => d.name),
+        );
       }
     }
     return graph;
@@ -206,7 +245,10 @@ describe('the habits npm test enforces', () => {
   const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
   const scratch = () => {
     const dir = mkdtempSync(join(tmpdir(), 'habits-'));
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler' } }));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler' } }),
+    );
     cpSync(join(repoRoot, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
     return dir;
   };
@@ -249,7 +291,7 @@ describe('the habits npm test enforces', () => {
     writeFileSync(join(dir, 'bad.ts'), 'export const a = {b:1,\n  c : 2}\n');
     const bad = spawnSync(bin('biome'), ['format', 'bad.ts'], { cwd: dir, encoding: 'utf8' });
     expect(bad.status).not.toBe(0);
-    writeFileSync(join(dir, 'bad.ts'), "export const a = { b: 1, c: 2 };\n");
+    writeFileSync(join(dir, 'bad.ts'), 'export const a = { b: 1, c: 2 };\n');
     expect(spawnSync(bin('biome'), ['format', 'bad.ts'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
   });
 });

@@ -115,7 +115,11 @@ export function helmRelease(scope: Construct, name: string, props: HelmReleasePr
         spec: {
           chart: props.chart,
           version: props.version,
-          sourceRef: { kind: props.repositoryKind ?? 'HelmRepository', name: props.repository, namespace: props.namespace },
+          sourceRef: {
+            kind: props.repositoryKind ?? 'HelmRepository',
+            name: props.repository,
+            namespace: props.namespace,
+          },
           interval: '12h',
         },
       },

@@ -7,7 +7,11 @@ export function goModuleDir(path: string, version: string): string {
   const ref = `${path}@v${version}`;
   let output: string;
   try {
-    output = execFileSync('go', ['mod', 'download', '-json', ref], { cwd: tmpdir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    output = execFileSync('go', ['mod', 'download', '-json', ref], {
+      cwd: tmpdir(),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     const stdout = (error as { stdout?: string }).stdout ?? '';
     throw new Error(`go mod download ${ref} failed: ${stdout.match(/"Error": "(.*)"/)?.[1] ?? String(error)}`);

@@ -26,8 +26,16 @@ export interface GoTool {
 
 /** The Go programs the framework's own gates and tests run. Components declare theirs (`Component.goTools`). */
 export const CORE_GO_TOOLS = {
-  actionlint: { name: 'actionlint', module: 'generators/workflows/actionlint', pkg: 'github.com/rhysd/actionlint/cmd/actionlint' },
-  kustomize: { name: 'kustomize', module: 'generators/flux-install/kustomize', pkg: 'sigs.k8s.io/kustomize/kustomize/v5' },
+  actionlint: {
+    name: 'actionlint',
+    module: 'generators/workflows/actionlint',
+    pkg: 'github.com/rhysd/actionlint/cmd/actionlint',
+  },
+  kustomize: {
+    name: 'kustomize',
+    module: 'generators/flux-install/kustomize',
+    pkg: 'sigs.k8s.io/kustomize/kustomize/v5',
+  },
   'kubeconform-wasm': {
     name: 'kubeconform-wasm',
     module: 'generators/validate/kubeconform',
@@ -36,7 +44,11 @@ export const CORE_GO_TOOLS = {
     goarch: 'wasm',
   },
   // Native build of the same module: only the benchmark uses it, for the wasm/native ratio.
-  kubeconform: { name: 'kubeconform', module: 'generators/validate/kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform' },
+  kubeconform: {
+    name: 'kubeconform',
+    module: 'generators/validate/kubeconform',
+    pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
+  },
   sops: { name: 'sops', module: 'generators/secrets/tools', pkg: 'github.com/getsops/sops/v3/cmd/sops' },
   age: { name: 'age', module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age' },
   'age-keygen': { name: 'age-keygen', module: 'generators/secrets/tools', pkg: 'filippo.io/age/cmd/age-keygen' },
@@ -53,7 +65,9 @@ function cacheKey({ name, ...tool }: GoTool): string {
   }
   if (tool.localSource) {
     const moduleDir = join(repoRoot, tool.module);
-    const sources = readdirSync(moduleDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.go')).sort();
+    const sources = readdirSync(moduleDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.go'))
+      .sort();
     for (const f of sources) hash.update(f).update(readFileSync(join(moduleDir, f)));
   }
   return hash.digest('hex').slice(0, 16);
@@ -61,7 +75,11 @@ function cacheKey({ name, ...tool }: GoTool): string {
 
 /** Where the built tool lies in the cache (present or not) for its current pins. */
 export function goToolPath(tool: GoTool): string {
-  return join(GO_TOOLS_CACHE, `${tool.name}-${cacheKey(tool)}`, tool.goos === 'wasip1' ? `${tool.name}.wasm` : tool.name);
+  return join(
+    GO_TOOLS_CACHE,
+    `${tool.name}-${cacheKey(tool)}`,
+    tool.goos === 'wasip1' ? `${tool.name}.wasm` : tool.name,
+  );
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -125,11 +143,15 @@ export function buildGoTool(tool: GoTool): string {
   };
   try {
     if (intact(out)) return out;
-    execFileSync('go', ['build', '-trimpath', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', partial, tool.pkg], {
-      cwd: join(repoRoot, tool.module),
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    execFileSync(
+      'go',
+      ['build', '-trimpath', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', partial, tool.pkg],
+      {
+        cwd: join(repoRoot, tool.module),
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     renameSync(partial, out);
     seal(out);
     return out;

@@ -6,7 +6,15 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { catalogue } from './estate/catalogue';
-import { buildArgs, buildVersion, dockerfileProblems, findImage, githubOutput, imageReference, type ContainerImage } from './images';
+import {
+  buildArgs,
+  buildVersion,
+  dockerfileProblems,
+  findImage,
+  githubOutput,
+  imageReference,
+  type ContainerImage,
+} from './images';
 import { imagesOf } from './registries';
 import { repoRoot } from './repo';
 import { versions } from './versions';
@@ -14,11 +22,18 @@ import { versions } from './versions';
 const IMAGES = imagesOf(catalogue);
 const image = (name: string) => findImage(IMAGES, name);
 const read = (i: ContainerImage, file: string) => readFileSync(join(repoRoot, i.context, file), 'utf8');
-const contextEntries = (i: ContainerImage) => read(i, '.dockerignore').split('\n').filter((l) => l && !l.startsWith('#'));
+const contextEntries = (i: ContainerImage) =>
+  read(i, '.dockerignore')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
 
 function goSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? goSources(join(dir, e.name)) : e.name.endsWith('.go') && !e.name.endsWith('_test.go') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? goSources(join(dir, e.name))
+      : e.name.endsWith('.go') && !e.name.endsWith('_test.go')
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 
@@ -36,9 +51,13 @@ const REUSABLE = './.github/workflows/go-image.yml';
 function imageWorkflowProblems(workflows: WorkflowFile[], images: readonly ContainerImage[]): string[] {
   const calls = workflows.flatMap(({ file, text }) => {
     const w = parse(text) as CallerWorkflow;
-    return Object.values(w.jobs ?? {}).filter((j) => j.uses === REUSABLE).map((j) => ({ file, image: j.with?.image ?? '', on: w.on ?? {} }));
+    return Object.values(w.jobs ?? {})
+      .filter((j) => j.uses === REUSABLE)
+      .map((j) => ({ file, image: j.with?.image ?? '', on: w.on ?? {} }));
   });
-  const problems = calls.filter((c) => !images.some((i) => i.name === c.image)).map((c) => `${c.file}: builds unknown image "${c.image}"`);
+  const problems = calls
+    .filter((c) => !images.some((i) => i.name === c.image))
+    .map((c) => `${c.file}: builds unknown image "${c.image}"`);
   for (const i of images) {
     const call = calls.find((c) => c.image === i.name);
     if (!call) {
@@ -47,14 +66,17 @@ function imageWorkflowProblems(workflows: WorkflowFile[], images: readonly Conta
     }
     if (!call.on.push?.tags?.includes(`${i.name}/v*`)) problems.push(`${call.file}: push.tags lacks '${i.name}/v*'`);
     for (const event of ['push', 'pull_request'] as const) {
-      if (!call.on[event]?.paths?.includes(`${i.context}/**`)) problems.push(`${call.file}: ${event}.paths lacks '${i.context}/**'`);
+      if (!call.on[event]?.paths?.includes(`${i.context}/**`))
+        problems.push(`${call.file}: ${event}.paths lacks '${i.context}/**'`);
     }
   }
   return problems;
 }
 
 const workflowDir = join(repoRoot, '.github', 'workflows');
-const repoWorkflows = readdirSync(workflowDir).filter((f) => f.endsWith('.yml')).map((f) => ({ file: `.github/workflows/${f}`, text: readFileSync(join(workflowDir, f), 'utf8') }));
+const repoWorkflows = readdirSync(workflowDir)
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => ({ file: `.github/workflows/${f}`, text: readFileSync(join(workflowDir, f), 'utf8') }));
 
 describe.each(IMAGES.map((i) => [i.name, i] as const))('image %s', (_, i) => {
   it('has a Dockerfile that follows the rules', () => {
@@ -71,9 +93,12 @@ describe.each(IMAGES.map((i) => [i.name, i] as const))('image %s', (_, i) => {
     expect(entries.at(-1)).toBe('**/*_test.go');
     const included = entries.filter((e) => e.startsWith('!')).map((e) => e.slice(1));
     expect(included).toEqual(expect.arrayContaining(['go.mod', 'go.sum']));
-    for (const entry of included) expect(existsSync(join(repoRoot, i.context, entry)), `${i.context}/.dockerignore: ${entry}`).toBe(true);
+    for (const entry of included)
+      expect(existsSync(join(repoRoot, i.context, entry)), `${i.context}/.dockerignore: ${entry}`).toBe(true);
     const dir = join(repoRoot, i.context);
-    const outside = goSources(dir).map((f) => relative(dir, f)).filter((f) => !included.some((e) => f === e || (e.endsWith('/') && f.startsWith(e))));
+    const outside = goSources(dir)
+      .map((f) => relative(dir, f))
+      .filter((f) => !included.some((e) => f === e || (e.endsWith('/') && f.startsWith(e))));
     expect(outside).toEqual([]);
   });
 
@@ -89,13 +114,33 @@ describe('the Dockerfile rules', () => {
   const dockerfile = read(taskTracker, 'Dockerfile');
 
   it.each([
-    ['a pinned base image written into the Dockerfile', (d: string) => d.replace('FROM ${RUNTIME_IMAGE}', 'FROM gcr.io/distroless/static-debian12:latest'), /does not take its image from a build argument/],
-    ['a default on an ARG', (d: string) => d.replace('ARG BUILDER_IMAGE', 'ARG BUILDER_IMAGE=golang:1.26'), /has a default/],
-    ['an ARG that buildArgs() does not pass', (d: string) => d.replace('ARG VERSION', 'ARG VERSION\nARG GOPROXY'), /declares ARGs .*GOPROXY.*not those of buildArgs/],
+    [
+      'a pinned base image written into the Dockerfile',
+      (d: string) => d.replace('FROM ${RUNTIME_IMAGE}', 'FROM gcr.io/distroless/static-debian12:latest'),
+      /does not take its image from a build argument/,
+    ],
+    [
+      'a default on an ARG',
+      (d: string) => d.replace('ARG BUILDER_IMAGE', 'ARG BUILDER_IMAGE=golang:1.26'),
+      /has a default/,
+    ],
+    [
+      'an ARG that buildArgs() does not pass',
+      (d: string) => d.replace('ARG VERSION', 'ARG VERSION\nARG GOPROXY'),
+      /declares ARGs .*GOPROXY.*not those of buildArgs/,
+    ],
     ['a root user', (d: string) => d.replace('USER 65532:65532', 'USER root'), /USER 65532:65532/],
-    ['a RUN in the final stage', (d: string) => d.replace('USER 65532:65532', 'RUN ["/task-tracker", "--help"]\nUSER 65532:65532'), /needs a shell/],
+    [
+      'a RUN in the final stage',
+      (d: string) => d.replace('USER 65532:65532', 'RUN ["/task-tracker", "--help"]\nUSER 65532:65532'),
+      /needs a shell/,
+    ],
     ['cgo left on', (d: string) => d.replace('CGO_ENABLED=0 ', ''), /CGO_ENABLED=0/],
-    ['a shell-form entrypoint', (d: string) => d.replace('ENTRYPOINT ["/task-tracker"]', 'ENTRYPOINT /task-tracker'), /ENTRYPOINT is not the exec form of \/task-tracker/],
+    [
+      'a shell-form entrypoint',
+      (d: string) => d.replace('ENTRYPOINT ["/task-tracker"]', 'ENTRYPOINT /task-tracker'),
+      /ENTRYPOINT is not the exec form of \/task-tracker/,
+    ],
   ])('reject %s, naming the Dockerfile', (_, mutate, problem) => {
     const problems = dockerfileProblems(taskTracker, mutate(dockerfile));
     expect(problems.join('\n')).toMatch(problem);
@@ -103,7 +148,9 @@ describe('the Dockerfile rules', () => {
   });
 
   it("reject another image's entrypoint", () => {
-    expect(dockerfileProblems(image('otelcol-log-export'), dockerfile).join('\n')).toMatch(/ENTRYPOINT is not the exec form of \/otelcol-log-export/);
+    expect(dockerfileProblems(image('otelcol-log-export'), dockerfile).join('\n')).toMatch(
+      /ENTRYPOINT is not the exec form of \/otelcol-log-export/,
+    );
   });
 });
 
@@ -126,12 +173,22 @@ describe('build arguments and versions', () => {
   it('take the version from a release tag of the image, else the pinned tag', () => {
     expect(buildVersion(logExport, { type: 'tag', name: 'otelcol-log-export/v0.129.1' })).toBe('0.129.1');
     expect(buildVersion(logExport, { type: 'branch', name: 'main' })).toBe(versions.otelCollector);
-    expect(() => buildVersion(logExport, { type: 'tag', name: 'task-tracker/v1.2.3' })).toThrow(/tag task-tracker\/v1\.2\.3: .* otelcol-log-export\/v<major>/);
-    expect(() => buildVersion(logExport, { type: 'tag', name: 'otelcol-log-export/v1.2' })).toThrow(/must be otelcol-log-export\/v<major>\.<minor>\.<patch>/);
+    expect(() => buildVersion(logExport, { type: 'tag', name: 'task-tracker/v1.2.3' })).toThrow(
+      /tag task-tracker\/v1\.2\.3: .* otelcol-log-export\/v<major>/,
+    );
+    expect(() => buildVersion(logExport, { type: 'tag', name: 'otelcol-log-export/v1.2' })).toThrow(
+      /must be otelcol-log-export\/v<major>\.<minor>\.<patch>/,
+    );
   });
 
   it('become the step outputs of the image workflow', () => {
-    expect(githubOutput(logExport, { GITHUB_REF_TYPE: 'tag', GITHUB_REF_NAME: 'otelcol-log-export/v0.129.1', GITHUB_SHA: 'abc' }).split('\n')).toEqual([
+    expect(
+      githubOutput(logExport, {
+        GITHUB_REF_TYPE: 'tag',
+        GITHUB_REF_NAME: 'otelcol-log-export/v0.129.1',
+        GITHUB_SHA: 'abc',
+      }).split('\n'),
+    ).toEqual([
       'context=platform/log-export/collector',
       'tag=ghcr.io/acme/otelcol-log-export:0.129.1',
       'build-args<<END_OF_ARGS',
@@ -144,7 +201,9 @@ describe('build arguments and versions', () => {
   });
 
   it('reject an unknown image, naming the known ones', () => {
-    expect(() => image('otelcol')).toThrow('no image "otelcol" is declared by a component (known: otelcol-log-export, task-tracker)');
+    expect(() => image('otelcol')).toThrow(
+      'no image "otelcol" is declared by a component (known: otelcol-log-export, task-tracker)',
+    );
   });
 });
 
@@ -156,14 +215,24 @@ describe('image workflows', () => {
   it('report an image without a workflow, missing triggers and an unknown image', () => {
     const workflow = (image: string, tags: string, paths: string) =>
       `on:\n  push:\n    tags: ['${tags}']\n    paths: ['${paths}']\n  pull_request:\n    paths: ['${paths}']\njobs:\n  image:\n    uses: ${REUSABLE}\n    with:\n      image: ${image}\n`;
-    expect(imageWorkflowProblems([{ file: 'a.yml', text: workflow('task-tracker', 'task-tracker/v*', 'apps/task-tracker/**') }], IMAGES)).toEqual([
-      `otelcol-log-export: no workflow calls ${REUSABLE} with image: otelcol-log-export`,
-    ]);
-    expect(imageWorkflowProblems([{ file: 'b.yml', text: workflow('task-tracker', 'v*', 'apps/**') }], [image('task-tracker')])).toEqual([
+    expect(
+      imageWorkflowProblems(
+        [{ file: 'a.yml', text: workflow('task-tracker', 'task-tracker/v*', 'apps/task-tracker/**') }],
+        IMAGES,
+      ),
+    ).toEqual([`otelcol-log-export: no workflow calls ${REUSABLE} with image: otelcol-log-export`]);
+    expect(
+      imageWorkflowProblems(
+        [{ file: 'b.yml', text: workflow('task-tracker', 'v*', 'apps/**') }],
+        [image('task-tracker')],
+      ),
+    ).toEqual([
       "b.yml: push.tags lacks 'task-tracker/v*'",
       "b.yml: push.paths lacks 'apps/task-tracker/**'",
       "b.yml: pull_request.paths lacks 'apps/task-tracker/**'",
     ]);
-    expect(imageWorkflowProblems([{ file: 'c.yml', text: workflow('nope', 'nope/v*', 'x/**') }], [])).toEqual(['c.yml: builds unknown image "nope"']);
+    expect(imageWorkflowProblems([{ file: 'c.yml', text: workflow('nope', 'nope/v*', 'x/**') }], [])).toEqual([
+      'c.yml: builds unknown image "nope"',
+    ]);
   });
 });

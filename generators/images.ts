@@ -19,7 +19,8 @@ export interface ContainerImage {
 /** The image named `name` among `images`. */
 export function findImage(images: readonly ContainerImage[], name: string): ContainerImage {
   const found = images.find((i) => i.name === name);
-  if (!found) throw new Error(`no image "${name}" is declared by a component (known: ${images.map((i) => i.name).join(', ')})`);
+  if (!found)
+    throw new Error(`no image "${name}" is declared by a component (known: ${images.map((i) => i.name).join(', ')})`);
   return found;
 }
 
@@ -27,14 +28,20 @@ export const imageReference = (i: ContainerImage, version = i.tag): string => `$
 
 /** Every ARG the Dockerfiles declare, by name; REVISION is the commit being built. */
 export function buildArgs(i: ContainerImage, revision: string, version = i.tag): Record<string, string> {
-  return { BUILDER_IMAGE: versions.goBuilderImage, RUNTIME_IMAGE: versions.goRuntimeImage, VERSION: version, REVISION: revision };
+  return {
+    BUILDER_IMAGE: versions.goBuilderImage,
+    RUNTIME_IMAGE: versions.goRuntimeImage,
+    VERSION: version,
+    REVISION: revision,
+  };
 }
 
 /** The version a build produces: from a release tag `<name>/v<semver>`, else the pinned tag. */
 export function buildVersion(i: ContainerImage, ref: { type: string; name: string }): string {
   if (ref.type !== 'tag') return i.tag;
   const version = ref.name.startsWith(`${i.name}/v`) ? ref.name.slice(i.name.length + 2) : '';
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`tag ${ref.name}: an image release tag must be ${i.name}/v<major>.<minor>.<patch>`);
+  if (!/^\d+\.\d+\.\d+$/.test(version))
+    throw new Error(`tag ${ref.name}: an image release tag must be ${i.name}/v<major>.<minor>.<patch>`);
   return version;
 }
 
@@ -45,17 +52,24 @@ export function dockerfileProblems(i: ContainerImage, text: string): string[] {
   const problems: string[] = [];
   if (froms.length < 2) problems.push('is not multi-stage');
   for (const from of froms) {
-    if (!/^FROM (--platform=\$\{BUILDPLATFORM\} )?\$\{[A-Z_]+\}( AS \w+)?$/.test(from)) problems.push(`"${from}" does not take its image from a build argument`);
+    if (!/^FROM (--platform=\$\{BUILDPLATFORM\} )?\$\{[A-Z_]+\}( AS \w+)?$/.test(from))
+      problems.push(`"${from}" does not take its image from a build argument`);
   }
   // BuildKit sets the TARGET* platform arguments itself.
-  const declared = lines.filter((l) => l.startsWith('ARG ') && !l.startsWith('ARG TARGET')).map((l) => l.slice(4).trim());
-  if (declared.some((arg) => arg.includes('='))) problems.push('an ARG has a default, which would be a second place for a version');
-  if (declared.sort().join() !== Object.keys(buildArgs(i, 'x')).sort().join()) problems.push(`declares ARGs ${declared.join(', ')}, not those of buildArgs()`);
+  const declared = lines
+    .filter((l) => l.startsWith('ARG ') && !l.startsWith('ARG TARGET'))
+    .map((l) => l.slice(4).trim());
+  if (declared.some((arg) => arg.includes('=')))
+    problems.push('an ARG has a default, which would be a second place for a version');
+  if (declared.sort().join() !== Object.keys(buildArgs(i, 'x')).sort().join())
+    problems.push(`declares ARGs ${declared.join(', ')}, not those of buildArgs()`);
   if (!lines.some((l) => /^RUN CGO_ENABLED=0 .*go build /.test(l))) problems.push('does not build with CGO_ENABLED=0');
   const finalStage = lines.slice(lines.lastIndexOf(froms.at(-1) ?? ''));
   if (!finalStage.includes('USER 65532:65532')) problems.push('final stage does not run as USER 65532:65532');
-  if (finalStage.some((l) => l.startsWith('RUN ') || l.startsWith('SHELL '))) problems.push('final stage runs commands, so it needs a shell');
-  if (!finalStage.includes(`ENTRYPOINT ["/${i.binary}"]`)) problems.push(`ENTRYPOINT is not the exec form of /${i.binary}`);
+  if (finalStage.some((l) => l.startsWith('RUN ') || l.startsWith('SHELL ')))
+    problems.push('final stage runs commands, so it needs a shell');
+  if (!finalStage.includes(`ENTRYPOINT ["/${i.binary}"]`))
+    problems.push(`ENTRYPOINT is not the exec form of /${i.binary}`);
   if (/:latest\b/.test(text)) problems.push('mentions a latest tag');
   return problems.map((p) => `${i.context}/Dockerfile ${p}`);
 }
@@ -63,5 +77,11 @@ export function dockerfileProblems(i: ContainerImage, text: string): string[] {
 export function githubOutput(i: ContainerImage, env: NodeJS.ProcessEnv): string {
   const version = buildVersion(i, { type: env.GITHUB_REF_TYPE ?? '', name: env.GITHUB_REF_NAME ?? '' });
   const args = Object.entries(buildArgs(i, env.GITHUB_SHA ?? '', version)).map(([k, v]) => `${k}=${v}`);
-  return [`context=${i.context}`, `tag=${imageReference(i, version)}`, 'build-args<<END_OF_ARGS', ...args, 'END_OF_ARGS'].join('\n');
+  return [
+    `context=${i.context}`,
+    `tag=${imageReference(i, version)}`,
+    'build-args<<END_OF_ARGS',
+    ...args,
+    'END_OF_ARGS',
+  ].join('\n');
 }

@@ -49,7 +49,14 @@ export function irsaCredentials(roleArn: string) {
       { name: 'AWS_ROLE_ARN', value: roleArn },
       { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${TOKEN_DIR}/token` },
     ],
-    volumes: [{ name: 'aws-token', projected: { sources: [{ serviceAccountToken: { audience: IRSA_AUDIENCE, expirationSeconds: 86400, path: 'token' } }] } }],
+    volumes: [
+      {
+        name: 'aws-token',
+        projected: {
+          sources: [{ serviceAccountToken: { audience: IRSA_AUDIENCE, expirationSeconds: 86400, path: 'token' } }],
+        },
+      },
+    ],
     mounts: [{ name: 'aws-token', mountPath: TOKEN_DIR, readOnly: true }],
   };
 }

@@ -9,7 +9,11 @@ import { repoRoot } from './repo';
 
 // What Flux's kustomize-controller does with each folder it reconciles, with the pinned kustomize.
 function build(dir: string): { kind: string; metadata: { name: string } }[] {
-  const out = execFileSync(goTool('kustomize'), ['build', dir], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync(goTool('kustomize'), ['build', dir], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return parseAllDocuments(out).map((d) => d.toJS());
 }
 
@@ -17,13 +21,18 @@ function build(dir: string): { kind: string; metadata: { name: string } }[] {
 function unitFolders(cluster: string): string[] {
   const files = [...renderEstate(estate, catalogue).files.keys()];
   const folders = files.filter((f) => f.startsWith(`clusters/${cluster}/`) && f.split('/').length === 5);
-  return [...new Set(folders.map((f) => f.split('/').slice(2, 4).join('/')))].filter((f) => !f.startsWith('flux-system')).sort();
+  return [...new Set(folders.map((f) => f.split('/').slice(2, 4).join('/')))]
+    .filter((f) => !f.startsWith('flux-system'))
+    .sort();
 }
 
 describe.each(estate.clusters.map((c) => c.name))('kustomize build of clusters/%s', (cluster) => {
   it('builds the root that Flux syncs: the Flux install, its sync objects and one Kustomization per component and layer', () => {
     const objects = build(`clusters/${cluster}`);
-    const syncs = objects.filter((o) => o.kind === 'Kustomization').map((o) => o.metadata.name).sort();
+    const syncs = objects
+      .filter((o) => o.kind === 'Kustomization')
+      .map((o) => o.metadata.name)
+      .sort();
     const units = unitFolders(cluster).map((f) => f.replace('/', '-'));
     expect(syncs).toEqual(['flux-system', ...units].sort());
     expect(objects.filter((o) => o.kind === 'Deployment').length).toBe(4);

@@ -57,7 +57,10 @@ export function clusterRoot(cluster: string): string {
 }
 
 /** The clusters of the model without rendered output under `root`, with the sentence that says so. */
-export function missingOutput(root: string, clusters: readonly string[]): { cluster: string; file: string; message: string }[] {
+export function missingOutput(
+  root: string,
+  clusters: readonly string[],
+): { cluster: string; file: string; message: string }[] {
   const whole = existsSync(join(root, OUTPUT_DIR)) ? '' : ` (${OUTPUT_DIR}/ itself is missing)`;
   return clusters
     .filter((c) => !existsSync(join(root, clusterRoot(c))))

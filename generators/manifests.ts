@@ -7,7 +7,12 @@ import { listFiles } from './layout';
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [field: string]: unknown;
 }
 
@@ -40,7 +45,9 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { error: strin
   } catch {
     const lossy = new TextDecoder('utf-8').decode(bytes);
     const at = Buffer.byteLength(lossy.slice(0, lossy.indexOf('\uFFFD')));
-    return { error: `not UTF-8 text (invalid byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); save it as UTF-8` };
+    return {
+      error: `not UTF-8 text (invalid byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); save it as UTF-8`,
+    };
   }
 }
 
@@ -80,7 +87,10 @@ export function parseManifests(
 }
 
 /** Every YAML document under `dirs` (repo-relative) of the tree at `root`, in file order. */
-export function loadManifests(root: string, dirs: string[] = ['clusters', 'flux-system']): { docs: ManifestDoc[]; errors: ParseError[] } {
+export function loadManifests(
+  root: string,
+  dirs: string[] = ['clusters', 'flux-system'],
+): { docs: ManifestDoc[]; errors: ParseError[] } {
   const docs: ManifestDoc[] = [];
   const errors: ParseError[] = [];
   for (const dir of dirs) {

@@ -72,7 +72,12 @@ export function bech32ChecksumHolds(text: string): boolean {
   if (at < 1 || data.length < 6 || data.includes(-1)) return false;
   const GENERATORS = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
   let check = 1;
-  const values = [...[...prefix].map((c) => c.charCodeAt(0) >> 5), 0, ...[...prefix].map((c) => c.charCodeAt(0) & 31), ...data];
+  const values = [
+    ...[...prefix].map((c) => c.charCodeAt(0) >> 5),
+    0,
+    ...[...prefix].map((c) => c.charCodeAt(0) & 31),
+    ...data,
+  ];
   for (const v of values) {
     const top = check >> 25;
     check = ((check & 0x1ffffff) << 5) ^ v;
@@ -101,7 +106,7 @@ function kubernetesVersionProblem(version: string): string | undefined {
 /** The control-plane VIP and the endpoint that points at it (bootstrap/talos reads both). */
 function checkMetalTalos(talos: Record<string, any>, fail: Check): void {
   const vip = talos.vip;
-  if (!isObject(vip)) fail('talos.vip', 'is missing: give { address, link } of the control planes\' shared address');
+  if (!isObject(vip)) fail('talos.vip', "is missing: give { address, link } of the control planes' shared address");
   else {
     text(vip.address, 'talos.vip.address', fail, IPV4, 'an IPv4 address');
     text(vip.link, 'talos.vip.link', fail, INTERFACE, 'a network interface name');
@@ -114,7 +119,10 @@ function checkMetalTalos(talos: Record<string, any>, fail: Check): void {
     url = undefined;
   }
   if (url?.protocol !== 'https:' || !/^https:\/\/[^/]+:6443$/.test(talos.endpoint)) {
-    fail('talos.endpoint', `${JSON.stringify(talos.endpoint)} is not https://<VIP>:6443 (the scheme and port are required)`);
+    fail(
+      'talos.endpoint',
+      `${JSON.stringify(talos.endpoint)} is not https://<VIP>:6443 (the scheme and port are required)`,
+    );
   } else if (isObject(vip) && url.hostname !== vip.address) {
     fail('talos.endpoint', `${talos.endpoint} does not point at the VIP ${vip.address}`);
   }
@@ -122,11 +130,13 @@ function checkMetalTalos(talos: Record<string, any>, fail: Check): void {
 
 function checkTalos(c: Record<string, any>, fail: Check): void {
   const talos = c.talos as Record<string, any>;
-  if (talos.cni?.name !== 'calico') fail('talos.cni.name', `${JSON.stringify(talos.cni?.name)} is not a supported CNI; use calico`);
+  if (talos.cni?.name !== 'calico')
+    fail('talos.cni.name', `${JSON.stringify(talos.cni?.name)} is not a supported CNI; use calico`);
   const install = talos.install;
-  if (!isObject(install) || ('disk' in install) === ('diskSelector' in install)) {
+  if (!isObject(install) || 'disk' in install === 'diskSelector' in install) {
     fail('talos.install', 'must be either { disk: "/dev/…" } or { diskSelector: { … } }');
-  } else if ('disk' in install) text(install.disk, 'talos.install.disk', fail, /^\/dev\/\S+$/, 'a device path like /dev/sda');
+  } else if ('disk' in install)
+    text(install.disk, 'talos.install.disk', fail, /^\/dev\/\S+$/, 'a device path like /dev/sda');
   if (c.provider === 'metal') checkMetalTalos(talos, fail);
 }
 
@@ -158,7 +168,10 @@ function checkComponents(
   for (const [name, componentValues] of Object.entries(values)) {
     const component = known[name];
     if (!component) {
-      fail(`${kind}.${name}`, `unknown ${kind === 'apps' ? 'app' : 'platform component'}; known: ${Object.keys(known).sort().join(', ') || 'none'}`);
+      fail(
+        `${kind}.${name}`,
+        `unknown ${kind === 'apps' ? 'app' : 'platform component'}; known: ${Object.keys(known).sort().join(', ') || 'none'}`,
+      );
       continue;
     }
     if (!isObject(componentValues)) {
@@ -173,7 +186,12 @@ function checkComponents(
       problems = component.validate(componentValues, cluster, estate);
     } catch (error) {
       // A value of the wrong type can still throw inside a component's checks: name the values, not the line.
-      problems = [{ field: '', message: `cannot be checked: ${(error as Error).message}; compare them with the component's values type` }];
+      problems = [
+        {
+          field: '',
+          message: `cannot be checked: ${(error as Error).message}; compare them with the component's values type`,
+        },
+      ];
     }
     for (const p of problems) fail([kind, name, p.field].filter(Boolean).join('.'), p.message);
   }
@@ -186,7 +204,9 @@ export function outsidePool(cluster: Cluster, address: string): string | undefin
   const value = (ip: string) => parseCidr(`${ip}/32`)?.first;
   const at = value(address);
   if (at === undefined) return `${JSON.stringify(address)} is not an IPv4 address`;
-  return at >= value(first)! && at <= value(last)! ? undefined : `${address} is outside loadBalancerPool ${first}-${last}`;
+  return at >= value(first)! && at <= value(last)!
+    ? undefined
+    : `${address} is outside loadBalancerPool ${first}-${last}`;
 }
 
 /** Every address a component asks for (`Component.addresses`) comes from the pool, and no two ask for the same. */
@@ -224,7 +244,8 @@ function checkLoadBalancerPool(c: Record<string, any>, fail: Check): void {
     fail('loadBalancerPool', `${range} is not inside the node network ${nodes.text}`);
   }
   const vip = parseCidr(`${c.talos?.vip?.address}/32`)?.first;
-  if (vip !== undefined && first <= vip && vip <= last) fail('loadBalancerPool', `${range} contains the control-plane VIP ${c.talos.vip.address}`);
+  if (vip !== undefined && first <= vip && vip <= last)
+    fail('loadBalancerPool', `${range} contains the control-plane VIP ${c.talos.vip.address}`);
 }
 
 /** Whether the cluster has what its components' checks read; their checks run only when every cluster has. */
@@ -259,11 +280,20 @@ function checkCluster(cluster: Cluster, fail: Check): void {
   checkTalos(c, fail);
   if (provider === 'aws') {
     text(c.accountId, 'accountId', fail, /^\d{12}$/, 'a 12-digit AWS account id');
-    text(c.serviceAccountIssuer, 'serviceAccountIssuer', fail, ISSUER_URL, 'an https URL of a host alone (no path, port or trailing slash)');
+    text(
+      c.serviceAccountIssuer,
+      'serviceAccountIssuer',
+      fail,
+      ISSUER_URL,
+      'an https URL of a host alone (no path, port or trailing slash)',
+    );
   }
-  if (text(c.kubernetesVersion, 'kubernetesVersion', fail, SEMVER, 'an exact version like 1.35.4 (no "v", no ranges)')) {
+  if (
+    text(c.kubernetesVersion, 'kubernetesVersion', fail, SEMVER, 'an exact version like 1.35.4 (no "v", no ranges)')
+  ) {
     const [major, minor] = (c.kubernetesVersion as string).split('.').map(Number);
-    if (major !== 1 || minor! < 30) fail('kubernetesVersion', `${c.kubernetesVersion} is not a supported Kubernetes release (1.30 or newer)`);
+    if (major !== 1 || minor! < 30)
+      fail('kubernetesVersion', `${c.kubernetesVersion} is not a supported Kubernetes release (1.30 or newer)`);
     else {
       const problem = kubernetesVersionProblem(c.kubernetesVersion);
       if (problem) fail('kubernetesVersion', problem);
@@ -272,19 +302,27 @@ function checkCluster(cluster: Cluster, fail: Check): void {
   text(c.domain, 'domain', fail, DOMAIN, 'a DNS domain');
   text(c.ingress?.className, 'ingress.className', fail, DNS_LABEL, 'a DNS label');
   if (provider in LOAD_BALANCERS && c.ingress?.loadBalancer !== LOAD_BALANCERS[provider]) {
-    fail('ingress.loadBalancer', `${JSON.stringify(c.ingress?.loadBalancer)} does not fit provider ${provider}; use ${LOAD_BALANCERS[provider]}`);
+    fail(
+      'ingress.loadBalancer',
+      `${JSON.stringify(c.ingress?.loadBalancer)} does not fit provider ${provider}; use ${LOAD_BALANCERS[provider]}`,
+    );
   }
   text(c.storageClass, 'storageClass', fail, DNS_LABEL, 'a StorageClass name');
   if (provider === 'metal') checkLoadBalancerPool(c, fail);
   for (const key of ['nodeCidr', 'podCidr', 'serviceCidr']) {
-    text(c.network?.[key], `network.${key}`, fail) && !parseCidr(c.network[key]) && fail(`network.${key}`, `${JSON.stringify(c.network[key])} is not an IPv4 CIDR with zero host bits`);
+    text(c.network?.[key], `network.${key}`, fail) &&
+      !parseCidr(c.network[key]) &&
+      fail(`network.${key}`, `${JSON.stringify(c.network[key])} is not an IPv4 CIDR with zero host bits`);
   }
   if (text(c.flux?.path, 'flux.path', fail) && c.flux.path !== `clusters/${c.name}`) {
     fail('flux.path', `${JSON.stringify(c.flux.path)} must be "clusters/${c.name}"`);
   }
   if (text(c.flux?.ageRecipient, 'flux.ageRecipient', fail, AGE_RECIPIENT, 'an age public key (age1…)')) {
     if (!bech32ChecksumHolds(c.flux.ageRecipient)) {
-      fail('flux.ageRecipient', `${c.flux.ageRecipient} has a wrong bech32 checksum (a typo?): copy it again from age-keygen -y`);
+      fail(
+        'flux.ageRecipient',
+        `${c.flux.ageRecipient} has a wrong bech32 checksum (a typo?): copy it again from age-keygen -y`,
+      );
     }
   }
   for (const kind of ['platform', 'apps']) if (!isObject(c[kind])) fail(kind, 'is missing (use {} for none)');
@@ -314,7 +352,8 @@ export function findProblems(estate: Estate, catalogue: Catalogue): string[] {
       if (!cidr) continue;
       const owner = `${label} network.${key}`;
       for (const other of cidrs) {
-        if (overlaps(cidr, other.cidr)) fail(`network.${key}`, `${cidr.text} overlaps ${other.owner} (${other.cidr.text})`);
+        if (overlaps(cidr, other.cidr))
+          fail(`network.${key}`, `${cidr.text} overlaps ${other.owner} (${other.cidr.text})`);
       }
       cidrs.push({ owner, cidr });
     }

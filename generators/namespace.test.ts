@@ -8,7 +8,10 @@ const cluster = estate.clusters[0]!;
 function namespaceObjects(options?: { kubeApiServer?: boolean }) {
   const chart = Testing.chart();
   componentNamespace(chart, cluster, 'demo', 'privileged', options);
-  return Testing.synth(chart) as { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } }[];
+  return Testing.synth(chart) as {
+    kind: string;
+    metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  }[];
 }
 
 describe('podSecurityLabels', () => {
@@ -42,6 +45,8 @@ describe('componentNamespace', () => {
   });
 
   it('leaves out the API server allow for workloads that never call it', () => {
-    expect(namespaceObjects({ kubeApiServer: false }).map((o) => o.metadata.name)).not.toContain('allow-kube-apiserver');
+    expect(namespaceObjects({ kubeApiServer: false }).map((o) => o.metadata.name)).not.toContain(
+      'allow-kube-apiserver',
+    );
   });
 });

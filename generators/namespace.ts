@@ -18,7 +18,11 @@ export function podSecurityLabels(kubernetesVersion: string, enforce: PodSecurit
   const [major, minor] = kubernetesVersion.split('.');
   const version = `v${major}.${minor}`;
   const labels: Record<string, string> = {};
-  for (const [mode, level] of [['enforce', enforce], ['audit', 'restricted'], ['warn', 'restricted']] as const) {
+  for (const [mode, level] of [
+    ['enforce', enforce],
+    ['audit', 'restricted'],
+    ['warn', 'restricted'],
+  ] as const) {
     labels[`pod-security.kubernetes.io/${mode}`] = level;
     labels[`pod-security.kubernetes.io/${mode}-version`] = version;
   }
@@ -43,14 +47,22 @@ export const cidrPeers = (...blocks: string[]) => blocks.map((cidr) => ({ ipBloc
  */
 export const fromApiServer = (cluster: Cluster) => cidrPeers(cluster.network.nodeCidr, cluster.network.podCidr);
 
-export const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+export const inNamespace = (name: string) => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+});
 
 /**
  * A component's Namespace with its Pod Security labels, and its base NetworkPolicies: default deny both ways, then DNS
  * for every pod and, unless `kubeApiServer` is false (workloads that never call the API), the Kubernetes API.
  * The component adds its own allows with `networkPolicy`.
  */
-export function componentNamespace(scope: Construct, cluster: Cluster, name: string, enforce: PodSecurityLevel, { kubeApiServer = true } = {}): void {
+export function componentNamespace(
+  scope: Construct,
+  cluster: Cluster,
+  name: string,
+  enforce: PodSecurityLevel,
+  { kubeApiServer = true } = {},
+): void {
   new ApiObject(scope, `namespace-${name}`, {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -63,7 +75,10 @@ export function componentNamespace(scope: Construct, cluster: Cluster, name: str
     egress: [
       {
         to: [{ ...inNamespace('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
       },
     ],
   });

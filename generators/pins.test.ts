@@ -30,15 +30,16 @@ describe('versions are pinned in generators/versions.ts only', () => {
   });
 
   it.each([
-    ["a chart version", "helmRelease(scope, 'x', { version: '82.15.1' })"],
-    ["an image tag", "image: 'ghcr.io/acme/proxy:1.28.0-alpine'"],
-    ["a v-prefixed tag", 'const tag = `v0.11.0`;'],
+    ['a chart version', "helmRelease(scope, 'x', { version: '82.15.1' })"],
+    ['an image tag', "image: 'ghcr.io/acme/proxy:1.28.0-alpine'"],
+    ['a v-prefixed tag', 'const tag = `v0.11.0`;'],
   ])('refuses %s written inline', (_, line) => {
     expect(versionLiterals('platform/x/index.ts', line)).toHaveLength(1);
   });
 
   it('leaves addresses, comments and references to versions.ts alone', () => {
-    const text = "const ip = '10.30.0.240/32';\n// chart 82.15.1 ships v0.89.0\nconst v = versions.kubePrometheusStack;\n";
+    const text =
+      "const ip = '10.30.0.240/32';\n// chart 82.15.1 ships v0.89.0\nconst v = versions.kubePrometheusStack;\n";
     expect(versionLiterals('platform/x/index.ts', text)).toEqual([]);
   });
 });

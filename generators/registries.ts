@@ -23,7 +23,9 @@ export function installed(cluster: Cluster, catalogue: Catalogue): Installed[] {
 
 /** Policy exceptions per component; the gate applies each where the component runs. */
 export function exemptionsOf(catalogue: Catalogue): { component: string; exemption: Exemption }[] {
-  return everyComponent(catalogue).flatMap((c) => (c.exemptions ?? []).map((exemption) => ({ component: c.name, exemption })));
+  return everyComponent(catalogue).flatMap((c) =>
+    (c.exemptions ?? []).map((exemption) => ({ component: c.name, exemption })),
+  );
 }
 
 export function crdSourcesOf(catalogue: Catalogue): CrdSource[] {

@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject } from 'cdk8s';
@@ -38,14 +49,20 @@ function cloneOf(source: Cluster, name: string, octet: number): Cluster {
     ...copy,
     name,
     flux: { ...copy.flux, path: `clusters/${name}` },
-    network: { nodeCidr: `10.${octet}.0.0/16`, podCidr: `10.${octet + 1}.0.0/16`, serviceCidr: `10.${octet + 2}.0.0/16` },
+    network: {
+      nodeCidr: `10.${octet}.0.0/16`,
+      podCidr: `10.${octet + 1}.0.0/16`,
+      serviceCidr: `10.${octet + 2}.0.0/16`,
+    },
   };
   return clone;
 }
 
 function filesOf(rendering: Rendering, cluster: string): Map<string, string> {
   const prefix = `clusters/${cluster}/`;
-  return new Map([...rendering.files].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c]));
+  return new Map(
+    [...rendering.files].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c]),
+  );
 }
 
 let root: string;
@@ -55,7 +72,11 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(listFiles(dir).sort().map((f) => [f.slice(dir.length), readFileSync(f, 'utf8')]));
+  return Object.fromEntries(
+    listFiles(dir)
+      .sort()
+      .map((f) => [f.slice(dir.length), readFileSync(f, 'utf8')]),
+  );
 }
 
 describe('render', () => {
@@ -89,7 +110,10 @@ describe('render', () => {
     const files = filesOf(renderEstate(testEstate(), testCatalogue), 'aws');
     expect(parse(files.get('kustomization.yaml')!).resources).toContain('apps/web.yaml');
     expect(files.has('apps/kustomization.yaml')).toBe(false);
-    expect(parse(files.get('apps/web/kustomization.yaml')!).resources).toEqual(['deployment-web.yaml', 'service-web.yaml']);
+    expect(parse(files.get('apps/web/kustomization.yaml')!).resources).toEqual([
+      'deployment-web.yaml',
+      'service-web.yaml',
+    ]);
     const sync = parse(files.get('apps/web.yaml')!);
     expect(sync.metadata.name).toBe('apps-web');
     expect(sync.spec).toMatchObject({
@@ -101,7 +125,10 @@ describe('render', () => {
     const root = parseAllDocuments(files.get('flux-system/gotk-sync.yaml')!).map((d) => d.toJS());
     expect(root.map((o) => o.kind)).toEqual(['GitRepository', 'Kustomization']);
     expect(root[1].spec.path).toBe('./clusters/aws');
-    expect(parse(files.get('flux-system/kustomization.yaml')!).resources).toEqual(['../../../flux-system', 'gotk-sync.yaml']);
+    expect(parse(files.get('flux-system/kustomization.yaml')!).resources).toEqual([
+      '../../../flux-system',
+      'gotk-sync.yaml',
+    ]);
   });
 
   it('chains the layers of one component with dependsOn, and nothing else', () => {
@@ -112,12 +139,19 @@ describe('render', () => {
       validate: () => [],
       render(ctx) {
         for (const layer of ['platform-controllers', 'platform-configs', 'apps'] as const) {
-          new ApiObject(ctx.chart(layer), layer, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: layer, namespace: 'default' } });
+          new ApiObject(ctx.chart(layer), layer, {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: layer, namespace: 'default' },
+          });
         }
       },
     };
     const e = testEstate((x) => (x.clusters[0]!.platform = { everywhere: {} } as Cluster['platform']));
-    const files = filesOf(renderEstate(e, { platform: { ...catalogue.platform, everywhere }, apps: testCatalogue.apps }), 'aws');
+    const files = filesOf(
+      renderEstate(e, { platform: { ...catalogue.platform, everywhere }, apps: testCatalogue.apps }),
+      'aws',
+    );
     const dependsOn = (file: string) => parse(files.get(file)!).spec.dependsOn;
     expect(dependsOn('platform-controllers/everywhere.yaml')).toBeUndefined();
     expect(dependsOn('platform-configs/everywhere.yaml')).toEqual([{ name: 'platform-controllers-everywhere' }]);
@@ -141,8 +175,14 @@ describe('render', () => {
       expect(edgeLines.length, path).toBe(awsLines.length);
       awsLines.forEach((line, i) => {
         if (line === edgeLines[i]) return;
-        expect(modelValues(aws).some((v) => line.includes(v)), `${path}:${i + 1}: ${line}`).toBe(true);
-        expect(modelValues(edge).some((v) => edgeLines[i]!.includes(v)), `${path}:${i + 1}: ${edgeLines[i]}`).toBe(true);
+        expect(
+          modelValues(aws).some((v) => line.includes(v)),
+          `${path}:${i + 1}: ${line}`,
+        ).toBe(true);
+        expect(
+          modelValues(edge).some((v) => edgeLines[i]!.includes(v)),
+          `${path}:${i + 1}: ${edgeLines[i]}`,
+        ).toBe(true);
       });
     }
   });
@@ -152,7 +192,9 @@ describe('render', () => {
     const aws = filesOf(rendering, 'aws');
     const onprem = filesOf(rendering, 'onprem');
     expect(onprem.get('apps/web/deployment-web.yaml')).toBe(aws.get('apps/web/deployment-web.yaml'));
-    expect(onprem.get('flux-system/gotk-sync.yaml')).toBe(aws.get('flux-system/gotk-sync.yaml')!.replace('./clusters/aws', './clusters/onprem'));
+    expect(onprem.get('flux-system/gotk-sync.yaml')).toBe(
+      aws.get('flux-system/gotk-sync.yaml')!.replace('./clusters/aws', './clusters/onprem'),
+    );
   });
 
   it('rejects selectors derived from the construct path', () => {
@@ -166,7 +208,9 @@ describe('render', () => {
       },
     };
     const e = testEstate((x) => (x.clusters[0]!.apps = { plus: {} } as Cluster['apps']));
-    expect(() => renderEstate(e, { platform: catalogue.platform, apps: { ...testCatalogue.apps, plus } })).toThrow(/cdk8s.io\/metadata.addr/);
+    expect(() => renderEstate(e, { platform: catalogue.platform, apps: { ...testCatalogue.apps, plus } })).toThrow(
+      /cdk8s.io\/metadata.addr/,
+    );
   });
 
   it('declares SOPS secrets in the component kustomization', () => {
@@ -180,9 +224,22 @@ describe('render', () => {
       },
     };
     const e = testEstate((x) => (x.clusters[1]!.apps = { vault: {} } as Cluster['apps']));
-    const rendering = renderEstate(e, { platform: catalogue.platform, apps: { ...testCatalogue.apps, vault: withSecret } });
-    expect(rendering.secrets).toEqual([{ cluster: 'onprem', namespace: 'vault', name: 'credentials', path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml', keys: ['password'] }]);
-    expect(parse(rendering.files.get('clusters/onprem/apps/vault/kustomization.yaml')!).resources).toEqual(['secret-credentials.sops.yaml']);
+    const rendering = renderEstate(e, {
+      platform: catalogue.platform,
+      apps: { ...testCatalogue.apps, vault: withSecret },
+    });
+    expect(rendering.secrets).toEqual([
+      {
+        cluster: 'onprem',
+        namespace: 'vault',
+        name: 'credentials',
+        path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml',
+        keys: ['password'],
+      },
+    ]);
+    expect(parse(rendering.files.get('clusters/onprem/apps/vault/kustomization.yaml')!).resources).toEqual([
+      'secret-credentials.sops.yaml',
+    ]);
   });
 });
 
@@ -199,7 +256,9 @@ describe('writer and drift check', () => {
     const rendering = render();
     writeRendering(root, rendering);
     writeFileSync(join(root, 'clusters/onprem/apps/web/service-web.yaml'), 'tampered\n');
-    expect(findDrift(root, rendering)).toEqual([{ cluster: 'onprem', added: [], changed: ['clusters/onprem/apps/web/service-web.yaml'], orphaned: [] }]);
+    expect(findDrift(root, rendering)).toEqual([
+      { cluster: 'onprem', added: [], changed: ['clusters/onprem/apps/web/service-web.yaml'], orphaned: [] },
+    ]);
   });
 
   it('names an orphan file under a managed path, and a file the render would add', () => {
@@ -208,14 +267,22 @@ describe('writer and drift check', () => {
     writeFileSync(join(root, 'clusters/aws/apps/web/configmap-stale.yaml'), 'kind: ConfigMap\n');
     rmSync(join(root, 'clusters/aws/apps/web/service-web.yaml'));
     expect(findDrift(root, rendering)).toEqual([
-      { cluster: 'aws', added: ['clusters/aws/apps/web/service-web.yaml'], changed: [], orphaned: ['clusters/aws/apps/web/configmap-stale.yaml'] },
+      {
+        cluster: 'aws',
+        added: ['clusters/aws/apps/web/service-web.yaml'],
+        changed: [],
+        orphaned: ['clusters/aws/apps/web/configmap-stale.yaml'],
+      },
     ]);
   });
 
   it('removes the files of removed objects and never touches files outside clusters/', () => {
     writeRendering(root, render());
     writeFileSync(join(root, 'README.md'), 'keep me\n');
-    writeRendering(root, render((e) => (e.clusters[1]!.apps = {})));
+    writeRendering(
+      root,
+      render((e) => (e.clusters[1]!.apps = {})),
+    );
     expect(existsSync(join(root, 'clusters/onprem/apps'))).toBe(false);
     expect(existsSync(join(root, 'clusters/aws/apps/web/deployment-web.yaml'))).toBe(true);
     expect(readFileSync(join(root, 'README.md'), 'utf8')).toBe('keep me\n');
@@ -230,7 +297,10 @@ describe('writer and drift check', () => {
       render: (ctx) => ctx.secret('apps', 'vault', 'credentials', ['password']),
     };
     const cat = { platform: catalogue.platform, apps: { ...testCatalogue.apps, vault } };
-    const withVault = renderEstate(testEstate((e) => (e.clusters[1]!.apps = { vault: {} } as Cluster['apps'])), cat);
+    const withVault = renderEstate(
+      testEstate((e) => (e.clusters[1]!.apps = { vault: {} } as Cluster['apps'])),
+      cat,
+    );
     writeRendering(root, withVault);
     const secret = join(root, 'clusters/onprem/apps/vault/secret-credentials.sops.yaml');
     writeFileSync(secret, 'sops: {}\n');
@@ -238,9 +308,17 @@ describe('writer and drift check', () => {
     expect(readFileSync(secret, 'utf8')).toBe('sops: {}\n');
     expect(findDrift(root, withVault)).toEqual([]);
     const without = renderEstate(testEstate(), cat);
-    expect(findDrift(root, without).flatMap((d) => d.orphaned)).toContain('clusters/onprem/apps/vault/secret-credentials.sops.yaml');
-    expect(() => writeRendering(root, without)).toThrow('Git does not track, which the new tree would drop: clusters/onprem/apps/vault');
-    for (const args of [['init', '-q'], ['add', 'clusters'], ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x']]) {
+    expect(findDrift(root, without).flatMap((d) => d.orphaned)).toContain(
+      'clusters/onprem/apps/vault/secret-credentials.sops.yaml',
+    );
+    expect(() => writeRendering(root, without)).toThrow(
+      'Git does not track, which the new tree would drop: clusters/onprem/apps/vault',
+    );
+    for (const args of [
+      ['init', '-q'],
+      ['add', 'clusters'],
+      ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x'],
+    ]) {
       execFileSync('git', args, { cwd: root });
     }
     writeRendering(root, without);
@@ -252,7 +330,13 @@ describe('writer and drift check', () => {
     const before = snapshot(join(root, 'clusters'));
     const failing = syntheticApp('web', (cluster) => cluster.name === 'onprem');
     expect(() => {
-      writeRendering(root, renderEstate(testEstate((e) => (e.clusters[0]!.apps = {})), { platform: catalogue.platform, apps: { ...catalogue.apps, web: failing } }));
+      writeRendering(
+        root,
+        renderEstate(
+          testEstate((e) => (e.clusters[0]!.apps = {})),
+          { platform: catalogue.platform, apps: { ...catalogue.apps, web: failing } },
+        ),
+      );
     }).toThrow(/synthetic failure while rendering web for onprem/);
     expect(snapshot(join(root, 'clusters'))).toEqual(before);
   });
@@ -260,7 +344,17 @@ describe('writer and drift check', () => {
   it('leaves the previous output intact when writing fails before the swap', () => {
     writeRendering(root, render());
     const before = snapshot(join(root, 'clusters'));
-    expect(() => writeRendering(root, render((e) => (e.clusters[1]!.apps = {})), { beforeSwap: () => { throw new Error('disk full'); } })).toThrow('disk full');
+    expect(() =>
+      writeRendering(
+        root,
+        render((e) => (e.clusters[1]!.apps = {})),
+        {
+          beforeSwap: () => {
+            throw new Error('disk full');
+          },
+        },
+      ),
+    ).toThrow('disk full');
     expect(snapshot(join(root, 'clusters'))).toEqual(before);
     expect(readdirSync(root)).toEqual(['clusters']);
   });
@@ -296,7 +390,9 @@ describe('writer and drift check', () => {
 
   it('refuses to run while another render holds the lock, naming its pid', () => {
     writeFileSync(join(root, '.clusters.render.lock'), `${process.ppid}\n`);
-    expect(() => writeRendering(root, render())).toThrow(`another render (pid ${process.ppid}) is writing clusters/ and holds .clusters.render.lock`);
+    expect(() => writeRendering(root, render())).toThrow(
+      `another render (pid ${process.ppid}) is writing clusters/ and holds .clusters.render.lock`,
+    );
     expect(existsSync(join(root, 'clusters'))).toBe(false);
   });
 

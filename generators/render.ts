@@ -41,7 +41,8 @@ type Manifest = { apiVersion: string; kind: string; metadata: { name: string; na
 
 function fileName(m: Manifest, where: string, taken: Set<string>): string {
   const base = `${m.kind.toLowerCase()}-${m.metadata.name}`;
-  const name = taken.has(`${base}.yaml`) && m.metadata.namespace ? `${base}-${m.metadata.namespace}.yaml` : `${base}.yaml`;
+  const name =
+    taken.has(`${base}.yaml`) && m.metadata.namespace ? `${base}-${m.metadata.namespace}.yaml` : `${base}.yaml`;
   if (taken.has(name)) throw new Error(`${where}: two objects would be written to ${name}; give them distinct names`);
   taken.add(name);
   return name;
@@ -106,11 +107,14 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
   for (const { component, values } of installedOn()) use(component, values);
 
   const errors = synthErrors(app);
-  if (errors.length) throw new Error(`cluster "${cluster.name}": construct validation failed:\n  ${errors.join('\n  ')}`);
+  if (errors.length)
+    throw new Error(`cluster "${cluster.name}": construct validation failed:\n  ${errors.join('\n  ')}`);
 
   const emit = (path: string, content: string) => {
     if (content.includes('cdk8s.io/metadata.addr')) {
-      throw new Error(`${path}: a selector or label derives from the construct path (cdk8s.io/metadata.addr); select on app.kubernetes.io/* labels`);
+      throw new Error(
+        `${path}: a selector or label derives from the construct path (cdk8s.io/metadata.addr); select on app.kubernetes.io/* labels`,
+      );
     }
     out.files.set(path, content);
   };
@@ -122,7 +126,12 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
   const units: Unit[] = rendered.map(({ layer, component, values, manifests }) => ({
     component: component.name,
     layer,
-    objects: manifests.map((m) => ({ apiVersion: m.apiVersion, kind: m.kind, namespace: m.metadata?.namespace, name: m.metadata?.name })),
+    objects: manifests.map((m) => ({
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      namespace: m.metadata?.namespace,
+      name: m.metadata?.name,
+    })),
     providesGroups: component.crds?.groups ?? [],
     needs: component.dependsOn?.(cluster, values) ?? [],
   }));
@@ -130,11 +139,24 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
 
   const sync = new Chart(app, 'flux-sync', {
     disableResourceNameHashes: true,
-    labels: { 'app.kubernetes.io/part-of': 'flux', 'app.kubernetes.io/version': versions.flux.distribution, 'app.kubernetes.io/managed-by': MANAGED_BY },
+    labels: {
+      'app.kubernetes.io/part-of': 'flux',
+      'app.kubernetes.io/version': versions.flux.distribution,
+      'app.kubernetes.io/managed-by': MANAGED_BY,
+    },
   });
-  const gitRepo = gitRepository(sync, FLUX_NAMESPACE, { url: estate.repository.url, branch: estate.repository.branch, interval: '1m' });
+  const gitRepo = gitRepository(sync, FLUX_NAMESPACE, {
+    url: estate.repository.url,
+    branch: estate.repository.branch,
+    interval: '1m',
+  });
   const rootSync = fluxKustomization(sync, FLUX_NAMESPACE, {
-    path: cluster.flux.path, sourceName: FLUX_NAMESPACE, interval: '10m', retryInterval: '2m', timeout: '5m', wait: false,
+    path: cluster.flux.path,
+    sourceName: FLUX_NAMESPACE,
+    interval: '10m',
+    retryInterval: '2m',
+    timeout: '5m',
+    wait: false,
   });
   emit(`${root}/flux-system/gotk-sync.yaml`, toYaml([gitRepo.toJson(), rootSync.toJson()]));
   emit(`${root}/flux-system/kustomization.yaml`, kustomization([`../../../${FLUX_INSTALL_DIR}`, 'gotk-sync.yaml']));
@@ -176,7 +198,10 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
 /** Label values the API server would refuse (a version such as `^82.0.0`) fail here, naming the object and label. */
 function checkLabels(dir: string, m: Manifest): void {
   const spec = (m as { spec?: { template?: { metadata?: { labels?: unknown } } } }).spec;
-  const sets = { 'metadata.labels': m.metadata?.labels, 'spec.template.metadata.labels': spec?.template?.metadata?.labels };
+  const sets = {
+    'metadata.labels': m.metadata?.labels,
+    'spec.template.metadata.labels': spec?.template?.metadata?.labels,
+  };
   for (const [field, labels] of Object.entries(sets)) {
     for (const [key, value] of Object.entries((labels ?? {}) as Record<string, unknown>)) {
       const problem = labelValueProblem(value);

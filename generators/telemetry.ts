@@ -56,7 +56,12 @@ export interface GridPos {
 }
 
 /** A time-series panel; with `repeat` (a dashboard variable) it stands once per selected value, side by side. */
-export function timeseriesPanel(spec: PanelSpec, id: number, gridPos: GridPos, repeat?: string): Record<string, unknown> {
+export function timeseriesPanel(
+  spec: PanelSpec,
+  id: number,
+  gridPos: GridPos,
+  repeat?: string,
+): Record<string, unknown> {
   return {
     id,
     type: 'timeseries',
@@ -66,12 +71,22 @@ export function timeseriesPanel(spec: PanelSpec, id: number, gridPos: GridPos, r
     ...(repeat ? { repeat, repeatDirection: 'h', maxPerRow: 4 } : {}),
     fieldConfig: { defaults: { unit: spec.unit }, overrides: [] },
     options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
-    targets: spec.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource: PROMETHEUS_DATASOURCE, expr: t.expr, legendFormat: t.legend })),
+    targets: spec.targets.map((t, i) => ({
+      refId: String.fromCharCode(65 + i),
+      datasource: PROMETHEUS_DATASOURCE,
+      expr: t.expr,
+      legendFormat: t.legend,
+    })),
   };
 }
 
 /** A dashboard variable over the values of a Prometheus label, several selectable and All selected at first. */
-export function labelValuesVariable(name: string, label: string, query: string, refId: string): Record<string, unknown> {
+export function labelValuesVariable(
+  name: string,
+  label: string,
+  query: string,
+  refId: string,
+): Record<string, unknown> {
   return {
     name,
     label,

@@ -41,7 +41,9 @@ function leftovers(root: string, state?: State): string[] {
 
 /** Deletes a folder by first moving it to `trash`, so that a kill mid-delete never leaves a half tree under a used name. */
 function discard(root: string, name: string): void {
-  const trash = name.startsWith(`${PREFIX}trash-`) ? name : `${PREFIX}trash-${process.pid}-${name.slice(PREFIX.length)}`;
+  const trash = name.startsWith(`${PREFIX}trash-`)
+    ? name
+    : `${PREFIX}trash-${process.pid}-${name.slice(PREFIX.length)}`;
   if (trash !== name) renameSync(join(root, name), join(root, trash));
   rmSync(join(root, trash), { recursive: true, force: true });
 }
@@ -102,7 +104,10 @@ function lock(root: string): () => void {
 
 function tracked(root: string): Set<string> {
   try {
-    const listing = execFileSync('git', ['ls-files', '-z', '--', OUTPUT_DIR], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    const listing = execFileSync('git', ['ls-files', '-z', '--', OUTPUT_DIR], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return new Set(listing.toString().split('\0').filter(Boolean));
   } catch {
     return new Set();
@@ -113,7 +118,10 @@ function isGenerated(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(64);
-    return head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8').includes(GENERATED_MARK);
+    return head
+      .subarray(0, readSync(fd, head, 0, head.length, 0))
+      .toString('utf8')
+      .includes(GENERATED_MARK);
   } finally {
     closeSync(fd);
   }
@@ -130,7 +138,9 @@ function preflight(root: string, rendering: Rendering): void {
   const folders = [out, ...new Set(files.map((f) => dirname(f)))];
   const readOnly = folders.filter((d) => (statSync(d).mode & 0o200) === 0).map((d) => relative(root, d));
   if (readOnly.length) {
-    throw new Error(`${readOnly.join(', ')} ${readOnly.length > 1 ? 'are' : 'is'} read-only: render replaces ${OUTPUT_DIR}/; make it writable (nothing was written)`);
+    throw new Error(
+      `${readOnly.join(', ')} ${readOnly.length > 1 ? 'are' : 'is'} read-only: render replaces ${OUTPUT_DIR}/; make it writable (nothing was written)`,
+    );
   }
   const declared = new Set(rendering.secrets.map((s) => s.path));
   const inGit = tracked(root);

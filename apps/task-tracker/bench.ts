@@ -13,19 +13,28 @@ const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 function call(base: string, method: string, path: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, agent, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      `${base}${path}`,
+      { method, agent, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 // Logging at info, as in the clusters: one JSON line per request is part of the cost measured.
-const tt = await startTaskTracker({ MAX_TASKS: String(REQUESTS), WORKER_PROCESSING_TIME: '1ms', WORKER_FAILURE_RATIO: '0' });
+const tt = await startTaskTracker({
+  MAX_TASKS: String(REQUESTS),
+  WORKER_PROCESSING_TIME: '1ms',
+  WORKER_FAILURE_RATIO: '0',
+});
 try {
   await call(tt.api, 'POST', '/tasks', '{"title":"seed"}');
   const latencies: number[] = [];
@@ -50,9 +59,13 @@ try {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const ms = (v: number) => `${v.toFixed(2)} ms`;
-  console.log(`task-tracker loopback load: ${latencies.length} requests (1 in ${CREATE_EVERY} POST /tasks, the rest GET /tasks/{id}), ${CONCURRENCY} connections`);
+  console.log(
+    `task-tracker loopback load: ${latencies.length} requests (1 in ${CREATE_EVERY} POST /tasks, the rest GET /tasks/{id}), ${CONCURRENCY} connections`,
+  );
   console.log(`  throughput  ${(latencies.length / seconds).toFixed(0)} requests/s over ${seconds.toFixed(2)} s`);
-  console.log(`  latency     p50 ${ms(percentile(latencies, 50))}  p99 ${ms(percentile(latencies, 99))}  max ${ms(latencies.at(-1)!)}`);
+  console.log(
+    `  latency     p50 ${ms(percentile(latencies, 50))}  p99 ${ms(percentile(latencies, 99))}  max ${ms(latencies.at(-1)!)}`,
+  );
   console.log(`  failures    ${failures}`);
   if (failures > 0) process.exitCode = 1;
 } finally {

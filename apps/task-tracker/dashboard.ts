@@ -9,7 +9,11 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
   {
     title: 'API (RED)',
     panels: [
-      { title: 'Requests per second by route', unit: 'reqps', targets: [{ expr: `sum by (route) (${rate('task_tracker_http_requests_total')})`, legend: '{{route}}' }] },
+      {
+        title: 'Requests per second by route',
+        unit: 'reqps',
+        targets: [{ expr: `sum by (route) (${rate('task_tracker_http_requests_total')})`, legend: '{{route}}' }],
+      },
       {
         title: 'Error ratio (5xx)',
         unit: 'percentunit',
@@ -28,8 +32,16 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
           legend: `p${q * 100} {{route}}`,
         })),
       },
-      { title: 'Requests by status code', unit: 'reqps', targets: [{ expr: `sum by (code) (${rate('task_tracker_http_requests_total')})`, legend: '{{code}}' }] },
-      { title: 'Requests in flight', unit: 'short', targets: [{ expr: `sum(task_tracker_http_requests_in_flight{${inScope}})`, legend: 'in flight' }] },
+      {
+        title: 'Requests by status code',
+        unit: 'reqps',
+        targets: [{ expr: `sum by (code) (${rate('task_tracker_http_requests_total')})`, legend: '{{code}}' }],
+      },
+      {
+        title: 'Requests in flight',
+        unit: 'short',
+        targets: [{ expr: `sum(task_tracker_http_requests_in_flight{${inScope}})`, legend: 'in flight' }],
+      },
     ],
   },
   {
@@ -43,12 +55,19 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
           { expr: `sum by (outcome) (${rate('task_tracker_tasks_processed_total')})`, legend: 'processed {{outcome}}' },
         ],
       },
-      { title: 'Queue depth', unit: 'short', targets: [{ expr: `sum by (pod) (task_tracker_tasks_queue_depth{${inScope}})`, legend: '{{pod}}' }] },
+      {
+        title: 'Queue depth',
+        unit: 'short',
+        targets: [{ expr: `sum by (pod) (task_tracker_tasks_queue_depth{${inScope}})`, legend: '{{pod}}' }],
+      },
       {
         title: 'Processing failure ratio',
         unit: 'percentunit',
         targets: [
-          { expr: `sum(${rate('task_tracker_tasks_processed_total', ',outcome="failed"')}) / sum(${rate('task_tracker_tasks_processed_total')})`, legend: 'failed' },
+          {
+            expr: `sum(${rate('task_tracker_tasks_processed_total', ',outcome="failed"')}) / sum(${rate('task_tracker_tasks_processed_total')})`,
+            legend: 'failed',
+          },
         ],
       },
     ],
@@ -56,10 +75,26 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
   {
     title: 'Runtime',
     panels: [
-      { title: 'Running versions', unit: 'short', targets: [{ expr: `count by (version) (task_tracker_build_info{${inScope}})`, legend: '{{version}}' }] },
-      { title: 'Resident memory by pod', unit: 'bytes', targets: [{ expr: `process_resident_memory_bytes{${inScope}}`, legend: '{{pod}}' }] },
-      { title: 'CPU by pod', unit: 'short', targets: [{ expr: `rate(process_cpu_seconds_total{${inScope}}[$__rate_interval])`, legend: '{{pod}}' }] },
-      { title: 'Goroutines by pod', unit: 'short', targets: [{ expr: `go_goroutines{${inScope}}`, legend: '{{pod}}' }] },
+      {
+        title: 'Running versions',
+        unit: 'short',
+        targets: [{ expr: `count by (version) (task_tracker_build_info{${inScope}})`, legend: '{{version}}' }],
+      },
+      {
+        title: 'Resident memory by pod',
+        unit: 'bytes',
+        targets: [{ expr: `process_resident_memory_bytes{${inScope}}`, legend: '{{pod}}' }],
+      },
+      {
+        title: 'CPU by pod',
+        unit: 'short',
+        targets: [{ expr: `rate(process_cpu_seconds_total{${inScope}}[$__rate_interval])`, legend: '{{pod}}' }],
+      },
+      {
+        title: 'Goroutines by pod',
+        unit: 'short',
+        targets: [{ expr: `go_goroutines{${inScope}}`, legend: '{{pod}}' }],
+      },
     ],
   },
 ];
@@ -75,10 +110,24 @@ export function taskTrackerDashboard(): Record<string, unknown> {
   const panels: Record<string, unknown>[] = [];
   let y = 0;
   for (const row of rows) {
-    panels.push({ id: panels.length + 1, type: 'row', title: row.title, collapsed: false, gridPos: { x: 0, y, w: 24, h: 1 }, panels: [] });
+    panels.push({
+      id: panels.length + 1,
+      type: 'row',
+      title: row.title,
+      collapsed: false,
+      gridPos: { x: 0, y, w: 24, h: 1 },
+      panels: [],
+    });
     y += 1;
     row.panels.forEach((spec, i) => {
-      panels.push(timeseriesPanel(spec, panels.length + 1, { x: (i % 3) * width, y: y + Math.floor(i / 3) * height, w: width, h: height }));
+      panels.push(
+        timeseriesPanel(spec, panels.length + 1, {
+          x: (i % 3) * width,
+          y: y + Math.floor(i / 3) * height,
+          w: width,
+          h: height,
+        }),
+      );
     });
     y += Math.ceil(row.panels.length / 3) * height;
   }
@@ -88,7 +137,14 @@ export function taskTrackerDashboard(): Record<string, unknown> {
     tags: ['task-tracker', 'slo'],
     refresh: '30s',
     from: 'now-3h',
-    variables: [labelValuesVariable('namespace', 'Namespace', `label_values(task_tracker_build_info{job="${JOB}"}, namespace)`, 'namespaces')],
+    variables: [
+      labelValuesVariable(
+        'namespace',
+        'Namespace',
+        `label_values(task_tracker_build_info{job="${JOB}"}, namespace)`,
+        'namespaces',
+      ),
+    ],
     panels,
   });
 }

@@ -21,8 +21,16 @@ function promtool(args: string[], files: Record<string, unknown>): { ok: boolean
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
 
-const series = (labels: string, values: string) => ({ series: `task_tracker_http_requests_total{job="task-tracker",namespace="task-tracker",method="GET",${labels}}`, values });
-const alertLabels = (alert: string, severity: string) => ({ alertname: alert, severity, namespace: 'task-tracker', job: 'task-tracker' });
+const series = (labels: string, values: string) => ({
+  series: `task_tracker_http_requests_total{job="task-tracker",namespace="task-tracker",method="GET",${labels}}`,
+  values,
+});
+const alertLabels = (alert: string, severity: string) => ({
+  alertname: alert,
+  severity,
+  namespace: 'task-tracker',
+  job: 'task-tracker',
+});
 const fastBurnDescription = (percent: string) =>
   `task-tracker/task-tracker: ${percent} of API requests fail; at this rate the 30-day budget of the 99.5% availability objective is gone within days.`;
 
@@ -57,8 +65,33 @@ describe('task-tracker SLO rules', () => {
           series('route="/healthz",code="200"', '0+1000x80'),
         ],
         alert_rule_test: [
-          { eval_time: '70m', alertname: 'TaskTrackerErrorBudgetBurnFast', exp_alerts: [{ exp_labels: alertLabels('TaskTrackerErrorBudgetBurnFast', 'critical'), exp_annotations: { summary: 'task-tracker burns its error budget fast', description: fastBurnDescription('10%') } }] },
-          { eval_time: '70m', alertname: 'TaskTrackerErrorBudgetBurnSlow', exp_alerts: [{ exp_labels: alertLabels('TaskTrackerErrorBudgetBurnSlow', 'warning'), exp_annotations: { summary: 'task-tracker burns its error budget steadily', description: 'task-tracker/task-tracker: 10% of API requests fail; the 99.5% availability objective will be missed if this continues.' } }] },
+          {
+            eval_time: '70m',
+            alertname: 'TaskTrackerErrorBudgetBurnFast',
+            exp_alerts: [
+              {
+                exp_labels: alertLabels('TaskTrackerErrorBudgetBurnFast', 'critical'),
+                exp_annotations: {
+                  summary: 'task-tracker burns its error budget fast',
+                  description: fastBurnDescription('10%'),
+                },
+              },
+            ],
+          },
+          {
+            eval_time: '70m',
+            alertname: 'TaskTrackerErrorBudgetBurnSlow',
+            exp_alerts: [
+              {
+                exp_labels: alertLabels('TaskTrackerErrorBudgetBurnSlow', 'warning'),
+                exp_annotations: {
+                  summary: 'task-tracker burns its error budget steadily',
+                  description:
+                    'task-tracker/task-tracker: 10% of API requests fail; the 99.5% availability objective will be missed if this continues.',
+                },
+              },
+            ],
+          },
         ],
       },
     ]);
@@ -71,12 +104,23 @@ describe('task-tracker SLO rules', () => {
       {
         interval: '1m',
         input_series: [series('route="/tasks",code="200"', '0+999x80'), series('route="/tasks",code="500"', '0+1x80')],
-        alert_rule_test: ['TaskTrackerErrorBudgetBurnFast', 'TaskTrackerErrorBudgetBurnSlow', 'TaskTrackerLatencyHigh'].map((alertname) => ({ eval_time: '70m', alertname, exp_alerts: [] })),
+        alert_rule_test: [
+          'TaskTrackerErrorBudgetBurnFast',
+          'TaskTrackerErrorBudgetBurnSlow',
+          'TaskTrackerLatencyHigh',
+        ].map((alertname) => ({ eval_time: '70m', alertname, exp_alerts: [] })),
       },
       {
         interval: '1m',
-        input_series: [series('route="/tasks",code="200"', '0+0x80'), { series: 'up{job="task-tracker"}', values: '1x80' }],
-        alert_rule_test: ['TaskTrackerErrorBudgetBurnFast', 'TaskTrackerTargetMissing'].map((alertname) => ({ eval_time: '70m', alertname, exp_alerts: [] })),
+        input_series: [
+          series('route="/tasks",code="200"', '0+0x80'),
+          { series: 'up{job="task-tracker"}', values: '1x80' },
+        ],
+        alert_rule_test: ['TaskTrackerErrorBudgetBurnFast', 'TaskTrackerTargetMissing'].map((alertname) => ({
+          eval_time: '70m',
+          alertname,
+          exp_alerts: [],
+        })),
       },
     ]);
     expect(result.output).toMatch(/SUCCESS/);
@@ -88,7 +132,13 @@ describe('task-tracker SLO rules', () => {
       {
         interval: '1m',
         input_series: [series('route="/tasks",code="200"', '0+999x80'), series('route="/tasks",code="500"', '0+1x80')],
-        alert_rule_test: [{ eval_time: '70m', alertname: 'TaskTrackerErrorBudgetBurnFast', exp_alerts: [{ exp_labels: alertLabels('TaskTrackerErrorBudgetBurnFast', 'critical') }] }],
+        alert_rule_test: [
+          {
+            eval_time: '70m',
+            alertname: 'TaskTrackerErrorBudgetBurnFast',
+            exp_alerts: [{ exp_labels: alertLabels('TaskTrackerErrorBudgetBurnFast', 'critical') }],
+          },
+        ],
       },
     ]);
     expect(result.ok).toBe(false);
@@ -102,7 +152,12 @@ describe('task-tracker SLO rules', () => {
     const result = unitTest([
       {
         interval: '1m',
-        input_series: [bucket('0.1', '0+90x30'), bucket('0.5', '0+90x30'), bucket('1', '0+100x30'), bucket('+Inf', '0+100x30')],
+        input_series: [
+          bucket('0.1', '0+90x30'),
+          bucket('0.5', '0+90x30'),
+          bucket('1', '0+100x30'),
+          bucket('+Inf', '0+100x30'),
+        ],
         alert_rule_test: [
           { eval_time: '9m', alertname: 'TaskTrackerLatencyHigh', exp_alerts: [] },
           {
@@ -111,7 +166,10 @@ describe('task-tracker SLO rules', () => {
             exp_alerts: [
               {
                 exp_labels: alertLabels('TaskTrackerLatencyHigh', 'warning'),
-                exp_annotations: { summary: 'task-tracker p99 latency is above its objective', description: 'task-tracker/task-tracker: p99 of API requests is 950ms, above 0.5s.' },
+                exp_annotations: {
+                  summary: 'task-tracker p99 latency is above its objective',
+                  description: 'task-tracker/task-tracker: p99 of API requests is 950ms, above 0.5s.',
+                },
               },
             ],
           },
@@ -141,7 +199,8 @@ describe('task-tracker SLO rules', () => {
                 exp_labels: { alertname: 'TaskTrackerTargetMissing', severity: 'critical' },
                 exp_annotations: {
                   summary: 'No task-tracker target is up',
-                  description: 'Prometheus has scraped no healthy task-tracker target (job task-tracker) for 5 minutes: the service is down or no longer discovered.',
+                  description:
+                    'Prometheus has scraped no healthy task-tracker target (job task-tracker) for 5 minutes: the service is down or no longer discovered.',
                 },
               },
             ],
@@ -158,7 +217,9 @@ describe('task-tracker SLO rules', () => {
       record: `dashboard:query_${i}:check`,
       expr: expr.replaceAll('$__rate_interval', '5m').replaceAll('$namespace', '.+'),
     }));
-    const result = promtool(['check', 'rules', 'dashboard.yaml'], { 'dashboard.yaml': { groups: [{ name: 'dashboard', rules }] } });
+    const result = promtool(['check', 'rules', 'dashboard.yaml'], {
+      'dashboard.yaml': { groups: [{ name: 'dashboard', rules }] },
+    });
     expect(result.output).toMatch(new RegExp(`SUCCESS: ${rules.length} rules found`));
     expect(result.ok).toBe(true);
   });

@@ -19,7 +19,8 @@ export const errorRatio = (window: Window) => `namespace_job:task_tracker_slo_er
 export const LATENCY_P99 = 'namespace_job:task_tracker_slo_request_duration_seconds:p99_rate5m';
 
 function errorRatioRule(window: Window): RecordingRule {
-  const requests = (selector: string) => `sum by (namespace, job) (rate(task_tracker_http_requests_total{${selector}}[${window}]))`;
+  const requests = (selector: string) =>
+    `sum by (namespace, job) (rate(task_tracker_http_requests_total{${selector}}[${window}]))`;
   return {
     record: errorRatio(window),
     // `or … * 0` makes the ratio 0, not absent, while requests arrive without errors.

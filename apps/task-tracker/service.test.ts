@@ -13,7 +13,8 @@ async function start(env: Record<string, string> = {}): Promise<RunningTaskTrack
 }
 
 afterEach(() => {
-  for (const tt of running.splice(0)) if (tt.process.exitCode === null && tt.process.signalCode === null) tt.process.kill('SIGKILL');
+  for (const tt of running.splice(0))
+    if (tt.process.exitCode === null && tt.process.signalCode === null) tt.process.kill('SIGKILL');
 });
 
 const scrape = async (tt: RunningTaskTracker) => (await fetch(`${tt.metrics}/metrics`)).text();
@@ -29,7 +30,11 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 }
 
 const postTask = (tt: RunningTaskTracker, title: string) =>
-  fetch(`${tt.api}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title }) });
+  fetch(`${tt.api}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title }),
+  });
 
 describe('task-tracker binary', () => {
   it('serves the task API and counts requests and processed tasks by route template', async () => {
@@ -67,7 +72,11 @@ describe('task-tracker binary', () => {
     const tt = await start();
     const version = (await (await fetch(`${tt.api}/version`)).json()) as { version: string; goVersion: string };
     expect(version.version).toBe(versions.taskTracker.tag);
-    expect(await scrape(tt)).toMatch(new RegExp(`task_tracker_build_info\\{goversion="go[0-9.]+",revision="unknown",version="${versions.taskTracker.tag}"\\} 1`));
+    expect(await scrape(tt)).toMatch(
+      new RegExp(
+        `task_tracker_build_info\\{goversion="go[0-9.]+",revision="unknown",version="${versions.taskTracker.tag}"\\} 1`,
+      ),
+    );
   });
 
   it('writes one JSON log line per request with method, route, status, duration and request id', async () => {
@@ -79,7 +88,14 @@ describe('task-tracker binary', () => {
       return parsed.some((e) => e.msg === 'request') ? parsed : undefined;
     });
     const request = entries.find((e) => e.msg === 'request')!;
-    expect(request).toMatchObject({ level: 'INFO', method: 'GET', route: '/tasks/{id}', path: '/tasks/7', status: 404, request_id: 'e2e-check-1' });
+    expect(request).toMatchObject({
+      level: 'INFO',
+      method: 'GET',
+      route: '/tasks/{id}',
+      path: '/tasks/7',
+      status: 404,
+      request_id: 'e2e-check-1',
+    });
     expect(request.duration).toEqual(expect.any(Number));
     expect(typeof request.time).toBe('string');
   });
@@ -88,7 +104,9 @@ describe('task-tracker binary', () => {
     const tt = await start({ DEBUG_ROUTES: 'true', SHUTDOWN_DRAIN_DELAY: '2s', SHUTDOWN_TIMEOUT: '5s' });
     expect((await fetch(`${tt.api}/readyz`)).status).toBe(200);
     const slow = fetch(`${tt.api}/debug/delay?duration=3s`);
-    await eventually('the slow request in flight', async () => (sample(await scrape(tt), 'task_tracker_http_requests_in_flight') === 1 ? true : undefined));
+    await eventually('the slow request in flight', async () =>
+      sample(await scrape(tt), 'task_tracker_http_requests_in_flight') === 1 ? true : undefined,
+    );
 
     const signalled = Date.now();
     tt.process.kill('SIGTERM');
@@ -97,7 +115,12 @@ describe('task-tracker binary', () => {
       return status === 503 ? status : undefined;
     });
     expect(readiness).toBe(503);
-    await eventually('new requests to be refused after the drain delay', () => fetch(`${tt.api}/healthz`).then(() => undefined, () => true));
+    await eventually('new requests to be refused after the drain delay', () =>
+      fetch(`${tt.api}/healthz`).then(
+        () => undefined,
+        () => true,
+      ),
+    );
 
     const response = await slow;
     expect(response.status).toBe(200);
@@ -105,13 +128,17 @@ describe('task-tracker binary', () => {
     const exit = await tt.exited;
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(2000 + 5000);
-    expect(tt.logs.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+    expect(tt.logs.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(
+      expect.arrayContaining(['shutting down', 'stopped']),
+    );
   });
 
   it('exits non-zero when an in-flight request outlasts SHUTDOWN_TIMEOUT', async () => {
     const tt = await start({ DEBUG_ROUTES: 'true', SHUTDOWN_TIMEOUT: '1s' });
     void fetch(`${tt.api}/debug/delay?duration=10s`).catch(() => undefined);
-    await eventually('the slow request in flight', async () => (sample(await scrape(tt), 'task_tracker_http_requests_in_flight') === 1 ? true : undefined));
+    await eventually('the slow request in flight', async () =>
+      sample(await scrape(tt), 'task_tracker_http_requests_in_flight') === 1 ? true : undefined,
+    );
     tt.process.kill('SIGTERM');
     const exit = await tt.exited;
     expect(exit.code).toBe(1);
@@ -119,7 +146,11 @@ describe('task-tracker binary', () => {
   });
 
   it('exits non-zero at start with a message naming a bad variable', async () => {
-    await expect(start({ LOG_LEVEL: 'loud' })).rejects.toThrow(/exited \(2\) before serving: .*LOG_LEVEL=\\"loud\\": must be one of debug, info, warn, error/);
-    await expect(start({ SHUTDOWN_TIMEOUT: 'soon', WORKER_CONCURRENCY: '0' })).rejects.toThrow(/SHUTDOWN_TIMEOUT=\\"soon\\".*\\nWORKER_CONCURRENCY=\\"0\\"/);
+    await expect(start({ LOG_LEVEL: 'loud' })).rejects.toThrow(
+      /exited \(2\) before serving: .*LOG_LEVEL=\\"loud\\": must be one of debug, info, warn, error/,
+    );
+    await expect(start({ SHUTDOWN_TIMEOUT: 'soon', WORKER_CONCURRENCY: '0' })).rejects.toThrow(
+      /SHUTDOWN_TIMEOUT=\\"soon\\".*\\nWORKER_CONCURRENCY=\\"0\\"/,
+    );
   });
 });

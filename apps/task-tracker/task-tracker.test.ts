@@ -13,7 +13,12 @@ import { SHUTDOWN_DRAIN_DELAY_SECONDS, SHUTDOWN_TIMEOUT_SECONDS, taskTracker } f
 import type { TaskTrackerValues } from './values';
 import { catalogue } from '../../generators/estate/catalogue';
 
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+};
 
 function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTrackerValues): Manifest[] {
   const chart = Testing.chart();
@@ -40,7 +45,8 @@ const one = (objects: Manifest[], kind: string, name = 'task-tracker') => {
   return found[0]!;
 };
 const container = (objects: Manifest[]) => one(objects, 'Deployment').spec.template.spec.containers[0];
-const env = (objects: Manifest[]) => Object.fromEntries(container(objects).env.map((e: { name: string; value: string }) => [e.name, e.value]));
+const env = (objects: Manifest[]) =>
+  Object.fromEntries(container(objects).env.map((e: { name: string; value: string }) => [e.name, e.value]));
 
 describe('task-tracker bundle', () => {
   const aws = synth(clusterNamed('aws'));
@@ -52,13 +58,17 @@ describe('task-tracker bundle', () => {
     expect(one(aws, 'Ingress').spec.rules[0].host).toBe('tasks.aws.acme.example');
     expect(one(onprem, 'Ingress').spec.rules[0].host).toBe('tasks.onprem.acme.internal');
 
-    const strip = (objects: Manifest[]) => objects.filter((o) => o.kind !== 'HorizontalPodAutoscaler' && o.kind !== 'Ingress');
+    const strip = (objects: Manifest[]) =>
+      objects.filter((o) => o.kind !== 'HorizontalPodAutoscaler' && o.kind !== 'Ingress');
     expect(strip(aws)).toEqual(strip(onprem));
   });
 
   it('takes the ingress class and the ingress controller namespace from the cluster', () => {
     const base = clusterNamed('onprem');
-    const cluster = { ...base, ingress: { ...base.ingress, className: 'traefik', controllerNamespace: 'traefik-system' } };
+    const cluster = {
+      ...base,
+      ingress: { ...base.ingress, className: 'traefik', controllerNamespace: 'traefik-system' },
+    };
     const objects = synth(cluster);
     expect(one(objects, 'Ingress').spec.ingressClassName).toBe('traefik');
     expect(one(objects, 'NetworkPolicy', 'allow-ingress-controller').spec.ingress[0].from).toEqual([
@@ -95,15 +105,25 @@ describe('task-tracker bundle', () => {
       apiVersion: 'autoscaling/v2',
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'task-tracker' } },
     });
-    const spread = deployment.spec.template.spec.topologySpreadConstraints as { topologyKey: string; labelSelector: unknown }[];
+    const spread = deployment.spec.template.spec.topologySpreadConstraints as {
+      topologyKey: string;
+      labelSelector: unknown;
+    }[];
     expect(spread.map((s) => s.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
-    for (const s of spread) expect(s.labelSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'task-tracker' } });
-    expect(one(aws, 'PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'task-tracker' } } });
+    for (const s of spread)
+      expect(s.labelSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'task-tracker' } });
+    expect(one(aws, 'PodDisruptionBudget').spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'task-tracker' } },
+    });
   });
 
   it('gives the pod longer to terminate than the service takes to shut down', () => {
     const grace = one(aws, 'Deployment').spec.template.spec.terminationGracePeriodSeconds as number;
-    expect(env(aws)).toMatchObject({ SHUTDOWN_DRAIN_DELAY: `${SHUTDOWN_DRAIN_DELAY_SECONDS}s`, SHUTDOWN_TIMEOUT: `${SHUTDOWN_TIMEOUT_SECONDS}s` });
+    expect(env(aws)).toMatchObject({
+      SHUTDOWN_DRAIN_DELAY: `${SHUTDOWN_DRAIN_DELAY_SECONDS}s`,
+      SHUTDOWN_TIMEOUT: `${SHUTDOWN_TIMEOUT_SECONDS}s`,
+    });
     expect(grace).toBeGreaterThan(SHUTDOWN_DRAIN_DELAY_SECONDS + SHUTDOWN_TIMEOUT_SECONDS);
     expect(env(aws)).not.toHaveProperty('DEBUG_ROUTES');
   });
@@ -120,24 +140,40 @@ describe('task-tracker bundle', () => {
       { name: 'http', port: 8080, targetPort: 8080 },
       { name: 'metrics', port: 9090, targetPort: 9090 },
     ]);
-    const containerPorts = container(aws).ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`);
+    const containerPorts = container(aws).ports.map(
+      (p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`,
+    );
     expect(containerPorts).toEqual(['http:8080', 'metrics:9090']);
   });
 
   it('puts every namespaced object into a restricted namespace', () => {
     const namespace = one(aws, 'Namespace', NAMESPACE);
-    for (const mode of ['enforce', 'audit', 'warn']) expect(namespace.metadata.labels![`pod-security.kubernetes.io/${mode}`]).toBe('restricted');
-    for (const o of aws.filter((o) => o.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
+    for (const mode of ['enforce', 'audit', 'warn'])
+      expect(namespace.metadata.labels![`pod-security.kubernetes.io/${mode}`]).toBe('restricted');
+    for (const o of aws.filter((o) => o.kind !== 'Namespace'))
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
   });
 
   it('denies all traffic but DNS, the ingress controller and Prometheus', () => {
-    const policies = Object.fromEntries(aws.filter((o) => o.kind === 'NetworkPolicy').map((o) => [o.metadata.name, o.spec]));
-    expect(Object.keys(policies).sort()).toEqual(['allow-dns', 'allow-ingress-controller', 'allow-prometheus-scrape', 'default-deny']);
+    const policies = Object.fromEntries(
+      aws.filter((o) => o.kind === 'NetworkPolicy').map((o) => [o.metadata.name, o.spec]),
+    );
+    expect(Object.keys(policies).sort()).toEqual([
+      'allow-dns',
+      'allow-ingress-controller',
+      'allow-prometheus-scrape',
+      'default-deny',
+    ]);
     expect(policies['default-deny']).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     expect(policies['allow-dns'].egress[0].ports.map((p: { protocol: string }) => p.protocol)).toEqual(['UDP', 'TCP']);
     expect(policies['allow-ingress-controller'].ingress[0].ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
     expect(policies['allow-prometheus-scrape'].ingress[0]).toEqual({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        },
+      ],
       ports: [{ protocol: 'TCP', port: 'metrics' }],
     });
     const egress = Object.values(policies).filter((p) => p.egress);
@@ -153,7 +189,9 @@ describe('task-tracker bundle', () => {
 
     const rule = one(aws, 'PrometheusRule');
     expect(rule.metadata.labels).toMatchObject(MONITORING_SELECTOR);
-    expect(rule.spec.groups.flatMap((g: { rules: { alert?: string }[] }) => g.rules.map((r) => r.alert).filter(Boolean))).toEqual([
+    expect(
+      rule.spec.groups.flatMap((g: { rules: { alert?: string }[] }) => g.rules.map((r) => r.alert).filter(Boolean)),
+    ).toEqual([
       'TaskTrackerErrorBudgetBurnFast',
       'TaskTrackerErrorBudgetBurnSlow',
       'TaskTrackerLatencyHigh',
@@ -165,7 +203,9 @@ describe('task-tracker bundle', () => {
     expect(dashboard.metadata.annotations).toMatchObject(DASHBOARD_ANNOTATIONS);
     const json = JSON.parse(dashboard.data['task-tracker.json']) as { uid: string; panels: { title: string }[] };
     expect(json.uid).toBe('task-tracker');
-    expect(json.panels.map((p) => p.title)).toEqual(expect.arrayContaining(['Requests per second by route', 'Error ratio (5xx)', 'Queue depth']));
+    expect(json.panels.map((p) => p.title)).toEqual(
+      expect.arrayContaining(['Requests per second by route', 'Error ratio (5xx)', 'Queue depth']),
+    );
   });
 
   it('renders the same bytes twice', () => {
@@ -180,7 +220,9 @@ describe('task-tracker bundle', () => {
 describe('task-tracker values', () => {
   const withValues = (cluster: string, values: unknown) => ({
     ...estate,
-    clusters: estate.clusters.map((c) => (c.name === cluster ? { ...c, apps: { 'task-tracker': values as TaskTrackerValues } } : c)),
+    clusters: estate.clusters.map((c) =>
+      c.name === cluster ? { ...c, apps: { 'task-tracker': values as TaskTrackerValues } } : c,
+    ),
   });
   const problems = (cluster: string, values: unknown) => {
     try {
@@ -197,11 +239,31 @@ describe('task-tracker values', () => {
   });
 
   it.each([
-    ['fewer than two replicas', { replicas: { min: 1, max: 3 }, hostname: 'tasks.aws.acme.example' }, /apps\.task-tracker\.replicas\.min.*at least 2, got 1/],
-    ['max below min', { replicas: { min: 4, max: 3 }, hostname: 'tasks.aws.acme.example' }, /apps\.task-tracker\.replicas\.max.*from replicas\.min to 50, got 3/],
-    ['a fractional bound', { replicas: { min: 2, max: 2.5 }, hostname: 'tasks.aws.acme.example' }, /apps\.task-tracker\.replicas\.max/],
-    ['a host outside the cluster domain', { replicas: { min: 2, max: 3 }, hostname: 'tasks.onprem.acme.internal' }, /apps\.task-tracker\.hostname.*not under the cluster's domain aws\.acme\.example/],
-    ['a host that is no DNS name', { replicas: { min: 2, max: 3 }, hostname: 'Tasks_AWS' }, /apps\.task-tracker\.hostname.*must be a DNS name/],
+    [
+      'fewer than two replicas',
+      { replicas: { min: 1, max: 3 }, hostname: 'tasks.aws.acme.example' },
+      /apps\.task-tracker\.replicas\.min.*at least 2, got 1/,
+    ],
+    [
+      'max below min',
+      { replicas: { min: 4, max: 3 }, hostname: 'tasks.aws.acme.example' },
+      /apps\.task-tracker\.replicas\.max.*from replicas\.min to 50, got 3/,
+    ],
+    [
+      'a fractional bound',
+      { replicas: { min: 2, max: 2.5 }, hostname: 'tasks.aws.acme.example' },
+      /apps\.task-tracker\.replicas\.max/,
+    ],
+    [
+      'a host outside the cluster domain',
+      { replicas: { min: 2, max: 3 }, hostname: 'tasks.onprem.acme.internal' },
+      /apps\.task-tracker\.hostname.*not under the cluster's domain aws\.acme\.example/,
+    ],
+    [
+      'a host that is no DNS name',
+      { replicas: { min: 2, max: 3 }, hostname: 'Tasks_AWS' },
+      /apps\.task-tracker\.hostname.*must be a DNS name/,
+    ],
   ])('rejects %s, naming the cluster and the field', (_, values, message) => {
     const found = problems('aws', values);
     expect(found.join('\n')).toMatch(message);

@@ -44,7 +44,10 @@ function networkPolicies(scope: Construct, cluster: Cluster): void {
     podSelector: { matchLabels: SELECTOR },
     policyTypes: ['Ingress'],
     ingress: [
-      { from: [{ ...inNamespace(MONITORING_NAMESPACE), podSelector: { matchLabels: PROMETHEUS_POD_LABELS } }], ports: [{ protocol: 'TCP', port: 'metrics' }] },
+      {
+        from: [{ ...inNamespace(MONITORING_NAMESPACE), podSelector: { matchLabels: PROMETHEUS_POD_LABELS } }],
+        ports: [{ protocol: 'TCP', port: 'metrics' }],
+      },
     ],
   });
 }
@@ -55,7 +58,10 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
     select: false,
     spread: false,
     podMetadata: { labels: SELECTOR },
-    strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+    strategy: kplus.DeploymentStrategy.rollingUpdate({
+      maxSurge: kplus.PercentOrAbsolute.absolute(1),
+      maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+    }),
     terminationGracePeriod: Duration.seconds(TERMINATION_GRACE_SECONDS),
     automountServiceAccountToken: false,
     securityContext: { ensureNonRoot: true, user: UID, group: UID },
@@ -81,9 +87,21 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
           memory: { request: Size.mebibytes(64), limit: Size.mebibytes(MEMORY_LIMIT_MIB) },
         },
-        startup: kplus.Probe.fromHttpGet('/healthz', { port: PORTS.http, periodSeconds: Duration.seconds(1), failureThreshold: 30 }),
-        liveness: kplus.Probe.fromHttpGet('/healthz', { port: PORTS.http, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-        readiness: kplus.Probe.fromHttpGet('/readyz', { port: PORTS.http, periodSeconds: Duration.seconds(2), failureThreshold: 1 }),
+        startup: kplus.Probe.fromHttpGet('/healthz', {
+          port: PORTS.http,
+          periodSeconds: Duration.seconds(1),
+          failureThreshold: 30,
+        }),
+        liveness: kplus.Probe.fromHttpGet('/healthz', {
+          port: PORTS.http,
+          periodSeconds: Duration.seconds(10),
+          failureThreshold: 3,
+        }),
+        readiness: kplus.Probe.fromHttpGet('/readyz', {
+          port: PORTS.http,
+          periodSeconds: Duration.seconds(2),
+          failureThreshold: 1,
+        }),
         securityContext: {
           ensureNonRoot: true,
           user: UID,
@@ -103,8 +121,18 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
     JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
     JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
       // Zones where the nodes carry the label (AWS); a no-op on-prem, where they do not.
-      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR } },
-      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: SELECTOR } },
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: SELECTOR },
+      },
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: SELECTOR },
+      },
     ]),
   );
   new kplus.HorizontalPodAutoscaler(scope, 'autoscaler', {
@@ -144,7 +172,12 @@ function monitoring(scope: Construct): void {
   new ApiObject(scope, 'dashboard', {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: `dashboard-${NAME}`, namespace: NAMESPACE, labels: { ...DASHBOARD_LABELS }, annotations: { ...DASHBOARD_ANNOTATIONS } },
+    metadata: {
+      name: `dashboard-${NAME}`,
+      namespace: NAMESPACE,
+      labels: { ...DASHBOARD_LABELS },
+      annotations: { ...DASHBOARD_ANNOTATIONS },
+    },
     data: { [`${NAME}.json`]: JSON.stringify(taskTrackerDashboard(), null, 2) },
   });
 }
@@ -174,7 +207,14 @@ export const taskTracker: Component<TaskTrackerValues> = {
     new kplus.Ingress(chart, 'ingress', {
       metadata: { name: NAME, namespace: NAMESPACE },
       className: ctx.cluster.ingress.className,
-      rules: [{ host: values.hostname, path: '/', pathType: kplus.HttpIngressPathType.PREFIX, backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }) }],
+      rules: [
+        {
+          host: values.hostname,
+          path: '/',
+          pathType: kplus.HttpIngressPathType.PREFIX,
+          backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }),
+        },
+      ],
     });
     networkPolicies(chart, ctx.cluster);
     monitoring(chart);

@@ -20,14 +20,24 @@ export function validateValues(values: TaskTrackerValues, cluster: Cluster): Pro
   const problems: Problem[] = [];
   const { min, max } = values.replicas ?? {};
   // Two replicas at least: the PDB then lets a node drain evict one while the other keeps serving.
-  if (!Number.isInteger(min) || min! < 2) problems.push({ field: 'replicas.min', message: `must be a whole number of at least 2, got ${JSON.stringify(min)}` });
+  if (!Number.isInteger(min) || min! < 2)
+    problems.push({
+      field: 'replicas.min',
+      message: `must be a whole number of at least 2, got ${JSON.stringify(min)}`,
+    });
   if (!Number.isInteger(max) || max! < (min ?? 2) || max! > MAX_REPLICAS) {
-    problems.push({ field: 'replicas.max', message: `must be a whole number from replicas.min to ${MAX_REPLICAS}, got ${JSON.stringify(max)}` });
+    problems.push({
+      field: 'replicas.max',
+      message: `must be a whole number from replicas.min to ${MAX_REPLICAS}, got ${JSON.stringify(max)}`,
+    });
   }
   if (typeof values.hostname !== 'string' || !HOSTNAME.test(values.hostname)) {
     problems.push({ field: 'hostname', message: `must be a DNS name, got ${JSON.stringify(values.hostname)}` });
   } else if (!values.hostname.endsWith(`.${cluster.domain}`)) {
-    problems.push({ field: 'hostname', message: `"${values.hostname}" is not under the cluster's domain ${cluster.domain}` });
+    problems.push({
+      field: 'hostname',
+      message: `"${values.hostname}" is not under the cluster's domain ${cluster.domain}`,
+    });
   }
   return problems;
 }

@@ -13,7 +13,12 @@ export interface ApiLoadBalancer {
   endpoint: pulumi.Output<string>;
 }
 
-export function declareApiLoadBalancer(settings: Settings, network: Network, groups: SecurityGroups, tags: Record<string, string>): ApiLoadBalancer {
+export function declareApiLoadBalancer(
+  settings: Settings,
+  network: Network,
+  groups: SecurityGroups,
+  tags: Record<string, string>,
+): ApiLoadBalancer {
   const name = settings.cluster.name;
   const loadBalancer = new aws.lb.LoadBalancer(`${name}-api`, {
     loadBalancerType: 'network',
@@ -30,7 +35,14 @@ export function declareApiLoadBalancer(settings: Settings, network: Network, gro
     targetType: 'instance',
     // Without this, a control plane that reaches the API through the NLB can be sent to itself and the reply is lost.
     preserveClientIp: 'false',
-    healthCheck: { protocol: 'HTTPS', port: String(API_PORT), path: '/readyz', healthyThreshold: 2, unhealthyThreshold: 2, interval: 10 },
+    healthCheck: {
+      protocol: 'HTTPS',
+      port: String(API_PORT),
+      path: '/readyz',
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+      interval: 10,
+    },
     tags,
   });
   new aws.lb.Listener(`${name}-api`, {

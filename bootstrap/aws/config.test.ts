@@ -33,7 +33,10 @@ function withNodes(change: (nodes: any) => void): StackConfig {
 }
 
 function withAwsNetwork(change: Partial<Estate['clusters'][number]['network']>): Estate {
-  return { ...estate, clusters: estate.clusters.map((c) => (c.name === 'aws' ? { ...c, network: { ...c.network, ...change } } : c)) };
+  return {
+    ...estate,
+    clusters: estate.clusters.map((c) => (c.name === 'aws' ? { ...c, network: { ...c.network, ...change } } : c)),
+  };
 }
 
 describe('loadSettings on the committed stack', () => {
@@ -55,62 +58,183 @@ describe('loadSettings on the committed stack', () => {
 
   it('accepts both machine configs as text', () => {
     const settings = loadSettings('aws', 'eu-central-1', { ...committed(), ...MACHINE_CONFIGS }, estate);
-    expect(settings.machineConfigs).toEqual({ controlPlane: MACHINE_CONFIGS.talosControlPlaneConfig, worker: MACHINE_CONFIGS.talosWorkerConfig });
+    expect(settings.machineConfigs).toEqual({
+      controlPlane: MACHINE_CONFIGS.talosControlPlaneConfig,
+      worker: MACHINE_CONFIGS.talosWorkerConfig,
+    });
   });
 });
 
 describe('invalid configuration fails with the file, the object and the field', () => {
   it.each<[string, () => string[], string]>([
-    ['a stack that is no aws cluster', () => problemsOf(committed(), estate, 'onprem'), 'Pulumi.onprem.yaml: the stack name must be an aws cluster of generators/estate/clusters.ts (one of aws), got "onprem"'],
-    ['aws:region off the model', () => problemsOf(committed(), estate, 'aws', 'us-east-1'), 'aws:region must be the region of cluster "aws" in generators/estate/clusters.ts (eu-central-1), got "us-east-1"'],
-    ['a VPC overlapping the pod CIDR', () => problemsOf(committed(), withAwsNetwork({ podCidr: '10.10.128.0/17' })), 'generators/estate/clusters.ts: cluster "aws" network.nodeCidr (the VPC, 10.10.0.0/16) overlaps its network.podCidr 10.10.128.0/17'],
-    ['a VPC overlapping the service CIDR', () => problemsOf(committed(), withAwsNetwork({ serviceCidr: '10.10.0.0/24' })), 'overlaps its network.serviceCidr 10.10.0.0/24'],
+    [
+      'a stack that is no aws cluster',
+      () => problemsOf(committed(), estate, 'onprem'),
+      'Pulumi.onprem.yaml: the stack name must be an aws cluster of generators/estate/clusters.ts (one of aws), got "onprem"',
+    ],
+    [
+      'aws:region off the model',
+      () => problemsOf(committed(), estate, 'aws', 'us-east-1'),
+      'aws:region must be the region of cluster "aws" in generators/estate/clusters.ts (eu-central-1), got "us-east-1"',
+    ],
+    [
+      'a VPC overlapping the pod CIDR',
+      () => problemsOf(committed(), withAwsNetwork({ podCidr: '10.10.128.0/17' })),
+      'generators/estate/clusters.ts: cluster "aws" network.nodeCidr (the VPC, 10.10.0.0/16) overlaps its network.podCidr 10.10.128.0/17',
+    ],
+    [
+      'a VPC overlapping the service CIDR',
+      () => problemsOf(committed(), withAwsNetwork({ serviceCidr: '10.10.0.0/24' })),
+      'overlaps its network.serviceCidr 10.10.0.0/24',
+    ],
     [
       'a VPC overlapping the on-prem node CIDR',
-      () => problemsOf(committed(), { ...estate, clusters: estate.clusters.map((c) => (c.name === 'onprem' ? { ...c, network: { ...c.network, nodeCidr: '10.10.250.0/24' } } : c)) }),
+      () =>
+        problemsOf(committed(), {
+          ...estate,
+          clusters: estate.clusters.map((c) =>
+            c.name === 'onprem' ? { ...c, network: { ...c.network, nodeCidr: '10.10.250.0/24' } } : c,
+          ),
+        }),
       'overlaps the on-prem node CIDR 10.10.250.0/24 of cluster "onprem"',
     ],
-    ['a bad CIDR', () => problemsOf(withNetwork({ publicSubnets: ['10.10.0.0/20', '10.10.16.1/20', '10.10.32.0/20'] })), `Pulumi.aws.yaml: ${PROJECT}:network.publicSubnets[1] "10.10.16.1/20" is not an IPv4 CIDR with zero host bits`],
-    ['fewer than two AZs', () => problemsOf(withNetwork({ azCount: 1 })), `${PROJECT}:network.azCount must be at least 2 for a highly available control plane, got 1`],
-    ['a subnet list that does not match the AZ count', () => problemsOf(withNetwork({ azCount: 2 })), `${PROJECT}:network.publicSubnets must list one subnet per AZ (2), got 3`],
-    ['a subnet outside the VPC', () => problemsOf(withNetwork({ privateSubnets: ['10.10.64.0/18', '10.10.128.0/18', '10.11.0.0/18'] })), `${PROJECT}:network.privateSubnets[2] 10.11.0.0/18 is outside the VPC 10.10.0.0/16`],
-    ['overlapping subnets', () => problemsOf(withNetwork({ privateSubnets: ['10.10.0.0/18', '10.10.128.0/18', '10.10.192.0/18'] })), `${PROJECT}:network.privateSubnets[0] 10.10.0.0/18 overlaps network.publicSubnets[0] 10.10.0.0/20`],
-    ['an unknown NAT option', () => problemsOf(withNetwork({ natGateways: 'none' })), `${PROJECT}:network.natGateways must be one of per-az, single, got "none"`],
-    ['an even control-plane count', () => problemsOf(withNodes((n) => (n.controlPlane.count = 2))), `${PROJECT}:nodes.controlPlane.count must be odd so etcd keeps a quorum, got 2`],
-    ['more control planes than AZs', () => problemsOf(withNodes((n) => (n.controlPlane.count = 5))), `${PROJECT}:nodes.controlPlane.count (5) must not exceed network.azCount (3): one control plane per AZ`],
-    ['a control-plane address AWS reserves', () => problemsOf(withNodes((n) => (n.controlPlane.hostNumber = 2))), `${PROJECT}:nodes.controlPlane.hostNumber must be at least 4, got 2`],
-    ['ASG min above max', () => problemsOf(withNodes((n) => Object.assign(n.workers, { min: 5, max: 3, desired: 4 }))), `${PROJECT}:nodes.workers min (5) must not exceed max (3)`],
-    ['ASG desired outside min..max', () => problemsOf(withNodes((n) => (n.workers.desired = 11))), `${PROJECT}:nodes.workers.desired (11) must lie between min (2) and max (10)`],
-    ['the internet as an admin CIDR', () => problemsOf({ ...committed(), adminCidrs: ['0.0.0.0/0'] }), `${PROJECT}:adminCidrs[0] 0.0.0.0/0 is not a private range`],
-    ['an unknown on-prem cluster', () => problemsOf({ ...committed(), onPremCluster: 'aws' }), `${PROJECT}:onPremCluster must name a metal cluster of generators/estate/clusters.ts, got "aws"`],
+    [
+      'a bad CIDR',
+      () => problemsOf(withNetwork({ publicSubnets: ['10.10.0.0/20', '10.10.16.1/20', '10.10.32.0/20'] })),
+      `Pulumi.aws.yaml: ${PROJECT}:network.publicSubnets[1] "10.10.16.1/20" is not an IPv4 CIDR with zero host bits`,
+    ],
+    [
+      'fewer than two AZs',
+      () => problemsOf(withNetwork({ azCount: 1 })),
+      `${PROJECT}:network.azCount must be at least 2 for a highly available control plane, got 1`,
+    ],
+    [
+      'a subnet list that does not match the AZ count',
+      () => problemsOf(withNetwork({ azCount: 2 })),
+      `${PROJECT}:network.publicSubnets must list one subnet per AZ (2), got 3`,
+    ],
+    [
+      'a subnet outside the VPC',
+      () => problemsOf(withNetwork({ privateSubnets: ['10.10.64.0/18', '10.10.128.0/18', '10.11.0.0/18'] })),
+      `${PROJECT}:network.privateSubnets[2] 10.11.0.0/18 is outside the VPC 10.10.0.0/16`,
+    ],
+    [
+      'overlapping subnets',
+      () => problemsOf(withNetwork({ privateSubnets: ['10.10.0.0/18', '10.10.128.0/18', '10.10.192.0/18'] })),
+      `${PROJECT}:network.privateSubnets[0] 10.10.0.0/18 overlaps network.publicSubnets[0] 10.10.0.0/20`,
+    ],
+    [
+      'an unknown NAT option',
+      () => problemsOf(withNetwork({ natGateways: 'none' })),
+      `${PROJECT}:network.natGateways must be one of per-az, single, got "none"`,
+    ],
+    [
+      'an even control-plane count',
+      () => problemsOf(withNodes((n) => (n.controlPlane.count = 2))),
+      `${PROJECT}:nodes.controlPlane.count must be odd so etcd keeps a quorum, got 2`,
+    ],
+    [
+      'more control planes than AZs',
+      () => problemsOf(withNodes((n) => (n.controlPlane.count = 5))),
+      `${PROJECT}:nodes.controlPlane.count (5) must not exceed network.azCount (3): one control plane per AZ`,
+    ],
+    [
+      'a control-plane address AWS reserves',
+      () => problemsOf(withNodes((n) => (n.controlPlane.hostNumber = 2))),
+      `${PROJECT}:nodes.controlPlane.hostNumber must be at least 4, got 2`,
+    ],
+    [
+      'ASG min above max',
+      () => problemsOf(withNodes((n) => Object.assign(n.workers, { min: 5, max: 3, desired: 4 }))),
+      `${PROJECT}:nodes.workers min (5) must not exceed max (3)`,
+    ],
+    [
+      'ASG desired outside min..max',
+      () => problemsOf(withNodes((n) => (n.workers.desired = 11))),
+      `${PROJECT}:nodes.workers.desired (11) must lie between min (2) and max (10)`,
+    ],
+    [
+      'the internet as an admin CIDR',
+      () => problemsOf({ ...committed(), adminCidrs: ['0.0.0.0/0'] }),
+      `${PROJECT}:adminCidrs[0] 0.0.0.0/0 is not a private range`,
+    ],
+    [
+      'an unknown on-prem cluster',
+      () => problemsOf({ ...committed(), onPremCluster: 'aws' }),
+      `${PROJECT}:onPremCluster must name a metal cluster of generators/estate/clusters.ts, got "aws"`,
+    ],
     [
       'an on-prem cluster without a VPN peer',
-      () => problemsOf(committed(), { ...estate, clusters: estate.clusters.map((c) => (c.name === 'onprem' ? ({ ...c, vpnPeer: undefined } as MetalCluster) : c)) }),
+      () =>
+        problemsOf(committed(), {
+          ...estate,
+          clusters: estate.clusters.map((c) =>
+            c.name === 'onprem' ? ({ ...c, vpnPeer: undefined } as MetalCluster) : c,
+          ),
+        }),
       'generators/estate/clusters.ts: cluster "onprem" vpnPeer is missing',
     ],
-    ['a log bucket in another region', () => problemsOf(committed(), { ...estate, logArchive: { ...estate.logArchive, region: 'eu-west-1' } }), 'generators/estate/clusters.ts: logArchive.region (eu-west-1) must be the region of cluster "aws"'],
-    ['one machine config without the other', () => problemsOf({ ...committed(), talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig }), `${PROJECT}:talosControlPlaneConfig is missing: set both machine configs`],
+    [
+      'a log bucket in another region',
+      () => problemsOf(committed(), { ...estate, logArchive: { ...estate.logArchive, region: 'eu-west-1' } }),
+      'generators/estate/clusters.ts: logArchive.region (eu-west-1) must be the region of cluster "aws"',
+    ],
+    [
+      'one machine config without the other',
+      () => problemsOf({ ...committed(), talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig }),
+      `${PROJECT}:talosControlPlaneConfig is missing: set both machine configs`,
+    ],
     [
       'swapped machine configs',
-      () => problemsOf({ ...committed(), talosControlPlaneConfig: MACHINE_CONFIGS.talosWorkerConfig, talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig }),
+      () =>
+        problemsOf({
+          ...committed(),
+          talosControlPlaneConfig: MACHINE_CONFIGS.talosWorkerConfig,
+          talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig,
+        }),
       `${PROJECT}:talosControlPlaneConfig must be a Talos machine config of machine.type controlplane, got worker`,
     ],
     [
       'user-data above 16 KB',
-      () => problemsOf({ ...committed(), ...MACHINE_CONFIGS, talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig + `# ${'x'.repeat(USER_DATA_LIMIT_BYTES)}\n` }),
+      () =>
+        problemsOf({
+          ...committed(),
+          ...MACHINE_CONFIGS,
+          talosWorkerConfig: MACHINE_CONFIGS.talosWorkerConfig + `# ${'x'.repeat(USER_DATA_LIMIT_BYTES)}\n`,
+        }),
       `${PROJECT}:talosWorkerConfig is ${MACHINE_CONFIGS.talosWorkerConfig.length + USER_DATA_LIMIT_BYTES + 3} bytes; EC2 user-data is limited to 16384`,
     ],
     ['a missing section', () => problemsOf({ ...committed(), nodes: undefined }), `${PROJECT}:nodes is missing`],
-    ['the retired issuer key (the model has it)', () => problemsOf({ ...committed(), serviceAccountIssuer: 'https://oidc.aws.acme.example' } as StackConfig), `${PROJECT}:serviceAccountIssuer is not a known setting`],
-    ['an empty Talos output folder', () => problemsOf({ ...committed(), talosOutDir: '' }), `${PROJECT}:talosOutDir must be a non-empty string, got ""`],
-    ['the retired log-writer section', () => problemsOf({ ...committed(), logWriter: { namespace: 'logging' } } as StackConfig), `${PROJECT}:logWriter is not a known setting`],
+    [
+      'the retired issuer key (the model has it)',
+      () => problemsOf({ ...committed(), serviceAccountIssuer: 'https://oidc.aws.acme.example' } as StackConfig),
+      `${PROJECT}:serviceAccountIssuer is not a known setting`,
+    ],
+    [
+      'an empty Talos output folder',
+      () => problemsOf({ ...committed(), talosOutDir: '' }),
+      `${PROJECT}:talosOutDir must be a non-empty string, got ""`,
+    ],
+    [
+      'the retired log-writer section',
+      () => problemsOf({ ...committed(), logWriter: { namespace: 'logging' } } as StackConfig),
+      `${PROJECT}:logWriter is not a known setting`,
+    ],
     [
       'issue 23 defect 7: the retired private-zone key',
       () => problemsOf({ ...committed(), privateZone: true } as StackConfig),
       `${PROJECT}:privateZone is not a known setting`,
     ],
-    ['a misspelt key', () => problemsOf({ ...committed(), natGateways: 'single' } as StackConfig), `${PROJECT}:natGateways is not a known setting (known: onPremCluster, network,`],
-    ['a misspelt nested key', () => problemsOf(withNodes((n) => (n.workers.maximum = 10))), `${PROJECT}:nodes.workers.maximum is not a known setting (known: instanceType, min, max, desired)`],
+    [
+      'a misspelt key',
+      () => problemsOf({ ...committed(), natGateways: 'single' } as StackConfig),
+      `${PROJECT}:natGateways is not a known setting (known: onPremCluster, network,`,
+    ],
+    [
+      'a misspelt nested key',
+      () => problemsOf(withNodes((n) => (n.workers.maximum = 10))),
+      `${PROJECT}:nodes.workers.maximum is not a known setting (known: instanceType, min, max, desired)`,
+    ],
   ])('%s', (_, problems, message) => {
     expect(problems()).toContainEqual(expect.stringContaining(message));
   });
@@ -118,6 +242,8 @@ describe('invalid configuration fails with the file, the object and the field', 
   it('reports every problem at once', () => {
     const problems = problemsOf({ ...withNetwork({ azCount: 1 }), adminCidrs: ['0.0.0.0/0'] });
     expect(problems.length).toBeGreaterThanOrEqual(3);
-    expect(() => loadSettings('aws', 'eu-central-1', withNetwork({ azCount: 1 }), estate)).toThrow(/^invalid bootstrap\/aws configuration:\n {2}- Pulumi\.aws\.yaml: /);
+    expect(() => loadSettings('aws', 'eu-central-1', withNetwork({ azCount: 1 }), estate)).toThrow(
+      /^invalid bootstrap\/aws configuration:\n {2}- Pulumi\.aws\.yaml: /,
+    );
   });
 });

@@ -29,8 +29,14 @@ export interface StackConfig {
   talosWorkerConfig?: unknown;
 }
 export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
-  'onPremCluster', 'network', 'adminCidrs', 'publicApi', 'nodes', 'talosOutDir',
-  'talosControlPlaneConfig', 'talosWorkerConfig',
+  'onPremCluster',
+  'network',
+  'adminCidrs',
+  'publicApi',
+  'nodes',
+  'talosOutDir',
+  'talosControlPlaneConfig',
+  'talosWorkerConfig',
 ];
 /** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
 export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
@@ -143,7 +149,8 @@ function cidrList(value: unknown, field: string, fail: Fail): Cidr[] {
   }
   return value.flatMap((item, i) => {
     const cidr = typeof item === 'string' ? parseCidr(item) : undefined;
-    if (!cidr) fail(`${field}[${i}]`, `${JSON.stringify(item)} is not an IPv4 CIDR with zero host bits (like 10.10.0.0/20)`);
+    if (!cidr)
+      fail(`${field}[${i}]`, `${JSON.stringify(item)} is not an IPv4 CIDR with zero host bits (like 10.10.0.0/20)`);
     return cidr ? [cidr] : [];
   });
 }
@@ -159,10 +166,14 @@ function hostAddress(cidr: Cidr, hostNumber: number): string {
 function checkMachineConfig(value: string, role: 'controlplane' | 'worker', field: string, fail: Fail): void {
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > USER_DATA_LIMIT_BYTES) {
-    fail(field, `is ${bytes} bytes; EC2 user-data is limited to ${USER_DATA_LIMIT_BYTES} (generate it with --with-docs=false --with-examples=false)`);
+    fail(
+      field,
+      `is ${bytes} bytes; EC2 user-data is limited to ${USER_DATA_LIMIT_BYTES} (generate it with --with-docs=false --with-examples=false)`,
+    );
   }
   const type = /^machine:\n(?: {4}.*\n)*? {4}type: (\w+)$/m.exec(value)?.[1];
-  if (type !== role) fail(field, `must be a Talos machine config of machine.type ${role}, got ${type ?? 'no machine.type'}`);
+  if (type !== role)
+    fail(field, `must be a Talos machine config of machine.type ${role}, got ${type ?? 'no machine.type'}`);
 }
 
 /**
@@ -191,16 +202,26 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   const cluster = estate.clusters.find((c): c is AwsCluster => c.name === stack && c.provider === 'aws');
   if (!cluster) {
     const names = estate.clusters.filter((c) => c.provider === 'aws').map((c) => c.name);
-    throw new ConfigError([`${stackFile}: the stack name must be an aws cluster of ${MODEL_FILE} (one of ${names.join(', ') || 'none'}), got "${stack}"`]);
+    throw new ConfigError([
+      `${stackFile}: the stack name must be an aws cluster of ${MODEL_FILE} (one of ${names.join(', ') || 'none'}), got "${stack}"`,
+    ]);
   }
   if (region !== cluster.region) {
-    problems.push(`${stackFile}: aws:region must be the region of cluster "${cluster.name}" in ${MODEL_FILE} (${cluster.region}), got ${JSON.stringify(region)}`);
+    problems.push(
+      `${stackFile}: aws:region must be the region of cluster "${cluster.name}" in ${MODEL_FILE} (${cluster.region}), got ${JSON.stringify(region)}`,
+    );
   }
   if (estate.logArchive.region !== cluster.region) {
-    failModel('logArchive.region', `(${estate.logArchive.region}) must be the region of cluster "${cluster.name}" (${cluster.region}): this stack creates the bucket`);
+    failModel(
+      'logArchive.region',
+      `(${estate.logArchive.region}) must be the region of cluster "${cluster.name}" (${cluster.region}): this stack creates the bucket`,
+    );
   }
   if (!Number.isInteger(estate.logArchive.retentionDays) || estate.logArchive.retentionDays < 31) {
-    failModel('logArchive.retentionDays', `must be an integer of at least 31 (objects move to STANDARD_IA after 30 days), got ${estate.logArchive.retentionDays}`);
+    failModel(
+      'logArchive.retentionDays',
+      `must be an integer of at least 31 (objects move to STANDARD_IA after 30 days), got ${estate.logArchive.retentionDays}`,
+    );
   }
 
   const modelCidr = (object: string, value: string) => {
@@ -212,21 +233,28 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   for (const key of ['podCidr', 'serviceCidr'] as const) {
     const other = modelCidr(`cluster "${cluster.name}" network.${key}`, cluster.network[key]);
     if (vpc && other && overlaps(vpc, other)) {
-      failModel(`cluster "${cluster.name}" network.nodeCidr`, `(the VPC, ${vpc.text}) overlaps its network.${key} ${other.text}`);
+      failModel(
+        `cluster "${cluster.name}" network.nodeCidr`,
+        `(the VPC, ${vpc.text}) overlaps its network.${key} ${other.text}`,
+      );
     }
   }
 
   const onPremName = text(raw.onPremCluster, 'onPremCluster', fail);
   const onPremCluster = estate.clusters.find((c) => c.name === onPremName);
   let onPrem: Settings['onPrem'] | undefined;
-  if (onPremName && (onPremCluster?.provider !== 'metal')) {
+  if (onPremName && onPremCluster?.provider !== 'metal') {
     fail('onPremCluster', `must name a metal cluster of ${MODEL_FILE}, got "${onPremName}"`);
   } else if (onPremCluster?.provider === 'metal') {
     const peer = onPremCluster.vpnPeer;
-    if (!peer) failModel(`cluster "${onPremName}" vpnPeer`, 'is missing: the VPN needs the site router address and ASN');
+    if (!peer)
+      failModel(`cluster "${onPremName}" vpnPeer`, 'is missing: the VPN needs the site router address and ASN');
     else {
       if (!parseCidr(`${peer.publicIp}/32`) || PRIVATE_RANGES.some((r) => contains(r, peer.publicIp))) {
-        failModel(`cluster "${onPremName}" vpnPeer.publicIp`, `${JSON.stringify(peer.publicIp)} is not a public IPv4 address`);
+        failModel(
+          `cluster "${onPremName}" vpnPeer.publicIp`,
+          `${JSON.stringify(peer.publicIp)} is not a public IPv4 address`,
+        );
       }
       if (!Number.isInteger(peer.bgpAsn) || peer.bgpAsn < 1 || peer.bgpAsn > 4294967295) {
         failModel(`cluster "${onPremName}" vpnPeer.bgpAsn`, `must be an ASN (1..4294967295), got ${peer.bgpAsn}`);
@@ -235,16 +263,24 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     }
     const onPremNodes = modelCidr(`cluster "${onPremName}" network.nodeCidr`, onPremCluster.network.nodeCidr);
     if (vpc && onPremNodes && overlaps(vpc, onPremNodes)) {
-      failModel(`cluster "${cluster.name}" network.nodeCidr`, `(the VPC, ${vpc.text}) overlaps the on-prem node CIDR ${onPremNodes.text} of cluster "${onPremName}" (the far side of the VPN)`);
+      failModel(
+        `cluster "${cluster.name}" network.nodeCidr`,
+        `(the VPC, ${vpc.text}) overlaps the on-prem node CIDR ${onPremNodes.text} of cluster "${onPremName}" (the far side of the VPN)`,
+      );
     }
   }
 
-  unknownKeys(raw, STACK_CONFIG_KEYS, (key) => fail(key, `is not a known setting (known: ${STACK_CONFIG_KEYS.join(', ')})`));
+  unknownKeys(raw, STACK_CONFIG_KEYS, (key) =>
+    fail(key, `is not a known setting (known: ${STACK_CONFIG_KEYS.join(', ')})`),
+  );
   const network = record(raw.network, 'network', fail, ['azCount', 'natGateways', 'publicSubnets', 'privateSubnets']);
   const azCount = integer(network.azCount, 'network.azCount', fail, 0);
   if (azCount < 2) fail('network.azCount', `must be at least 2 for a highly available control plane, got ${azCount}`);
   const natGateways = oneOf(network.natGateways, 'network.natGateways', fail, ['per-az', 'single'] as const);
-  const subnets = { publicSubnets: cidrList(network.publicSubnets, 'network.publicSubnets', fail), privateSubnets: cidrList(network.privateSubnets, 'network.privateSubnets', fail) };
+  const subnets = {
+    publicSubnets: cidrList(network.publicSubnets, 'network.publicSubnets', fail),
+    privateSubnets: cidrList(network.privateSubnets, 'network.privateSubnets', fail),
+  };
   const allSubnets: { field: string; cidr: Cidr }[] = [];
   for (const [key, list] of Object.entries(subnets)) {
     if (Array.isArray(network[key]) && (network[key] as unknown[]).length !== azCount) {
@@ -252,8 +288,13 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     }
     list.forEach((cidr, i) => {
       const field = `network.${key}[${i}]`;
-      if (vpc && !within(vpc, cidr)) fail(field, `${cidr.text} is outside the VPC ${vpc.text} (${MODEL_FILE} cluster "${cluster.name}" network.nodeCidr)`);
-      for (const other of allSubnets) if (overlaps(cidr, other.cidr)) fail(field, `${cidr.text} overlaps ${other.field} ${other.cidr.text}`);
+      if (vpc && !within(vpc, cidr))
+        fail(
+          field,
+          `${cidr.text} is outside the VPC ${vpc.text} (${MODEL_FILE} cluster "${cluster.name}" network.nodeCidr)`,
+        );
+      for (const other of allSubnets)
+        if (overlaps(cidr, other.cidr)) fail(field, `${cidr.text} overlaps ${other.field} ${other.cidr.text}`);
       allSubnets.push({ field, cidr });
     });
   }
@@ -261,9 +302,16 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   const adminCidrs = cidrList(raw.adminCidrs, 'adminCidrs', fail);
   adminCidrs.forEach((cidr, i) => {
     if (!PRIVATE_RANGES.some((range) => within(range, cidr))) {
-      fail(`adminCidrs[${i}]`, `${cidr.text} is not a private range: admins reach the nodes over the VPN (set publicApi for an internet-facing API)`);
+      fail(
+        `adminCidrs[${i}]`,
+        `${cidr.text} is not a private range: admins reach the nodes over the VPN (set publicApi for an internet-facing API)`,
+      );
     }
-    if (vpc && overlaps(vpc, cidr)) fail(`adminCidrs[${i}]`, `${cidr.text} overlaps the VPC ${vpc.text}: admin networks are on the on-prem side of the VPN`);
+    if (vpc && overlaps(vpc, cidr))
+      fail(
+        `adminCidrs[${i}]`,
+        `${cidr.text} overlaps the VPC ${vpc.text}: admin networks are on the on-prem side of the VPN`,
+      );
   });
 
   const nodes = record(raw.nodes, 'nodes', fail, ['arch', 'rootVolumeGiB', 'controlPlane', 'workers']);
@@ -271,8 +319,13 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   const rootVolumeGiB = integer(nodes.rootVolumeGiB, 'nodes.rootVolumeGiB', fail, 10);
   const controlPlane = record(nodes.controlPlane, 'nodes.controlPlane', fail, ['count', 'instanceType', 'hostNumber']);
   const controlPlaneCount = integer(controlPlane.count, 'nodes.controlPlane.count', fail, 1);
-  if (controlPlaneCount % 2 === 0) fail('nodes.controlPlane.count', `must be odd so etcd keeps a quorum, got ${controlPlaneCount}`);
-  if (controlPlaneCount > azCount) fail('nodes.controlPlane.count', `(${controlPlaneCount}) must not exceed network.azCount (${azCount}): one control plane per AZ`);
+  if (controlPlaneCount % 2 === 0)
+    fail('nodes.controlPlane.count', `must be odd so etcd keeps a quorum, got ${controlPlaneCount}`);
+  if (controlPlaneCount > azCount)
+    fail(
+      'nodes.controlPlane.count',
+      `(${controlPlaneCount}) must not exceed network.azCount (${azCount}): one control plane per AZ`,
+    );
   const hostNumber = integer(controlPlane.hostNumber, 'nodes.controlPlane.hostNumber', fail, FIRST_USABLE_HOST);
   const privateIps = subnets.privateSubnets.slice(0, controlPlaneCount).map((subnet, i) => {
     if (hostNumber >= subnet.last - subnet.first) {
@@ -281,22 +334,39 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     return hostAddress(subnet, hostNumber);
   });
   const instanceType = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-  const controlPlaneType = text(controlPlane.instanceType, 'nodes.controlPlane.instanceType', fail, instanceType, 'an EC2 instance type');
+  const controlPlaneType = text(
+    controlPlane.instanceType,
+    'nodes.controlPlane.instanceType',
+    fail,
+    instanceType,
+    'an EC2 instance type',
+  );
   const workers = record(nodes.workers, 'nodes.workers', fail, ['instanceType', 'min', 'max', 'desired']);
-  const workerType = text(workers.instanceType, 'nodes.workers.instanceType', fail, instanceType, 'an EC2 instance type');
+  const workerType = text(
+    workers.instanceType,
+    'nodes.workers.instanceType',
+    fail,
+    instanceType,
+    'an EC2 instance type',
+  );
   const min = integer(workers.min, 'nodes.workers.min', fail, 0);
   const max = integer(workers.max, 'nodes.workers.max', fail, 1);
   const desired = integer(workers.desired, 'nodes.workers.desired', fail, 0);
   if (min > max) fail('nodes.workers', `min (${min}) must not exceed max (${max})`);
-  if (desired < min || desired > max) fail('nodes.workers.desired', `(${desired}) must lie between min (${min}) and max (${max})`);
+  if (desired < min || desired > max)
+    fail('nodes.workers.desired', `(${desired}) must lie between min (${min}) and max (${max})`);
 
-  const talosOutDir = raw.talosOutDir === undefined ? defaultPaths(cluster).out : text(raw.talosOutDir, 'talosOutDir', fail);
+  const talosOutDir =
+    raw.talosOutDir === undefined ? defaultPaths(cluster).out : text(raw.talosOutDir, 'talosOutDir', fail);
 
   let machineConfigs: Settings['machineConfigs'];
   const cpConfig = raw.talosControlPlaneConfig;
   const workerConfig = raw.talosWorkerConfig;
   if ((cpConfig === undefined) !== (workerConfig === undefined)) {
-    fail(cpConfig === undefined ? 'talosControlPlaneConfig' : 'talosWorkerConfig', 'is missing: set both machine configs (the Talos scripts do) or neither');
+    fail(
+      cpConfig === undefined ? 'talosControlPlaneConfig' : 'talosWorkerConfig',
+      'is missing: set both machine configs (the Talos scripts do) or neither',
+    );
   } else if (cpConfig !== undefined) {
     const controlPlaneConfig = text(cpConfig, 'talosControlPlaneConfig', fail);
     const workerConfigText = text(workerConfig, 'talosWorkerConfig', fail);

@@ -39,26 +39,44 @@ function cloudIntegrationPolicy(region: string, vpcArn: pulumi.Output<string>) {
       {
         Sid: 'DescribeForCloudIntegration',
         Effect: 'Allow',
-        Action: ['ec2:Describe*', 'elasticloadbalancing:Describe*', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeTags'],
+        Action: [
+          'ec2:Describe*',
+          'elasticloadbalancing:Describe*',
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeTags',
+        ],
         Resource: '*',
       },
       {
         Sid: 'ServiceLoadBalancers',
         Effect: 'Allow',
         Action: [
-          'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:DeleteLoadBalancer',
-          'elasticloadbalancing:CreateListener', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:ModifyListener',
-          'elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:DeleteTargetGroup', 'elasticloadbalancing:ModifyTargetGroup',
-          'elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:ModifyLoadBalancerAttributes',
-          'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets',
-          'elasticloadbalancing:SetSecurityGroups', 'elasticloadbalancing:AddTags',
+          'elasticloadbalancing:CreateLoadBalancer',
+          'elasticloadbalancing:DeleteLoadBalancer',
+          'elasticloadbalancing:CreateListener',
+          'elasticloadbalancing:DeleteListener',
+          'elasticloadbalancing:ModifyListener',
+          'elasticloadbalancing:CreateTargetGroup',
+          'elasticloadbalancing:DeleteTargetGroup',
+          'elasticloadbalancing:ModifyTargetGroup',
+          'elasticloadbalancing:ModifyTargetGroupAttributes',
+          'elasticloadbalancing:ModifyLoadBalancerAttributes',
+          'elasticloadbalancing:RegisterTargets',
+          'elasticloadbalancing:DeregisterTargets',
+          'elasticloadbalancing:SetSecurityGroups',
+          'elasticloadbalancing:AddTags',
         ],
         Resource: `arn:aws:elasticloadbalancing:${region}:*:*`,
       },
       {
         Sid: 'ServiceSecurityGroups',
         Effect: 'Allow',
-        Action: ['ec2:CreateSecurityGroup', 'ec2:DeleteSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'],
+        Action: [
+          'ec2:CreateSecurityGroup',
+          'ec2:DeleteSecurityGroup',
+          'ec2:AuthorizeSecurityGroupIngress',
+          'ec2:RevokeSecurityGroupIngress',
+        ],
         Resource: [ec2('security-group'), vpcArn],
       },
       {
@@ -117,7 +135,9 @@ export function declareIdentities(
               return {
                 StringEquals: {
                   [`${host}:aud`]: IRSA_AUDIENCE,
-                  [`${host}:sub`]: role.serviceAccounts.map((account) => `system:serviceaccount:${role.namespace}:${account}`),
+                  [`${host}:sub`]: role.serviceAccounts.map(
+                    (account) => `system:serviceaccount:${role.namespace}:${account}`,
+                  ),
                 },
               };
             }),

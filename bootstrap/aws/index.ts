@@ -31,7 +31,15 @@ const bucket = declareLogBucket(settings, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const configs = settings.machineConfigs;
 const nodes = configs
-  ? declareNodes(settings, { controlPlane: pulumi.secret(configs.controlPlane), worker: pulumi.secret(configs.worker) }, network, groups, identities, api, tags)
+  ? declareNodes(
+      settings,
+      { controlPlane: pulumi.secret(configs.controlPlane), worker: pulumi.secret(configs.worker) },
+      network,
+      groups,
+      identities,
+      api,
+      tags,
+    )
   : undefined;
 
 const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapOutputs[K]> } = {
@@ -43,24 +51,49 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
   vpcId: network.vpc.id,
   publicSubnetIds: pulumi.output(network.publicSubnets.map((s) => s.id)),
   privateSubnetIds: pulumi.output(network.privateSubnets.map((s) => s.id)),
-  securityGroupIds: pulumi.output({ controlPlane: groups.controlPlane.id, worker: groups.worker.id, apiLoadBalancer: groups.apiLoadBalancer.id }),
+  securityGroupIds: pulumi.output({
+    controlPlane: groups.controlPlane.id,
+    worker: groups.worker.id,
+    apiLoadBalancer: groups.apiLoadBalancer.id,
+  }),
   roleArns: pulumi.output({
     controlPlane: identities.controlPlaneRole.arn,
     worker: identities.workerRole.arn,
-    irsa: pulumi.output(Object.fromEntries(Object.entries(identities.irsaRoles).map(([name, role]) => [name, role.arn]))),
+    irsa: pulumi.output(
+      Object.fromEntries(Object.entries(identities.irsaRoles).map(([name, role]) => [name, role.arn])),
+    ),
   }),
   logBucket: pulumi.output({ name: bucket.bucket, region: settings.logArchive.region, arn: bucket.arn }),
   serviceAccountIssuer: issuer.url,
   accessKeys: pulumi.secret(
     Object.fromEntries(
-      Object.entries(identities.accessKeys).map(([user, key]) => [user, { accessKeyId: key.id, secretAccessKey: key.secret }]),
+      Object.entries(identities.accessKeys).map(([user, key]) => [
+        user,
+        { accessKeyId: key.id, secretAccessKey: key.secret },
+      ]),
     ),
   ),
   vpnTunnels: pulumi.output({ tunnel1Address: network.vpn.tunnel1Address, tunnel2Address: network.vpn.tunnel2Address }),
-  vpnPresharedKeys: pulumi.secret({ tunnel1: network.vpn.tunnel1PresharedKey, tunnel2: network.vpn.tunnel2PresharedKey }),
+  vpnPresharedKeys: pulumi.secret({
+    tunnel1: network.vpn.tunnel1PresharedKey,
+    tunnel2: network.vpn.tunnel2PresharedKey,
+  }),
 };
 
 export const {
-  cluster, region, apiEndpoint, controlPlaneIps, nodesDeclared, vpcId, publicSubnetIds, privateSubnetIds, securityGroupIds,
-  roleArns, logBucket, serviceAccountIssuer, accessKeys, vpnTunnels, vpnPresharedKeys,
+  cluster,
+  region,
+  apiEndpoint,
+  controlPlaneIps,
+  nodesDeclared,
+  vpcId,
+  publicSubnetIds,
+  privateSubnetIds,
+  securityGroupIds,
+  roleArns,
+  logBucket,
+  serviceAccountIssuer,
+  accessKeys,
+  vpnTunnels,
+  vpnPresharedKeys,
 } = outputs;

@@ -39,10 +39,13 @@ export const TALOS_AMI_ID = 'ami-0talos';
 const MODEL_ACCOUNT_ID = estate.clusters.flatMap((c) => (c.provider === 'aws' ? [c.accountId] : []))[0]!;
 
 /** The domain CloudFront gives the issuer's distribution: the committed model's serviceAccountIssuer (a deployed stack). */
-export const DISTRIBUTION_DOMAIN = estate.clusters.flatMap((c) => (c.provider === 'aws' ? [new URL(c.serviceAccountIssuer).host] : []))[0]!;
+export const DISTRIBUTION_DOMAIN = estate.clusters.flatMap((c) =>
+  c.provider === 'aws' ? [new URL(c.serviceAccountIssuer).host] : [],
+)[0]!;
 
 export const MACHINE_CONFIGS = {
-  talosControlPlaneConfig: 'version: v1alpha1\nmachine:\n    token: cp-token\n    type: controlplane\ncluster:\n    id: test\n',
+  talosControlPlaneConfig:
+    'version: v1alpha1\nmachine:\n    token: cp-token\n    type: controlplane\ncluster:\n    id: test\n',
   talosWorkerConfig: 'version: v1alpha1\nmachine:\n    token: worker-token\n    type: worker\ncluster:\n    id: test\n',
 };
 
@@ -55,7 +58,9 @@ export function secondRunConfig(): Record<string, string> {
   const outDir = mkdtempSync(join(tmpdir(), 'talos-out-'));
   const talosConfig = buildGoTool(TALOS_CONFIG_TOOL);
   const bundle = execFileSync(talosConfig, ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
-  execFileSync(talosConfig, ['gen'], { input: genRequest(cluster, 'https://aws-api.elb.eu-central-1.amazonaws.com:6443', bundle, outDir) });
+  execFileSync(talosConfig, ['gen'], {
+    input: genRequest(cluster, 'https://aws-api.elb.eu-central-1.amazonaws.com:6443', bundle, outDir),
+  });
   return {
     [`${PROJECT}:talosOutDir`]: outDir,
     [`${PROJECT}:talosControlPlaneConfig`]: MACHINE_CONFIGS.talosControlPlaneConfig,
@@ -67,13 +72,24 @@ export function secondRunConfig(): Record<string, string> {
 function computedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case 'aws:s3/bucket:Bucket':
-      return { arn: `arn:aws:s3:::${inputs.bucket}`, bucketRegionalDomainName: `${inputs.bucket}.s3.eu-central-1.amazonaws.com` };
+      return {
+        arn: `arn:aws:s3:::${inputs.bucket}`,
+        bucketRegionalDomainName: `${inputs.bucket}.s3.eu-central-1.amazonaws.com`,
+      };
     case 'aws:cloudfront/distribution:Distribution':
       return { arn: `arn:aws:cloudfront::${MODEL_ACCOUNT_ID}:distribution/EMOCK`, domainName: DISTRIBUTION_DOMAIN };
     case 'aws:lb/loadBalancer:LoadBalancer':
-      return { arn: `arn:aws:elasticloadbalancing:::loadbalancer/net/${name}`, dnsName: `${name}.elb.eu-central-1.amazonaws.com` };
+      return {
+        arn: `arn:aws:elasticloadbalancing:::loadbalancer/net/${name}`,
+        dnsName: `${name}.elb.eu-central-1.amazonaws.com`,
+      };
     case 'aws:ec2/vpnConnection:VpnConnection':
-      return { tunnel1Address: '198.51.100.1', tunnel2Address: '198.51.100.2', tunnel1PresharedKey: 'psk-one', tunnel2PresharedKey: 'psk-two' };
+      return {
+        tunnel1Address: '198.51.100.1',
+        tunnel2Address: '198.51.100.2',
+        tunnel1PresharedKey: 'psk-one',
+        tunnel2PresharedKey: 'psk-two',
+      };
     case 'aws:iam/accessKey:AccessKey':
       return { secret: 'mock-secret-access-key' };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
@@ -91,7 +107,13 @@ export function installMocks(stack: string, config: Record<string, string>, acco
     ofType: (type) => recorder.resources.filter((r) => r.type === type),
     one: (type, name) => {
       const found = recorder.resources.find((r) => r.type === type && r.name === name);
-      if (!found) throw new Error(`no ${type} named ${name}; declared: ${recorder.ofType(type).map((r) => r.name).join(', ')}`);
+      if (!found)
+        throw new Error(
+          `no ${type} named ${name}; declared: ${recorder
+            .ofType(type)
+            .map((r) => r.name)
+            .join(', ')}`,
+        );
       return found;
     },
   };
@@ -99,7 +121,8 @@ export function installMocks(stack: string, config: Record<string, string>, acco
   pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const id = args.type === 'aws:s3/bucket:Bucket' ? args.inputs.bucket : `${args.type.split(':')[2]}-${args.name}`;
+        const id =
+          args.type === 'aws:s3/bucket:Bucket' ? args.inputs.bucket : `${args.type.split(':')[2]}-${args.name}`;
         const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
         const ignoreChanges = ignoredByResource.get(`${args.type}::${args.name}`) ?? [];
         recorder.resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state, ignoreChanges });
@@ -109,7 +132,8 @@ export function installMocks(stack: string, config: Record<string, string>, acco
         recorder.calls.push({ token: args.token, inputs: args.inputs });
         if (args.token === 'aws:index/getAvailabilityZones:getAvailabilityZones') return { names: AVAILABILITY_ZONES };
         if (args.token === 'aws:ec2/getAmi:getAmi') return { id: TALOS_AMI_ID };
-        if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') return { accountId, arn: `arn:aws:iam::${accountId}:user/deployer`, userId: 'AIDAMOCK', id: accountId };
+        if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity')
+          return { accountId, arn: `arn:aws:iam::${accountId}:user/deployer`, userId: 'AIDAMOCK', id: accountId };
         throw new Error(`unmocked call ${args.token}`);
       },
     },
@@ -127,14 +151,18 @@ export function installMocks(stack: string, config: Record<string, string>, acco
   };
   // Hermetic: no OIDC documents unless the test gives a folder (the repo's gitignored out/ may hold a real cluster's).
   config = { [`${PROJECT}:talosOutDir`]: mkdtempSync(join(tmpdir(), 'talos-out-')), ...config };
-  const secretKeys = Object.keys(config).filter((key) => SECRET_CONFIG_KEYS.some((secret) => key === `${PROJECT}:${secret}`));
+  const secretKeys = Object.keys(config).filter((key) =>
+    SECRET_CONFIG_KEYS.some((secret) => key === `${PROJECT}:${secret}`),
+  );
   pulumi.runtime.setAllConfig(config, secretKeys);
   return recorder;
 }
 
 /** The committed stack config as Pulumi hands it to the program: structured values as JSON text. */
 export function stackFileConfig(stack: string): Record<string, string> {
-  const file = parse(readFileSync(join(import.meta.dirname, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, unknown> };
+  const file = parse(readFileSync(join(import.meta.dirname, `Pulumi.${stack}.yaml`), 'utf8')) as {
+    config: Record<string, unknown>;
+  };
   return Object.fromEntries(
     Object.entries(file.config).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
   );

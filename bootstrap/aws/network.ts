@@ -24,7 +24,10 @@ export function declareNetwork(settings: Settings, tags: Record<string, string>)
   const availabilityZones = settings.privateSubnets.map((_, i) =>
     zones.names.apply((names) => {
       const zone = [...names].sort()[i];
-      if (!zone) throw new Error(`${settings.region} has ${names.length} available AZs; network.azCount asks for ${settings.privateSubnets.length}`);
+      if (!zone)
+        throw new Error(
+          `${settings.region} has ${names.length} available AZs; network.azCount asks for ${settings.privateSubnets.length}`,
+        );
       return zone;
     }),
   );
@@ -36,7 +39,10 @@ export function declareNetwork(settings: Settings, tags: Record<string, string>)
       availabilityZone: availabilityZones[i],
       mapPublicIpOnLaunch: false,
       // Tags that the AWS cloud controller reads to place Service load balancers.
-      tags: { ...named(`${tier}-${i}`), [tier === 'public' ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb']: '1' },
+      tags: {
+        ...named(`${tier}-${i}`),
+        [tier === 'public' ? 'kubernetes.io/role/elb' : 'kubernetes.io/role/internal-elb']: '1',
+      },
     });
   const publicSubnets = settings.publicSubnets.map((cidr, i) => subnet('public', cidr, i));
   const privateSubnets = settings.privateSubnets.map((cidr, i) => subnet('private', cidr, i));
@@ -48,14 +54,19 @@ export function declareNetwork(settings: Settings, tags: Record<string, string>)
     tags: named('public'),
   });
   publicSubnets.forEach(
-    (s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.id, routeTableId: publicRouteTable.id }),
+    (s, i) =>
+      new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.id, routeTableId: publicRouteTable.id }),
   );
 
   // `single` trades AZ independence of egress for the cost of one NAT gateway instead of one per AZ.
   const natCount = settings.natGateways === 'per-az' ? publicSubnets.length : 1;
   const natGateways = publicSubnets.slice(0, natCount).map((s, i) => {
     const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: 'vpc', tags: named(`nat-${i}`) });
-    return new aws.ec2.NatGateway(`${name}-nat-${i}`, { subnetId: s.id, allocationId: eip.id, tags: named(`nat-${i}`) }, { dependsOn: [internetGateway] });
+    return new aws.ec2.NatGateway(
+      `${name}-nat-${i}`,
+      { subnetId: s.id, allocationId: eip.id, tags: named(`nat-${i}`) },
+      { dependsOn: [internetGateway] },
+    );
   });
   const privateRouteTables = privateSubnets.map((s, i) => {
     const table = new aws.ec2.RouteTable(`${name}-private-${i}`, {
@@ -93,10 +104,18 @@ export function declareNetwork(settings: Settings, tags: Record<string, string>)
     tags: named(`${settings.onPrem.name}-vpn`),
   });
   settings.vpnRoutes.forEach(
-    (cidr, i) => new aws.ec2.VpnConnectionRoute(`${name}-${settings.onPrem.name}-route-${i}`, { vpnConnectionId: vpn.id, destinationCidrBlock: cidr }),
+    (cidr, i) =>
+      new aws.ec2.VpnConnectionRoute(`${name}-${settings.onPrem.name}-route-${i}`, {
+        vpnConnectionId: vpn.id,
+        destinationCidrBlock: cidr,
+      }),
   );
   privateRouteTables.forEach(
-    (table, i) => new aws.ec2.VpnGatewayRoutePropagation(`${name}-vgw-private-${i}`, { vpnGatewayId: vpnGateway.id, routeTableId: table.id }),
+    (table, i) =>
+      new aws.ec2.VpnGatewayRoutePropagation(`${name}-vgw-private-${i}`, {
+        vpnGatewayId: vpnGateway.id,
+        routeTableId: table.id,
+      }),
   );
 
   return { vpc, publicSubnets, privateSubnets, vpn };

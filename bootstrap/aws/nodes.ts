@@ -16,7 +16,11 @@ export interface Nodes {
 }
 
 /** user-data holds the cluster's secrets: tokens only (IMDSv2), and no hop beyond the node, so pods cannot read it. */
-export const METADATA_OPTIONS = { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 } as const;
+export const METADATA_OPTIONS = {
+  httpEndpoint: 'enabled',
+  httpTokens: 'required',
+  httpPutResponseHopLimit: 1,
+} as const;
 
 function talosAmi(settings: Settings): pulumi.Output<string> {
   return aws.ec2
@@ -43,23 +47,36 @@ export function declareNodes(
   const name = settings.cluster.name;
   const ami = talosAmi(settings);
   const roleTags = (role: NodeRole) => ({ ...tags, [ROLE_TAG]: role, [`kubernetes.io/cluster/${name}`]: 'owned' });
-  const rootVolume = { volumeType: 'gp3', volumeSize: settings.rootVolumeGiB, encrypted: true, deleteOnTermination: true };
+  const rootVolume = {
+    volumeType: 'gp3',
+    volumeSize: settings.rootVolumeGiB,
+    encrypted: true,
+    deleteOnTermination: true,
+  };
 
   const controlPlanes = settings.controlPlane.privateIps.map((privateIp, i) => {
-    const instance = new aws.ec2.Instance(`${name}-controlplane-${i}`, {
-      ami,
-      instanceType: settings.controlPlane.instanceType,
-      subnetId: network.privateSubnets[i]!.id,
-      privateIp,
-      vpcSecurityGroupIds: [groups.controlPlane.id],
-      iamInstanceProfile: identities.controlPlaneProfile.name,
-      userData: machineConfigs.controlPlane,
-      metadataOptions: METADATA_OPTIONS,
-      rootBlockDevice: rootVolume,
-      tags: { ...roleTags('controlplane'), Name: `${name}-controlplane-${i}` },
-      volumeTags: roleTags('controlplane'),
-    }, { ignoreChanges: CONTROL_PLANE_IGNORED_CHANGES });
-    new aws.lb.TargetGroupAttachment(`${name}-api-controlplane-${i}`, { targetGroupArn: api.targetGroup.arn, targetId: instance.id, port: API_PORT });
+    const instance = new aws.ec2.Instance(
+      `${name}-controlplane-${i}`,
+      {
+        ami,
+        instanceType: settings.controlPlane.instanceType,
+        subnetId: network.privateSubnets[i]!.id,
+        privateIp,
+        vpcSecurityGroupIds: [groups.controlPlane.id],
+        iamInstanceProfile: identities.controlPlaneProfile.name,
+        userData: machineConfigs.controlPlane,
+        metadataOptions: METADATA_OPTIONS,
+        rootBlockDevice: rootVolume,
+        tags: { ...roleTags('controlplane'), Name: `${name}-controlplane-${i}` },
+        volumeTags: roleTags('controlplane'),
+      },
+      { ignoreChanges: CONTROL_PLANE_IGNORED_CHANGES },
+    );
+    new aws.lb.TargetGroupAttachment(`${name}-api-controlplane-${i}`, {
+      targetGroupArn: api.targetGroup.arn,
+      targetId: instance.id,
+      port: API_PORT,
+    });
     return instance;
   });
 
@@ -86,7 +103,11 @@ export function declareNodes(
     desiredCapacity: settings.workers.desired,
     vpcZoneIdentifiers: network.privateSubnets.map((s) => s.id),
     launchTemplate: { id: workerTemplate.id, version: pulumi.interpolate`${workerTemplate.latestVersion}` },
-    tags: Object.entries({ ...roleTags('worker'), Name: `${name}-worker` }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+    tags: Object.entries({ ...roleTags('worker'), Name: `${name}-worker` }).map(([key, value]) => ({
+      key,
+      value,
+      propagateAtLaunch: true,
+    })),
   });
 
   return { controlPlanes, workerTemplate, workerGroup };

@@ -20,7 +20,11 @@ function settingsWith(documents: Record<string, string>, machineConfigs = false)
     mkdirSync(dirname(join(outDir, 'oidc', path)), { recursive: true });
     writeFileSync(join(outDir, 'oidc', path), content);
   }
-  const raw = { ...readStackConfig(stackFileConfig('aws')), talosOutDir: outDir, ...(machineConfigs ? MACHINE_CONFIGS : {}) };
+  const raw = {
+    ...readStackConfig(stackFileConfig('aws')),
+    talosOutDir: outDir,
+    ...(machineConfigs ? MACHINE_CONFIGS : {}),
+  };
   return { settings: loadSettings('aws', 'eu-central-1', raw, estate), outDir };
 }
 
@@ -34,7 +38,10 @@ describe('readOidcDocuments', () => {
 
   it('returns both documents by their path under the issuer', () => {
     const { settings } = settingsWith({ [OIDC_DOCUMENT_PATHS[0]]: discovery(issuer), [OIDC_DOCUMENT_PATHS[1]]: jwks });
-    expect(readOidcDocuments(settings)).toEqual({ '.well-known/openid-configuration': discovery(issuer), 'openid/v1/jwks': jwks });
+    expect(readOidcDocuments(settings)).toEqual({
+      '.well-known/openid-configuration': discovery(issuer),
+      'openid/v1/jwks': jwks,
+    });
   });
 
   it('refuses machine configs without the documents: their tokens could not be verified', () => {
@@ -48,7 +55,10 @@ describe('readOidcDocuments', () => {
   });
 
   it('refuses documents generated for another issuer, naming the file and the field', () => {
-    const { settings, outDir } = settingsWith({ [OIDC_DOCUMENT_PATHS[0]]: discovery('https://old.cloudfront.net'), [OIDC_DOCUMENT_PATHS[1]]: jwks });
+    const { settings, outDir } = settingsWith({
+      [OIDC_DOCUMENT_PATHS[0]]: discovery('https://old.cloudfront.net'),
+      [OIDC_DOCUMENT_PATHS[1]]: jwks,
+    });
     expect(() => readOidcDocuments(settings)).toThrow(
       `${join(outDir, 'oidc', OIDC_DOCUMENT_PATHS[0])}: field issuer "https://old.cloudfront.net" is not cluster "aws" serviceAccountIssuer ${issuer} of generators/estate/clusters.ts`,
     );

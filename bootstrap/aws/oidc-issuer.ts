@@ -34,9 +34,13 @@ export function readOidcDocuments(settings: Settings): OidcDocuments | undefined
   const missing = OIDC_DOCUMENT_PATHS.filter((path) => !existsSync(join(dir, path)));
   if (missing.length === OIDC_DOCUMENT_PATHS.length && !settings.machineConfigs) return undefined;
   if (missing.length) {
-    throw new ConfigError([`${join(dir, missing[0]!)} is missing: the nodes need their service-account issuer published; ${rerun}`]);
+    throw new ConfigError([
+      `${join(dir, missing[0]!)} is missing: the nodes need their service-account issuer published; ${rerun}`,
+    ]);
   }
-  const documents = Object.fromEntries(OIDC_DOCUMENT_PATHS.map((path) => [path, readFileSync(join(dir, path), 'utf8')])) as OidcDocuments;
+  const documents = Object.fromEntries(
+    OIDC_DOCUMENT_PATHS.map((path) => [path, readFileSync(join(dir, path), 'utf8')]),
+  ) as OidcDocuments;
   const discoveryFile = join(dir, OIDC_DOCUMENT_PATHS[0]);
   let generatedFor: unknown;
   try {
@@ -62,13 +66,24 @@ export function checkIssuerUrl(settings: Settings, distributionDomain: string): 
   }
 }
 
-export function declareOidcIssuer(settings: Settings, documents: OidcDocuments | undefined, tags: Record<string, string>) {
+export function declareOidcIssuer(
+  settings: Settings,
+  documents: OidcDocuments | undefined,
+  tags: Record<string, string>,
+) {
   const name = (suffix: string) => `oidc-issuer-${suffix}`;
   // Current documents never expire (policy/conventions.ts BUCKETS_WITHOUT_EXPIRY).
   const bucket = privateBucket('oidc-issuer', {
     bucket: `${settings.cluster.name}-oidc-issuer-${settings.cluster.accountId}`,
     tags,
-    lifecycle: [{ id: 'old-versions', status: 'Enabled', filter: { prefix: '' }, noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS } }],
+    lifecycle: [
+      {
+        id: 'old-versions',
+        status: 'Enabled',
+        filter: { prefix: '' },
+        noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
+      },
+    ],
   });
 
   const accessControl = new aws.cloudfront.OriginAccessControl(name('access'), {

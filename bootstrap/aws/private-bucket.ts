@@ -23,15 +23,24 @@ export function privateBucket(name: string, props: PrivateBucketProps): aws.s3.B
     ignorePublicAcls: true,
     restrictPublicBuckets: true,
   });
-  new aws.s3.BucketOwnershipControls(part('ownership'), { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+  new aws.s3.BucketOwnershipControls(part('ownership'), {
+    bucket: bucket.id,
+    rule: { objectOwnership: 'BucketOwnerEnforced' },
+  });
   new aws.s3.BucketServerSideEncryptionConfiguration(part('encryption'), {
     bucket: bucket.id,
     rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
   });
-  new aws.s3.BucketVersioning(part('versioning'), { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
+  new aws.s3.BucketVersioning(part('versioning'), {
+    bucket: bucket.id,
+    versioningConfiguration: { status: 'Enabled' },
+  });
   new aws.s3.BucketLifecycleConfiguration(part('lifecycle'), {
     bucket: bucket.id,
-    rules: props.lifecycle.map((rule) => ({ ...rule, abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS } })),
+    rules: props.lifecycle.map((rule) => ({
+      ...rule,
+      abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
+    })),
   });
   return bucket;
 }

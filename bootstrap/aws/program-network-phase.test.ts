@@ -34,7 +34,9 @@ describe('network phase with the cost options', () => {
     expect(recorder.ofType('aws:ec2/subnet:Subnet')).toHaveLength(4);
     const nats = recorder.ofType('aws:ec2/natGateway:NatGateway');
     expect(nats).toHaveLength(1);
-    const privateRoutes = [0, 1].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).inputs.routes[0].natGatewayId);
+    const privateRoutes = [0, 1].map(
+      (i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).inputs.routes[0].natGatewayId,
+    );
     expect(privateRoutes).toEqual([nats[0]!.id, nats[0]!.id]);
   });
 
@@ -69,13 +71,18 @@ describe('network phase with the cost options', () => {
     expect(world).toEqual(['aws-api-lb-kube-apiserver-from-0-0-0-0-0']);
   });
 
-  it.each(policies.map((p) => p.name))('passes %s, the public listener being the one allowed exception', async (name) => {
-    expect(await violations(name, asPolicyResources(recorder.resources))).toEqual([]);
-  });
+  it.each(policies.map((p) => p.name))(
+    'passes %s, the public listener being the one allowed exception',
+    async (name) => {
+      expect(await violations(name, asPolicyResources(recorder.resources))).toEqual([]);
+    },
+  );
 
   it('the exception holds only while the load balancer is internet-facing', async () => {
     const resources = asPolicyResources(recorder.resources);
     resources.find((r) => r.type === 'aws:lb/loadBalancer:LoadBalancer')!.props.internal = true;
-    expect(await violations('sg-no-world-ingress', resources)).toEqual([expect.stringContaining('aws-api-lb-kube-apiserver-from-0-0-0-0-0')]);
+    expect(await violations('sg-no-world-ingress', resources)).toEqual([
+      expect.stringContaining('aws-api-lb-kube-apiserver-from-0-0-0-0-0'),
+    ]);
   });
 });

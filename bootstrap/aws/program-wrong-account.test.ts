@@ -16,6 +16,8 @@ beforeAll(async () => {
 
 it('fails naming the model field and both accounts, and declares no resource', () => {
   expect(failure).toBeInstanceOf(Error);
-  expect((failure as Error).message).toContain('generators/estate/clusters.ts: cluster "aws" accountId 111122223333 is not the account of the deploying credentials (444455556666)');
+  expect((failure as Error).message).toContain(
+    'generators/estate/clusters.ts: cluster "aws" accountId 111122223333 is not the account of the deploying credentials (444455556666)',
+  );
   expect(recorder.resources).toEqual([]);
 });

@@ -10,8 +10,19 @@ import { versions } from '../../generators/versions';
 import { PROJECT, TALOS_AMI_OWNER } from './config';
 import { LOG_DATASETS } from '../../platform/log-export/api';
 import {
-  asPolicyResources, AVAILABILITY_ZONES, installMocks, isSecret, MACHINE_CONFIGS, secondRunConfig, secretInput, settled, stackFileConfig, TALOS_AMI_ID, valueOf,
-  type Declared, type Recorder,
+  asPolicyResources,
+  AVAILABILITY_ZONES,
+  installMocks,
+  isSecret,
+  MACHINE_CONFIGS,
+  secondRunConfig,
+  secretInput,
+  settled,
+  stackFileConfig,
+  TALOS_AMI_ID,
+  valueOf,
+  type Declared,
+  type Recorder,
 } from './mocks';
 import type { AwsBootstrapOutputs } from './outputs';
 import { violations } from './policy/harness';
@@ -43,7 +54,11 @@ const privateSubnets = () => recorder.ofType('aws:ec2/subnet:Subnet').filter((s)
 describe('Pulumi project files', () => {
   it('Pulumi.yaml names the project the config keys use and runs TypeScript ESM through tsx', () => {
     const project = parse(readFileSync(join(import.meta.dirname, 'Pulumi.yaml'), 'utf8'));
-    expect(project).toMatchObject({ name: PROJECT, main: 'index.ts', runtime: { name: 'nodejs', options: { typescript: false, nodeargs: '--import tsx' } } });
+    expect(project).toMatchObject({
+      name: PROJECT,
+      main: 'index.ts',
+      runtime: { name: 'nodejs', options: { typescript: false, nodeargs: '--import tsx' } },
+    });
   });
 });
 
@@ -51,12 +66,17 @@ describe('network', () => {
   it('declares a VPC on the model node CIDR with DNS hostnames', () => {
     const [vpc, ...more] = recorder.ofType('aws:ec2/vpc:Vpc');
     expect(more).toEqual([]);
-    expect(vpc!.inputs).toMatchObject({ cidrBlock: cluster.network.nodeCidr, enableDnsHostnames: true, enableDnsSupport: true });
+    expect(vpc!.inputs).toMatchObject({
+      cidrBlock: cluster.network.nodeCidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+    });
   });
 
   it('declares one public and one private subnet per AZ, in AZ order', () => {
     const subnets = recorder.ofType('aws:ec2/subnet:Subnet');
-    const byTier = (tier: string) => subnets.filter((s) => s.name.includes(`-${tier}-`)).map((s) => [s.inputs.availabilityZone, s.inputs.cidrBlock]);
+    const byTier = (tier: string) =>
+      subnets.filter((s) => s.name.includes(`-${tier}-`)).map((s) => [s.inputs.availabilityZone, s.inputs.cidrBlock]);
     expect(byTier('public')).toEqual([
       [sortedZones[0], '10.10.0.0/20'],
       [sortedZones[1], '10.10.16.0/20'],
@@ -77,9 +97,13 @@ describe('network', () => {
     expect(recorder.ofType('aws:ec2/eip:Eip')).toHaveLength(3);
     const igw = recorder.ofType('aws:ec2/internetGateway:InternetGateway');
     expect(igw).toHaveLength(1);
-    expect(recorder.one('aws:ec2/routeTable:RouteTable', 'aws-public').inputs.routes).toEqual([expect.objectContaining({ cidrBlock: '0.0.0.0/0', gatewayId: igw[0]!.id })]);
+    expect(recorder.one('aws:ec2/routeTable:RouteTable', 'aws-public').inputs.routes).toEqual([
+      expect.objectContaining({ cidrBlock: '0.0.0.0/0', gatewayId: igw[0]!.id }),
+    ]);
     for (const i of [0, 1, 2]) {
-      expect(recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).inputs.routes).toEqual([expect.objectContaining({ cidrBlock: '0.0.0.0/0', natGatewayId: nats[i]!.id })]);
+      expect(recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).inputs.routes).toEqual([
+        expect.objectContaining({ cidrBlock: '0.0.0.0/0', natGatewayId: nats[i]!.id }),
+      ]);
     }
     expect(recorder.ofType('aws:ec2/routeTableAssociation:RouteTableAssociation')).toHaveLength(6);
   });
@@ -91,9 +115,13 @@ describe('network', () => {
     const [vpn] = recorder.ofType('aws:ec2/vpnConnection:VpnConnection');
     const [vgw] = recorder.ofType('aws:ec2/vpnGateway:VpnGateway');
     expect(vpn!.inputs).toMatchObject({ staticRoutesOnly: true, customerGatewayId: cgw!.id, vpnGatewayId: vgw!.id });
-    expect(recorder.ofType('aws:ec2/vpnConnectionRoute:VpnConnectionRoute').map((r) => r.inputs.destinationCidrBlock)).toEqual([onprem!.network.nodeCidr, '10.50.0.0/24']);
+    expect(
+      recorder.ofType('aws:ec2/vpnConnectionRoute:VpnConnectionRoute').map((r) => r.inputs.destinationCidrBlock),
+    ).toEqual([onprem!.network.nodeCidr, '10.50.0.0/24']);
     const propagations = recorder.ofType('aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation');
-    expect(propagations.map((p) => p.inputs.routeTableId)).toEqual([0, 1, 2].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id));
+    expect(propagations.map((p) => p.inputs.routeTableId)).toEqual(
+      [0, 1, 2].map((i) => recorder.one('aws:ec2/routeTable:RouteTable', `aws-private-${i}`).id),
+    );
   });
 
   it('issue 23 defect 6: sends S3 traffic through a gateway endpoint on the private route tables, not NAT', () => {
@@ -119,12 +147,15 @@ describe('network', () => {
 
 describe('security groups', () => {
   it('declares exactly the listed ingress rules per role', () => {
-    const groups = new Map(recorder.ofType('aws:ec2/securityGroup:SecurityGroup').map((g) => [g.id, g.name.replace('aws-', '')]));
+    const groups = new Map(
+      recorder.ofType('aws:ec2/securityGroup:SecurityGroup').map((g) => [g.id, g.name.replace('aws-', '')]),
+    );
     const rules = recorder
       .ofType('aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule')
       .map((r) => {
         const from = r.inputs.cidrIpv4 ?? `sg:${groups.get(r.inputs.referencedSecurityGroupId)}`;
-        const ports = r.inputs.fromPort === r.inputs.toPort ? r.inputs.fromPort : `${r.inputs.fromPort}-${r.inputs.toPort}`;
+        const ports =
+          r.inputs.fromPort === r.inputs.toPort ? r.inputs.fromPort : `${r.inputs.fromPort}-${r.inputs.toPort}`;
         return `${groups.get(r.inputs.securityGroupId)} ${r.inputs.ipProtocol}/${ports} from ${from}`;
       })
       .sort();
@@ -186,7 +217,12 @@ describe('security groups', () => {
 
   it('lets the API load balancer send only to the control planes on 6443', () => {
     const egress = recorder.one('aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule', 'aws-api-lb-egress').inputs;
-    expect(egress).toMatchObject({ ipProtocol: 'tcp', fromPort: 6443, toPort: 6443, referencedSecurityGroupId: group('aws-controlplane').id });
+    expect(egress).toMatchObject({
+      ipProtocol: 'tcp',
+      fromPort: 6443,
+      toPort: 6443,
+      referencedSecurityGroupId: group('aws-controlplane').id,
+    });
   });
 });
 
@@ -195,65 +231,120 @@ describe('IAM', () => {
     JSON.parse(recorder.ofType(type).find((r) => r.name === name)!.inputs.policy);
 
   it('lets the in-cluster log writer (IRSA) and the on-prem exporter only put objects under their own cluster', () => {
-    const prefixes = (c: string) => LOG_DATASETS.map((d) => `arn:aws:s3:::${estate.logArchive.bucket}/${d}/cluster=${c}/*`);
-    expect(document('aws-log-writer').Statement).toEqual([{ Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: prefixes('aws') }]);
+    const prefixes = (c: string) =>
+      LOG_DATASETS.map((d) => `arn:aws:s3:::${estate.logArchive.bucket}/${d}/cluster=${c}/*`);
+    expect(document('aws-log-writer').Statement).toEqual([
+      { Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: prefixes('aws') },
+    ]);
     expect(document('onprem-log-writer', 'aws:iam/userPolicy:UserPolicy').Statement).toEqual([
       { Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: prefixes('onprem') },
     ]);
   });
 
   it.each([
-    ['aws-log-writer', ['system:serviceaccount:log-export:log-export-agent', 'system:serviceaccount:log-export:log-export-cluster']],
+    [
+      'aws-log-writer',
+      ['system:serviceaccount:log-export:log-export-agent', 'system:serviceaccount:log-export:log-export-cluster'],
+    ],
     ['aws-ebs-csi-controller', ['system:serviceaccount:storage:ebs-csi-controller-sa']],
-  ])('lets only the service accounts of the rendered component assume %s, through the cluster issuer', (name, subjects) => {
-    const role = recorder.one('aws:iam/role:Role', name);
-    const [statement, ...more] = JSON.parse(role.inputs.assumeRolePolicy).Statement;
-    expect(more).toEqual([]);
-    expect(statement).toEqual({
-      Effect: 'Allow',
-      Principal: { Federated: recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'aws-service-accounts').state.arn },
-      Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: { StringEquals: { [`${issuerHost}:aud`]: 'sts.amazonaws.com', [`${issuerHost}:sub`]: subjects } },
-    });
-  });
+  ])(
+    'lets only the service accounts of the rendered component assume %s, through the cluster issuer',
+    (name, subjects) => {
+      const role = recorder.one('aws:iam/role:Role', name);
+      const [statement, ...more] = JSON.parse(role.inputs.assumeRolePolicy).Statement;
+      expect(more).toEqual([]);
+      expect(statement).toEqual({
+        Effect: 'Allow',
+        Principal: {
+          Federated: recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'aws-service-accounts').state
+            .arn,
+        },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${issuerHost}:aud`]: 'sts.amazonaws.com', [`${issuerHost}:sub`]: subjects } },
+      });
+    },
+  );
 
   it('names the IRSA roles exactly as the ARNs in the rendered platform end', () => {
     const rendered = loadManifests(repoRoot, ['clusters/aws']).docs.flatMap((d) => {
       const values = d.object.kind === 'HelmRelease' ? (d.object.spec as any).values : undefined;
-      return [...(values?.extraEnvs ?? []), ...(values?.controller?.env ?? [])].filter((e: { name: string }) => e.name === 'AWS_ROLE_ARN');
+      return [...(values?.extraEnvs ?? []), ...(values?.controller?.env ?? [])].filter(
+        (e: { name: string }) => e.name === 'AWS_ROLE_ARN',
+      );
     });
-    const roleNames = new Set(rendered.map((e: { value: string }) => /^arn:aws:iam::111122223333:role\/(.+)$/.exec(e.value)?.[1]));
+    const roleNames = new Set(
+      rendered.map((e: { value: string }) => /^arn:aws:iam::111122223333:role\/(.+)$/.exec(e.value)?.[1]),
+    );
     expect(roleNames).toEqual(new Set(['aws-log-writer', 'aws-ebs-csi-controller']));
     for (const name of roleNames) expect(recorder.one('aws:iam/role:Role', name!).inputs.name).toBe(name);
   });
 
-  it('gives the EBS CSI controller only volume calls on this cluster\'s tagged volumes, snapshots and instances', () => {
-    const statements = document('aws-ebs-csi-controller').Statement as { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: any }[];
-    expect(statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => s.Sid)).toEqual(['DescribeForEbsCsi']);
-    expect(statements.find((s) => s.Sid === 'DescribeForEbsCsi')!.Action).toSatisfy((actions: string[]) => actions.every((a) => a.startsWith('ec2:Describe')));
+  it("gives the EBS CSI controller only volume calls on this cluster's tagged volumes, snapshots and instances", () => {
+    const statements = document('aws-ebs-csi-controller').Statement as {
+      Sid: string;
+      Action: string | string[];
+      Resource: string | string[];
+      Condition?: any;
+    }[];
+    expect(statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => s.Sid)).toEqual([
+      'DescribeForEbsCsi',
+    ]);
+    expect(statements.find((s) => s.Sid === 'DescribeForEbsCsi')!.Action).toSatisfy((actions: string[]) =>
+      actions.every((a) => a.startsWith('ec2:Describe')),
+    );
     const driverTags = { 'kubernetes.io/cluster/aws': 'owned', 'ebs.csi.aws.com/cluster': 'true' };
-    const prefixed = (prefix: string) => Object.fromEntries(Object.entries(driverTags).map(([k, v]) => [`${prefix}/${k}`, v]));
+    const prefixed = (prefix: string) =>
+      Object.fromEntries(Object.entries(driverTags).map(([k, v]) => [`${prefix}/${k}`, v]));
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(bySid.CreateTaggedVolumes).toMatchObject({ Action: 'ec2:CreateVolume', Resource: 'arn:aws:ec2:eu-central-1:*:volume/*', Condition: { StringEquals: prefixed('aws:RequestTag') } });
-    expect(bySid.ManageOwnVolumes).toMatchObject({ Resource: 'arn:aws:ec2:eu-central-1:*:volume/*', Condition: { StringEquals: prefixed('ec2:ResourceTag') } });
-    expect(bySid.ManageOwnVolumes!.Action).toEqual(expect.arrayContaining(['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:DeleteVolume']));
-    expect(bySid.AttachToOwnInstances!.Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/kubernetes.io/cluster/aws': 'owned' } });
-    expect(bySid.TagOnCreate!.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['CreateVolume', 'CreateSnapshot'] } });
-    for (const s of statements.filter((s) => s.Sid !== 'DescribeForEbsCsi' && s.Sid !== 'TagOnCreate')) expect(s.Condition, s.Sid).toBeDefined();
+    expect(bySid.CreateTaggedVolumes).toMatchObject({
+      Action: 'ec2:CreateVolume',
+      Resource: 'arn:aws:ec2:eu-central-1:*:volume/*',
+      Condition: { StringEquals: prefixed('aws:RequestTag') },
+    });
+    expect(bySid.ManageOwnVolumes).toMatchObject({
+      Resource: 'arn:aws:ec2:eu-central-1:*:volume/*',
+      Condition: { StringEquals: prefixed('ec2:ResourceTag') },
+    });
+    expect(bySid.ManageOwnVolumes!.Action).toEqual(
+      expect.arrayContaining(['ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:DeleteVolume']),
+    );
+    expect(bySid.AttachToOwnInstances!.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/kubernetes.io/cluster/aws': 'owned' },
+    });
+    expect(bySid.TagOnCreate!.Condition).toEqual({
+      StringEquals: { 'ec2:CreateAction': ['CreateVolume', 'CreateSnapshot'] },
+    });
+    for (const s of statements.filter((s) => s.Sid !== 'DescribeForEbsCsi' && s.Sid !== 'TagOnCreate'))
+      expect(s.Condition, s.Sid).toBeDefined();
   });
 
   it('gives the control planes the cloud integration, workers nothing, both through instance profiles', () => {
-    const statements = document('aws-controlplane-cloud-integration').Statement as { Sid: string; Action: string[]; Resource: string | string[] }[];
-    expect(statements.map((s) => s.Sid)).toEqual(['DescribeForCloudIntegration', 'ServiceLoadBalancers', 'ServiceSecurityGroups', 'TagOwnResources']);
+    const statements = document('aws-controlplane-cloud-integration').Statement as {
+      Sid: string;
+      Action: string[];
+      Resource: string | string[];
+    }[];
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'DescribeForCloudIntegration',
+      'ServiceLoadBalancers',
+      'ServiceSecurityGroups',
+      'TagOwnResources',
+    ]);
     // Volume calls belong to the EBS CSI controller's IRSA role: its pods cannot reach this instance role.
     expect(statements.flatMap((s) => s.Action).filter((a) => /Volume|Snapshot/.test(a))).toEqual([]);
-    expect(statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => s.Sid)).toEqual(['DescribeForCloudIntegration']);
+    expect(statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => s.Sid)).toEqual([
+      'DescribeForCloudIntegration',
+    ]);
     expect(statements.find((s) => s.Sid === 'ServiceSecurityGroups')!.Resource).toContain('arn:aws:mock:::Vpc/aws-vpc');
-    const policiesOfWorker = [...recorder.ofType('aws:iam/rolePolicy:RolePolicy'), ...recorder.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment')].filter(
-      (p) => p.inputs.role === recorder.ofType('aws:iam/role:Role').find((r) => r.name === 'aws-worker')!.id,
-    );
+    const policiesOfWorker = [
+      ...recorder.ofType('aws:iam/rolePolicy:RolePolicy'),
+      ...recorder.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment'),
+    ].filter((p) => p.inputs.role === recorder.ofType('aws:iam/role:Role').find((r) => r.name === 'aws-worker')!.id);
     expect(policiesOfWorker).toEqual([]);
-    expect(recorder.ofType('aws:iam/instanceProfile:InstanceProfile').map((p) => p.name)).toEqual(['aws-controlplane', 'aws-worker']);
+    expect(recorder.ofType('aws:iam/instanceProfile:InstanceProfile').map((p) => p.name)).toEqual([
+      'aws-controlplane',
+      'aws-worker',
+    ]);
   });
 });
 
@@ -270,9 +361,18 @@ describe('log bucket', () => {
 
   it('is the model bucket: private, owner-enforced, encrypted, versioned, TLS-only, with a lifecycle', () => {
     of('bucket:Bucket');
-    expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({ objectOwnership: 'BucketOwnerEnforced' });
-    expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }]);
+    expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({
+      objectOwnership: 'BucketOwnerEnforced',
+    });
+    expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+    ]);
     expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
     expect(of('bucketLifecycleConfiguration:BucketLifecycleConfiguration').rules).toEqual([
       expect.objectContaining({
@@ -284,7 +384,12 @@ describe('log bucket', () => {
     ]);
     const policy = JSON.parse(of('bucketPolicy:BucketPolicy').policy);
     expect(policy.Statement).toEqual([
-      expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
     ]);
   });
 });
@@ -332,11 +437,20 @@ describe('nodes', () => {
 
   it('puts workers in an ASG across the private subnets from a launch template with IMDSv2 and encrypted gp3', () => {
     const [template] = recorder.ofType('aws:ec2/launchTemplate:LaunchTemplate');
-    expect(template!.inputs.metadataOptions).toEqual({ httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 });
+    expect(template!.inputs.metadataOptions).toEqual({
+      httpEndpoint: 'enabled',
+      httpTokens: 'required',
+      httpPutResponseHopLimit: 1,
+    });
     expect(template!.inputs.blockDeviceMappings).toEqual([
-      { deviceName: '/dev/xvda', ebs: { volumeType: 'gp3', volumeSize: 50, encrypted: 'true', deleteOnTermination: 'true' } },
+      {
+        deviceName: '/dev/xvda',
+        ebs: { volumeType: 'gp3', volumeSize: 50, encrypted: 'true', deleteOnTermination: 'true' },
+      },
     ]);
-    expect(Buffer.from(secretInput(template!.inputs.userData) as string, 'base64').toString('utf8')).toBe(MACHINE_CONFIGS.talosWorkerConfig);
+    expect(Buffer.from(secretInput(template!.inputs.userData) as string, 'base64').toString('utf8')).toBe(
+      MACHINE_CONFIGS.talosWorkerConfig,
+    );
     const [group, ...more] = recorder.ofType('aws:autoscaling/group:Group');
     expect(more).toEqual([]);
     expect(group!.inputs).toMatchObject({
@@ -351,11 +465,25 @@ describe('nodes', () => {
 
   it('serves TCP 6443 from an internal NLB whose target group holds only the control planes', () => {
     const [lb] = recorder.ofType('aws:lb/loadBalancer:LoadBalancer');
-    expect(lb!.inputs).toMatchObject({ loadBalancerType: 'network', internal: true, subnets: privateSubnets().map(idOf), securityGroups: [group('aws-api-lb').id] });
+    expect(lb!.inputs).toMatchObject({
+      loadBalancerType: 'network',
+      internal: true,
+      subnets: privateSubnets().map(idOf),
+      securityGroups: [group('aws-api-lb').id],
+    });
     const [listener] = recorder.ofType('aws:lb/listener:Listener');
     const [targetGroup] = recorder.ofType('aws:lb/targetGroup:TargetGroup');
-    expect(listener!.inputs).toMatchObject({ port: 6443, protocol: 'TCP', defaultActions: [{ type: 'forward', targetGroupArn: targetGroup!.state.arn }] });
-    expect(targetGroup!.inputs).toMatchObject({ port: 6443, protocol: 'TCP', targetType: 'instance', preserveClientIp: 'false' });
+    expect(listener!.inputs).toMatchObject({
+      port: 6443,
+      protocol: 'TCP',
+      defaultActions: [{ type: 'forward', targetGroupArn: targetGroup!.state.arn }],
+    });
+    expect(targetGroup!.inputs).toMatchObject({
+      port: 6443,
+      protocol: 'TCP',
+      targetType: 'instance',
+      preserveClientIp: 'false',
+    });
     const targets = recorder.ofType('aws:lb/targetGroupAttachment:TargetGroupAttachment').map((a) => a.inputs.targetId);
     expect(targets).toEqual(recorder.ofType('aws:ec2/instance:Instance').map(idOf));
   });
@@ -367,24 +495,44 @@ describe('service-account issuer', () => {
   const distribution = () => recorder.one('aws:cloudfront/distribution:Distribution', 'oidc-issuer-distribution');
 
   it("trusts the distribution's URL (the model's issuer) in the IAM OIDC provider, for the STS audience", () => {
-    expect(recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'aws-service-accounts').inputs).toMatchObject({ url: cluster.serviceAccountIssuer, clientIdLists: ['sts.amazonaws.com'] });
+    expect(
+      recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'aws-service-accounts').inputs,
+    ).toMatchObject({ url: cluster.serviceAccountIssuer, clientIdLists: ['sts.amazonaws.com'] });
   });
 
   it('keeps the documents in a private, encrypted, versioned bucket whose current objects never expire', () => {
-    expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({ objectOwnership: 'BucketOwnerEnforced' });
-    expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }]);
+    expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(of('bucketOwnershipControls:BucketOwnershipControls').rule).toEqual({
+      objectOwnership: 'BucketOwnerEnforced',
+    });
+    expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+    ]);
     expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
     const [rule, ...more] = of('bucketLifecycleConfiguration:BucketLifecycleConfiguration').rules;
     expect(more).toEqual([]);
-    expect(rule).toMatchObject({ status: 'Enabled', noncurrentVersionExpiration: { noncurrentDays: 30 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } });
+    expect(rule).toMatchObject({
+      status: 'Enabled',
+      noncurrentVersionExpiration: { noncurrentDays: 30 },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    });
     expect(rule.expiration).toBeUndefined();
   });
 
   it('lets only the distribution read the bucket, over TLS', () => {
     const { Statement } = JSON.parse(of('bucketPolicy:BucketPolicy').policy);
     expect(Statement).toEqual([
-      expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
       {
         Sid: 'ReadThroughTheDistribution',
         Effect: 'Allow',
@@ -399,10 +547,24 @@ describe('service-account issuer', () => {
   it('serves the bucket over HTTPS only, GET and HEAD, through a signing Origin Access Control', () => {
     const [access, ...more] = recorder.ofType('aws:cloudfront/originAccessControl:OriginAccessControl');
     expect(more).toEqual([]);
-    expect(access!.inputs).toMatchObject({ originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' });
+    expect(access!.inputs).toMatchObject({
+      originAccessControlOriginType: 's3',
+      signingBehavior: 'always',
+      signingProtocol: 'sigv4',
+    });
     const inputs = distribution().inputs;
-    expect(inputs.origins).toEqual([{ originId: 'oidc-documents', domainName: `${bucketName}.s3.eu-central-1.amazonaws.com`, originAccessControlId: access!.id }]);
-    expect(inputs.defaultCacheBehavior).toMatchObject({ targetOriginId: 'oidc-documents', viewerProtocolPolicy: 'https-only', allowedMethods: ['GET', 'HEAD'] });
+    expect(inputs.origins).toEqual([
+      {
+        originId: 'oidc-documents',
+        domainName: `${bucketName}.s3.eu-central-1.amazonaws.com`,
+        originAccessControlId: access!.id,
+      },
+    ]);
+    expect(inputs.defaultCacheBehavior).toMatchObject({
+      targetOriginId: 'oidc-documents',
+      viewerProtocolPolicy: 'https-only',
+      allowedMethods: ['GET', 'HEAD'],
+    });
     expect(inputs).toMatchObject({ enabled: true, viewerCertificate: { cloudfrontDefaultCertificate: true } });
   });
 
@@ -425,23 +587,43 @@ describe('service-account issuer', () => {
 describe('outputs', () => {
   it('exports what the Talos scripts read, with secrets marked secret', async () => {
     const keys: (keyof AwsBootstrapOutputs)[] = [
-      'cluster', 'region', 'apiEndpoint', 'controlPlaneIps', 'nodesDeclared', 'vpcId', 'publicSubnetIds', 'privateSubnetIds',
-      'securityGroupIds', 'roleArns', 'logBucket', 'serviceAccountIssuer', 'accessKeys', 'vpnTunnels',
+      'cluster',
+      'region',
+      'apiEndpoint',
+      'controlPlaneIps',
+      'nodesDeclared',
+      'vpcId',
+      'publicSubnetIds',
+      'privateSubnetIds',
+      'securityGroupIds',
+      'roleArns',
+      'logBucket',
+      'serviceAccountIssuer',
+      'accessKeys',
+      'vpnTunnels',
       'vpnPresharedKeys',
     ];
     expect(Object.keys(program).sort()).toEqual([...keys].sort());
     expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
     expect(await valueOf(program.controlPlaneIps)).toEqual(['10.10.64.10', '10.10.128.10', '10.10.192.10']);
     expect(await valueOf(program.nodesDeclared)).toBe(true);
-    expect(await valueOf(program.vpnTunnels)).toEqual({ tunnel1Address: '198.51.100.1', tunnel2Address: '198.51.100.2' });
-    expect(await valueOf(program.logBucket)).toEqual({ name: estate.logArchive.bucket, region: estate.logArchive.region, arn: `arn:aws:s3:::${estate.logArchive.bucket}` });
+    expect(await valueOf(program.vpnTunnels)).toEqual({
+      tunnel1Address: '198.51.100.1',
+      tunnel2Address: '198.51.100.2',
+    });
+    expect(await valueOf(program.logBucket)).toEqual({
+      name: estate.logArchive.bucket,
+      region: estate.logArchive.region,
+      arn: `arn:aws:s3:::${estate.logArchive.bucket}`,
+    });
     expect(await valueOf(program.securityGroupIds)).toEqual({
       controlPlane: group('aws-controlplane').id,
       worker: group('aws-worker').id,
       apiLoadBalancer: group('aws-api-lb').id,
     });
     for (const secret of [program.accessKeys, program.vpnPresharedKeys]) expect(await isSecret(secret)).toBe(true);
-    for (const plain of [program.apiEndpoint, program.controlPlaneIps, program.vpnTunnels]) expect(await isSecret(plain)).toBe(false);
+    for (const plain of [program.apiEndpoint, program.controlPlaneIps, program.vpnTunnels])
+      expect(await isSecret(plain)).toBe(false);
     expect(await valueOf(program.accessKeys)).toEqual({
       'onprem-log-writer': { accessKeyId: 'AccessKey-onprem-log-writer', secretAccessKey: 'mock-secret-access-key' },
     });

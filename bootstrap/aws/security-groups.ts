@@ -42,7 +42,11 @@ const CNI_PORTS: Record<Talos['cni']['name'], Omit<Rule, 'from'>[]> = {
   ],
 };
 
-export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<string>, tags: Record<string, string>): SecurityGroups {
+export function declareSecurityGroups(
+  settings: Settings,
+  vpcId: pulumi.Input<string>,
+  tags: Record<string, string>,
+): SecurityGroups {
   const name = settings.cluster.name;
   const group = (role: string, description: string) =>
     new aws.ec2.SecurityGroup(`${name}-${role}`, { vpcId, description, tags: { ...tags, Name: `${name}-${role}` } });
@@ -81,7 +85,12 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
     );
 
   ingress(controlPlane, 'controlplane', [
-    { description: 'apid', protocol: 'tcp', ports: PORTS.apid, from: [...cidrs(settings.adminCidrs), fromControlPlane] },
+    {
+      description: 'apid',
+      protocol: 'tcp',
+      ports: PORTS.apid,
+      from: [...cidrs(settings.adminCidrs), fromControlPlane],
+    },
     { description: 'trustd', protocol: 'tcp', ports: PORTS.trustd, from: [fromWorker] },
     { description: 'etcd', protocol: 'tcp', ports: PORTS.etcd, from: [fromControlPlane] },
     // Nodes reach the API servers directly for the `kubernetes` Service (its endpoints are the node IPs).
@@ -90,7 +99,12 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
     ...cniRules,
   ]);
   ingress(worker, 'worker', [
-    { description: 'apid', protocol: 'tcp', ports: PORTS.apid, from: [...cidrs(settings.adminCidrs), fromControlPlane] },
+    {
+      description: 'apid',
+      protocol: 'tcp',
+      ports: PORTS.apid,
+      from: [...cidrs(settings.adminCidrs), fromControlPlane],
+    },
     ...scrapedRules,
     ...cniRules,
   ]);
@@ -103,12 +117,21 @@ export function declareSecurityGroups(settings: Settings, vpcId: pulumi.Input<st
     },
   ]);
 
-  const egress = (target: aws.ec2.SecurityGroup, role: string, args: Omit<aws.vpc.SecurityGroupEgressRuleArgs, 'securityGroupId'>) =>
-    new aws.vpc.SecurityGroupEgressRule(`${name}-${role}-egress`, { securityGroupId: target.id, tags, ...args });
+  const egress = (
+    target: aws.ec2.SecurityGroup,
+    role: string,
+    args: Omit<aws.vpc.SecurityGroupEgressRuleArgs, 'securityGroupId'>,
+  ) => new aws.vpc.SecurityGroupEgressRule(`${name}-${role}-egress`, { securityGroupId: target.id, tags, ...args });
   // Nodes pull images, call AWS APIs, write to S3 and reach on-prem over the VPN.
   egress(controlPlane, 'controlplane', { description: 'all', ipProtocol: '-1', cidrIpv4: '0.0.0.0/0' });
   egress(worker, 'worker', { description: 'all', ipProtocol: '-1', cidrIpv4: '0.0.0.0/0' });
-  egress(apiLoadBalancer, 'api-lb', { description: 'kube-apiserver', ipProtocol: 'tcp', fromPort: API_PORT, toPort: API_PORT, referencedSecurityGroupId: controlPlane.id });
+  egress(apiLoadBalancer, 'api-lb', {
+    description: 'kube-apiserver',
+    ipProtocol: 'tcp',
+    fromPort: API_PORT,
+    toPort: API_PORT,
+    referencedSecurityGroupId: controlPlane.id,
+  });
 
   return { controlPlane, worker, apiLoadBalancer };
 }

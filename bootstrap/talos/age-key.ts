@@ -16,7 +16,11 @@ function polymod(values: number[]): number {
   return checksum;
 }
 
-const expandHrp = (hrp: string) => [...[...hrp].map((c) => c.charCodeAt(0) >>> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31)];
+const expandHrp = (hrp: string) => [
+  ...[...hrp].map((c) => c.charCodeAt(0) >>> 5),
+  0,
+  ...[...hrp].map((c) => c.charCodeAt(0) & 31),
+];
 
 function convertBits(data: number[], from: number, to: number, pad: boolean): number[] {
   let acc = 0;

@@ -74,9 +74,13 @@ function ageKeyProblems(ageKey: string, secretsFile: string, cluster: Cluster): 
     return [`--age-key ${ageKey}: ${(error as Error).message}`];
   }
   if (!recipient) return [`--age-key ${ageKey} is not an age identity file (no AGE-SECRET-KEY-1 line)`];
-  const expected = existsSync(secretsFile) ? ageRecipients((parse(readFileSync(secretsFile, 'utf8')) as { sops?: unknown }).sops) : [cluster.flux.ageRecipient];
+  const expected = existsSync(secretsFile)
+    ? ageRecipients((parse(readFileSync(secretsFile, 'utf8')) as { sops?: unknown }).sops)
+    : [cluster.flux.ageRecipient];
   if (expected.includes(recipient)) return [];
-  return [`--age-key ${ageKey} is the key of ${recipient}, but cluster "${cluster.name}" (${shortPath(secretsFile)}) is encrypted for ${expected.join(', ')}`];
+  return [
+    `--age-key ${ageKey} is the key of ${recipient}, but cluster "${cluster.name}" (${shortPath(secretsFile)}) is encrypted for ${expected.join(', ')}`,
+  ];
 }
 
 async function main(): Promise<void> {
@@ -91,20 +95,29 @@ async function main(): Promise<void> {
   const repeated = STRING_FLAGS.filter((flag) => Array.isArray(args[flag]));
   if (repeated.length) throw new Error(`${repeated.map((f) => `--${f}`).join(', ')} given more than once`);
   if (args._.length === 1 && !COMMANDS.includes(command)) {
-    throw new Error(`unknown command ${JSON.stringify(String(command))}; use one of ${COMMANDS.join(', ')}\n\n${USAGE}`);
+    throw new Error(
+      `unknown command ${JSON.stringify(String(command))}; use one of ${COMMANDS.join(', ')}\n\n${USAGE}`,
+    );
   }
-  if (args._.length !== 1) throw new Error(args._.length ? `give one command, got ${args._.join(' ')}\n\n${USAGE}` : USAGE);
+  if (args._.length !== 1)
+    throw new Error(args._.length ? `give one command, got ${args._.join(' ')}\n\n${USAGE}` : USAGE);
   // The steps read the model's Talos, network and flux fields: a broken model fails here, naming the field.
   assertValidModel(estate, catalogue);
   const cluster = estate.clusters.find((c) => c.name === args.cluster);
-  if (!cluster) throw new Error(`--cluster ${JSON.stringify(args.cluster ?? '')} is not a cluster of the model; use ${estate.clusters.map((c) => c.name).join(' or ')}`);
+  if (!cluster)
+    throw new Error(
+      `--cluster ${JSON.stringify(args.cluster ?? '')} is not a cluster of the model; use ${estate.clusters.map((c) => c.name).join(' or ')}`,
+    );
   const needs = NEEDS[command];
-  const path = (flag: string, fallback?: string) => (args[flag] ? resolve(args[flag]) : fallback && join(repoRoot, fallback));
+  const path = (flag: string, fallback?: string) =>
+    args[flag] ? resolve(args[flag]) : fallback && join(repoRoot, fallback);
 
   const missingTools: Tool[] = [];
   for (const tool of needs.tools) if (!(await which(tool, { nothrow: true }))) missingTools.push(tool);
   if (missingTools.length) {
-    throw new Error(`missing tools on PATH (nothing was run):\n${missingTools.map((t) => `  - ${INSTALL_HINTS[t]}`).join('\n')}`);
+    throw new Error(
+      `missing tools on PATH (nothing was run):\n${missingTools.map((t) => `  - ${INSTALL_HINTS[t]}`).join('\n')}`,
+    );
   }
 
   const defaults = defaultPaths(cluster);
@@ -113,18 +126,27 @@ async function main(): Promise<void> {
   const gitKey = path('git-key');
   const knownHosts = path('known-hosts');
   const problems: string[] = [];
-  if (needs.ageKey && !ageKey) problems.push(`--age-key is required: the private key of ${cluster.flux.ageRecipient}, never stored in Git`);
+  if (needs.ageKey && !ageKey)
+    problems.push(`--age-key is required: the private key of ${cluster.flux.ageRecipient}, never stored in Git`);
   if (ageKey) problems.push(...ageKeyProblems(ageKey, secretsFile, cluster));
   if (needs.git && estate.repository.url.startsWith('ssh://')) {
-    for (const [flag, file] of [['git-key', gitKey], ['known-hosts', knownHosts]] as const) {
-      if (!file || !existsSync(file)) problems.push(`--${flag} ${file ?? ''}: required for ${estate.repository.url}, and must exist`);
+    for (const [flag, file] of [
+      ['git-key', gitKey],
+      ['known-hosts', knownHosts],
+    ] as const) {
+      if (!file || !existsSync(file))
+        problems.push(`--${flag} ${file ?? ''}: required for ${estate.repository.url}, and must exist`);
     }
   }
   const retryDelaySeconds = Number(args['retry-delay'] ?? 10);
-  if (!Number.isFinite(retryDelaySeconds) || retryDelaySeconds < 0) problems.push(`--retry-delay ${args['retry-delay']} is not a number of seconds`);
-  if (problems.length) throw new Error(`cannot run ${command} (nothing was run):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (!Number.isFinite(retryDelaySeconds) || retryDelaySeconds < 0)
+    problems.push(`--retry-delay ${args['retry-delay']} is not a number of seconds`);
+  if (problems.length)
+    throw new Error(`cannot run ${command} (nothing was run):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
-  const inventory: Inventory | undefined = needs.nodes ? loadInventory(cluster, path('nodes', defaults.nodes)!) : undefined;
+  const inventory: Inventory | undefined = needs.nodes
+    ? loadInventory(cluster, path('nodes', defaults.nodes)!)
+    : undefined;
 
   const log = (line: string) => console.log(line);
   const ctx: Context = {
@@ -149,7 +171,9 @@ async function main(): Promise<void> {
       for (const name of ['gen-config', 'install', 'bootstrap', 'flux'] as const) {
         log(`== ${name} (${cluster.name})`);
         await steps[name]().catch((error: Error) => {
-          throw new Error(`${error.message}\n${name} failed; fix the cause, then run \`npm run talos -- up --cluster ${cluster.name}\` again: finished steps are skipped or repeated safely`);
+          throw new Error(
+            `${error.message}\n${name} failed; fix the cause, then run \`npm run talos -- up --cluster ${cluster.name}\` again: finished steps are skipped or repeated safely`,
+          );
         });
       }
     },

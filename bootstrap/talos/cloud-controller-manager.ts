@@ -19,7 +19,11 @@ const labels = { 'app.kubernetes.io/name': CCM_NAME };
  * manifest: block YAML would put the control-plane config over EC2's 16 KB user-data limit.
  */
 export function cloudControllerManager(cluster: AwsCluster): string {
-  const rule = (apiGroup: string, resources: string[], verbs: string[]) => ({ apiGroups: [apiGroup], resources, verbs });
+  const rule = (apiGroup: string, resources: string[], verbs: string[]) => ({
+    apiGroups: [apiGroup],
+    resources,
+    verbs,
+  });
   const objects = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SERVICE_ACCOUNT, namespace: CCM_NAMESPACE } },
     {
@@ -47,7 +51,11 @@ export function cloudControllerManager(cluster: AwsCluster): string {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
       metadata: { name: `${SERVICE_ACCOUNT}:authentication-reader`, namespace: CCM_NAMESPACE },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: 'extension-apiserver-authentication-reader',
+      },
       subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: CCM_NAMESPACE }],
     },
     {
@@ -76,10 +84,22 @@ export function cloudControllerManager(cluster: AwsCluster): string {
                 image: CCM_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
                 // NLBs and their target groups tagged with the cluster name; Calico's VXLAN carries pod traffic, so no VPC routes.
-                args: ['--v=2', '--cloud-provider=aws', `--cluster-name=${cluster.name}`, '--configure-cloud-routes=false'],
+                args: [
+                  '--v=2',
+                  '--cloud-provider=aws',
+                  `--cluster-name=${cluster.name}`,
+                  '--configure-cloud-routes=false',
+                ],
                 resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-                livenessProbe: { httpGet: { path: '/healthz', port: HEALTH_PORT, scheme: 'HTTPS' }, initialDelaySeconds: 15, periodSeconds: 20 },
-                readinessProbe: { httpGet: { path: '/healthz', port: HEALTH_PORT, scheme: 'HTTPS' }, periodSeconds: 10 },
+                livenessProbe: {
+                  httpGet: { path: '/healthz', port: HEALTH_PORT, scheme: 'HTTPS' },
+                  initialDelaySeconds: 15,
+                  periodSeconds: 20,
+                },
+                readinessProbe: {
+                  httpGet: { path: '/healthz', port: HEALTH_PORT, scheme: 'HTTPS' },
+                  periodSeconds: 10,
+                },
                 securityContext: RESTRICTED_CONTAINER,
               },
             ],

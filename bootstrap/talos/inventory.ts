@@ -63,21 +63,26 @@ export function loadInventory(cluster: Cluster, path: string): Inventory {
   try {
     data = parse(readFileSync(path, 'utf8'), { uniqueKeys: true });
   } catch (error) {
-    throw new InventoryError(`${file}: not valid ${cluster.provider === 'aws' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+    throw new InventoryError(
+      `${file}: not valid ${cluster.provider === 'aws' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
   const problems: string[] = [];
   const inventory = cluster.provider === 'aws' ? awsInventory(data, problems) : metalInventory(cluster, data, problems);
   checkNodes(cluster, inventory.nodes, problems);
-  if (problems.length) throw new InventoryError(`${file} is not usable (nothing was run):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length)
+    throw new InventoryError(`${file} is not usable (nothing was run):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return inventory;
 }
 
 function awsInventory(data: unknown, problems: string[]): Inventory {
   const outputs = (data ?? {}) as Partial<AwsStackOutputs>;
   const endpoint = String(outputs.apiEndpoint ?? '');
-  if (!/^https:\/\/[\w.-]+:6443$/.test(endpoint)) problems.push(`apiEndpoint: ${JSON.stringify(outputs.apiEndpoint ?? null)} is not https://<load balancer>:6443`);
+  if (!/^https:\/\/[\w.-]+:6443$/.test(endpoint))
+    problems.push(`apiEndpoint: ${JSON.stringify(outputs.apiEndpoint ?? null)} is not https://<load balancer>:6443`);
   if (typeof outputs.nodesDeclared !== 'boolean') problems.push('nodesDeclared: must be true or false');
-  if (!Array.isArray(outputs.controlPlaneIps) || outputs.controlPlaneIps.length === 0) problems.push('controlPlaneIps: must list the control-plane addresses');
+  if (!Array.isArray(outputs.controlPlaneIps) || outputs.controlPlaneIps.length === 0)
+    problems.push('controlPlaneIps: must list the control-plane addresses');
   const ips = Array.isArray(outputs.controlPlaneIps) ? outputs.controlPlaneIps : [];
   return {
     endpoint,
@@ -88,40 +93,57 @@ function awsInventory(data: unknown, problems: string[]): Inventory {
 
 function metalInventory(cluster: MetalCluster, data: unknown, problems: string[]): Inventory {
   const inventory = (data ?? {}) as Partial<InventoryFile>;
-  if (data !== null && (typeof data !== 'object' || Array.isArray(data))) problems.push('the file must hold a mapping of cluster, nodes, dhcpRange');
+  if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
+    problems.push('the file must hold a mapping of cluster, nodes, dhcpRange');
   unknownKeys(data, INVENTORY_SHAPE, '', (field, message) => problems.push(`${field}: ${message}`));
-  if (inventory.cluster !== cluster.name) problems.push(`cluster: ${JSON.stringify(inventory.cluster ?? null)} should be "${cluster.name}"`);
+  if (inventory.cluster !== cluster.name)
+    problems.push(`cluster: ${JSON.stringify(inventory.cluster ?? null)} should be "${cluster.name}"`);
   if (!Array.isArray(inventory.nodes) || inventory.nodes.length === 0) problems.push('nodes: must list the nodes');
   const nodes = (Array.isArray(inventory.nodes) ? inventory.nodes : []) as Node[];
   nodes.forEach((node, i) => {
     if (typeof node?.name !== 'string' || node.name === '') problems.push(`nodes[${i}].name: is missing`);
     if (node?.installDisk !== undefined) {
       if (typeof node.installDisk !== 'string' || !/^\/dev\/\S+$/.test(node.installDisk)) {
-        problems.push(`nodes[${i}].installDisk: ${JSON.stringify(node.installDisk)} is not a disk; use a device path such as /dev/nvme0n1`);
+        problems.push(
+          `nodes[${i}].installDisk: ${JSON.stringify(node.installDisk)} is not a disk; use a device path such as /dev/nvme0n1`,
+        );
       } else if (!('disk' in cluster.talos.install)) {
-        problems.push(`nodes[${i}].installDisk: the model picks disks with talos.install.diskSelector (${MODEL_FILE}); drop installDisk or change the model to a disk`);
+        problems.push(
+          `nodes[${i}].installDisk: the model picks disks with talos.install.diskSelector (${MODEL_FILE}); drop installDisk or change the model to a disk`,
+        );
       }
     }
   });
   const vip = cluster.talos.vip.address;
   const nodeCidr = parseCidr(cluster.network.nodeCidr);
-  if (nodeCidr && !contains(nodeCidr, vip)) problems.push(`talos.vip.address ${vip} (${MODEL_FILE}) is outside the node subnet ${cluster.network.nodeCidr}`);
-  if (new URL(cluster.talos.endpoint).hostname !== vip) problems.push(`talos.endpoint ${cluster.talos.endpoint} (${MODEL_FILE}) does not point at the VIP ${vip}`);
+  if (nodeCidr && !contains(nodeCidr, vip))
+    problems.push(`talos.vip.address ${vip} (${MODEL_FILE}) is outside the node subnet ${cluster.network.nodeCidr}`);
+  if (new URL(cluster.talos.endpoint).hostname !== vip)
+    problems.push(`talos.endpoint ${cluster.talos.endpoint} (${MODEL_FILE}) does not point at the VIP ${vip}`);
   const ipOf = new Map(nodes.map((n, i) => [n?.ip, i]));
-  if (ipOf.has(vip)) problems.push(`nodes[${ipOf.get(vip)}].ip: ${vip} is the VIP; a node cannot hold it as its own address`);
+  if (ipOf.has(vip))
+    problems.push(`nodes[${ipOf.get(vip)}].ip: ${vip} is the VIP; a node cannot hold it as its own address`);
   if (inventory.dhcpRange) {
     const start = ipNumber(inventory.dhcpRange.start);
     const end = ipNumber(inventory.dhcpRange.end);
     if (start === undefined || end === undefined || start > end) {
-      problems.push(`dhcpRange: ${JSON.stringify(inventory.dhcpRange)} is not a range of two IPv4 addresses, start first`);
+      problems.push(
+        `dhcpRange: ${JSON.stringify(inventory.dhcpRange)} is not a range of two IPv4 addresses, start first`,
+      );
     } else {
       const inRange = (ip: string) => {
         const n = ipNumber(ip);
         return n !== undefined && n >= start && n <= end;
       };
-      if (inRange(vip)) problems.push(`talos.vip.address ${vip} is inside dhcpRange ${inventory.dhcpRange.start}-${inventory.dhcpRange.end}: the DHCP server could hand it out`);
+      if (inRange(vip))
+        problems.push(
+          `talos.vip.address ${vip} is inside dhcpRange ${inventory.dhcpRange.start}-${inventory.dhcpRange.end}: the DHCP server could hand it out`,
+        );
       nodes.forEach((n, i) => {
-        if (inRange(n?.ip)) problems.push(`nodes[${i}].ip: ${n.ip} is inside dhcpRange ${inventory.dhcpRange!.start}-${inventory.dhcpRange!.end}`);
+        if (inRange(n?.ip))
+          problems.push(
+            `nodes[${i}].ip: ${n.ip} is inside dhcpRange ${inventory.dhcpRange!.start}-${inventory.dhcpRange!.end}`,
+          );
       });
     }
   }
@@ -135,13 +157,17 @@ function checkNodes(cluster: Cluster, nodes: Node[], problems: string[]): void {
   const seenName = new Map<string, number>();
   nodes.forEach((node, i) => {
     const at = cluster.provider === 'aws' ? field(i) : `${field(i)}.ip`;
-    if (ipNumber(node?.ip) === undefined) problems.push(`${at}: ${JSON.stringify(node?.ip ?? null)} is not an IPv4 address`);
-    else if (nodeCidr && !contains(nodeCidr, node.ip)) problems.push(`${at}: ${node.ip} is outside the node subnet ${cluster.network.nodeCidr} (${MODEL_FILE})`);
+    if (ipNumber(node?.ip) === undefined)
+      problems.push(`${at}: ${JSON.stringify(node?.ip ?? null)} is not an IPv4 address`);
+    else if (nodeCidr && !contains(nodeCidr, node.ip))
+      problems.push(`${at}: ${node.ip} is outside the node subnet ${cluster.network.nodeCidr} (${MODEL_FILE})`);
     if (seenIp.has(node?.ip)) problems.push(`${at}: ${node.ip} is also the address of ${field(seenIp.get(node.ip)!)}`);
     seenIp.set(node?.ip, i);
-    if (seenName.has(node?.name)) problems.push(`${field(i)}.name: ${node.name} is also the name of ${field(seenName.get(node.name)!)}`);
+    if (seenName.has(node?.name))
+      problems.push(`${field(i)}.name: ${node.name} is also the name of ${field(seenName.get(node.name)!)}`);
     seenName.set(node?.name, i);
-    if (!ROLES.includes(node?.role)) problems.push(`${field(i)}.role: ${JSON.stringify(node?.role ?? null)} is not one of ${ROLES.join(', ')}`);
+    if (!ROLES.includes(node?.role))
+      problems.push(`${field(i)}.role: ${JSON.stringify(node?.role ?? null)} is not one of ${ROLES.join(', ')}`);
   });
   const controlPlanes = nodes.filter((n) => n?.role === 'controlplane').length;
   if (controlPlanes % 2 === 0) {

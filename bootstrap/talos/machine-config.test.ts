@@ -15,7 +15,14 @@ import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
 import { validateTree } from '../../generators/validate/validate';
 import { CCM_NAME, CCM_NAMESPACE, cloudControllerManager } from './cloud-controller-manager';
-import { CALICO_OPERATOR_URL, fillPatch, genRequest, patchesFor, USER_DATA_LIMIT, type GenReport } from './machine-config';
+import {
+  CALICO_OPERATOR_URL,
+  fillPatch,
+  genRequest,
+  patchesFor,
+  USER_DATA_LIMIT,
+  type GenReport,
+} from './machine-config';
 import { catalogue } from '../../generators/estate/catalogue';
 import { validationExtensionsOf } from '../../generators/registries';
 
@@ -49,7 +56,10 @@ function docs(path: string): Record<string, any>[] {
 
 const byName = (name: string) => estate.clusters.find((c) => c.name === name)!;
 /** On AWS the endpoint comes from the stack outputs: an NLB name as bootstrap/aws exports it. */
-const endpointOf = (cluster: Cluster) => (cluster.provider === 'metal' ? cluster.talos.endpoint : 'https://aws-api-0123456789abcdef.elb.eu-central-1.amazonaws.com:6443');
+const endpointOf = (cluster: Cluster) =>
+  cluster.provider === 'metal'
+    ? cluster.talos.endpoint
+    : 'https://aws-api-0123456789abcdef.elb.eu-central-1.amazonaws.com:6443';
 
 describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs of %s', (_, cluster) => {
   let report: GenReport;
@@ -72,26 +82,39 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
       const [main] = docs(join(outDir, `${role}.yaml`));
       expect(main!.cluster.clusterName).toBe(cluster.name);
       expect(main!.cluster.controlPlane.endpoint).toBe(endpointOf(cluster));
-      expect(main!.cluster.network).toMatchObject({ podSubnets: [cluster.network.podCidr], serviceSubnets: [cluster.network.serviceCidr] });
+      expect(main!.cluster.network).toMatchObject({
+        podSubnets: [cluster.network.podCidr],
+        serviceSubnets: [cluster.network.serviceCidr],
+      });
       expect(main!.machine.kubelet.nodeIP.validSubnets).toEqual([cluster.network.nodeCidr]);
       expect(main!.machine.kubelet.image).toBe(`ghcr.io/siderolabs/kubelet:v${versions.kubernetes}`);
-      expect(main!.machine.install).toMatchObject({ ...cluster.talos.install, image: `ghcr.io/siderolabs/installer:v${versions.talos}` });
+      expect(main!.machine.install).toMatchObject({
+        ...cluster.talos.install,
+        image: `ghcr.io/siderolabs/installer:v${versions.talos}`,
+      });
     }
     const [controlPlane] = docs(join(outDir, 'controlplane.yaml'));
     expect(controlPlane!.cluster.etcd.advertisedSubnets).toEqual([cluster.network.nodeCidr]);
   });
 
   it(`install ${cluster.talos.cni.name}: the pinned Tigera operator on every node, its Installation from the control planes`, () => {
-    expect(CALICO_OPERATOR_URL).toBe(`https://raw.githubusercontent.com/projectcalico/calico/v${versions.calico}/manifests/tigera-operator.yaml`);
+    expect(CALICO_OPERATOR_URL).toBe(
+      `https://raw.githubusercontent.com/projectcalico/calico/v${versions.calico}/manifests/tigera-operator.yaml`,
+    );
     for (const role of ['controlplane', 'worker']) {
-      expect(docs(join(outDir, `${role}.yaml`))[0]!.cluster.network.cni).toEqual({ name: 'custom', urls: [CALICO_OPERATOR_URL] });
+      expect(docs(join(outDir, `${role}.yaml`))[0]!.cluster.network.cni).toEqual({
+        name: 'custom',
+        urls: [CALICO_OPERATOR_URL],
+      });
     }
     expect(docs(join(outDir, 'worker.yaml'))[0]!.cluster.inlineManifests ?? []).toEqual([]);
     const [controlPlane] = docs(join(outDir, 'controlplane.yaml'));
     // Calico's iptables dataplane below needs kube-proxy in iptables mode, Talos's default.
     expect(controlPlane!.cluster.proxy?.mode ?? 'iptables').toBe('iptables');
     const manifests = controlPlane!.cluster.inlineManifests as { name: string; contents: string }[];
-    expect(manifests.map((m) => m.name)).toEqual(cluster.provider === 'aws' ? ['calico-installation', CCM_NAME] : ['calico-installation']);
+    expect(manifests.map((m) => m.name)).toEqual(
+      cluster.provider === 'aws' ? ['calico-installation', CCM_NAME] : ['calico-installation'],
+    );
     const installation = parseAllDocuments(manifests[0]!.contents).map((d) => d.toJS());
     expect(installation).toEqual([
       {
@@ -103,7 +126,15 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
           calicoNetwork: {
             bgp: 'Disabled',
             linuxDataplane: 'Iptables',
-            ipPools: [{ name: 'default-ipv4-ippool', cidr: cluster.network.podCidr, encapsulation: 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }],
+            ipPools: [
+              {
+                name: 'default-ipv4-ippool',
+                cidr: cluster.network.podCidr,
+                encapsulation: 'VXLAN',
+                natOutgoing: 'Enabled',
+                nodeSelector: 'all()',
+              },
+            ],
           },
         },
       },
@@ -137,14 +168,30 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
     expect(worker[0]!.machine.sysctls['fs.inotify.max_user_watches']).toBe('524288');
     expect(worker.some((d) => d.kind === 'Layer2VIPConfig')).toBe(false);
     const vips = controlPlane.filter((d) => d.kind === 'Layer2VIPConfig');
-    expect(vips).toEqual(cluster.provider === 'metal' ? [{ apiVersion: 'v1alpha1', kind: 'Layer2VIPConfig', name: cluster.talos.vip.address, link: cluster.talos.vip.link }] : []);
+    expect(vips).toEqual(
+      cluster.provider === 'metal'
+        ? [
+            {
+              apiVersion: 'v1alpha1',
+              kind: 'Layer2VIPConfig',
+              name: cluster.talos.vip.address,
+              link: cluster.talos.vip.link,
+            },
+          ]
+        : [],
+    );
   });
 
   it('run kubelets with an external cloud provider and install the AWS cloud controller manager on AWS only', () => {
     for (const role of ['controlplane', 'worker']) {
-      expect(docs(join(outDir, `${role}.yaml`))[0]!.cluster.externalCloudProvider).toEqual(cluster.provider === 'aws' ? { enabled: true } : undefined);
+      expect(docs(join(outDir, `${role}.yaml`))[0]!.cluster.externalCloudProvider).toEqual(
+        cluster.provider === 'aws' ? { enabled: true } : undefined,
+      );
     }
-    const manifests = docs(join(outDir, 'controlplane.yaml'))[0]!.cluster.inlineManifests as { name: string; contents: string }[];
+    const manifests = docs(join(outDir, 'controlplane.yaml'))[0]!.cluster.inlineManifests as {
+      name: string;
+      contents: string;
+    }[];
     const ccm = manifests.find((m) => m.name === CCM_NAME);
     if (cluster.provider !== 'aws') return expect(ccm).toBeUndefined();
     const objects = parseAllDocuments(ccm!.contents).map((d) => d.toJS());
@@ -156,15 +203,28 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
       `DaemonSet/${CCM_NAMESPACE}/${CCM_NAME}`,
     ]);
     const pod = objects.find((o) => o.kind === 'DaemonSet').spec.template.spec;
-    expect(pod.containers[0].image).toBe(`registry.k8s.io/provider-aws/cloud-controller-manager:v${versions.awsCloudControllerManager}`);
-    expect(pod.containers[0].args).toEqual(['--v=2', '--cloud-provider=aws', `--cluster-name=${cluster.name}`, '--configure-cloud-routes=false']);
+    expect(pod.containers[0].image).toBe(
+      `registry.k8s.io/provider-aws/cloud-controller-manager:v${versions.awsCloudControllerManager}`,
+    );
+    expect(pod.containers[0].args).toEqual([
+      '--v=2',
+      '--cloud-provider=aws',
+      `--cluster-name=${cluster.name}`,
+      '--configure-cloud-routes=false',
+    ]);
     // Runs before any Node is initialised (it initialises them), on the control planes, where the instance role is.
-    expect(pod.tolerations).toContainEqual({ key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule' });
+    expect(pod.tolerations).toContainEqual({
+      key: 'node.cloudprovider.kubernetes.io/uninitialized',
+      value: 'true',
+      effect: 'NoSchedule',
+    });
     expect(pod.nodeSelector).toEqual({ 'node-role.kubernetes.io/control-plane': '' });
     expect(pod.hostNetwork).toBe(true);
     const binding = objects.find((o) => o.kind === 'RoleBinding');
     expect(binding.roleRef.name).toBe('extension-apiserver-authentication-reader');
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: CCM_NAMESPACE }]);
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: CCM_NAMESPACE },
+    ]);
   });
 
   it('take time from the Amazon Time Sync Service on AWS only', () => {
@@ -181,9 +241,14 @@ describe('the AWS cloud controller manager manifest', () => {
   async function schemaProblems(contents: string): Promise<string[]> {
     const root = mkdtempSync(join(work, 'ccm-'));
     mkdirSync(join(root, 'clusters/aws'), { recursive: true });
-    writeFileSync(join(root, 'clusters/aws/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ccm.yaml\n');
+    writeFileSync(
+      join(root, 'clusters/aws/kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ccm.yaml\n',
+    );
     writeFileSync(join(root, 'clusters/aws/ccm.yaml'), contents);
-    return (await validateTree(root, [aws], validationExtensionsOf(catalogue))).problems.map((p) => `${p.object} ${p.path}: ${p.message}`);
+    return (await validateTree(root, [aws], validationExtensionsOf(catalogue))).problems.map(
+      (p) => `${p.object} ${p.path}: ${p.message}`,
+    );
   }
 
   it('passes the Kubernetes schemas; a misspelt field fails them', async () => {
@@ -201,7 +266,8 @@ describe('OIDC documents of the aws issuer', () => {
   const [discoveryPath, jwksPath] = OIDC_DOCUMENT_PATHS;
   const document = (dir: string, path: string) => JSON.parse(readFileSync(join(dir, 'oidc', path), 'utf8'));
   /** The bundle's service-account signing key, as the API server holds it. */
-  const signingKey = (secrets: string) => createPrivateKey(Buffer.from(parse(secrets).certs.k8sserviceaccount.key, 'base64').toString('utf8'));
+  const signingKey = (secrets: string) =>
+    createPrivateKey(Buffer.from(parse(secrets).certs.k8sserviceaccount.key, 'base64').toString('utf8'));
   const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
   /** A service-account token as the API server signs it: RS256 over header.payload, with the key's kid. */
@@ -214,7 +280,15 @@ describe('OIDC documents of the aws issuer', () => {
   function verifies(jwt: string, jwks: { keys: (JsonWebKey & { kid: string })[] }): boolean {
     const [header, payload, signature] = jwt.split('.') as [string, string, string];
     const key = jwks.keys.find((k) => k.kid === JSON.parse(Buffer.from(header, 'base64url').toString()).kid);
-    return key !== undefined && verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey({ key, format: 'jwk' }), Buffer.from(signature, 'base64url'));
+    return (
+      key !== undefined &&
+      verify(
+        'sha256',
+        Buffer.from(`${header}.${payload}`),
+        createPublicKey({ key, format: 'jwk' }),
+        Buffer.from(signature, 'base64url'),
+      )
+    );
   }
 
   it('point the API server at the issuer and the published JWKS, on control planes only', () => {
@@ -240,7 +314,9 @@ describe('OIDC documents of the aws issuer', () => {
     const jwks = document(outDir, jwksPath);
     const publicKey = createPublicKey(signingKey(bundle)).export({ type: 'spki', format: 'der' });
     const kid = createHash('sha256').update(publicKey).digest('base64url');
-    expect(jwks.keys.map((k: { kid: string; alg: string; use: string }) => [k.kid, k.alg, k.use])).toEqual([[kid, 'RS256', 'sig']]);
+    expect(jwks.keys.map((k: { kid: string; alg: string; use: string }) => [k.kid, k.alg, k.use])).toEqual([
+      [kid, 'RS256', 'sig'],
+    ]);
     expect(verifies(token(bundle, kid), jwks)).toBe(true);
     const otherBundle = execFileSync(talosConfig, ['secrets', '--talos-version', versions.talos], { encoding: 'utf8' });
     expect(verifies(token(otherBundle, kid), jwks)).toBe(false);
@@ -248,7 +324,8 @@ describe('OIDC documents of the aws issuer', () => {
 
   it('are deterministic for one bundle, and absent for a cluster without a public issuer', () => {
     const again = genCluster(aws).outDir;
-    for (const path of OIDC_DOCUMENT_PATHS) expect(readFileSync(join(again, 'oidc', path), 'utf8')).toBe(readFileSync(join(outDir, 'oidc', path), 'utf8'));
+    for (const path of OIDC_DOCUMENT_PATHS)
+      expect(readFileSync(join(again, 'oidc', path), 'utf8')).toBe(readFileSync(join(outDir, 'oidc', path), 'utf8'));
     expect(existsSync(join(genCluster(byName('onprem')).outDir, 'oidc'))).toBe(false);
   });
 });
@@ -268,10 +345,16 @@ describe('talos-config gen', () => {
     const onprem = byName('onprem');
     const aws = byName('aws');
     const noDisk = { install: { disk: '' } };
-    const metal = gen(genRequest({ ...onprem, talos: { ...onprem.talos, ...noDisk } } as Cluster, endpointOf(onprem), bundle, newDir()));
+    const metal = gen(
+      genRequest({ ...onprem, talos: { ...onprem.talos, ...noDisk } } as Cluster, endpointOf(onprem), bundle, newDir()),
+    );
     expect(metal.status).toBe(1);
-    expect(metal.stderr).toMatch(/controlplane config: validation in metal mode \(strict\)[\s\S]*either install disk or diskSelector should be defined/);
-    const cloud = gen(genRequest({ ...aws, talos: { ...aws.talos, ...noDisk } } as Cluster, endpointOf(aws), bundle, newDir()));
+    expect(metal.stderr).toMatch(
+      /controlplane config: validation in metal mode \(strict\)[\s\S]*either install disk or diskSelector should be defined/,
+    );
+    const cloud = gen(
+      genRequest({ ...aws, talos: { ...aws.talos, ...noDisk } } as Cluster, endpointOf(aws), bundle, newDir()),
+    );
     expect(cloud.stderr).toBe('');
     expect(cloud.status).toBe(0);
   });
@@ -279,10 +362,21 @@ describe('talos-config gen', () => {
   it('fails validation of bad model values, naming the field', () => {
     const aws = byName('aws');
     const onprem = byName('onprem') as MetalCluster;
-    const badSubnet = gen(genRequest({ ...aws, network: { ...aws.network, nodeCidr: '10.10.0.0/99' } }, endpointOf(aws), bundle, newDir()));
+    const badSubnet = gen(
+      genRequest({ ...aws, network: { ...aws.network, nodeCidr: '10.10.0.0/99' } }, endpointOf(aws), bundle, newDir()),
+    );
     expect(badSubnet.status).toBe(1);
-    expect(badSubnet.stderr).toMatch(/validation in cloud mode \(strict\)[\s\S]*kubelet nodeIP subnet is not valid: "10\.10\.0\.0\/99"/);
-    const badVip = gen(genRequest({ ...onprem, talos: { ...onprem.talos, vip: { address: '10.30.0', link: 'enp1s0' } } }, endpointOf(onprem), bundle, newDir()));
+    expect(badSubnet.stderr).toMatch(
+      /validation in cloud mode \(strict\)[\s\S]*kubelet nodeIP subnet is not valid: "10\.10\.0\.0\/99"/,
+    );
+    const badVip = gen(
+      genRequest(
+        { ...onprem, talos: { ...onprem.talos, vip: { address: '10.30.0', link: 'enp1s0' } } },
+        endpointOf(onprem),
+        bundle,
+        newDir(),
+      ),
+    );
     expect(badVip.status).toBe(1);
     expect(badVip.stderr).toMatch(/Layer2VIPConfig\/10\.30\.0: name must be a valid IP address/);
   });
@@ -297,7 +391,9 @@ describe('talos-config gen', () => {
 
   it('refuses a config over the 16 KB user-data limit', () => {
     const request = JSON.parse(genRequest(byName('aws'), endpointOf(byName('aws')), bundle, newDir()));
-    const labels = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`example.com/padding-${i}`, 'x'.repeat(40)]));
+    const labels = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`example.com/padding-${i}`, 'x'.repeat(40)]),
+    );
     request.patches.worker.push({ file: 'padding.yaml', content: JSON.stringify({ machine: { nodeLabels: labels } }) });
     const result = gen(JSON.stringify(request));
     expect(result.status).toBe(1);
@@ -310,13 +406,15 @@ describe('patches', () => {
     expect(patchesFor(byName('onprem'), 'controlplane').map((p) => p.file)).toEqual(
       ['common', 'controlplane', 'metal', 'metal.controlplane'].map((n) => `bootstrap/talos/patches/${n}.yaml`),
     );
-    expect(patchesFor(byName('aws'), 'worker').map((p) => p.file)).toEqual(['common', 'worker', 'aws'].map((n) => `bootstrap/talos/patches/${n}.yaml`));
+    expect(patchesFor(byName('aws'), 'worker').map((p) => p.file)).toEqual(
+      ['common', 'worker', 'aws'].map((n) => `bootstrap/talos/patches/${n}.yaml`),
+    );
   });
 
   it('reject a placeholder the model does not have, naming the file', () => {
-    expect(() => fillPatch('bootstrap/talos/patches/aws.yaml', 'name: {{vipAddress}}', { podCidr: '10.0.0.0/16' })).toThrow(
-      'bootstrap/talos/patches/aws.yaml: {{vipAddress}} is not a value of the cluster model; known: podCidr',
-    );
+    expect(() =>
+      fillPatch('bootstrap/talos/patches/aws.yaml', 'name: {{vipAddress}}', { podCidr: '10.0.0.0/16' }),
+    ).toThrow('bootstrap/talos/patches/aws.yaml: {{vipAddress}} is not a value of the cluster model; known: podCidr');
   });
 
   it('are generated by the machinery version that versions.ts pins', () => {

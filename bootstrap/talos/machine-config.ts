@@ -43,7 +43,15 @@ export function calicoInstallation(cluster: Cluster): string {
       calicoNetwork: {
         bgp: 'Disabled',
         linuxDataplane: 'Iptables',
-        ipPools: [{ name: 'default-ipv4-ippool', cidr: cluster.network.podCidr, encapsulation: 'VXLAN', natOutgoing: 'Enabled', nodeSelector: 'all()' }],
+        ipPools: [
+          {
+            name: 'default-ipv4-ippool',
+            cidr: cluster.network.podCidr,
+            encapsulation: 'VXLAN',
+            natOutgoing: 'Enabled',
+            nodeSelector: 'all()',
+          },
+        ],
       },
     },
   });
@@ -71,7 +79,9 @@ export function patchValues(cluster: Cluster): Record<string, unknown> {
 export function fillPatch(file: string, text: string, values: Record<string, unknown>): string {
   return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => {
     if (!(name in values)) {
-      throw new Error(`${file}: {{${name}}} is not a value of the cluster model; known: ${Object.keys(values).join(', ')}`);
+      throw new Error(
+        `${file}: {{${name}}} is not a value of the cluster model; known: ${Object.keys(values).join(', ')}`,
+      );
     }
     return JSON.stringify(values[name]);
   });

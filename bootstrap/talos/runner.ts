@@ -85,7 +85,9 @@ export class Runner {
     return (await this.exec(command)).ok;
   }
 
-  private async exec(command: Omit<Command, 'attempts' | 'check'>): Promise<{ ok: true; stdout: string } | { ok: false; error: string }> {
+  private async exec(
+    command: Omit<Command, 'attempts' | 'check'>,
+  ): Promise<{ ok: true; stdout: string } | { ok: false; error: string }> {
     const output = await $({
       cwd: repoRoot,
       input: command.input,

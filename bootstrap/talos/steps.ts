@@ -30,7 +30,13 @@ export interface Context {
 }
 
 export const RETRIES = {
-  kubeconfig: 5, readyz: 30, cloudControllerManager: 20, calico: 20, apply: 5, health: 3, version: 3,
+  kubeconfig: 5,
+  readyz: 30,
+  cloudControllerManager: 20,
+  calico: 20,
+  apply: 5,
+  health: 3,
+  version: 3,
 };
 
 const talosconfig = (ctx: Context) => join(ctx.outDir, 'talosconfig');
@@ -56,19 +62,37 @@ function requireFiles(ctx: Context, files: string[], hint: string): void {
 export async function genSecrets(ctx: Context): Promise<void> {
   const target = shortPath(ctx.secretsFile);
   if (existsSync(ctx.secretsFile)) {
-    throw new Error(`${target} already exists: the secrets of a cluster are generated once. Remove it only to rebuild the cluster from scratch.`);
+    throw new Error(
+      `${target} already exists: the secrets of a cluster are generated once. Remove it only to rebuild the cluster from scratch.`,
+    );
   }
-  const bundle = await ctx.runner.run({ tool: 'talos-config', args: ['secrets', '--talos-version', versions.talos], check: 'the Go toolchain can build bootstrap/talos/machinery' });
+  const bundle = await ctx.runner.run({
+    tool: 'talos-config',
+    args: ['secrets', '--talos-version', versions.talos],
+    check: 'the Go toolchain can build bootstrap/talos/machinery',
+  });
   const encrypted = await ctx.runner.run({
     tool: 'sops',
-    args: ['--config', join(repoRoot, '.sops.yaml'), 'encrypt', '--filename-override', target, '--input-type', 'yaml', '--output-type', 'yaml'],
+    args: [
+      '--config',
+      join(repoRoot, '.sops.yaml'),
+      'encrypt',
+      '--filename-override',
+      target,
+      '--input-type',
+      'yaml',
+      '--output-type',
+      'yaml',
+    ],
     input: bundle,
     check: `.sops.yaml has a creation rule for ${target} with cluster "${ctx.cluster.name}"'s age recipient`,
   });
   if (ctx.runner.dryRun) return;
   const recipients = ageRecipients(parseManifests(target, encrypted).docs[0]?.object.sops);
   if (recipients.join() !== ctx.cluster.flux.ageRecipient) {
-    throw new Error(`sops encrypted ${target} for ${recipients.join(', ') || 'nobody'}, not only ${ctx.cluster.flux.ageRecipient}: fix its rule in .sops.yaml`);
+    throw new Error(
+      `sops encrypted ${target} for ${recipients.join(', ') || 'nobody'}, not only ${ctx.cluster.flux.ageRecipient}: fix its rule in .sops.yaml`,
+    );
   }
   writeFileSync(ctx.secretsFile, encrypted);
   ctx.log(`wrote ${target}: commit it`);
@@ -77,7 +101,9 @@ export async function genSecrets(ctx: Context): Promise<void> {
 /** Machine configs from the secrets and the patches, without docs and examples, validated by the Talos machinery. */
 export async function genConfig(ctx: Context, inventory: Inventory): Promise<void> {
   if (!existsSync(ctx.secretsFile)) {
-    throw new Error(`${shortPath(ctx.secretsFile)} is missing: create the cluster's secrets once with \`npm run talos -- secrets --cluster ${ctx.cluster.name}\``);
+    throw new Error(
+      `${shortPath(ctx.secretsFile)} is missing: create the cluster's secrets once with \`npm run talos -- secrets --cluster ${ctx.cluster.name}\``,
+    );
   }
   const bundle = await ctx.runner.run({
     tool: 'sops',
@@ -93,10 +119,14 @@ export async function genConfig(ctx: Context, inventory: Inventory): Promise<voi
   });
   if (ctx.runner.dryRun) return;
   for (const [role, generated] of Object.entries(JSON.parse(report) as GenReport)) {
-    ctx.log(`${role}: ${shortPath(generated.path)}, ${generated.bytes} bytes, valid${generated.warnings?.length ? `; warnings: ${generated.warnings.join('; ')}` : ''}`);
+    ctx.log(
+      `${role}: ${shortPath(generated.path)}, ${generated.bytes} bytes, valid${generated.warnings?.length ? `; warnings: ${generated.warnings.join('; ')}` : ''}`,
+    );
   }
   if (ctx.cluster.provider === 'aws') {
-    ctx.log(`OIDC documents of ${ctx.cluster.serviceAccountIssuer}: ${shortPath(join(ctx.outDir, 'oidc'))}/ (the next \`pulumi up\` in bootstrap/aws publishes them)`);
+    ctx.log(
+      `OIDC documents of ${ctx.cluster.serviceAccountIssuer}: ${shortPath(join(ctx.outDir, 'oidc'))}/ (the next \`pulumi up\` in bootstrap/aws publishes them)`,
+    );
   }
 }
 
@@ -108,23 +138,49 @@ export async function install(ctx: Context, { nodes, nodesDeclared }: Inventory)
         '`pulumi config set --secret talosControlPlaneConfig < ...`) and run `pulumi up` in bootstrap/aws again, then export its outputs',
     );
   }
-  requireFiles(ctx, ['controlplane.yaml', 'worker.yaml', 'talosconfig'].map((f) => join(ctx.outDir, f)), `run \`npm run talos -- gen-config --cluster ${ctx.cluster.name}\` first`);
+  requireFiles(
+    ctx,
+    ['controlplane.yaml', 'worker.yaml', 'talosconfig'].map((f) => join(ctx.outDir, f)),
+    `run \`npm run talos -- gen-config --cluster ${ctx.cluster.name}\` first`,
+  );
   const cpIps = controlPlanes(nodes).map((n) => n.ip);
   const check = `${shortPath(talosconfig(ctx))} is writable`;
-  await ctx.runner.run({ tool: 'talosctl', args: ['--talosconfig', talosconfig(ctx), 'config', 'endpoint', ...cpIps], check });
-  await ctx.runner.run({ tool: 'talosctl', args: ['--talosconfig', talosconfig(ctx), 'config', 'node', cpIps[0]!], check });
+  await ctx.runner.run({
+    tool: 'talosctl',
+    args: ['--talosconfig', talosconfig(ctx), 'config', 'endpoint', ...cpIps],
+    check,
+  });
+  await ctx.runner.run({
+    tool: 'talosctl',
+    args: ['--talosconfig', talosconfig(ctx), 'config', 'node', cpIps[0]!],
+    check,
+  });
   const fresh: Node[] = [];
   for (const node of nodes) {
-    if (await ctx.runner.probe({ tool: 'talosctl', args: [...onNode(ctx, node.ip), 'version'] })) ctx.log(`${node.name} (${node.ip}) is configured: skipping it`);
+    if (await ctx.runner.probe({ tool: 'talosctl', args: [...onNode(ctx, node.ip), 'version'] }))
+      ctx.log(`${node.name} (${node.ip}) is configured: skipping it`);
     else fresh.push(node);
   }
   if (!fresh.length) return;
-  await confirm(ctx, `apply ${ctx.cluster.name} machine configs to ${fresh.map((n) => `${n.name} (${n.ip})`).join(', ')}, which installs Talos on their disks`);
+  await confirm(
+    ctx,
+    `apply ${ctx.cluster.name} machine configs to ${fresh.map((n) => `${n.name} (${n.ip})`).join(', ')}, which installs Talos on their disks`,
+  );
   for (const node of fresh) {
-    const perNodeDisk = node.installDisk ? ['--config-patch', JSON.stringify({ machine: { install: { disk: node.installDisk } } })] : [];
+    const perNodeDisk = node.installDisk
+      ? ['--config-patch', JSON.stringify({ machine: { install: { disk: node.installDisk } } })]
+      : [];
     await ctx.runner.run({
       tool: 'talosctl',
-      args: ['apply-config', '--insecure', '--nodes', node.ip, '--file', join(ctx.outDir, `${node.role}.yaml`), ...perNodeDisk],
+      args: [
+        'apply-config',
+        '--insecure',
+        '--nodes',
+        node.ip,
+        '--file',
+        join(ctx.outDir, `${node.role}.yaml`),
+        ...perNodeDisk,
+      ],
       check: `${node.name} (${node.ip}) is booted from the Talos ${versions.talos} image in maintenance mode and reachable on 50000/tcp; a node configured by other secrets must be reset first`,
     });
   }
@@ -171,7 +227,16 @@ export async function bootstrap(ctx: Context, { nodes, endpoint }: Inventory): P
     // the DaemonSet appears only once Talos has applied its inline manifest.
     await ctx.runner.run({
       tool: 'kubectl',
-      args: ['--kubeconfig', kubeconfig(ctx), '--namespace', CCM_NAMESPACE, 'rollout', 'status', `daemonset/${CCM_NAME}`, '--timeout=5m'],
+      args: [
+        '--kubeconfig',
+        kubeconfig(ctx),
+        '--namespace',
+        CCM_NAMESPACE,
+        'rollout',
+        'status',
+        `daemonset/${CCM_NAME}`,
+        '--timeout=5m',
+      ],
       attempts: RETRIES.cloudControllerManager,
       check:
         `\`kubectl -n ${CCM_NAMESPACE} describe daemonset ${CCM_NAME}\` and its pods' logs: the image pullable, the control planes' ` +
@@ -299,7 +364,13 @@ export async function upgrade(ctx: Context, { nodes }: Inventory): Promise<void>
 
 function secretManifest(name: string, data: Record<string, string>): string {
   const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
-  return JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'flux-system' }, type: 'Opaque', data: encoded });
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'flux-system' },
+    type: 'Opaque',
+    data: encoded,
+  });
 }
 
 /** Installs Flux, hands it the cluster's age key and Git credentials, and points it at clusters/<name>. */
@@ -314,8 +385,18 @@ export async function flux(ctx: Context): Promise<void> {
   });
   await ctx.runner.run({
     tool: 'kubectl',
-    args: [...kube, '--namespace', 'flux-system', 'wait', '--for=condition=Available', 'deployment', '--all', '--timeout=5m'],
-    check: '`kubectl -n flux-system get pods` and `kubectl -n flux-system describe deployment`: images pullable, nodes schedulable',
+    args: [
+      ...kube,
+      '--namespace',
+      'flux-system',
+      'wait',
+      '--for=condition=Available',
+      'deployment',
+      '--all',
+      '--timeout=5m',
+    ],
+    check:
+      '`kubectl -n flux-system get pods` and `kubectl -n flux-system describe deployment`: images pullable, nodes schedulable',
   });
   await ctx.runner.run({
     tool: 'kubectl',
@@ -328,7 +409,10 @@ export async function flux(ctx: Context): Promise<void> {
     await ctx.runner.run({
       tool: 'kubectl',
       args: [...kube, 'apply', '--server-side', '-f', '-'],
-      input: secretManifest('flux-system', { identity: readFileSync(ctx.gitKey, 'utf8'), known_hosts: readFileSync(ctx.knownHosts!, 'utf8') }),
+      input: secretManifest('flux-system', {
+        identity: readFileSync(ctx.gitKey, 'utf8'),
+        known_hosts: readFileSync(ctx.knownHosts!, 'utf8'),
+      }),
       attempts: RETRIES.apply,
       check: 'the flux-system namespace exists (`kubectl get ns flux-system`)',
     });

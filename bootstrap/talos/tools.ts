@@ -2,4 +2,9 @@
 import type { GoTool } from '../../generators/go-tools';
 
 /** Generates machine configs and secrets with the Talos machinery at the pinned version (see machinery/main.go). */
-export const TALOS_CONFIG_TOOL: GoTool = { name: 'talos-config', module: 'bootstrap/talos/machinery', pkg: '.', localSource: true };
+export const TALOS_CONFIG_TOOL: GoTool = {
+  name: 'talos-config',
+  module: 'bootstrap/talos/machinery',
+  pkg: '.',
+  localSource: true,
+};

@@ -16,7 +16,8 @@ try {
     const name = `app-${String(i).padStart(4, '0')}`;
     const path = `clusters/${cluster}/apps/${name}/deployment-${name}.yaml`;
     base[path] = [deployment('bench', name, { replicas: 2, image: `ghcr.io/acme/${name}:1.0.0` })];
-    pr[path] = i < CHANGED ? [deployment('bench', name, { replicas: 3, image: `ghcr.io/acme/${name}:1.1.0` })] : base[path]!;
+    pr[path] =
+      i < CHANGED ? [deployment('bench', name, { replicas: 3, image: `ghcr.io/acme/${name}:1.1.0` })] : base[path]!;
   }
   repo.write(base);
   repo.commit('base');
@@ -24,7 +25,11 @@ try {
 
   const started = performance.now();
   const { changes } = changesAgainst(repo.root, 'HEAD');
-  const summary = renderReport(changes, { base: 'HEAD', limits: SUMMARY_LIMITS, fullReportName: '`change-summary.md`' });
+  const summary = renderReport(changes, {
+    base: 'HEAD',
+    limits: SUMMARY_LIMITS,
+    fullReportName: '`change-summary.md`',
+  });
   const full = renderReport(changes, { base: 'HEAD', limits: FULL_LIMITS });
   const ms = performance.now() - started;
 

@@ -13,7 +13,13 @@ function measure(label: string, run: () => number): void {
   const started = performance.now();
   const objects = run();
   const ms = performance.now() - started;
-  console.log(`${label.padEnd(34)} ${String(objects).padStart(6)} objects ${ms.toFixed(0).padStart(6)} ms ${Math.round((objects / ms) * 1000).toString().padStart(7)} objects/s`);
+  console.log(
+    `${label.padEnd(34)} ${String(objects).padStart(6)} objects ${ms.toFixed(0).padStart(6)} ms ${Math.round(
+      (objects / ms) * 1000,
+    )
+      .toString()
+      .padStart(7)} objects/s`,
+  );
 }
 
 renderEstate(estate, catalogue); // warm up module loading and the JIT
@@ -27,7 +33,10 @@ try {
   });
   for (const apps of [100, 250, 500]) {
     const synthetic = syntheticEstate(estate, catalogue, apps);
-    measure(`${apps} apps x ${estate.clusters.length} clusters, in memory`, () => renderEstate(synthetic.estate, synthetic.catalogue).objectCount);
+    measure(
+      `${apps} apps x ${estate.clusters.length} clusters, in memory`,
+      () => renderEstate(synthetic.estate, synthetic.catalogue).objectCount,
+    );
     measure(`${apps} apps x ${estate.clusters.length} clusters, written`, () => {
       const rendering = renderEstate(synthetic.estate, synthetic.catalogue);
       writeRendering(out, rendering);

@@ -34,7 +34,11 @@ async function seconds(run: () => unknown): Promise<number> {
 }
 
 function yamlFiles(root: string): string[] {
-  return VALIDATED_DIRS.flatMap((dir) => listFiles(join(root, dir)).filter(isYaml).map((f) => relative(root, f))).sort();
+  return VALIDATED_DIRS.flatMap((dir) =>
+    listFiles(join(root, dir))
+      .filter(isYaml)
+      .map((f) => relative(root, f)),
+  ).sort();
 }
 
 /** Same files, same schemas, same flags: kubeconform in wasm under node:wasi and the native build. */
@@ -42,7 +46,9 @@ async function wasmVersusNative(root: string): Promise<string> {
   const files = yamlFiles(root);
   const schemaDir = ensureSchemas(estate.clusters[0]?.kubernetesVersion ?? '', extensions.crdSources);
   const native = goTool('kubeconform');
-  const wasm = await seconds(() => runKubeconform({ files: files.map((f) => `/repo/${f}`), mounts: [{ guest: '/repo', host: root }], schemaDir }));
+  const wasm = await seconds(() =>
+    runKubeconform({ files: files.map((f) => `/repo/${f}`), mounts: [{ guest: '/repo', host: root }], schemaDir }),
+  );
   const nativeSeconds = await seconds(() => {
     const args = ['-strict', '-output', 'json', '-schema-location', `${schemaDir}/${SCHEMA_FILE_TEMPLATE}`, ...files];
     try {
@@ -65,7 +71,9 @@ async function report(label: string, root: string, clusters: Cluster[]): Promise
     objects = result.objectCount;
     problems = result.problems.length;
   });
-  console.log(`${label}: ${objects} objects, ${problems} problems, ${wall.toFixed(2)} s wall (first pass ${firstSeconds.toFixed(2)} s), ${Math.round(objects / wall)} objects/s`);
+  console.log(
+    `${label}: ${objects} objects, ${problems} problems, ${wall.toFixed(2)} s wall (first pass ${firstSeconds.toFixed(2)} s), ${Math.round(objects / wall)} objects/s`,
+  );
   console.log(`  ${await wasmVersusNative(root)}`);
 }
 
@@ -79,7 +87,11 @@ for (const apps of [100, 500]) {
     for (const dir of VALIDATED_DIRS) cpSync(join(repoRoot, dir), join(out, dir), { recursive: true });
     const synthetic = syntheticEstate(estate, catalogue, apps);
     writeRendering(out, renderEstate(synthetic.estate, synthetic.catalogue));
-    await report(`synthetic, ${apps} apps x ${synthetic.estate.clusters.length} clusters`, out, synthetic.estate.clusters);
+    await report(
+      `synthetic, ${apps} apps x ${synthetic.estate.clusters.length} clusters`,
+      out,
+      synthetic.estate.clusters,
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -8,7 +8,10 @@ import { repoRoot } from '../repo';
 let copy: string;
 
 function run(script: string) {
-  return spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), [`generators/cli/${script}.ts`], { cwd: copy, encoding: 'utf8' });
+  return spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), [`generators/cli/${script}.ts`], {
+    cwd: copy,
+    encoding: 'utf8',
+  });
 }
 
 beforeAll(() => {
@@ -31,7 +34,9 @@ describe('render CLIs', () => {
     expect(result.stderr).toContain('changed   clusters/aws/kustomization.yaml');
     expect(result.stderr).toContain('orphaned  clusters/onprem/flux-system/extra.yaml');
     expect(result.stderr).toContain('Run `npm run render`');
-    expect(run('render').stderr).toContain('Git does not track, which the new tree would drop: clusters/onprem/flux-system/extra.yaml');
+    expect(run('render').stderr).toContain(
+      'Git does not track, which the new tree would drop: clusters/onprem/flux-system/extra.yaml',
+    );
     rmSync(join(copy, 'clusters/onprem/flux-system/extra.yaml'));
   });
 

@@ -6,14 +6,21 @@ import { repoRoot, runCli } from './run';
 import { FULL_LIMITS, renderReport, SUMMARY_LIMITS } from '../diff/report';
 import { changesAgainst } from '../diff/trees';
 
-const usage = 'usage: npm run diff -- --base <git ref> [--summary <file to append the bounded summary to>] [--full <file for the full report>]';
+const usage =
+  'usage: npm run diff -- --base <git ref> [--summary <file to append the bounded summary to>] [--full <file for the full report>]';
 
 runCli(() => {
-  const { values } = parseArgs({ options: { base: { type: 'string' }, summary: { type: 'string' }, full: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { base: { type: 'string' }, summary: { type: 'string' }, full: { type: 'string' } },
+  });
   if (!values.base) throw new Error(usage);
   const { commit, changes } = changesAgainst(repoRoot, values.base);
   const base = `${values.base} (${commit.slice(0, 12)})`;
-  const summary = renderReport(changes, { base, limits: SUMMARY_LIMITS, fullReportName: values.full && `\`${basename(values.full)}\`` });
+  const summary = renderReport(changes, {
+    base,
+    limits: SUMMARY_LIMITS,
+    fullReportName: values.full && `\`${basename(values.full)}\``,
+  });
   if (values.full) {
     const path = resolve(values.full);
     mkdirSync(dirname(path), { recursive: true });

@@ -12,7 +12,11 @@ try {
   const i = findImage(imagesOf(catalogue), name);
   if (mode === '--build-args') {
     const revision = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    console.log(Object.entries(buildArgs(i, revision)).map(([k, v]) => `--build-arg ${k}=${v}`).join(' '));
+    console.log(
+      Object.entries(buildArgs(i, revision))
+        .map(([k, v]) => `--build-arg ${k}=${v}`)
+        .join(' '),
+    );
   } else if (mode === '--github-output') {
     console.log(githubOutput(i, process.env));
   } else {

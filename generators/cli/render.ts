@@ -10,5 +10,7 @@ runCli(() => {
   const rendering = renderEstate(estate, catalogue);
   writeRendering(repoRoot, rendering);
   const ms = Math.round(performance.now() - started);
-  console.log(`rendered ${rendering.objectCount} objects into ${rendering.files.size} files for ${estate.clusters.map((c) => c.name).join(', ')} in ${ms} ms`);
+  console.log(
+    `rendered ${rendering.objectCount} objects into ${rendering.files.size} files for ${estate.clusters.map((c) => c.name).join(', ')} in ${ms} ms`,
+  );
 });

@@ -14,7 +14,9 @@ runCli(async () => {
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   if (report.problems.length) {
     console.error(lines.join('\n'));
-    console.error(`validation failed: ${report.problems.length} problems in ${report.objectCount} objects (${seconds} s)`);
+    console.error(
+      `validation failed: ${report.problems.length} problems in ${report.objectCount} objects (${seconds} s)`,
+    );
     process.exitCode = 1;
   } else {
     console.log(lines.join('\n'));

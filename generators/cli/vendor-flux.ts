@@ -8,5 +8,7 @@ runCli(() => {
   const files = buildFluxInstall();
   mkdirSync(join(repoRoot, FLUX_INSTALL_DIR), { recursive: true });
   for (const [name, content] of files) writeFileSync(join(repoRoot, FLUX_INSTALL_DIR, name), content);
-  console.log(`wrote ${[...files.keys()].map((f) => `${FLUX_INSTALL_DIR}/${f}`).join(', ')} for Flux v${versions.flux.distribution}`);
+  console.log(
+    `wrote ${[...files.keys()].map((f) => `${FLUX_INSTALL_DIR}/${f}`).join(', ')} for Flux v${versions.flux.distribution}`,
+  );
 });

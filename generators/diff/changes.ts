@@ -47,7 +47,13 @@ const IMMUTABLE_FIELDS: Record<string, string[]> = {
   StatefulSet: ['spec.selector', 'spec.serviceName', 'spec.volumeClaimTemplates', 'spec.podManagementPolicy'],
   Job: ['spec.selector', 'spec.template', 'spec.completionMode'],
   Service: ['spec.clusterIP', 'spec.clusterIPs'],
-  PersistentVolumeClaim: ['spec.storageClassName', 'spec.accessModes', 'spec.volumeName', 'spec.volumeMode', 'spec.selector'],
+  PersistentVolumeClaim: [
+    'spec.storageClassName',
+    'spec.accessModes',
+    'spec.volumeName',
+    'spec.volumeMode',
+    'spec.selector',
+  ],
   StorageClass: ['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'],
 };
 
@@ -84,10 +90,12 @@ export function diffFields(before: unknown, after: unknown, path = '', out: Fiel
     const a = namedItems(before);
     const b = namedItems(after);
     if (a && b) {
-      for (const name of [...new Set([...a.keys(), ...b.keys()])]) diffFields(a.get(name), b.get(name), `${path}[name=${name}]`, out);
+      for (const name of [...new Set([...a.keys(), ...b.keys()])])
+        diffFields(a.get(name), b.get(name), `${path}[name=${name}]`, out);
       return out;
     }
-    for (let i = 0; i < Math.max(before.length, after.length); i++) diffFields(before[i], after[i], `${path}[${i}]`, out);
+    for (let i = 0; i < Math.max(before.length, after.length); i++)
+      diffFields(before[i], after[i], `${path}[${i}]`, out);
     return out;
   }
   out.push({ path, before, after });
@@ -98,7 +106,12 @@ export function diffFields(before: unknown, after: unknown, path = '', out: Fiel
 function withoutCiphertext(value: unknown): unknown {
   if (typeof value === 'string') return value.startsWith('ENC[') ? ENCRYPTED : value;
   if (Array.isArray(value)) return value.map(withoutCiphertext);
-  if (isMapping(value)) return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'sops').map(([k, v]) => [k, withoutCiphertext(v)]));
+  if (isMapping(value))
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'sops')
+        .map(([k, v]) => [k, withoutCiphertext(v)]),
+    );
   return value;
 }
 
@@ -123,17 +136,31 @@ function risksOf(ref: string, kind: string, before: KubeObject, fields: FieldCha
   const risks: Risk[] = [];
   for (const field of IMMUTABLE_FIELDS[kind] ?? []) {
     if (fields.some((f) => f.path === field || f.path.startsWith(`${field}.`) || f.path.startsWith(`${field}[`))) {
-      risks.push({ ref, reason: `\`${field}\` is immutable: Flux cannot apply this change without deleting and recreating the ${kind}` });
+      risks.push({
+        ref,
+        reason: `\`${field}\` is immutable: Flux cannot apply this change without deleting and recreating the ${kind}`,
+      });
     }
   }
-  if ((kind === 'ConfigMap' || kind === 'Secret') && before.immutable === true && fields.some((f) => /^(data|binaryData|stringData)\b/.test(f.path))) {
+  if (
+    (kind === 'ConfigMap' || kind === 'Secret') &&
+    before.immutable === true &&
+    fields.some((f) => /^(data|binaryData|stringData)\b/.test(f.path))
+  ) {
     risks.push({ ref, reason: `the ${kind} is immutable: its data cannot change in place` });
   }
   if (kind === 'Kustomization' && fields.some((f) => f.path === 'spec.prune')) {
-    risks.push({ ref, reason: 'Flux `spec.prune` changes: it decides whether objects removed from Git are deleted from the cluster' });
+    risks.push({
+      ref,
+      reason: 'Flux `spec.prune` changes: it decides whether objects removed from Git are deleted from the cluster',
+    });
   }
   if (fields.some((f) => f.path === FLUX_PRUNE_ANNOTATION)) {
-    risks.push({ ref, reason: 'the `kustomize.toolkit.fluxcd.io/prune` annotation changes: it decides whether Flux may delete this object' });
+    risks.push({
+      ref,
+      reason:
+        'the `kustomize.toolkit.fluxcd.io/prune` annotation changes: it decides whether Flux may delete this object',
+    });
   }
   return risks;
 }
@@ -146,7 +173,8 @@ function byCluster(docs: ManifestDoc[]): Map<string, Map<string, KubeObject>> {
     let objects = clusters.get(cluster);
     if (!objects) clusters.set(cluster, (objects = new Map()));
     const ref = objectRef(doc.object);
-    if (objects.has(ref)) throw new Error(`${doc.file} (document ${doc.index}): ${ref} is rendered twice for ${cluster}`);
+    if (objects.has(ref))
+      throw new Error(`${doc.file} (document ${doc.index}): ${ref} is rendered twice for ${cluster}`);
     objects.set(ref, doc.object);
   }
   return clusters;

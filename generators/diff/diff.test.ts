@@ -5,14 +5,21 @@ import { configMap, deployment, fixtureRepo, service, type FixtureRepo, type Tre
 import { FULL_LIMITS, renderReport, SUMMARY_LIMITS } from './report';
 import { changesAgainst } from './trees';
 
-const kustomizationFile = (resources: string[]) => [{ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }];
+const kustomizationFile = (resources: string[]) => [
+  { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources },
+];
 
 function fluxKustomization(name: string, prune: boolean) {
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: { name, namespace: 'flux-system' },
-    spec: { interval: '10m', path: `./clusters/aws/${name}`, prune, sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
+    spec: {
+      interval: '10m',
+      path: `./clusters/aws/${name}`,
+      prune,
+      sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+    },
   };
 }
 
@@ -48,7 +55,11 @@ describe('change summary on a fixture base and pull request', () => {
     'clusters/aws/apps/shop/service-shop.yaml': [service('shop', 'shop')],
     'clusters/aws/apps/web/kustomization.yaml': kustomizationFile(['deployment-web.yaml']),
     'clusters/aws/apps/web/deployment-web.yaml': [deployment('web', 'web', { replicas: 3 })],
-    'clusters/aws/apps/api/deployment-api.yaml': [deployment('api', 'api', { selector: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/component': 'server' } })],
+    'clusters/aws/apps/api/deployment-api.yaml': [
+      deployment('api', 'api', {
+        selector: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/component': 'server' },
+      }),
+    ],
     // onprem only
     'clusters/onprem/apps/web/configmap-web-config.yaml': [configMap('web', 'web-config', { LOG_LEVEL: 'debug' })],
   };
@@ -78,7 +89,9 @@ describe('change summary on a fixture base and pull request', () => {
         cluster: 'onprem',
         added: [],
         removed: [],
-        changed: [{ ref: 'ConfigMap/web/web-config', fields: [{ path: 'data.LOG_LEVEL', before: 'info', after: 'debug' }] }],
+        changed: [
+          { ref: 'ConfigMap/web/web-config', fields: [{ path: 'data.LOG_LEVEL', before: 'info', after: 'debug' }] },
+        ],
         risks: [],
       },
     ]);
@@ -110,16 +123,23 @@ describe('noise and risks', () => {
     const { changes } = changesAgainst(repo.root, 'main');
     expect(repo.git('status', '--porcelain')).toContain('deployment-web.yaml');
     expect(changes.every((c) => !c.added.length && !c.changed.length && !c.removed.length)).toBe(true);
-    expect(renderReport(changes, { base: 'main', limits: SUMMARY_LIMITS })).toContain('No cluster receives any change.');
+    expect(renderReport(changes, { base: 'main', limits: SUMMARY_LIMITS })).toContain(
+      'No cluster receives any change.',
+    );
   });
 
   it('compares the uncommitted working tree too', () => {
     repo = fixtureRepo();
     repo.write(baseTree);
     repo.commit('base');
-    repo.write({ ...baseTree, 'clusters/onprem/apps/web/deployment-web.yaml': [deployment('web', 'web', { replicas: 4 })] });
+    repo.write({
+      ...baseTree,
+      'clusters/onprem/apps/web/deployment-web.yaml': [deployment('web', 'web', { replicas: 4 })],
+    });
     const { changes } = changesAgainst(repo.root, 'HEAD');
-    expect(changes.find((c) => c.cluster === 'onprem')?.changed).toEqual([{ ref: 'Deployment/web/web', fields: [{ path: 'spec.replicas', before: 2, after: 4 }] }]);
+    expect(changes.find((c) => c.cluster === 'onprem')?.changed).toEqual([
+      { ref: 'Deployment/web/web', fields: [{ path: 'spec.replicas', before: 2, after: 4 }] },
+    ]);
     expect(changes.find((c) => c.cluster === 'aws')?.changed).toEqual([]);
   });
 
@@ -134,11 +154,20 @@ describe('noise and risks', () => {
       'clusters/aws/apps.yaml': [fluxKustomization('apps', true)],
       'clusters/aws/db/pvc.yaml': [pvc('gp3'), { ...pvc('gp3'), metadata: { name: 'old', namespace: 'db' } }],
       'clusters/aws/db/ns.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'db' } }],
-      'clusters/aws/db/crd.yaml': [{ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'dbs.example.com' } }],
+      'clusters/aws/db/crd.yaml': [
+        {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: 'dbs.example.com' },
+        },
+      ],
       'clusters/aws/db/cm.yaml': [configMap('db', 'settings', { a: '1' })],
     };
     const { changes } = changesAgainst(
-      pullRequest(base, { 'clusters/aws/apps.yaml': [fluxKustomization('apps', false)], 'clusters/aws/db/pvc.yaml': [pvc('local-path')] }).root,
+      pullRequest(base, {
+        'clusters/aws/apps.yaml': [fluxKustomization('apps', false)],
+        'clusters/aws/db/pvc.yaml': [pvc('local-path')],
+      }).root,
       'main',
     );
     const risks = changes[0]!.risks.map((r) => `${r.ref}: ${r.reason.split(':')[0]}`);
@@ -160,16 +189,30 @@ describe('noise and risks', () => {
       data: { password: `ENC[AES256_GCM,data:${cipher},type:str]` },
       sops: { mac, lastmodified: '2026-01-01T00:00:00Z' },
     });
-    const r = pullRequest({ 'clusters/aws/web/secret-creds.sops.yaml': [secret('aaa', 'm1')] }, { 'clusters/aws/web/secret-creds.sops.yaml': [secret('bbb', 'm2')] });
+    const r = pullRequest(
+      { 'clusters/aws/web/secret-creds.sops.yaml': [secret('aaa', 'm1')] },
+      { 'clusters/aws/web/secret-creds.sops.yaml': [secret('bbb', 'm2')] },
+    );
     const { changes } = changesAgainst(r.root, 'main');
-    expect(changes[0]!.changed).toEqual([{ ref: 'Secret/web/creds', fields: [{ path: 'data', before: '(encrypted)', after: '(encrypted) re-encrypted or changed' }] }]);
+    expect(changes[0]!.changed).toEqual([
+      {
+        ref: 'Secret/web/creds',
+        fields: [{ path: 'data', before: '(encrypted)', after: '(encrypted) re-encrypted or changed' }],
+      },
+    ]);
     expect(renderReport(changes, { base: 'main', limits: FULL_LIMITS })).not.toContain('aaa');
   });
 
   it('groups the shared Flux install under its own heading', () => {
-    const install = (version: string) => ({ 'flux-system/gotk-components.yaml': [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system', labels: { version } } }] });
+    const install = (version: string) => ({
+      'flux-system/gotk-components.yaml': [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system', labels: { version } } },
+      ],
+    });
     const { changes } = changesAgainst(pullRequest(install('v2.9.3'), install('v2.9.4')).root, 'main');
-    expect(changes.map((c) => [c.cluster, c.changed.map((o) => o.ref)])).toEqual([[SHARED_GROUP, ['Namespace/flux-system']]]);
+    expect(changes.map((c) => [c.cluster, c.changed.map((o) => o.ref)])).toEqual([
+      [SHARED_GROUP, ['Namespace/flux-system']],
+    ]);
   });
 });
 
@@ -183,7 +226,11 @@ describe('bounded output', () => {
       pr[path] = [deployment('apps', `a${i}`, { replicas: 2, image: `ghcr.io/acme/a${i}:${'9'.repeat(200)}` })];
     }
     const { changes } = changesAgainst(pullRequest(base, pr).root, 'main');
-    const summary = renderReport(changes, { base: 'main', limits: SUMMARY_LIMITS, fullReportName: '`change-summary.md`' });
+    const summary = renderReport(changes, {
+      base: 'main',
+      limits: SUMMARY_LIMITS,
+      fullReportName: '`change-summary.md`',
+    });
     const full = renderReport(changes, { base: 'main', limits: FULL_LIMITS });
     expect(summary.length).toBeLessThan(60_000);
     expect(summary).toMatch(/_Detail truncated: \d+ more objects are in `change-summary.md`\._/);
@@ -198,7 +245,9 @@ describe('bounded output', () => {
 describe('bad input', () => {
   it('names the base ref that cannot be resolved', () => {
     const r = pullRequest(baseTree, baseTree);
-    expect(() => changesAgainst(r.root, 'no-such-branch')).toThrow(/base ref "no-such-branch" is not a commit .*git fetch/);
+    expect(() => changesAgainst(r.root, 'no-such-branch')).toThrow(
+      /base ref "no-such-branch" is not a commit .*git fetch/,
+    );
   });
 
   it('names the file and document that does not parse', () => {
@@ -206,11 +255,15 @@ describe('bad input', () => {
     repo.write(baseTree);
     repo.commit('base');
     writeFileSync(`${repo.root}/clusters/aws/apps/bad.yaml`, 'kind: ConfigMap\nkind: Secret\n');
-    expect(() => changesAgainst(repo!.root, 'main')).toThrow(/working tree: cannot parse clusters\/aws\/apps\/bad.yaml \(document 0\)/);
+    expect(() => changesAgainst(repo!.root, 'main')).toThrow(
+      /working tree: cannot parse clusters\/aws\/apps\/bad.yaml \(document 0\)/,
+    );
   });
 
   it('refuses an object rendered twice for one cluster', () => {
     const twice = { ...baseTree, 'clusters/aws/apps/web/copy.yaml': [deployment('web', 'web')] };
-    expect(() => changesAgainst(pullRequest(baseTree, twice).root, 'main')).toThrow(/clusters\/aws\/apps\/web\/deployment-web.yaml \(document 0\): Deployment\/web\/web is rendered twice for aws/);
+    expect(() => changesAgainst(pullRequest(baseTree, twice).root, 'main')).toThrow(
+      /clusters\/aws\/apps\/web\/deployment-web.yaml \(document 0\): Deployment\/web\/web is rendered twice for aws/,
+    );
   });
 });

@@ -19,10 +19,14 @@ export interface FixtureRepo {
 export function fixtureRepo(): FixtureRepo {
   const root = mkdtempSync(join(tmpdir(), 'diff-fixture-'));
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=fixture', '-c', 'user.email=fixture@example.com', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).toString();
+    execFileSync(
+      'git',
+      ['-c', 'user.name=fixture', '-c', 'user.email=fixture@example.com', '-c', 'commit.gpgsign=false', ...args],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ).toString();
   git('init', '--quiet', '--initial-branch=main');
   return {
     root,
@@ -44,7 +48,11 @@ export function fixtureRepo(): FixtureRepo {
   };
 }
 
-export function deployment(namespace: string, name: string, opts: { replicas?: number; image?: string; selector?: Record<string, string> } = {}) {
+export function deployment(
+  namespace: string,
+  name: string,
+  opts: { replicas?: number; image?: string; selector?: Record<string, string> } = {},
+) {
   const selector = opts.selector ?? { 'app.kubernetes.io/name': name };
   return {
     apiVersion: 'apps/v1',

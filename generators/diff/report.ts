@@ -68,7 +68,8 @@ export function renderReport(changes: ClusterChanges[], options: ReportOptions):
   if (!changes.some(hasChanges)) return `${out[0]}No cluster receives any change.\n`;
 
   out.push('| cluster | added | changed | removed | risky |\n|---|---:|---:|---:|---:|\n');
-  for (const c of changes) out.push(`| ${c.cluster} | ${c.added.length} | ${c.changed.length} | ${c.removed.length} | ${c.risks.length} |\n`);
+  for (const c of changes)
+    out.push(`| ${c.cluster} | ${c.added.length} | ${c.changed.length} | ${c.removed.length} | ${c.risks.length} |\n`);
 
   const risks = changes.flatMap((c) => c.risks.map((r) => ({ cluster: c.cluster, ...r })));
   if (risks.length) {
@@ -88,7 +89,9 @@ export function renderReport(changes: ClusterChanges[], options: ReportOptions):
   }
   const omitted = blocks.slice(shown).filter((b) => b.entry).length;
   if (omitted) {
-    out.push(`\n_Detail truncated: ${omitted} more objects${options.fullReportName ? ` are in ${options.fullReportName}` : ''}._\n`);
+    out.push(
+      `\n_Detail truncated: ${omitted} more objects${options.fullReportName ? ` are in ${options.fullReportName}` : ''}._\n`,
+    );
   }
   return out.join('');
 }

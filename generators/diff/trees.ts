@@ -13,15 +13,21 @@ function git(root: string, args: string[], input?: string): Buffer {
 
 function failOnParseErrors(where: string, errors: ParseError[]): void {
   if (!errors.length) return;
-  throw new Error(`${where}: cannot parse ${errors.map((e) => `${e.file} (document ${e.index}): ${e.message}`).join('; ')}`);
+  throw new Error(
+    `${where}: cannot parse ${errors.map((e) => `${e.file} (document ${e.index}): ${e.message}`).join('; ')}`,
+  );
 }
 
 /** Resolves `ref` to a commit id, with an error that says how to make it available. */
 export function resolveCommit(root: string, ref: string): string {
   try {
-    return git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).toString().trim();
+    return git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+      .toString()
+      .trim();
   } catch {
-    throw new Error(`base ref "${ref}" is not a commit in ${root}; fetch it first (e.g. \`git fetch origin main\`) or pass another --base`);
+    throw new Error(
+      `base ref "${ref}" is not a commit in ${root}; fetch it first (e.g. \`git fetch origin main\`) or pass another --base`,
+    );
   }
 }
 
@@ -35,7 +41,8 @@ export function manifestsAt(root: string, commit: string): ManifestDoc[] {
       const [meta = '', path = ''] = line.split('\t');
       const [mode = '', , id = ''] = meta.split(' ');
       // Flux applies what a symlink or submodule points at, which the comparison below would not see.
-      if (!mode.startsWith('100')) throw new Error(`base ${commit.slice(0, 12)}: ${path} is not a regular file (mode ${mode})`);
+      if (!mode.startsWith('100'))
+        throw new Error(`base ${commit.slice(0, 12)}: ${path} is not a regular file (mode ${mode})`);
       return { id, path };
     })
     .filter((b) => isYaml(b.path))

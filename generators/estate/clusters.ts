@@ -28,8 +28,16 @@ export const estate: EstateOf = {
         storage: { reclaimPolicy: 'Delete' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
         monitoring: {
-          prometheus: { retention: '30d', storageGi: 100, requests: { cpu: '500m', memory: '2Gi' }, memoryLimit: '4Gi' },
-          federation: { role: 'central', sources: [{ cluster: 'onprem', interval: '30s', timeout: '10s', sampleLimit: 5000 }] },
+          prometheus: {
+            retention: '30d',
+            storageGi: 100,
+            requests: { cpu: '500m', memory: '2Gi' },
+            memoryLimit: '4Gi',
+          },
+          federation: {
+            role: 'central',
+            sources: [{ cluster: 'onprem', interval: '30s', timeout: '10s', sampleLimit: 5000 }],
+          },
         },
       },
       apps: {
@@ -56,13 +64,21 @@ export const estate: EstateOf = {
       },
       platform: {
         'log-export': { s3Identity: 'access-key', queueRequests: 5000, statesInterval: '15m' },
-        ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi', address: '10.30.0.241' },
+        ingress: {
+          replicas: 2,
+          requests: { cpu: '100m', memory: '128Mi' },
+          memoryLimit: '512Mi',
+          address: '10.30.0.241',
+        },
         'load-balancing': { interfaces: ['enp1s0'] },
         storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
-          federation: { role: 'source', endpoint: { hostname: 'prometheus-federate.onprem.acme.internal', address: '10.30.0.240', port: 9443 } },
+          federation: {
+            role: 'source',
+            endpoint: { hostname: 'prometheus-federate.onprem.acme.internal', address: '10.30.0.240', port: 9443 },
+          },
         },
       },
       apps: {

@@ -4,4 +4,8 @@ import { CORE_GO_TOOLS, type GoTool } from '../go-tools';
 import { goToolsOf } from '../registries';
 import { catalogue } from './catalogue';
 
-export const allGoTools: readonly GoTool[] = [...Object.values(CORE_GO_TOOLS), ...goToolsOf(catalogue), TALOS_CONFIG_TOOL];
+export const allGoTools: readonly GoTool[] = [
+  ...Object.values(CORE_GO_TOOLS),
+  ...goToolsOf(catalogue),
+  TALOS_CONFIG_TOOL,
+];

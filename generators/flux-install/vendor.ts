@@ -39,7 +39,11 @@ function enforceRestricted(): string {
 }
 
 function kustomize(dir: string): string {
-  return execFileSync(goTool('kustomize'), ['build', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  return execFileSync(goTool('kustomize'), ['build', dir], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
+  });
 }
 
 /** Copies a read-only module-cache folder into the work tree, writable. */
@@ -65,7 +69,9 @@ export function localiseBase(baseDir: string, controller: string, version: strin
       if (!release) return entry;
       const [, repo, releaseVersion, file = ''] = release;
       if (repo !== controller || releaseVersion !== version) {
-        throw new Error(`Flux v${versions.flux.distribution} ships ${repo} v${releaseVersion}, but generators/versions.ts pins ${controller} v${version}`);
+        throw new Error(
+          `Flux v${versions.flux.distribution} ships ${repo} v${releaseVersion}, but generators/versions.ts pins ${controller} v${version}`,
+        );
       }
       return file;
     });
@@ -78,8 +84,15 @@ function buildControllerReleaseFiles(work: string, controller: string, version: 
   const config = join(goModuleDir(`github.com/fluxcd/${controller}`, version), 'config');
   const source = join(work, 'controllers', controller);
   for (const part of ['crd', 'manager']) copyWritable(join(config, part), join(source, part));
-  const images = (parseDocument(readFileSync(join(source, 'manager', 'kustomization.yaml'), 'utf8')).toJS() as { images?: { newTag?: string }[] }).images;
-  if (images?.[0]?.newTag !== `v${version}`) throw new Error(`${controller} v${version}: config/manager pins image tag ${images?.[0]?.newTag}, expected v${version}`);
+  const images = (
+    parseDocument(readFileSync(join(source, 'manager', 'kustomization.yaml'), 'utf8')).toJS() as {
+      images?: { newTag?: string }[];
+    }
+  ).images;
+  if (images?.[0]?.newTag !== `v${version}`)
+    throw new Error(
+      `${controller} v${version}: config/manager pins image tag ${images?.[0]?.newTag}, expected v${version}`,
+    );
   const base = join(work, 'bases', controller);
   writeFileSync(join(base, `${controller}.crds.yaml`), kustomize(join(source, 'crd')));
   writeFileSync(join(base, `${controller}.deployment.yaml`), kustomize(join(source, 'manager')));
@@ -97,12 +110,18 @@ export function buildFluxInstall(): Map<string, string> {
     writeFileSync(join(work, 'install', 'default-deny.yaml'), DEFAULT_DENY);
     rewriteYaml(join(work, 'install', 'kustomization.yaml'), (doc) => {
       const install = doc.toJS() as { resources: string[]; images: { name: string }[] };
-      const resources = install.resources.filter((r) => !r.startsWith('../bases/') || wanted.has(r.slice('../bases/'.length)));
+      const resources = install.resources.filter(
+        (r) => !r.startsWith('../bases/') || wanted.has(r.slice('../bases/'.length)),
+      );
       doc.set('resources', [...resources, 'default-deny.yaml']);
-      doc.set('images', install.images.filter((i) => wanted.has(i.name.replace('fluxcd/', ''))));
+      doc.set(
+        'images',
+        install.images.filter((i) => wanted.has(i.name.replace('fluxcd/', ''))),
+      );
       doc.set('patches', [{ target: { kind: 'Namespace', name: 'flux-system' }, patch: enforceRestricted() }]);
     });
-    const kustomization = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n';
+    const kustomization =
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n';
     return new Map([
       ['gotk-components.yaml', HEADER + kustomize(join(work, 'install'))],
       ['kustomization.yaml', HEADER + kustomization],

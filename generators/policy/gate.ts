@@ -36,10 +36,15 @@ export interface PolicyReport {
 
 export function loadPolicyInput(root: string, estate: Estate): PolicyInput {
   const { docs, errors } = loadManifests(root, CHECKED_DIRS);
-  const files = new Set(CHECKED_DIRS.flatMap((dir) => listFiles(join(root, dir))).map((f) => relative(root, f).split('\\').join('/')));
+  const files = new Set(
+    CHECKED_DIRS.flatMap((dir) => listFiles(join(root, dir))).map((f) => relative(root, f).split('\\').join('/')),
+  );
   const config = join(root, SOPS_CONFIG);
   const sopsConfig = existsSync(config) ? readFileSync(config, 'utf8') : undefined;
-  const missing = missingOutput(root, estate.clusters.map((c) => c.name));
+  const missing = missingOutput(
+    root,
+    estate.clusters.map((c) => c.name),
+  );
   return { estate, docs, parseErrors: errors, files, sopsConfig, missing };
 }
 
@@ -58,15 +63,39 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
   const names = input.estate.clusters.map((c) => c.name);
 
   for (const e of input.parseErrors) {
-    collect(violations, { rule: 'manifest-parse', clusters: [], file: e.file, object: `document ${e.index}`, field: '-', message: e.message, hint: 'fix the YAML (re-render if the file is generated)' });
+    collect(violations, {
+      rule: 'manifest-parse',
+      clusters: [],
+      file: e.file,
+      object: `document ${e.index}`,
+      field: '-',
+      message: e.message,
+      hint: 'fix the YAML (re-render if the file is generated)',
+    });
   }
   for (const m of input.missing) {
     const hint = 'run `npm run render` and commit clusters/ (the exemptions are checked once the output exists)';
-    collect(violations, { rule: 'output-missing', clusters: [m.cluster], file: m.file, object: '-', field: '-', message: m.message, hint });
+    collect(violations, {
+      rule: 'output-missing',
+      clusters: [m.cluster],
+      file: m.file,
+      object: '-',
+      field: '-',
+      message: m.message,
+      hint,
+    });
   }
   const unchecked = new Set(input.missing.map((m) => m.cluster));
   for (const doc of input.docs.filter((d) => d.cluster !== undefined && !names.includes(d.cluster))) {
-    collect(violations, { rule: 'unknown-cluster', clusters: [doc.cluster!], file: doc.file, object: '-', field: '-', message: `clusters/${doc.cluster}/ has no cluster in the model`, hint: 'remove the folder or add the cluster to generators/estate/clusters.ts' });
+    collect(violations, {
+      rule: 'unknown-cluster',
+      clusters: [doc.cluster!],
+      file: doc.file,
+      object: '-',
+      field: '-',
+      message: `clusters/${doc.cluster}/ has no cluster in the model`,
+      hint: 'remove the folder or add the cluster to generators/estate/clusters.ts',
+    });
   }
   for (const cluster of input.estate.clusters) {
     const view: ClusterView = {
@@ -79,7 +108,9 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
     for (const [rule, { hint, check }] of Object.entries(rules)) {
       for (const finding of check(view)) {
         const violation = { rule, clusters: [cluster.name], hint, ...finding };
-        const exemption = allowList.find((e) => e.rule === rule && e.object === finding.object && e.clusters.includes(cluster.name));
+        const exemption = allowList.find(
+          (e) => e.rule === rule && e.object === finding.object && e.clusters.includes(cluster.name),
+        );
         if (!exemption) {
           collect(violations, violation);
           continue;
@@ -97,7 +128,11 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
     const stale = e.clusters.filter((c) => !used.has(`${i}/${c}`) && !unchecked.has(c));
     if (!stale.length) return;
     collect(violations, {
-      rule: 'allow-list-stale', clusters: stale, file: `component ${e.component ?? '?'}`, object: e.object, field: `exemptions[${i}]`,
+      rule: 'allow-list-stale',
+      clusters: stale,
+      file: `component ${e.component ?? '?'}`,
+      object: e.object,
+      field: `exemptions[${i}]`,
       message: `exempts ${e.object} from ${e.rule}, but it breaks no such rule in ${stale.join(', ')}`,
       hint: 'remove the exemption from the component (or stop the component from breaking the rule only where it must)',
     });
@@ -119,7 +154,7 @@ export function formatReport(report: PolicyReport): string {
     lines.push('');
   }
   if (report.allowed.length) {
-    lines.push('Allowed by the components\' exemptions:');
+    lines.push("Allowed by the components' exemptions:");
     for (const a of report.allowed) lines.push(`  ${where(a)}: ${a.message}. Reason: ${a.reason}`);
     lines.push('');
   }
@@ -128,10 +163,20 @@ export function formatReport(report: PolicyReport): string {
   lines.push(
     ...table([
       ['rule', 'violations', 'allowed', 'rationale'],
-      ...Object.entries(rules).map(([id, r]) => [id, count(report.violations, id), count(report.allowed, id), r.rationale]),
+      ...Object.entries(rules).map(([id, r]) => [
+        id,
+        count(report.violations, id),
+        count(report.allowed, id),
+        r.rationale,
+      ]),
       ...extra.map((id) => [id, count(report.violations, id), '0', 'checked by the gate itself']),
     ]),
   );
-  lines.push('', report.violations.length ? `policy: FAILED with ${report.violations.length} violation(s)` : `policy: passed (${report.allowed.length} allowed by component exemptions)`);
+  lines.push(
+    '',
+    report.violations.length
+      ? `policy: FAILED with ${report.violations.length} violation(s)`
+      : `policy: passed (${report.allowed.length} allowed by component exemptions)`,
+  );
   return lines.join('\n');
 }

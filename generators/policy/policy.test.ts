@@ -21,32 +21,53 @@ function fixture() {
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
     livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
     readinessProbe: { httpGet: { path: '/readyz', port: 8080 } },
-    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } as Record<string, any>,
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    } as Record<string, any>,
   };
   const podSpec = {
-    securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } } as Record<string, any>,
+    securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } } as Record<
+      string,
+      any
+    >,
     containers: [container],
   } as Record<string, any>;
   const objects: Record<string, any> = {
-    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+    namespace: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    },
     denyAll: {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: 'shop' },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny', namespace: 'shop' },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     },
     allowDns: {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-dns', namespace: 'shop' },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-dns', namespace: 'shop' },
       spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 53, protocol: 'UDP' }] }] },
     },
     deployment: {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'shop' },
       spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
     },
     pdb: {
-      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'shop' },
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'web', namespace: 'shop' },
       spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
     },
     helmRelease: {
-      apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'cache', namespace: 'shop' },
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'cache', namespace: 'shop' },
       spec: {
         chart: { spec: { chart: 'valkey', version: '3.0.1', sourceRef: { kind: 'HelmRepository', name: 'charts' } } },
         install: { remediation: { retries: 3 } },
@@ -54,14 +75,32 @@ function fixture() {
       },
     },
     secret: {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, type: 'Opaque',
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: 'shop' },
+      type: 'Opaque',
       data: { password: ENC('c2VjcmV0') },
-      sops: { age: [{ recipient: aws.flux.ageRecipient, enc: 'age-encrypted data key' }], mac: ENC('mac'), encrypted_regex: '^(data|stringData)$', version: '3.13.3' },
+      sops: {
+        age: [{ recipient: aws.flux.ageRecipient, enc: 'age-encrypted data key' }],
+        mac: ENC('mac'),
+        encrypted_regex: '^(data|stringData)$',
+        version: '3.13.3',
+      },
     },
-    kustomization: { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['deployment-web.yaml', 'secret-db.sops.yaml'] },
+    kustomization: {
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['deployment-web.yaml', 'secret-db.sops.yaml'],
+    },
     fluxApps: {
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' },
-      spec: { path: './clusters/aws/apps', prune: true, decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } },
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name: 'apps', namespace: 'flux-system' },
+      spec: {
+        path: './clusters/aws/apps',
+        prune: true,
+        decryption: { provider: 'sops', secretRef: { name: 'sops-age' } },
+      },
     },
   };
   const files: Record<string, string> = {
@@ -82,8 +121,17 @@ function fixture() {
 type Fixture = ReturnType<typeof fixture>;
 
 function input(f: Fixture): PolicyInput {
-  const docs = Object.entries(f.objects).flatMap(([key, object]) => parseManifests(f.files[key]!, stringify(object)).docs);
-  return { estate, docs, parseErrors: [], files: new Set(docs.map((d) => d.file)), sopsConfig: stringify(f.sopsConfig), missing: [] };
+  const docs = Object.entries(f.objects).flatMap(
+    ([key, object]) => parseManifests(f.files[key]!, stringify(object)).docs,
+  );
+  return {
+    estate,
+    docs,
+    parseErrors: [],
+    files: new Set(docs.map((d) => d.file)),
+    sopsConfig: stringify(f.sopsConfig),
+    missing: [],
+  };
 }
 
 function ruleIds(f: Fixture, allowList: Exemption[] = []): string[] {
@@ -95,54 +143,154 @@ const negatives: [RuleId, string, (f: Fixture) => void][] = [
   ['image-pinned', 'an image without a tag', (f) => (f.container.image = 'registry.example:5000/shop/web')],
   ['image-pull-policy', 'imagePullPolicy Always on a pinned tag', (f) => (f.container.imagePullPolicy = 'Always')],
   ['resources', 'a missing memory limit', (f) => (f.container.resources.limits = {} as { memory: string })],
-  ['resources', 'missing requests on an init container', (f) => (f.podSpec.initContainers = [{ ...f.container, name: 'migrate', resources: { limits: { memory: '64Mi' } } }])],
-  ['probes', 'a Deployment without a readiness probe', (f) => delete (f.container as Record<string, unknown>).readinessProbe],
+  [
+    'resources',
+    'missing requests on an init container',
+    (f) =>
+      (f.podSpec.initContainers = [{ ...f.container, name: 'migrate', resources: { limits: { memory: '64Mi' } } }]),
+  ],
+  [
+    'probes',
+    'a Deployment without a readiness probe',
+    (f) => delete (f.container as Record<string, unknown>).readinessProbe,
+  ],
   ['run-as-non-root', 'a container running as uid 0', (f) => (f.container.securityContext.runAsUser = 0)],
   ['run-as-non-root', 'a pod without runAsNonRoot', (f) => delete f.podSpec.securityContext.runAsNonRoot],
   ['no-privileged', 'a privileged container', (f) => (f.container.securityContext.privileged = true)],
-  ['no-privilege-escalation', 'allowPrivilegeEscalation left unset', (f) => delete f.container.securityContext.allowPrivilegeEscalation],
-  ['read-only-root-filesystem', 'a writable root filesystem', (f) => (f.container.securityContext.readOnlyRootFilesystem = false)],
-  ['drop-all-capabilities', 'capabilities not dropped', (f) => (f.container.securityContext.capabilities = { drop: ['NET_RAW'] })],
-  ['drop-all-capabilities', 'NET_ADMIN added back', (f) => (f.container.securityContext.capabilities = { drop: ['ALL'], add: ['NET_ADMIN'] })],
-  ['seccomp-runtime-default', 'an Unconfined seccomp profile', (f) => (f.podSpec.securityContext.seccompProfile = { type: 'Unconfined' })],
+  [
+    'no-privilege-escalation',
+    'allowPrivilegeEscalation left unset',
+    (f) => delete f.container.securityContext.allowPrivilegeEscalation,
+  ],
+  [
+    'read-only-root-filesystem',
+    'a writable root filesystem',
+    (f) => (f.container.securityContext.readOnlyRootFilesystem = false),
+  ],
+  [
+    'drop-all-capabilities',
+    'capabilities not dropped',
+    (f) => (f.container.securityContext.capabilities = { drop: ['NET_RAW'] }),
+  ],
+  [
+    'drop-all-capabilities',
+    'NET_ADMIN added back',
+    (f) => (f.container.securityContext.capabilities = { drop: ['ALL'], add: ['NET_ADMIN'] }),
+  ],
+  [
+    'seccomp-runtime-default',
+    'an Unconfined seccomp profile',
+    (f) => (f.podSpec.securityContext.seccompProfile = { type: 'Unconfined' }),
+  ],
   ['no-host-network', 'hostNetwork', (f) => (f.podSpec.hostNetwork = true)],
   ['no-host-pid', 'hostPID', (f) => (f.podSpec.hostPID = true)],
   ['no-host-ipc', 'hostIPC', (f) => (f.podSpec.hostIPC = true)],
-  ['no-host-path', 'a hostPath volume', (f) => (f.podSpec.volumes = [{ name: 'varlog', hostPath: { path: '/var/log' } }])],
-  ['workload-namespace-declared', 'a Job in an undeclared namespace', (f) => {
-    f.objects.job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'report', namespace: 'batch' }, spec: { template: { spec: f.podSpec } } };
-    f.files.job = `${SHOP}/job-report.yaml`;
-  }],
+  [
+    'no-host-path',
+    'a hostPath volume',
+    (f) => (f.podSpec.volumes = [{ name: 'varlog', hostPath: { path: '/var/log' } }]),
+  ],
+  [
+    'workload-namespace-declared',
+    'a Job in an undeclared namespace',
+    (f) => {
+      f.objects.job = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'report', namespace: 'batch' },
+        spec: { template: { spec: f.podSpec } },
+      };
+      f.files.job = `${SHOP}/job-report.yaml`;
+    },
+  ],
   ['namespace-psa-labels', 'a namespace without PSA labels', (f) => (f.objects.namespace.metadata.labels = {})],
-  ['namespace-psa-restricted', 'a namespace enforcing baseline', (f) => (f.objects.namespace.metadata.labels['pod-security.kubernetes.io/enforce'] = 'baseline')],
+  [
+    'namespace-psa-restricted',
+    'a namespace enforcing baseline',
+    (f) => (f.objects.namespace.metadata.labels['pod-security.kubernetes.io/enforce'] = 'baseline'),
+  ],
   ['namespace-default-deny', 'a namespace without default-deny', (f) => delete f.objects.denyAll],
-  ['namespace-default-deny', 'a default-deny that forgets egress', (f) => (f.objects.denyAll.spec.policyTypes = ['Ingress'])],
+  [
+    'namespace-default-deny',
+    'a default-deny that forgets egress',
+    (f) => (f.objects.denyAll.spec.policyTypes = ['Ingress']),
+  ],
   ['namespace-explicit-allows', 'a namespace with default-deny only', (f) => delete f.objects.allowDns],
   ['pod-disruption-budget', 'two replicas without a PodDisruptionBudget', (f) => delete f.objects.pdb],
-  ['pod-disruption-budget', 'an HPA-scaled Deployment whose PDB selects other pods', (f) => {
-    f.objects.deployment.spec.replicas = 1;
-    f.objects.pdb.spec.selector.matchLabels = { 'app.kubernetes.io/name': 'api' };
-    f.objects.hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'shop' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } } };
-    f.files.hpa = `${SHOP}/horizontalpodautoscaler-web.yaml`;
-  }],
-  ['secret-encrypted', 'a plaintext Secret', (f) => {
-    delete f.objects.secret.sops;
-    f.objects.secret.data = { password: 'c2VjcmV0' };
-  }],
-  ['secret-encrypted', 'an encrypted Secret with one plaintext value', (f) => (f.objects.secret.stringData = { token: 'plain' })],
-  ['secret-recipient', 'a Secret encrypted for the wrong cluster', (f) => (f.objects.secret.sops.age[0].recipient = onprem.flux.ageRecipient)],
-  ['secret-recipient', 'a Secret encrypted for both clusters', (f) => f.objects.secret.sops.age.push({ recipient: onprem.flux.ageRecipient, enc: 'x' })],
-  ['secret-file-present', 'a kustomization listing a missing Secret file', (f) => f.objects.kustomization.resources.push('secret-api-token.sops.yaml')],
-  ['sops-config', 'a .sops.yaml rule encrypting aws files to the onprem key', (f) => (f.sopsConfig.creation_rules[0]!.age = onprem.flux.ageRecipient)],
-  ['sops-config', 'a .sops.yaml without encrypted_regex', (f) => delete f.sopsConfig.creation_rules[1]!.encrypted_regex],
-  ['flux-decryption', 'a Flux Kustomization applying Secrets without decryption', (f) => delete f.objects.fluxApps.spec.decryption],
+  [
+    'pod-disruption-budget',
+    'an HPA-scaled Deployment whose PDB selects other pods',
+    (f) => {
+      f.objects.deployment.spec.replicas = 1;
+      f.objects.pdb.spec.selector.matchLabels = { 'app.kubernetes.io/name': 'api' };
+      f.objects.hpa = {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } },
+      };
+      f.files.hpa = `${SHOP}/horizontalpodautoscaler-web.yaml`;
+    },
+  ],
+  [
+    'secret-encrypted',
+    'a plaintext Secret',
+    (f) => {
+      delete f.objects.secret.sops;
+      f.objects.secret.data = { password: 'c2VjcmV0' };
+    },
+  ],
+  [
+    'secret-encrypted',
+    'an encrypted Secret with one plaintext value',
+    (f) => (f.objects.secret.stringData = { token: 'plain' }),
+  ],
+  [
+    'secret-recipient',
+    'a Secret encrypted for the wrong cluster',
+    (f) => (f.objects.secret.sops.age[0].recipient = onprem.flux.ageRecipient),
+  ],
+  [
+    'secret-recipient',
+    'a Secret encrypted for both clusters',
+    (f) => f.objects.secret.sops.age.push({ recipient: onprem.flux.ageRecipient, enc: 'x' }),
+  ],
+  [
+    'secret-file-present',
+    'a kustomization listing a missing Secret file',
+    (f) => f.objects.kustomization.resources.push('secret-api-token.sops.yaml'),
+  ],
+  [
+    'sops-config',
+    'a .sops.yaml rule encrypting aws files to the onprem key',
+    (f) => (f.sopsConfig.creation_rules[0]!.age = onprem.flux.ageRecipient),
+  ],
+  [
+    'sops-config',
+    'a .sops.yaml without encrypted_regex',
+    (f) => delete f.sopsConfig.creation_rules[1]!.encrypted_regex,
+  ],
+  [
+    'flux-decryption',
+    'a Flux Kustomization applying Secrets without decryption',
+    (f) => delete f.objects.fluxApps.spec.decryption,
+  ],
   ['helm-chart-pinned', 'a chart version range', (f) => (f.objects.helmRelease.spec.chart.spec.version = '>=3.0.0')],
-  ['helm-chart-pinned', 'a chartRef to an OCIRepository that follows a floating tag', (f) => {
-    delete f.objects.helmRelease.spec.chart;
-    f.objects.helmRelease.spec.chartRef = { kind: 'OCIRepository', name: 'valkey' };
-    f.objects.oci = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: 'valkey', namespace: 'shop' }, spec: { ref: { tag: 'latest' } } };
-    f.files.oci = `${SHOP}/ocirepository-valkey.yaml`;
-  }],
+  [
+    'helm-chart-pinned',
+    'a chartRef to an OCIRepository that follows a floating tag',
+    (f) => {
+      delete f.objects.helmRelease.spec.chart;
+      f.objects.helmRelease.spec.chartRef = { kind: 'OCIRepository', name: 'valkey' };
+      f.objects.oci = {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'OCIRepository',
+        metadata: { name: 'valkey', namespace: 'shop' },
+        spec: { ref: { tag: 'latest' } },
+      };
+      f.files.oci = `${SHOP}/ocirepository-valkey.yaml`;
+    },
+  ],
   ['helm-remediation', 'a HelmRelease without upgrade remediation', (f) => delete f.objects.helmRelease.spec.upgrade],
 ];
 
@@ -168,7 +316,12 @@ describe('policy rules', () => {
     f.objects.deployment.spec.replicas = 1;
     delete f.objects.pdb;
     const { livenessProbe, readinessProbe, ...withoutProbes } = f.container;
-    f.objects.job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'report', namespace: 'shop' }, spec: { template: { spec: { ...f.podSpec, containers: [withoutProbes] } } } };
+    f.objects.job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'report', namespace: 'shop' },
+      spec: { template: { spec: { ...f.podSpec, containers: [withoutProbes] } } },
+    };
     f.files.job = `${SHOP}/job-report.yaml`;
     expect(ruleIds(f)).toEqual([]);
   });
@@ -197,10 +350,17 @@ describe('policy gate', () => {
   it('exempts exactly the allow-listed object on the listed cluster and prints the reason', () => {
     const f = fixture();
     hostPath(f);
-    const exemption: Exemption = { rule: 'no-host-path', object: 'Deployment/shop/web', clusters: ['aws'], reason: 'reads node logs' };
+    const exemption: Exemption = {
+      rule: 'no-host-path',
+      object: 'Deployment/shop/web',
+      clusters: ['aws'],
+      reason: 'reads node logs',
+    };
     const report = runPolicy(input(f), [exemption]);
     expect(report.violations).toEqual([]);
-    expect(formatReport(report)).toContain('Deployment/shop/web  spec.template.spec.volumes[0].hostPath: volume "varlog" mounts a host path. Reason: reads node logs');
+    expect(formatReport(report)).toContain(
+      'Deployment/shop/web  spec.template.spec.volumes[0].hostPath: volume "varlog" mounts a host path. Reason: reads node logs',
+    );
     expect(ruleIds(f, [{ ...exemption, rule: 'no-host-network' }])).toEqual(['allow-list-stale', 'no-host-path']);
     expect(ruleIds(f, [{ ...exemption, object: 'Deployment/shop/api' }])).toEqual(['allow-list-stale', 'no-host-path']);
   });
@@ -208,8 +368,12 @@ describe('policy gate', () => {
   it('fails on an allow-list entry that matches nothing on one of its clusters', () => {
     const f = fixture();
     hostPath(f);
-    const report = runPolicy(input(f), [{ rule: 'no-host-path', object: 'Deployment/shop/web', clusters: ['aws', 'onprem'], reason: 'reads node logs' }]);
-    expect(report.violations).toMatchObject([{ rule: 'allow-list-stale', clusters: ['onprem'], field: 'exemptions[0]' }]);
+    const report = runPolicy(input(f), [
+      { rule: 'no-host-path', object: 'Deployment/shop/web', clusters: ['aws', 'onprem'], reason: 'reads node logs' },
+    ]);
+    expect(report.violations).toMatchObject([
+      { rule: 'allow-list-stale', clusters: ['onprem'], field: 'exemptions[0]' },
+    ]);
   });
 
   it('checks the shared flux-system install once for every cluster', () => {
@@ -217,7 +381,9 @@ describe('policy gate', () => {
     f.objects.fluxNamespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } };
     f.files.fluxNamespace = 'flux-system/namespace.yaml';
     const report = runPolicy(input(f), []);
-    expect(report.violations).toMatchObject([{ rule: 'namespace-psa-labels', clusters: ['aws', 'onprem'], file: 'flux-system/namespace.yaml' }]);
+    expect(report.violations).toMatchObject([
+      { rule: 'namespace-psa-labels', clusters: ['aws', 'onprem'], file: 'flux-system/namespace.yaml' },
+    ]);
   });
 
   it('fails on unparseable manifests and on folders of clusters the model lacks', () => {

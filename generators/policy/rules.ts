@@ -47,7 +47,9 @@ function inContainer(c: ContainerAt, field: string, message: string): Finding {
 }
 
 function ofKind(view: ClusterView, kind: string, apiGroup?: string): ManifestDoc[] {
-  return view.docs.filter((d) => d.object.kind === kind && (!apiGroup || (d.object.apiVersion ?? '').startsWith(`${apiGroup}/`)));
+  return view.docs.filter(
+    (d) => d.object.kind === kind && (!apiGroup || (d.object.apiVersion ?? '').startsWith(`${apiGroup}/`)),
+  );
 }
 
 function namespaceOf(o: KubeObject): string {
@@ -82,7 +84,8 @@ function isPinned(image: string): boolean {
 /** Namespaces where pods run: those of workload objects and the target namespaces of HelmReleases. */
 function workloadNamespaces(view: ClusterView): Map<string, ManifestDoc> {
   const found = new Map<string, ManifestDoc>();
-  for (const pod of podSpecs(view.docs)) if (!found.has(namespaceOf(pod.doc.object))) found.set(namespaceOf(pod.doc.object), pod.doc);
+  for (const pod of podSpecs(view.docs))
+    if (!found.has(namespaceOf(pod.doc.object))) found.set(namespaceOf(pod.doc.object), pod.doc);
   for (const hr of ofKind(view, 'HelmRelease', 'helm.toolkit.fluxcd.io')) {
     const ns = spec(hr.object).targetNamespace ?? namespaceOf(hr.object);
     if (!found.has(ns)) found.set(ns, hr);
@@ -96,11 +99,18 @@ function workloadNamespaceDocs(view: ClusterView): ManifestDoc[] {
 }
 
 function networkPolicies(view: ClusterView, namespace: string): Record<string, any>[] {
-  return ofKind(view, 'NetworkPolicy', 'networking.k8s.io').filter((d) => namespaceOf(d.object) === namespace).map((d) => spec(d.object));
+  return ofKind(view, 'NetworkPolicy', 'networking.k8s.io')
+    .filter((d) => namespaceOf(d.object) === namespace)
+    .map((d) => spec(d.object));
 }
 
 function selectsAll(selector: Record<string, unknown> | undefined): boolean {
-  return !selector || Object.values(selector).every((v) => v === undefined || (typeof v === 'object' && v !== null && Object.keys(v).length === 0));
+  return (
+    !selector ||
+    Object.values(selector).every(
+      (v) => v === undefined || (typeof v === 'object' && v !== null && Object.keys(v).length === 0),
+    )
+  );
 }
 
 function denies(policy: Record<string, any>, direction: 'Ingress' | 'Egress'): boolean {
@@ -109,7 +119,10 @@ function denies(policy: Record<string, any>, direction: 'Ingress' | 'Egress'): b
 }
 
 /** True when `selector.matchLabels` is non-empty and every label is on the pods. */
-function matches(selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>): boolean {
+function matches(
+  selector: { matchLabels?: Record<string, string> } | undefined,
+  labels: Record<string, string>,
+): boolean {
   const wanted = Object.entries(selector?.matchLabels ?? {});
   return wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
 }
@@ -122,7 +135,10 @@ function hostRule(key: 'hostNetwork' | 'hostPID' | 'hostIPC', rationale: string)
   return {
     rationale,
     hint: `remove ${key}, or allow-list the object in generators/policy/allow-list.ts with the reason it needs it`,
-    check: (view) => podSpecs(view.docs).flatMap((pod) => (pod.spec[key] ? [at(pod.doc, `${pod.path}.${key}`, `${key} is true`)] : [])),
+    check: (view) =>
+      podSpecs(view.docs).flatMap((pod) =>
+        pod.spec[key] ? [at(pod.doc, `${pod.path}.${key}`, `${key} is true`)] : [],
+      ),
   };
 }
 
@@ -134,7 +150,9 @@ export const rules = {
       allContainers(view).flatMap((c) => {
         const image = c.container.image;
         if (!image) return [inContainer(c, 'image', 'has no image')];
-        return isPinned(image) ? [] : [inContainer(c, 'image', `uses ${JSON.stringify(image)}, which is not pinned to a version tag or digest`)];
+        return isPinned(image)
+          ? []
+          : [inContainer(c, 'image', `uses ${JSON.stringify(image)}, which is not pinned to a version tag or digest`)];
       }),
   },
   'image-pull-policy': {
@@ -143,7 +161,13 @@ export const rules = {
     check: (view) =>
       allContainers(view).flatMap((c) =>
         c.container.image && isPinned(c.container.image) && c.container.imagePullPolicy !== 'IfNotPresent'
-          ? [inContainer(c, 'imagePullPolicy', `is ${JSON.stringify(c.container.imagePullPolicy ?? null)} for pinned image ${c.container.image}`)]
+          ? [
+              inContainer(
+                c,
+                'imagePullPolicy',
+                `is ${JSON.stringify(c.container.imagePullPolicy ?? null)} for pinned image ${c.container.image}`,
+              ),
+            ]
           : [],
       ),
   },
@@ -170,9 +194,15 @@ export const rules = {
     hint: 'add a livenessProbe and a readinessProbe (an HTTP health endpoint or a TCP check)',
     check: (view) =>
       allContainers(view)
-        .filter((c) => c.pod.longRunning && (c.list === 'containers' || (c.list === 'initContainers' && c.container.restartPolicy === 'Always')))
+        .filter(
+          (c) =>
+            c.pod.longRunning &&
+            (c.list === 'containers' || (c.list === 'initContainers' && c.container.restartPolicy === 'Always')),
+        )
         .flatMap((c) =>
-          (['livenessProbe', 'readinessProbe'] as const).filter((p) => !c.container[p]).map((p) => inContainer(c, p, `has no ${p}`)),
+          (['livenessProbe', 'readinessProbe'] as const)
+            .filter((p) => !c.container[p])
+            .map((p) => inContainer(c, p, `has no ${p}`)),
         ),
   },
   'run-as-non-root': {
@@ -180,14 +210,20 @@ export const rules = {
     hint: 'set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser, using an image with a non-root user',
     check: (view) =>
       allContainers(view).flatMap((c) => {
-        if (effective(c, 'runAsUser') === 0) return [inContainer(c, 'securityContext.runAsUser', 'runs as user 0 (root)')];
-        return effective(c, 'runAsNonRoot') === true ? [] : [inContainer(c, 'securityContext.runAsNonRoot', 'does not set runAsNonRoot: true')];
+        if (effective(c, 'runAsUser') === 0)
+          return [inContainer(c, 'securityContext.runAsUser', 'runs as user 0 (root)')];
+        return effective(c, 'runAsNonRoot') === true
+          ? []
+          : [inContainer(c, 'securityContext.runAsNonRoot', 'does not set runAsNonRoot: true')];
       }),
   },
   'no-privileged': securityRule(
     'a privileged container has every capability and the host devices: it is root on the node',
     'remove securityContext.privileged; grant only what the process needs',
-    (c) => (c.container.securityContext?.privileged ? inContainer(c, 'securityContext.privileged', 'is privileged') : undefined),
+    (c) =>
+      c.container.securityContext?.privileged
+        ? inContainer(c, 'securityContext.privileged', 'is privileged')
+        : undefined,
   ),
   'no-privilege-escalation': securityRule(
     'setuid binaries and file capabilities must not give a process more rights than it started with',
@@ -210,7 +246,8 @@ export const rules = {
     'set securityContext.capabilities.drop: [ALL]; add back NET_BIND_SERVICE only if the process binds a port below 1024',
     (c) => {
       const caps = c.container.securityContext?.capabilities;
-      if (!caps?.drop?.includes('ALL')) return inContainer(c, 'securityContext.capabilities.drop', 'does not drop ALL capabilities');
+      if (!caps?.drop?.includes('ALL'))
+        return inContainer(c, 'securityContext.capabilities.drop', 'does not drop ALL capabilities');
       const extra = (caps.add ?? []).filter((a) => a !== 'NET_BIND_SERVICE');
       return extra.length ? inContainer(c, 'securityContext.capabilities.add', `adds ${extra.join(', ')}`) : undefined;
     },
@@ -220,19 +257,32 @@ export const rules = {
     'set securityContext.seccompProfile.type: RuntimeDefault on the pod (or the container)',
     (c) => {
       const type = effective(c, 'seccompProfile')?.type;
-      return type === 'RuntimeDefault' ? undefined : inContainer(c, 'securityContext.seccompProfile.type', `has seccomp profile ${JSON.stringify(type ?? null)}`);
+      return type === 'RuntimeDefault'
+        ? undefined
+        : inContainer(c, 'securityContext.seccompProfile.type', `has seccomp profile ${JSON.stringify(type ?? null)}`);
     },
   ),
-  'no-host-network': hostRule('hostNetwork', 'a pod on the host network bypasses NetworkPolicies and can bind node ports'),
-  'no-host-pid': hostRule('hostPID', 'sharing the host PID namespace lets a pod see and signal every process on the node'),
-  'no-host-ipc': hostRule('hostIPC', 'sharing the host IPC namespace exposes shared memory of every process on the node'),
+  'no-host-network': hostRule(
+    'hostNetwork',
+    'a pod on the host network bypasses NetworkPolicies and can bind node ports',
+  ),
+  'no-host-pid': hostRule(
+    'hostPID',
+    'sharing the host PID namespace lets a pod see and signal every process on the node',
+  ),
+  'no-host-ipc': hostRule(
+    'hostIPC',
+    'sharing the host IPC namespace exposes shared memory of every process on the node',
+  ),
   'no-host-path': {
     rationale: 'a hostPath volume reaches the node filesystem past every container boundary',
     hint: 'use a PVC, emptyDir, ConfigMap or projected volume; a node agent that must read host files goes on the allow-list with its reason',
     check: (view) =>
       podSpecs(view.docs).flatMap((pod) =>
         (pod.spec.volumes ?? []).flatMap((v, i) =>
-          v.hostPath ? [at(pod.doc, `${pod.path}.volumes[${i}].hostPath`, `volume "${v.name ?? '?'}" mounts a host path`)] : [],
+          v.hostPath
+            ? [at(pod.doc, `${pod.path}.volumes[${i}].hostPath`, `volume "${v.name ?? '?'}" mounts a host path`)]
+            : [],
         ),
       ),
   },
@@ -243,7 +293,13 @@ export const rules = {
       const declared = new Set(ofKind(view, 'Namespace').map((d) => d.object.metadata?.name));
       return [...workloadNamespaces(view)]
         .filter(([ns]) => !declared.has(ns))
-        .map(([ns, doc]) => at(doc, doc.object.kind === 'HelmRelease' ? 'spec.targetNamespace' : 'metadata.namespace', `runs pods in namespace "${ns}", which no rendered Namespace declares`));
+        .map(([ns, doc]) =>
+          at(
+            doc,
+            doc.object.kind === 'HelmRelease' ? 'spec.targetNamespace' : 'metadata.namespace',
+            `runs pods in namespace "${ns}", which no rendered Namespace declares`,
+          ),
+        );
     },
   },
   'namespace-psa-labels': {
@@ -252,7 +308,13 @@ export const rules = {
     check: (view) =>
       ofKind(view, 'Namespace')
         .filter((d) => !PSA_LEVELS.includes(d.object.metadata?.labels?.[PSA_ENFORCE] ?? ''))
-        .map((d) => at(d, `metadata.labels["${PSA_ENFORCE}"]`, `is ${JSON.stringify(d.object.metadata?.labels?.[PSA_ENFORCE] ?? null)}; use one of ${PSA_LEVELS.join(', ')}`)),
+        .map((d) =>
+          at(
+            d,
+            `metadata.labels["${PSA_ENFORCE}"]`,
+            `is ${JSON.stringify(d.object.metadata?.labels?.[PSA_ENFORCE] ?? null)}; use one of ${PSA_LEVELS.join(', ')}`,
+          ),
+        ),
   },
   'namespace-psa-restricted': {
     rationale: 'the restricted level is the only one that rejects root, privileged and host-access pods at admission',
@@ -263,7 +325,13 @@ export const rules = {
           const level = d.object.metadata?.labels?.[PSA_ENFORCE] ?? '';
           return PSA_LEVELS.includes(level) && level !== 'restricted';
         })
-        .map((d) => at(d, `metadata.labels["${PSA_ENFORCE}"]`, `enforces ${d.object.metadata?.labels?.[PSA_ENFORCE]}, not restricted`)),
+        .map((d) =>
+          at(
+            d,
+            `metadata.labels["${PSA_ENFORCE}"]`,
+            `enforces ${d.object.metadata?.labels?.[PSA_ENFORCE]}, not restricted`,
+          ),
+        ),
   },
   'namespace-default-deny': {
     rationale: 'without a default-deny policy every pod accepts traffic from, and sends traffic to, anywhere',
@@ -272,11 +340,14 @@ export const rules = {
       workloadNamespaceDocs(view).flatMap((d) => {
         const policies = networkPolicies(view, d.object.metadata!.name!);
         const open = (['Ingress', 'Egress'] as const).filter((dir) => !policies.some((p) => denies(p, dir)));
-        return open.length ? [at(d, 'metadata.name', `runs pods but has no default-deny NetworkPolicy for ${open.join(' and ')}`)] : [];
+        return open.length
+          ? [at(d, 'metadata.name', `runs pods but has no default-deny NetworkPolicy for ${open.join(' and ')}`)]
+          : [];
       }),
   },
   'namespace-explicit-allows': {
-    rationale: 'behind a default-deny, each flow a workload needs (DNS, its clients, its backends) must be allowed by name',
+    rationale:
+      'behind a default-deny, each flow a workload needs (DNS, its clients, its backends) must be allowed by name',
     hint: 'add NetworkPolicies that allow exactly the ingress and egress the workloads need (DNS egress included)',
     check: (view) =>
       workloadNamespaceDocs(view).flatMap((d) =>
@@ -293,13 +364,26 @@ export const rules = {
         const { kind, metadata } = d.object;
         const ns = namespaceOf(d.object);
         const scaled = ofKind(view, 'HorizontalPodAutoscaler').some(
-          (h) => namespaceOf(h.object) === ns && spec(h.object).scaleTargetRef?.kind === kind && spec(h.object).scaleTargetRef?.name === metadata?.name,
+          (h) =>
+            namespaceOf(h.object) === ns &&
+            spec(h.object).scaleTargetRef?.kind === kind &&
+            spec(h.object).scaleTargetRef?.name === metadata?.name,
         );
         const replicas = spec(d.object).replicas ?? 1;
         if (replicas <= 1 && !scaled) return [];
         const labels = spec(d.object).template?.metadata?.labels ?? {};
-        const covered = ofKind(view, 'PodDisruptionBudget').some((p) => namespaceOf(p.object) === ns && matches(spec(p.object).selector, labels));
-        return covered ? [] : [at(d, 'spec.template.metadata.labels', `${scaled ? 'is scaled by an HPA' : `has ${replicas} replicas`} but no PodDisruptionBudget selects its pods`)];
+        const covered = ofKind(view, 'PodDisruptionBudget').some(
+          (p) => namespaceOf(p.object) === ns && matches(spec(p.object).selector, labels),
+        );
+        return covered
+          ? []
+          : [
+              at(
+                d,
+                'spec.template.metadata.labels',
+                `${scaled ? 'is scaled by an HPA' : `has ${replicas} replicas`} but no PodDisruptionBudget selects its pods`,
+              ),
+            ];
       }),
   },
   'secret-encrypted': {
@@ -325,18 +409,32 @@ export const rules = {
         .flatMap((d) => {
           const recipients = ageRecipients(d.object.sops);
           if (recipients.length === 1 && recipients[0] === view.cluster.flux.ageRecipient) return [];
-          const owners = recipients.map((r) => view.estate.clusters.find((c) => c.flux.ageRecipient === r)?.name ?? `unknown key ${r}`);
-          return [at(d, 'sops.age', `is encrypted for ${owners.join(', ') || 'no age recipient'}, but cluster "${view.cluster.name}" applies it and only its key (${view.cluster.flux.ageRecipient}) may decrypt it`)];
+          const owners = recipients.map(
+            (r) => view.estate.clusters.find((c) => c.flux.ageRecipient === r)?.name ?? `unknown key ${r}`,
+          );
+          return [
+            at(
+              d,
+              'sops.age',
+              `is encrypted for ${owners.join(', ') || 'no age recipient'}, but cluster "${view.cluster.name}" applies it and only its key (${view.cluster.flux.ageRecipient}) may decrypt it`,
+            ),
+          ];
         }),
   },
   'secret-file-present': {
     rationale: 'a declared Secret whose encrypted file is missing breaks the Flux Kustomization that lists it',
-    hint: "run the `npm run secret` command shown, with the namespace the component passed to ctx.secret",
+    hint: 'run the `npm run secret` command shown, with the namespace the component passed to ctx.secret',
     check: (view) =>
       ofKind(view, 'Kustomization', 'kustomize.config.k8s.io').flatMap((d) =>
         ((d.object.resources ?? []) as string[]).flatMap((resource, i) =>
           resource.endsWith(SOPS_SUFFIX) && !view.files.has(posix.join(dirname(d.file), resource))
-            ? [at(d, `resources[${i}]`, `lists ${resource}, which does not exist (npm run secret -- ${d.cluster ?? '<cluster>'} <namespace> ${resource.replace(/^secret-/, '').slice(0, -SOPS_SUFFIX.length)} KEY=value…)`)]
+            ? [
+                at(
+                  d,
+                  `resources[${i}]`,
+                  `lists ${resource}, which does not exist (npm run secret -- ${d.cluster ?? '<cluster>'} <namespace> ${resource.replace(/^secret-/, '').slice(0, -SOPS_SUFFIX.length)} KEY=value…)`,
+                ),
+              ]
             : [],
         ),
       ),
@@ -344,18 +442,28 @@ export const rules = {
   'sops-config': {
     rationale: `${SOPS_CONFIG} decides which key encrypts a new secret; it must follow the cluster model`,
     hint: `make ${SOPS_CONFIG} hold, first for clusters/<name>/, the rule {path_regex: ^clusters/<name>/.*, encrypted_regex: ^(data|stringData)$, age: flux.ageRecipient}`,
-    check: (view) => sopsConfigProblems(view.sopsConfig, view.cluster).map((message) => ({ file: SOPS_CONFIG, object: SOPS_CONFIG, field: 'creation_rules', message })),
+    check: (view) =>
+      sopsConfigProblems(view.sopsConfig, view.cluster).map((message) => ({
+        file: SOPS_CONFIG,
+        object: SOPS_CONFIG,
+        field: 'creation_rules',
+        message,
+      })),
   },
   'flux-decryption': {
     rationale: 'Flux applies SOPS files as they are unless the Kustomization decrypts them',
     hint: `set spec.decryption {provider: sops, secretRef: {name: ${SOPS_AGE_SECRET}}} (fluxKustomization in generators/flux.ts does)`,
     check: (view) =>
       ofKind(view, 'Kustomization', 'kustomize.toolkit.fluxcd.io').flatMap((d) => {
-        const path = String(spec(d.object).path ?? '').replace(/^\.\//, '').replace(/\/$/, '');
+        const path = String(spec(d.object).path ?? '')
+          .replace(/^\.\//, '')
+          .replace(/\/$/, '');
         const secret = ofKind(view, 'Secret').find((s) => s.file.startsWith(path ? `${path}/` : ''));
         const decryption = spec(d.object).decryption;
         if (!secret || (decryption?.provider === 'sops' && decryption?.secretRef?.name === SOPS_AGE_SECRET)) return [];
-        return [at(d, 'spec.decryption', `applies Secret ${secret.file} but does not decrypt SOPS with ${SOPS_AGE_SECRET}`)];
+        return [
+          at(d, 'spec.decryption', `applies Secret ${secret.file} but does not decrypt SOPS with ${SOPS_AGE_SECRET}`),
+        ];
       }),
   },
   'helm-chart-pinned': {
@@ -366,14 +474,31 @@ export const rules = {
         const chartRef = spec(d.object).chartRef as { kind?: string; name?: string; namespace?: string } | undefined;
         if (!chartRef) {
           const version = spec(d.object).chart?.spec?.version;
-          return EXACT_VERSION.test(String(version ?? '')) ? [] : [at(d, 'spec.chart.spec.version', `is ${JSON.stringify(version ?? null)}, not an exact version`)];
+          return EXACT_VERSION.test(String(version ?? ''))
+            ? []
+            : [at(d, 'spec.chart.spec.version', `is ${JSON.stringify(version ?? null)}, not an exact version`)];
         }
         const source = view.docs.find(
-          (s) => s.object.kind === chartRef.kind && s.object.metadata?.name === chartRef.name && namespaceOf(s.object) === (chartRef.namespace ?? namespaceOf(d.object)),
+          (s) =>
+            s.object.kind === chartRef.kind &&
+            s.object.metadata?.name === chartRef.name &&
+            namespaceOf(s.object) === (chartRef.namespace ?? namespaceOf(d.object)),
         );
         const ref = source && spec(source.object).ref;
-        const pinned = source && (chartRef.kind === 'HelmChart' ? EXACT_VERSION.test(String(spec(source.object).version ?? '')) : DIGEST.test(ref?.digest ?? '') || EXACT_VERSION.test(ref?.tag ?? ''));
-        return pinned ? [] : [at(d, 'spec.chartRef', `points to ${chartRef.kind}/${chartRef.name}, which is not rendered or not pinned to an exact version or digest`)];
+        const pinned =
+          source &&
+          (chartRef.kind === 'HelmChart'
+            ? EXACT_VERSION.test(String(spec(source.object).version ?? ''))
+            : DIGEST.test(ref?.digest ?? '') || EXACT_VERSION.test(ref?.tag ?? ''));
+        return pinned
+          ? []
+          : [
+              at(
+                d,
+                'spec.chartRef',
+                `points to ${chartRef.kind}/${chartRef.name}, which is not rendered or not pinned to an exact version or digest`,
+              ),
+            ];
       }),
   },
   'helm-remediation': {

@@ -38,7 +38,8 @@ export interface ValueSources {
 const PROCESS_SOURCES: ValueSources = { readFile: (path) => readFileSync(path), readStdin: () => readFileSync(0) };
 
 function checkedKey(key: string, entries: Map<string, Buffer>): string {
-  if (!DATA_KEY.test(key)) throw new Error(`key ${JSON.stringify(key)} is not a valid Secret data key (letters, digits, "-", "_", ".")`);
+  if (!DATA_KEY.test(key))
+    throw new Error(`key ${JSON.stringify(key)} is not a valid Secret data key (letters, digits, "-", "_", ".")`);
   if (entries.has(key)) throw new Error(`key ${JSON.stringify(key)} is given twice`);
   return key;
 }
@@ -67,7 +68,9 @@ export function parseEntries(args: string[], sources: ValueSources = PROCESS_SOU
       try {
         entries.set(key, sources.readFile(path));
       } catch (error) {
-        throw new Error(`--from-file ${key}=${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        throw new Error(
+          `--from-file ${key}=${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
       }
     } else entries.set(key, Buffer.from(path));
   }
@@ -77,7 +80,10 @@ export function parseEntries(args: string[], sources: ValueSources = PROCESS_SOU
 
 function declaredSecret(estate: Estate, catalogue: Catalogue, request: SecretRequest): SecretRef {
   const cluster = estate.clusters.find((c) => c.name === request.cluster);
-  if (!cluster) throw new Error(`unknown cluster ${JSON.stringify(request.cluster)}; known: ${estate.clusters.map((c) => c.name).join(', ')}`);
+  if (!cluster)
+    throw new Error(
+      `unknown cluster ${JSON.stringify(request.cluster)}; known: ${estate.clusters.map((c) => c.name).join(', ')}`,
+    );
   const secrets = renderEstate(estate, catalogue).secrets.filter((s) => s.cluster === request.cluster);
   const ref = secrets.find((s) => s.namespace === request.namespace && s.name === request.name);
   if (ref) return ref;
@@ -100,7 +106,9 @@ export function createSecret(root: string, estate: Estate, request: SecretReques
   const missing = ref.keys.filter((k) => !request.entries.has(k));
   if (undeclared.length || missing.length) {
     const what = [
-      undeclared.length ? `${undeclared.join(', ')} ${undeclared.length > 1 ? 'are' : 'is'} not read by its consumer` : '',
+      undeclared.length
+        ? `${undeclared.join(', ')} ${undeclared.length > 1 ? 'are' : 'is'} not read by its consumer`
+        : '',
       missing.length ? `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing` : '',
     ];
     throw new Error(
@@ -109,7 +117,8 @@ export function createSecret(root: string, estate: Estate, request: SecretReques
     );
   }
   for (const [key, value] of request.entries) {
-    if (!value.length) throw new Error(`${ref.path}: key ${key} has an empty value: give it content (nothing was written)`);
+    if (!value.length)
+      throw new Error(`${ref.path}: key ${key} has an empty value: give it content (nothing was written)`);
   }
   const cluster = estate.clusters.find((c) => c.name === request.cluster)!;
   const configPath = join(root, SOPS_CONFIG);
@@ -121,7 +130,9 @@ export function createSecret(root: string, estate: Estate, request: SecretReques
     kind: 'Secret',
     metadata: { name: request.name, namespace: request.namespace },
     type: 'Opaque',
-    data: Object.fromEntries([...request.entries].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toString('base64')])),
+    data: Object.fromEntries(
+      [...request.entries].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toString('base64')]),
+    ),
   };
   const target = join(root, ref.path);
   const encrypted = execFileSync(goTool('sops'), ['--config', configPath, 'encrypt', '--filename-override', target], {
@@ -134,7 +145,9 @@ export function createSecret(root: string, estate: Estate, request: SecretReques
   const written = parse(encrypted) as { data?: Record<string, unknown>; sops?: unknown };
   const recipients = ageRecipients(written.sops);
   if (recipients.join() !== cluster.flux.ageRecipient || !Object.values(written.data ?? {}).every(isEncryptedValue)) {
-    throw new Error(`sops did not encrypt ${ref.path} for cluster "${cluster.name}" only (recipients: ${recipients.join(', ') || 'none'}); check ${SOPS_CONFIG}`);
+    throw new Error(
+      `sops did not encrypt ${ref.path} for cluster "${cluster.name}" only (recipients: ${recipients.join(', ') || 'none'}); check ${SOPS_CONFIG}`,
+    );
   }
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(`${target}.partial`, encrypted);

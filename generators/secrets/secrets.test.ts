@@ -40,7 +40,10 @@ function ageKey(name: string): { file: string; recipient: string } {
 }
 
 function sops(args: string[], keyFile: string) {
-  return spawnSync(goTool('sops'), args, { encoding: 'utf8', env: { PATH: process.env.PATH, SOPS_AGE_KEY_FILE: keyFile } });
+  return spawnSync(goTool('sops'), args, {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, SOPS_AGE_KEY_FILE: keyFile },
+  });
 }
 
 function writeSopsConfig(rules: unknown[]): void {
@@ -53,7 +56,15 @@ beforeAll(() => {
   keys = Object.fromEntries(Object.entries(generated).map(([name, k]) => [name, k.file]));
   testEstate = {
     ...estate,
-    clusters: estate.clusters.map((c) => ({ ...c, flux: { ...c.flux, ageRecipient: generated[c.name]!.recipient }, platform: {}, apps: { shop: {} } }) as unknown as Cluster),
+    clusters: estate.clusters.map(
+      (c) =>
+        ({
+          ...c,
+          flux: { ...c.flux, ageRecipient: generated[c.name]!.recipient },
+          platform: {},
+          apps: { shop: {} },
+        }) as unknown as Cluster,
+    ),
   };
   writeSopsConfig(testEstate.clusters.map(creationRule));
   writeRendering(root, renderEstate(testEstate, catalogue));
@@ -61,17 +72,28 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('npm run secret with the real sops and age', () => {
-  const request = () => ({ cluster: 'aws', namespace: 'shop', name: 'db-credentials', entries: new Map([['password', Buffer.from(PASSWORD)], ['ca.crt', CERT]]) });
+  const request = () => ({
+    cluster: 'aws',
+    namespace: 'shop',
+    name: 'db-credentials',
+    entries: new Map([
+      ['password', Buffer.from(PASSWORD)],
+      ['ca.crt', CERT],
+    ]),
+  });
 
   it('encrypts a declared Secret to its cluster only, without plaintext, and decrypts back', () => {
     const path = createSecret(root, testEstate, request(), catalogue);
     expect(path).toBe('clusters/aws/apps/shop/secret-db-credentials.sops.yaml');
 
     const file = readFileSync(join(root, path), 'utf8');
-    for (const plain of [PASSWORD, Buffer.from(PASSWORD).toString('base64'), 'MIIBfixture', CERT.toString('base64')]) expect(file).not.toContain(plain);
+    for (const plain of [PASSWORD, Buffer.from(PASSWORD).toString('base64'), 'MIIBfixture', CERT.toString('base64')])
+      expect(file).not.toContain(plain);
     const encrypted = parse(file);
     expect(encrypted).toMatchObject({ kind: 'Secret', metadata: { name: 'db-credentials', namespace: 'shop' } });
-    expect(encrypted.sops.age.map((a: { recipient: string }) => a.recipient)).toEqual([testEstate.clusters[0]!.flux.ageRecipient]);
+    expect(encrypted.sops.age.map((a: { recipient: string }) => a.recipient)).toEqual([
+      testEstate.clusters[0]!.flux.ageRecipient,
+    ]);
 
     const decrypted = sops(['decrypt', join(root, path)], keys.aws!);
     expect(decrypted.status, decrypted.stderr).toBe(0);
@@ -88,7 +110,8 @@ describe('npm run secret with the real sops and age', () => {
     expect(otherCluster.stderr).toContain('no master key was able to decrypt the file');
 
     // The data key itself is an age file that only the cluster's identity opens.
-    const dataKey = (identity: string) => spawnSync(goTool('age'), ['--decrypt', '--identity', identity], { input: encrypted.sops.age[0].enc });
+    const dataKey = (identity: string) =>
+      spawnSync(goTool('age'), ['--decrypt', '--identity', identity], { input: encrypted.sops.age[0].enc });
     expect(dataKey(keys.aws!).status).toBe(0);
     expect(dataKey(keys.aws!).stdout.length).toBe(32);
     expect(dataKey(keys.onprem!).stderr.toString()).toContain('no identity matched any of the recipients');
@@ -97,9 +120,14 @@ describe('npm run secret with the real sops and age', () => {
   it('passes the policy gate, which flags the same Secret encrypted to the other cluster', () => {
     createSecret(root, testEstate, request(), catalogue);
     const onpremPath = 'clusters/onprem/apps/shop/secret-db-credentials.sops.yaml';
-    writeFileSync(join(root, onpremPath), readFileSync(join(root, 'clusters/aws/apps/shop/secret-db-credentials.sops.yaml')));
+    writeFileSync(
+      join(root, onpremPath),
+      readFileSync(join(root, 'clusters/aws/apps/shop/secret-db-credentials.sops.yaml')),
+    );
     const violations = runPolicy(loadPolicyInput(root, testEstate), []).violations;
-    expect(violations).toMatchObject([{ rule: 'secret-recipient', clusters: ['onprem'], file: onpremPath, object: 'Secret/shop/db-credentials' }]);
+    expect(violations).toMatchObject([
+      { rule: 'secret-recipient', clusters: ['onprem'], file: onpremPath, object: 'Secret/shop/db-credentials' },
+    ]);
     expect(violations[0]!.message).toContain('is encrypted for aws');
   });
 
@@ -107,28 +135,59 @@ describe('npm run secret with the real sops and age', () => {
     expect(() => createSecret(root, testEstate, { ...request(), name: 'api-token' }, catalogue)).toThrow(
       `Secret shop/api-token is not declared for cluster "aws" (declared: shop/db-credentials). Declare it in the component's render with ctx.secret('<layer>', 'shop', 'api-token')`,
     );
-    expect(() => createSecret(root, testEstate, { ...request(), cluster: 'gcp' }, catalogue)).toThrow('unknown cluster "gcp"; known: aws, onprem');
+    expect(() => createSecret(root, testEstate, { ...request(), cluster: 'gcp' }, catalogue)).toThrow(
+      'unknown cluster "gcp"; known: aws, onprem',
+    );
   });
 
   it('refuses keys the consumer does not read, missing keys and empty values, writing nothing', () => {
     const path = join(root, 'clusters/aws/apps/shop/secret-db-credentials.sops.yaml');
     rmSync(path, { force: true });
-    const withEntries = (entries: [string, string][]) => ({ ...request(), entries: new Map(entries.map(([k, v]) => [k, Buffer.from(v)])) });
-    expect(() => createSecret(root, testEstate, withEntries([['ca.crt', 'x'], ['password', 'y'], ['passwrd', 'z']]), catalogue)).toThrow(
+    const withEntries = (entries: [string, string][]) => ({
+      ...request(),
+      entries: new Map(entries.map(([k, v]) => [k, Buffer.from(v)])),
+    });
+    expect(() =>
+      createSecret(
+        root,
+        testEstate,
+        withEntries([
+          ['ca.crt', 'x'],
+          ['password', 'y'],
+          ['passwrd', 'z'],
+        ]),
+        catalogue,
+      ),
+    ).toThrow(
       'Secret shop/db-credentials declares the keys ca.crt, password; passwrd is not read by its consumer (nothing was written)',
     );
-    expect(() => createSecret(root, testEstate, withEntries([['password', 'y']]), catalogue)).toThrow('ca.crt is missing');
-    expect(() => createSecret(root, testEstate, withEntries([['ca.crt', 'x'], ['password', '']]), catalogue)).toThrow(
-      'key password has an empty value',
+    expect(() => createSecret(root, testEstate, withEntries([['password', 'y']]), catalogue)).toThrow(
+      'ca.crt is missing',
     );
+    expect(() =>
+      createSecret(
+        root,
+        testEstate,
+        withEntries([
+          ['ca.crt', 'x'],
+          ['password', ''],
+        ]),
+        catalogue,
+      ),
+    ).toThrow('key password has an empty value');
     expect(existsSync(path)).toBe(false);
   });
 
   it('refuses to encrypt when .sops.yaml would send the Secret to another key', () => {
-    const [aws, onprem] = testEstate.clusters.map(creationRule) as [ReturnType<typeof creationRule>, ReturnType<typeof creationRule>];
+    const [aws, onprem] = testEstate.clusters.map(creationRule) as [
+      ReturnType<typeof creationRule>,
+      ReturnType<typeof creationRule>,
+    ];
     writeSopsConfig([{ ...aws, age: onprem.age }, onprem]);
     try {
-      expect(() => createSecret(root, testEstate, request(), catalogue)).toThrow(`${SOPS_CONFIG} does not fit the cluster model`);
+      expect(() => createSecret(root, testEstate, request(), catalogue)).toThrow(
+        `${SOPS_CONFIG} does not fit the cluster model`,
+      );
     } finally {
       writeSopsConfig([aws, onprem]);
     }
@@ -137,10 +196,15 @@ describe('npm run secret with the real sops and age', () => {
 
 describe('the secret command', () => {
   const cli = (...args: string[]) =>
-    spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), ['generators/cli/secret.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+    spawnSync(join(repoRoot, 'node_modules/.bin/tsx'), ['generators/cli/secret.ts', ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
 
   it('exits 1 with the usage, or with the reason a Secret is refused', () => {
-    expect(cli('aws').stderr).toContain('usage: npm run secret -- <cluster> <namespace> <name> [--from-file KEY=path]… [--stdin KEY]');
+    expect(cli('aws').stderr).toContain(
+      'usage: npm run secret -- <cluster> <namespace> <name> [--from-file KEY=path]… [--stdin KEY]',
+    );
     const undeclared = cli('aws', 'default', 'not-declared-anywhere', 'password=x');
     expect(undeclared.status).toBe(1);
     expect(undeclared.stderr).toContain('Secret default/not-declared-anywhere is not declared for cluster "aws"');
@@ -149,8 +213,18 @@ describe('the secret command', () => {
 
 describe('secret arguments', () => {
   it('read KEY=value and --from-file KEY=path', () => {
-    const sources = { readFile: (path: string) => Buffer.from(`file ${path}`), readStdin: () => Buffer.from('s3cret\n') };
-    const args = ['user=admin', 'url=postgres://db?sslmode=require', '--from-file', 'tls.crt=/certs/tls.crt', '--stdin', 'pw'];
+    const sources = {
+      readFile: (path: string) => Buffer.from(`file ${path}`),
+      readStdin: () => Buffer.from('s3cret\n'),
+    };
+    const args = [
+      'user=admin',
+      'url=postgres://db?sslmode=require',
+      '--from-file',
+      'tls.crt=/certs/tls.crt',
+      '--stdin',
+      'pw',
+    ];
     const entries = parseEntries(args, sources);
     expect(Object.fromEntries([...entries].map(([k, v]) => [k, v.toString()]))).toEqual({
       user: 'admin',

@@ -35,20 +35,30 @@ export function sopsConfigProblems(text: string | undefined, cluster: Cluster): 
   if (!rule) return [`no creation rule matches ${cluster.flux.path}/; add ${JSON.stringify(creationRule(cluster))}`];
   const at = `creation_rules[${index}]`;
   const problems: string[] = [];
-  const recipients = (rule.age ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  const recipients = (rule.age ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (recipients.length !== 1 || recipients[0] !== cluster.flux.ageRecipient) {
-    problems.push(`${at}.age is ${JSON.stringify(rule.age ?? null)}, but cluster "${cluster.name}" decrypts with ${cluster.flux.ageRecipient} only`);
+    problems.push(
+      `${at}.age is ${JSON.stringify(rule.age ?? null)}, but cluster "${cluster.name}" decrypts with ${cluster.flux.ageRecipient} only`,
+    );
   }
   if (rule.encrypted_regex !== ENCRYPTED_REGEX) {
-    problems.push(`${at}.encrypted_regex is ${JSON.stringify(rule.encrypted_regex ?? null)}; use ${JSON.stringify(ENCRYPTED_REGEX)}`);
+    problems.push(
+      `${at}.encrypted_regex is ${JSON.stringify(rule.encrypted_regex ?? null)}; use ${JSON.stringify(ENCRYPTED_REGEX)}`,
+    );
   }
-  for (const key of OTHER_KEY_TYPES.filter((k) => k in rule)) problems.push(`${at}.${key} adds a key other than the cluster's age recipient`);
+  for (const key of OTHER_KEY_TYPES.filter((k) => k in rule))
+    problems.push(`${at}.${key} adds a key other than the cluster's age recipient`);
   return problems;
 }
 
 /** The age recipients an encrypted file's `sops` metadata grants access to (also inside key groups). */
 export function ageRecipients(sops: unknown): string[] {
-  const meta = sops as { age?: { recipient?: string }[]; key_groups?: { age?: { recipient?: string }[] }[] } | undefined;
+  const meta = sops as
+    | { age?: { recipient?: string }[]; key_groups?: { age?: { recipient?: string }[] }[] }
+    | undefined;
   const entries = [...(meta?.age ?? []), ...(meta?.key_groups ?? []).flatMap((g) => g.age ?? [])];
   return entries.map((e) => e.recipient ?? '').sort();
 }

@@ -26,7 +26,9 @@ export function componentDocs(component: string, model: Estate = estate): Manife
 }
 
 /** Problems with the component's committed files: stale against the generators, policy violations, invalid objects. */
-export async function gateProblems(component: string): Promise<{ drift: string[]; policy: string[]; validate: string[] }> {
+export async function gateProblems(
+  component: string,
+): Promise<{ drift: string[]; policy: string[]; validate: string[] }> {
   const drift = findDrift(repoRoot, renderEstate(estate, catalogue))
     .flatMap((d) => [...d.added, ...d.changed, ...d.orphaned])
     .filter((file) => ofComponent(file, component));
@@ -34,6 +36,8 @@ export async function gateProblems(component: string): Promise<{ drift: string[]
     .violations.filter((v) => ofComponent(v.file, component))
     .map((v) => `${v.rule} ${v.clusters.join(',')} ${v.file} ${v.object} ${v.field}: ${v.message}`);
   const validation = await validateTree(repoRoot, estate.clusters, validationExtensionsOf(catalogue));
-  const validate = validation.problems.filter((p) => ofComponent(p.file, component)).map((p) => `${p.file}#${p.index} ${p.object} ${p.path}: ${p.message}`);
+  const validate = validation.problems
+    .filter((p) => ofComponent(p.file, component))
+    .map((p) => `${p.file}#${p.index} ${p.object} ${p.path}: ${p.message}`);
   return { drift, policy, validate };
 }

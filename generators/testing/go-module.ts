@@ -4,7 +4,11 @@ import { expect } from 'vitest';
 
 /** Runs go and expects it to succeed; the combined output becomes the assertion message, so a failing Go test shows why. */
 export function runGo(moduleDir: string, ...args: string[]): string {
-  const run = spawnSync('go', args, { cwd: moduleDir, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=readonly' } });
+  const run = spawnSync('go', args, {
+    cwd: moduleDir,
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: '-mod=readonly' },
+  });
   const output = `${run.stdout}${run.stderr}`;
   expect(run.status, `go ${args.join(' ')}\n${output}`).toBe(0);
   return output;

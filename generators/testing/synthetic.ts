@@ -16,7 +16,9 @@ export function syntheticApp(name: string, fail?: (cluster: Cluster) => boolean)
     version: '1.0.0',
     keys: { replicas: true, image: true },
     validate(values): Problem[] {
-      return Number.isInteger(values.replicas) && values.replicas > 0 ? [] : [{ field: 'replicas', message: 'must be a positive integer' }];
+      return Number.isInteger(values.replicas) && values.replicas > 0
+        ? []
+        : [{ field: 'replicas', message: 'must be a positive integer' }];
     },
     render(ctx, values) {
       if (fail?.(ctx.cluster)) throw new Error(`synthetic failure while rendering ${name} for ${ctx.cluster.name}`);
@@ -29,7 +31,10 @@ export function syntheticApp(name: string, fail?: (cluster: Cluster) => boolean)
         spec: {
           replicas: values.replicas,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name, image: values.image, ports: [{ containerPort: 8080 }] }] } },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name, image: values.image, ports: [{ containerPort: 8080 }] }] },
+          },
         },
       });
       new ApiObject(chart, 'service', {
@@ -43,7 +48,11 @@ export function syntheticApp(name: string, fail?: (cluster: Cluster) => boolean)
 }
 
 /** The real estate with `count` synthetic apps added to every cluster, and a catalogue that knows them. */
-export function syntheticEstate(base: Estate, baseCatalogue: Catalogue, count: number): { estate: Estate; catalogue: Catalogue } {
+export function syntheticEstate(
+  base: Estate,
+  baseCatalogue: Catalogue,
+  count: number,
+): { estate: Estate; catalogue: Catalogue } {
   const apps: Record<string, Component<any>> = { ...baseCatalogue.apps };
   const values: Record<string, SyntheticValues> = {};
   for (let i = 0; i < count; i++) {

@@ -69,7 +69,9 @@ function hostPath(file: string, mounts: Mount[]): string {
 
 /** Files split into at most one batch per core, balanced by size, largest first; fewer when the input is small. */
 function batches(run: KubeconformRun): string[][] {
-  const sized = run.files.map((file) => ({ file, bytes: statSync(hostPath(file, run.mounts)).size })).sort((a, b) => b.bytes - a.bytes || a.file.localeCompare(b.file));
+  const sized = run.files
+    .map((file) => ({ file, bytes: statSync(hostPath(file, run.mounts)).size }))
+    .sort((a, b) => b.bytes - a.bytes || a.file.localeCompare(b.file));
   const total = sized.reduce((sum, f) => sum + f.bytes, 0);
   const count = Math.max(1, Math.min(availableParallelism(), Math.floor(total / MIN_BATCH_BYTES)));
   const result = Array.from({ length: count }, () => ({ files: [] as string[], bytes: 0 }));
@@ -89,7 +91,9 @@ function runBatch(files: string[], run: KubeconformRun, outputPrefix: string): P
       module: kubeconformModule(),
       args: ['kubeconform', ...kubeconformArgs(files)],
       env: { PWD: run.mounts[0]?.guest ?? '/', ...run.env },
-      preopens: Object.fromEntries([...run.mounts, { guest: SCHEMA_MOUNT, host: run.schemaDir }].map((m) => [m.guest, m.host])),
+      preopens: Object.fromEntries(
+        [...run.mounts, { guest: SCHEMA_MOUNT, host: run.schemaDir }].map((m) => [m.guest, m.host]),
+      ),
       stdoutPath,
       stderrPath,
     },
@@ -102,7 +106,11 @@ function runBatch(files: string[], run: KubeconformRun, outputPrefix: string): P
       if (exitCode === undefined) return reject(new Error('kubeconform (wasm) worker stopped without an exit code'));
       const output = readFileSync(stdoutPath, 'utf8');
       if (exitCode !== 0 && !output.trim().startsWith('{')) {
-        return reject(new Error(`kubeconform (wasm) exited with ${exitCode}: ${readFileSync(stderrPath, 'utf8').trim() || output.trim()}`));
+        return reject(
+          new Error(
+            `kubeconform (wasm) exited with ${exitCode}: ${readFileSync(stderrPath, 'utf8').trim() || output.trim()}`,
+          ),
+        );
       }
       resolve((JSON.parse(output) as { resources: KubeconformResult[] }).resources);
     });

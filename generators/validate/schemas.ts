@@ -23,9 +23,17 @@ export interface CrdSource {
 /** The CRDs of the Flux install every cluster runs; components declare their own. */
 export const FLUX_CRD_SOURCES: readonly CrdSource[] = [
   { module: 'github.com/fluxcd/source-controller', version: versions.flux.sourceController, dir: 'config/crd/bases' },
-  { module: 'github.com/fluxcd/kustomize-controller', version: versions.flux.kustomizeController, dir: 'config/crd/bases' },
+  {
+    module: 'github.com/fluxcd/kustomize-controller',
+    version: versions.flux.kustomizeController,
+    dir: 'config/crd/bases',
+  },
   { module: 'github.com/fluxcd/helm-controller', version: versions.flux.helmController, dir: 'config/crd/bases' },
-  { module: 'github.com/fluxcd/notification-controller', version: versions.flux.notificationController, dir: 'config/crd/bases' },
+  {
+    module: 'github.com/fluxcd/notification-controller',
+    version: versions.flux.notificationController,
+    dir: 'config/crd/bases',
+  },
 ];
 
 /** kubeconform's `-schema-location` file template inside a schema folder; `schemaFile` is its TypeScript twin. */
@@ -58,8 +66,11 @@ function strictSchema(node: Schema): Schema {
     if (key === 'description' || key === 'nullable' || key.startsWith('x-kubernetes-')) continue;
     if (key === '$ref' && typeof value === 'string') out.$ref = value.replace('#/definitions/', '#/$defs/');
     else if ((key === 'properties' || key === 'patternProperties') && isSchema(value)) {
-      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, isSchema(sub) ? strictSchema(sub) : sub]));
-    } else if ((key === 'items' || key === 'additionalProperties' || key === 'not') && isSchema(value)) out[key] = strictSchema(value);
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, sub]) => [name, isSchema(sub) ? strictSchema(sub) : sub]),
+      );
+    } else if ((key === 'items' || key === 'additionalProperties' || key === 'not') && isSchema(value))
+      out[key] = strictSchema(value);
     else if ((key === 'allOf' || key === 'anyOf' || key === 'oneOf') && Array.isArray(value)) {
       out[key] = value.map((sub) => (isSchema(sub) ? strictSchema(sub) : sub));
     } else out[key] = value;
@@ -75,7 +86,11 @@ function strictSchema(node: Schema): Schema {
     properties.kind ??= { type: 'string' };
     properties.metadata ??= { type: 'object' };
   }
-  if (isSchema(properties) && out.additionalProperties === undefined && node['x-kubernetes-preserve-unknown-fields'] !== true) {
+  if (
+    isSchema(properties) &&
+    out.additionalProperties === undefined &&
+    node['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
     out.additionalProperties = false;
   }
   if (node.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
@@ -98,7 +113,11 @@ function standalone(root: Schema, apiVersion: string, kind: string, defs: Defini
   const properties = isSchema(root.properties) ? root.properties : {};
   const schema: Schema = {
     ...root,
-    properties: { ...properties, apiVersion: { type: 'string', enum: [apiVersion] }, kind: { type: 'string', enum: [kind] } },
+    properties: {
+      ...properties,
+      apiVersion: { type: 'string', enum: [apiVersion] },
+      kind: { type: 'string', enum: [kind] },
+    },
     required: [...new Set(['apiVersion', 'kind', ...((root.required as string[] | undefined) ?? [])])],
   };
   const closure: Record<string, Schema> = {};
@@ -119,27 +138,44 @@ function standalone(root: Schema, apiVersion: string, kind: string, defs: Defini
     }
   };
   visit(schema);
-  return Object.keys(closure).length ? { ...schema, $defs: Object.fromEntries(Object.entries(closure).sort(([a], [b]) => a.localeCompare(b))) } : schema;
+  return Object.keys(closure).length
+    ? { ...schema, $defs: Object.fromEntries(Object.entries(closure).sort(([a], [b]) => a.localeCompare(b))) }
+    : schema;
 }
 
 interface Crd {
-  spec: { group: string; names: { kind: string }; versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Schema } }[] };
+  spec: {
+    group: string;
+    names: { kind: string };
+    versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Schema } }[];
+  };
 }
 
 function crdSchemas(source: CrdSource, defs: Definitions): Map<string, Schema> {
   const dir = join(goModuleDir(source.module, source.version), source.dir);
   const schemas = new Map<string, Schema>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       const crd = doc.toJS() as Crd | null;
       if (!crd?.spec?.versions) continue;
       for (const version of crd.spec.versions.filter((v) => v.served)) {
         const openApi = version.schema?.openAPIV3Schema;
-        if (!openApi) throw new Error(`${source.module}@v${source.version} ${source.dir}/${file}: version ${version.name} has no openAPIV3Schema`);
+        if (!openApi)
+          throw new Error(
+            `${source.module}@v${source.version} ${source.dir}/${file}: version ${version.name} has no openAPIV3Schema`,
+          );
         const apiVersion = `${crd.spec.group}/${version.name}`;
         const root = strictSchema(openApi);
-        root.properties = { ...(isSchema(root.properties) ? root.properties : {}), metadata: { $ref: `#/$defs/${OBJECT_META}` } };
-        schemas.set(schemaFile(apiVersion, crd.spec.names.kind), standalone(root, apiVersion, crd.spec.names.kind, defs));
+        root.properties = {
+          ...(isSchema(root.properties) ? root.properties : {}),
+          metadata: { $ref: `#/$defs/${OBJECT_META}` },
+        };
+        schemas.set(
+          schemaFile(apiVersion, crd.spec.names.kind),
+          standalone(root, apiVersion, crd.spec.names.kind, defs),
+        );
       }
     }
   }
@@ -173,7 +209,12 @@ const kustomizeConfigSchema: Schema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        properties: { path: { type: 'string' }, patch: { type: 'string' }, target: { type: 'object' }, options: { type: 'object' } },
+        properties: {
+          path: { type: 'string' },
+          patch: { type: 'string' },
+          target: { type: 'object' },
+          options: { type: 'object' },
+        },
       },
     },
     images: {
@@ -182,7 +223,12 @@ const kustomizeConfigSchema: Schema = {
         type: 'object',
         additionalProperties: false,
         required: ['name'],
-        properties: { name: { type: 'string' }, newName: { type: 'string' }, newTag: { type: 'string' }, digest: { type: 'string' } },
+        properties: {
+          name: { type: 'string' },
+          newName: { type: 'string' },
+          newTag: { type: 'string' },
+          digest: { type: 'string' },
+        },
       },
     },
     replicas: objectList,

@@ -46,7 +46,8 @@ export function checkKustomizationEntries(root: string, docs: ManifestDoc[]): Ch
           return;
         }
         const target = join(root, dirname(doc.file), entry);
-        if (!existsSync(target)) problems.push(problem(doc, path, `entry ${entry} does not exist (${posix.join(dirname(doc.file), entry)})`));
+        if (!existsSync(target))
+          problems.push(problem(doc, path, `entry ${entry} does not exist (${posix.join(dirname(doc.file), entry)})`));
         else if (statSync(target).isDirectory() && !existsSync(join(target, 'kustomization.yaml'))) {
           problems.push(problem(doc, path, `folder ${entry} has no kustomization.yaml`));
         }
@@ -69,7 +70,14 @@ export function checkDuplicates(objects: ManifestDoc[]): CheckProblem[] {
     const o = doc.object;
     const key = [o.apiVersion, o.kind, o.metadata?.namespace ?? '', o.metadata?.name].join('|');
     const first = seen.get(key);
-    if (first) problems.push(problem(doc, 'metadata.name', `duplicate object: ${o.apiVersion} ${objectRef(o)} is already defined in ${first.file} (document ${first.index})`));
+    if (first)
+      problems.push(
+        problem(
+          doc,
+          'metadata.name',
+          `duplicate object: ${o.apiVersion} ${objectRef(o)} is already defined in ${first.file} (document ${first.index})`,
+        ),
+      );
     else seen.set(key, doc);
   }
   return problems;
@@ -85,9 +93,13 @@ interface Ref {
 export function checkFluxReferences(root: string, objects: ManifestDoc[]): CheckProblem[] {
   const byKindAndName = new Map<string, ManifestDoc>();
   for (const doc of objects) {
-    byKindAndName.set(`${doc.object.kind}/${doc.object.metadata?.namespace ?? ''}/${doc.object.metadata?.name ?? ''}`, doc);
+    byKindAndName.set(
+      `${doc.object.kind}/${doc.object.metadata?.namespace ?? ''}/${doc.object.metadata?.name ?? ''}`,
+      doc,
+    );
   }
-  const find = (kind: string | undefined, namespace: string, name: string | undefined) => byKindAndName.get(`${kind}/${namespace}/${name}`);
+  const find = (kind: string | undefined, namespace: string, name: string | undefined) =>
+    byKindAndName.get(`${kind}/${namespace}/${name}`);
   const problems: CheckProblem[] = [];
   const requireTarget = (doc: ManifestDoc, path: string, ref: Ref | undefined, defaultKind?: string) => {
     if (!ref) return undefined;
@@ -102,31 +114,54 @@ export function checkFluxReferences(root: string, objects: ManifestDoc[]): Check
     const isKustomization = isKind(o, FLUX_KUSTOMIZATION, 'Kustomization');
     const isHelmRelease = isKind(o, FLUX_HELM, 'HelmRelease');
     if (!isKustomization && !isHelmRelease) continue;
-    (field<Ref[]>(o, 'spec', 'dependsOn') ?? []).forEach((ref, i) => requireTarget(doc, `spec.dependsOn[${i}]`, ref, o.kind));
+    (field<Ref[]>(o, 'spec', 'dependsOn') ?? []).forEach((ref, i) =>
+      requireTarget(doc, `spec.dependsOn[${i}]`, ref, o.kind),
+    );
     if (isKustomization) {
       requireTarget(doc, 'spec.sourceRef', field<Ref>(o, 'spec', 'sourceRef'));
       const path = field<string>(o, 'spec', 'path');
-      if (path !== undefined && !existsSync(join(root, path))) problems.push(problem(doc, 'spec.path', `path ${path} does not exist in the repository`));
+      if (path !== undefined && !existsSync(join(root, path)))
+        problems.push(problem(doc, 'spec.path', `path ${path} does not exist in the repository`));
     }
     if (isHelmRelease) problems.push(...checkChartPinned(doc, requireTarget));
   }
   return problems;
 }
 
-function checkChartPinned(doc: ManifestDoc, requireTarget: (doc: ManifestDoc, path: string, ref: Ref | undefined) => ManifestDoc | undefined): CheckProblem[] {
+function checkChartPinned(
+  doc: ManifestDoc,
+  requireTarget: (doc: ManifestDoc, path: string, ref: Ref | undefined) => ManifestDoc | undefined,
+): CheckProblem[] {
   const chartRef = field<Ref>(doc.object, 'spec', 'chartRef');
   if (chartRef) {
     const source = requireTarget(doc, 'spec.chartRef', chartRef);
     if (!source || !isKind(source.object, FLUX_SOURCE, 'OCIRepository')) return [];
     const tag = field<string>(source.object, 'spec', 'ref', 'tag');
-    const pinned = field<string>(source.object, 'spec', 'ref', 'digest') !== undefined || (tag !== undefined && EXACT_SEMVER.test(tag));
-    return pinned ? [] : [problem(doc, 'spec.chartRef', `chart source ${objectRef(source.object)} is not pinned to an exact tag or digest`)];
+    const pinned =
+      field<string>(source.object, 'spec', 'ref', 'digest') !== undefined ||
+      (tag !== undefined && EXACT_SEMVER.test(tag));
+    return pinned
+      ? []
+      : [
+          problem(
+            doc,
+            'spec.chartRef',
+            `chart source ${objectRef(source.object)} is not pinned to an exact tag or digest`,
+          ),
+        ];
   }
   requireTarget(doc, 'spec.chart.spec.sourceRef', field<Ref>(doc.object, 'spec', 'chart', 'spec', 'sourceRef'));
   const version = field<unknown>(doc.object, 'spec', 'chart', 'spec', 'version');
-  if (version === undefined) return [problem(doc, 'spec.chart.spec.version', 'chart version missing: pin an exact version')];
+  if (version === undefined)
+    return [problem(doc, 'spec.chart.spec.version', 'chart version missing: pin an exact version')];
   if (typeof version !== 'string' || !EXACT_SEMVER.test(version)) {
-    return [problem(doc, 'spec.chart.spec.version', `chart version ${JSON.stringify(version)} is not an exact version: pin one (no ranges, no latest)`)];
+    return [
+      problem(
+        doc,
+        'spec.chart.spec.version',
+        `chart version ${JSON.stringify(version)} is not an exact version: pin one (no ranges, no latest)`,
+      ),
+    ];
   }
   return [];
 }

@@ -58,9 +58,11 @@ function tree(files: Record<string, string | null> = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'validate-test-'));
   trees.push(root);
   const all: Record<string, string | null> = {
-    'clusters/test/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - flux.yaml\n',
+    'clusters/test/kustomization.yaml':
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - flux.yaml\n',
     'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization()}`,
-    'clusters/test/apps/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - config.yaml\n  - release.yaml\n',
+    'clusters/test/apps/kustomization.yaml':
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - config.yaml\n  - release.yaml\n',
     'clusters/test/apps/config.yaml': configMap('settings'),
     'clusters/test/apps/release.yaml': helmRelease('      version: 1.2.3\n'),
     ...files,
@@ -74,15 +76,20 @@ function tree(files: Record<string, string | null> = {}): string {
 }
 
 async function problemLines(files: Record<string, string | null>): Promise<string[]> {
-  return (await validateTree(tree(files), clusters, validationExtensionsOf(catalogue))).problems.map((p) => `${p.file}#${p.index} ${p.object} ${p.path}: ${p.message}`);
+  return (await validateTree(tree(files), clusters, validationExtensionsOf(catalogue))).problems.map(
+    (p) => `${p.file}#${p.index} ${p.object} ${p.path}: ${p.message}`,
+  );
 }
 
 describe('validate', () => {
   it('accepts the whole rendered repository, flux-system/ included', async () => {
     const report = await validateTree(repoRoot, estate.clusters, validationExtensionsOf(catalogue));
     expect(formatReport(report).slice(0, report.problems.length)).toEqual([]);
-    expect(report.summaries.find((s) => s.group === 'flux-system')?.byKind.get('CustomResourceDefinition')).toBeGreaterThan(0);
-    for (const cluster of estate.clusters) expect(report.summaries.find((s) => s.group === cluster.name)?.objects).toBeGreaterThan(0);
+    expect(
+      report.summaries.find((s) => s.group === 'flux-system')?.byKind.get('CustomResourceDefinition'),
+    ).toBeGreaterThan(0);
+    for (const cluster of estate.clusters)
+      expect(report.summaries.find((s) => s.group === cluster.name)?.objects).toBeGreaterThan(0);
   });
 
   it('accepts the valid fixture and summarises it by kind', async () => {
@@ -94,34 +101,114 @@ describe('validate', () => {
   });
 
   it.each([
-    ['an unknown field (strict)', { 'clusters/test/apps/config.yaml': configMap('settings', 'colour: blue\n') }, "clusters/test/apps/config.yaml#0 ConfigMap/apps/settings : additional properties 'colour' not allowed"],
-    ['a wrong type', { 'clusters/test/apps/config.yaml': configMap('settings').replace('data: {key: value}', 'data: {key: [1]}') }, 'clusters/test/apps/config.yaml#0 ConfigMap/apps/settings data.key: got array, want string'],
-    ['a missing required field', { 'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization().replace('  interval: 10m\n', '')}` }, "clusters/test/flux.yaml#1 Kustomization/flux-system/apps spec: missing property 'interval'"],
-    ['an unknown kind', { 'clusters/test/apps/config.yaml': 'apiVersion: v1\nkind: ConfigMop\nmetadata: {name: settings, namespace: apps}\n' }, 'clusters/test/apps/config.yaml#0 ConfigMop/apps/settings kind: no schema for kind ConfigMop in v1'],
-    ['a wrong apiVersion for a kind', { 'clusters/test/apps/config.yaml': configMap('settings').replace('apiVersion: v1', 'apiVersion: apps/v1') }, 'clusters/test/apps/config.yaml#0 ConfigMap/apps/settings kind: no schema for kind ConfigMap in apps/v1'],
-    ['broken YAML', { 'clusters/test/apps/config.yaml': `${configMap('settings')}---\nkind: [unclosed\n` }, 'clusters/test/apps/config.yaml#1 ? : broken YAML'],
-    ['a duplicate object', { 'clusters/test/apps/config.yaml': `${configMap('settings')}---\n${configMap('settings')}` }, 'clusters/test/apps/config.yaml#1 ConfigMap/apps/settings metadata.name: duplicate object: v1 ConfigMap/apps/settings is already defined in clusters/test/apps/config.yaml (document 0)'],
-    ['a dangling kustomization entry', { 'clusters/test/apps/config.yaml': null }, 'clusters/test/apps/kustomization.yaml#0 Kustomization/? resources[0]: entry config.yaml does not exist'],
-    ['a dangling dependsOn', { 'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization('  dependsOn:\n    - name: infrastructure\n')}` }, 'clusters/test/flux.yaml#1 Kustomization/flux-system/apps spec.dependsOn[0]: Kustomization/flux-system/infrastructure does not exist in this cluster'],
-    ['a dangling sourceRef', { 'clusters/test/flux.yaml': fluxKustomization() }, 'clusters/test/flux.yaml#0 Kustomization/flux-system/apps spec.sourceRef: GitRepository/flux-system/flux-system does not exist in this cluster'],
-    ['a Flux Kustomization path that does not exist', { 'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization().replace('./clusters/test/apps', './clusters/test/missing')}` }, 'clusters/test/flux.yaml#1 Kustomization/flux-system/apps spec.path: path ./clusters/test/missing does not exist'],
-    ['a CRD object with an invalid field', { 'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization().replace('prune: true', 'prune: "yes"')}` }, 'clusters/test/flux.yaml#1 Kustomization/flux-system/apps spec.prune: got string, want boolean'],
-    ['a HelmRelease with no chart version', { 'clusters/test/apps/release.yaml': helmRelease('') }, 'clusters/test/apps/release.yaml#1 HelmRelease/apps/web spec.chart.spec.version: chart version missing: pin an exact version'],
-    ['a HelmRelease with a version range', { 'clusters/test/apps/release.yaml': helmRelease("      version: '>=1.2.0'\n") }, 'clusters/test/apps/release.yaml#1 HelmRelease/apps/web spec.chart.spec.version: chart version ">=1.2.0" is not an exact version'],
-    ['a SOPS file without SOPS metadata', { 'clusters/test/apps/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - config.yaml\n  - release.yaml\n  - secret.sops.yaml\n', 'clusters/test/apps/secret.sops.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: token, namespace: apps}\nstringData: {token: plain}\n' }, 'clusters/test/apps/secret.sops.yaml#0 Secret/apps/token sops: not encrypted'],
+    [
+      'an unknown field (strict)',
+      { 'clusters/test/apps/config.yaml': configMap('settings', 'colour: blue\n') },
+      "clusters/test/apps/config.yaml#0 ConfigMap/apps/settings : additional properties 'colour' not allowed",
+    ],
+    [
+      'a wrong type',
+      { 'clusters/test/apps/config.yaml': configMap('settings').replace('data: {key: value}', 'data: {key: [1]}') },
+      'clusters/test/apps/config.yaml#0 ConfigMap/apps/settings data.key: got array, want string',
+    ],
+    [
+      'a missing required field',
+      { 'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization().replace('  interval: 10m\n', '')}` },
+      "clusters/test/flux.yaml#1 Kustomization/flux-system/apps spec: missing property 'interval'",
+    ],
+    [
+      'an unknown kind',
+      {
+        'clusters/test/apps/config.yaml':
+          'apiVersion: v1\nkind: ConfigMop\nmetadata: {name: settings, namespace: apps}\n',
+      },
+      'clusters/test/apps/config.yaml#0 ConfigMop/apps/settings kind: no schema for kind ConfigMop in v1',
+    ],
+    [
+      'a wrong apiVersion for a kind',
+      { 'clusters/test/apps/config.yaml': configMap('settings').replace('apiVersion: v1', 'apiVersion: apps/v1') },
+      'clusters/test/apps/config.yaml#0 ConfigMap/apps/settings kind: no schema for kind ConfigMap in apps/v1',
+    ],
+    [
+      'broken YAML',
+      { 'clusters/test/apps/config.yaml': `${configMap('settings')}---\nkind: [unclosed\n` },
+      'clusters/test/apps/config.yaml#1 ? : broken YAML',
+    ],
+    [
+      'a duplicate object',
+      { 'clusters/test/apps/config.yaml': `${configMap('settings')}---\n${configMap('settings')}` },
+      'clusters/test/apps/config.yaml#1 ConfigMap/apps/settings metadata.name: duplicate object: v1 ConfigMap/apps/settings is already defined in clusters/test/apps/config.yaml (document 0)',
+    ],
+    [
+      'a dangling kustomization entry',
+      { 'clusters/test/apps/config.yaml': null },
+      'clusters/test/apps/kustomization.yaml#0 Kustomization/? resources[0]: entry config.yaml does not exist',
+    ],
+    [
+      'a dangling dependsOn',
+      {
+        'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization('  dependsOn:\n    - name: infrastructure\n')}`,
+      },
+      'clusters/test/flux.yaml#1 Kustomization/flux-system/apps spec.dependsOn[0]: Kustomization/flux-system/infrastructure does not exist in this cluster',
+    ],
+    [
+      'a dangling sourceRef',
+      { 'clusters/test/flux.yaml': fluxKustomization() },
+      'clusters/test/flux.yaml#0 Kustomization/flux-system/apps spec.sourceRef: GitRepository/flux-system/flux-system does not exist in this cluster',
+    ],
+    [
+      'a Flux Kustomization path that does not exist',
+      {
+        'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization().replace('./clusters/test/apps', './clusters/test/missing')}`,
+      },
+      'clusters/test/flux.yaml#1 Kustomization/flux-system/apps spec.path: path ./clusters/test/missing does not exist',
+    ],
+    [
+      'a CRD object with an invalid field',
+      {
+        'clusters/test/flux.yaml': `${gitRepository}---\n${fluxKustomization().replace('prune: true', 'prune: "yes"')}`,
+      },
+      'clusters/test/flux.yaml#1 Kustomization/flux-system/apps spec.prune: got string, want boolean',
+    ],
+    [
+      'a HelmRelease with no chart version',
+      { 'clusters/test/apps/release.yaml': helmRelease('') },
+      'clusters/test/apps/release.yaml#1 HelmRelease/apps/web spec.chart.spec.version: chart version missing: pin an exact version',
+    ],
+    [
+      'a HelmRelease with a version range',
+      { 'clusters/test/apps/release.yaml': helmRelease("      version: '>=1.2.0'\n") },
+      'clusters/test/apps/release.yaml#1 HelmRelease/apps/web spec.chart.spec.version: chart version ">=1.2.0" is not an exact version',
+    ],
+    [
+      'a SOPS file without SOPS metadata',
+      {
+        'clusters/test/apps/kustomization.yaml':
+          'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - config.yaml\n  - release.yaml\n  - secret.sops.yaml\n',
+        'clusters/test/apps/secret.sops.yaml':
+          'apiVersion: v1\nkind: Secret\nmetadata: {name: token, namespace: apps}\nstringData: {token: plain}\n',
+      },
+      'clusters/test/apps/secret.sops.yaml#0 Secret/apps/token sops: not encrypted',
+    ],
   ])('rejects %s with a message naming file, object and field', async (_case, files, expected) => {
     const lines = await problemLines(files);
-    expect(lines.some((line) => line.startsWith(expected)), `expected a line starting with\n  ${expected}\ngot\n  ${lines.join('\n  ')}`).toBe(true);
+    expect(
+      lines.some((line) => line.startsWith(expected)),
+      `expected a line starting with\n  ${expected}\ngot\n  ${lines.join('\n  ')}`,
+    ).toBe(true);
   });
 
   it('allows the sops field of an encrypted Secret and still checks the rest', async () => {
     const encrypted = (extra: string) =>
       `apiVersion: v1\nkind: Secret\nmetadata: {name: token, namespace: apps}\ntype: Opaque\nstringData: {token: 'ENC[AES256_GCM,data:abc,type:str]'}\n${extra}sops:\n  age: [{recipient: age1xyz, enc: x}]\n  version: 3.10.2\n`;
-    const kustomization = { 'clusters/test/apps/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - config.yaml\n  - release.yaml\n  - secret.sops.yaml\n' };
+    const kustomization = {
+      'clusters/test/apps/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - config.yaml\n  - release.yaml\n  - secret.sops.yaml\n',
+    };
     expect(await problemLines({ ...kustomization, 'clusters/test/apps/secret.sops.yaml': encrypted('') })).toEqual([]);
-    expect(await problemLines({ ...kustomization, 'clusters/test/apps/secret.sops.yaml': encrypted('immutable: "no"\n') })).toEqual([
-      'clusters/test/apps/secret.sops.yaml#0 Secret/apps/token immutable: got string, want boolean',
-    ]);
+    expect(
+      await problemLines({ ...kustomization, 'clusters/test/apps/secret.sops.yaml': encrypted('immutable: "no"\n') }),
+    ).toEqual(['clusters/test/apps/secret.sops.yaml#0 Secret/apps/token immutable: got string, want boolean']);
   });
 
   it('never uses an http(s) schema location: only the local schema folder, no remote refs, no fallback', async () => {
@@ -130,12 +217,19 @@ describe('validate', () => {
     expect(locations).toEqual([expect.stringMatching(new RegExp(`^${SCHEMA_MOUNT}/`))]);
     expect(args.join(' ')).not.toMatch(/https?:/);
     const schemaDir = ensureSchemas(versions.kubernetes, crdSourcesOf(catalogue));
-    for (const file of readdirSync(schemaDir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'))) {
+    for (const file of readdirSync(schemaDir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'))) {
       expect(readFileSync(join(schemaDir, file), 'utf8'), file).not.toMatch(/"\$ref":"(?!#)/);
     }
     // apps/v1beta1 Deployment is in kubeconform's default remote registry but not in the local folder: it must fail.
-    const lines = await problemLines({ 'clusters/test/apps/config.yaml': 'apiVersion: apps/v1beta1\nkind: Deployment\nmetadata: {name: web, namespace: apps}\n' });
-    expect(lines).toContain('clusters/test/apps/config.yaml#0 Deployment/apps/web kind: no schema for kind Deployment in apps/v1beta1 (Kubernetes 1.35.4 and the pinned CRDs): unknown kind or wrong apiVersion');
+    const lines = await problemLines({
+      'clusters/test/apps/config.yaml':
+        'apiVersion: apps/v1beta1\nkind: Deployment\nmetadata: {name: web, namespace: apps}\n',
+    });
+    expect(lines).toContain(
+      'clusters/test/apps/config.yaml#0 Deployment/apps/web kind: no schema for kind Deployment in apps/v1beta1 (Kubernetes 1.35.4 and the pinned CRDs): unknown kind or wrong apiVersion',
+    );
   });
 
   it('mounts the files read-only inside the sandbox', async () => {

@@ -40,18 +40,35 @@ function jsonPath(pointer: string): string {
     .split('/')
     .slice(1)
     .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment), '');
+    .reduce(
+      (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment),
+      '',
+    );
 }
 
 /** One line per schema violation: kubeconform puts each leaf error in its message as `- at '<pointer>': <message>`. */
 function schemaProblems(doc: ManifestDoc, result: KubeconformResult, kubernetesVersion: string): CheckProblem[] {
   const object = objectRef(doc.object);
   if (result.msg.startsWith('could not find schema')) {
-    return [{ file: doc.file, index: doc.index, object, path: 'kind', message: `no schema for kind ${doc.object.kind} in ${doc.object.apiVersion} (Kubernetes ${kubernetesVersion} and the pinned CRDs): unknown kind or wrong apiVersion` }];
+    return [
+      {
+        file: doc.file,
+        index: doc.index,
+        object,
+        path: 'kind',
+        message: `no schema for kind ${doc.object.kind} in ${doc.object.apiVersion} (Kubernetes ${kubernetesVersion} and the pinned CRDs): unknown kind or wrong apiVersion`,
+      },
+    ];
   }
   const leaves = [...result.msg.matchAll(/- at '([^']*)': (.*?)(?= - at '|$)/g)];
   if (!leaves.length) return [{ file: doc.file, index: doc.index, object, path: '', message: result.msg }];
-  return leaves.map(([, pointer = '', message = '']) => ({ file: doc.file, index: doc.index, object, path: jsonPath(pointer), message: message.trim() }));
+  return leaves.map(([, pointer = '', message = '']) => ({
+    file: doc.file,
+    index: doc.index,
+    object,
+    path: jsonPath(pointer),
+    message: message.trim(),
+  }));
 }
 
 function identity(kind: unknown, apiVersion: unknown, name: unknown): string {
@@ -62,7 +79,9 @@ function identity(kind: unknown, apiVersion: unknown, name: unknown): string {
 function plainlyNamed(doc: ManifestDoc): boolean {
   const o = doc.object;
   const metadata: Record<string, unknown> = o.metadata ?? {};
-  return [o.kind, o.apiVersion, metadata.name].every((v) => typeof v === 'string') && metadata.generateName === undefined;
+  return (
+    [o.kind, o.apiVersion, metadata.name].every((v) => typeof v === 'string') && metadata.generateName === undefined
+  );
 }
 
 /**
@@ -95,7 +114,14 @@ async function validateSchemas(
         let object = doc.object;
         if (isSops) {
           const { sops, ...rest } = object;
-          if (sops === undefined) problems.push({ file, index: doc.index, object: objectRef(object), path: 'sops', message: 'not encrypted: a *.sops.yaml file must carry SOPS metadata' });
+          if (sops === undefined)
+            problems.push({
+              file,
+              index: doc.index,
+              object: objectRef(object),
+              path: 'sops',
+              message: 'not encrypted: a *.sops.yaml file must carry SOPS metadata',
+            });
           object = rest;
         }
         const name = `${preparedDocs.size}.yaml`;
@@ -114,8 +140,17 @@ async function validateSchemas(
     for (const result of results) {
       const doc =
         preparedDocs.get(result.filename) ??
-        direct.get(result.filename)?.find((d) => identity(d.object.kind, d.object.apiVersion, d.object.metadata?.name) === identity(result.kind, result.version, result.name));
-      if (!doc) throw new Error(`kubeconform reported ${result.filename} ${result.kind}/${result.name}, which matches no parsed document: ${result.msg}`);
+        direct
+          .get(result.filename)
+          ?.find(
+            (d) =>
+              identity(d.object.kind, d.object.apiVersion, d.object.metadata?.name) ===
+              identity(result.kind, result.version, result.name),
+          );
+      if (!doc)
+        throw new Error(
+          `kubeconform reported ${result.filename} ${result.kind}/${result.name}, which matches no parsed document: ${result.msg}`,
+        );
       problems.push(...schemaProblems(doc, result, kubernetesVersion));
     }
   } finally {
@@ -137,13 +172,28 @@ export async function validateTree(
   extensions: ValidationExtensions,
 ): Promise<ValidationReport> {
   const { docs, errors } = loadManifests(root, VALIDATED_DIRS);
-  const problems: CheckProblem[] = errors.map((e) => ({ file: e.file, index: e.index, object: '?', path: '', message: `broken YAML: ${e.message}` }));
-  for (const missing of missingOutput(root, clusters.map((c) => c.name))) {
+  const problems: CheckProblem[] = errors.map((e) => ({
+    file: e.file,
+    index: e.index,
+    object: '?',
+    path: '',
+    message: `broken YAML: ${e.message}`,
+  }));
+  for (const missing of missingOutput(
+    root,
+    clusters.map((c) => c.name),
+  )) {
     problems.push({ file: missing.file, index: 0, object: '-', path: '', message: missing.message });
   }
   const known = new Set(clusters.map((c) => c.name));
   for (const doc of docs.filter((d) => d.cluster !== undefined && !known.has(d.cluster))) {
-    problems.push({ file: doc.file, index: doc.index, object: objectRef(doc.object), path: '', message: `folder clusters/${doc.cluster} belongs to no cluster of the model` });
+    problems.push({
+      file: doc.file,
+      index: doc.index,
+      object: objectRef(doc.object),
+      path: '',
+      message: `folder clusters/${doc.cluster} belongs to no cluster of the model`,
+    });
   }
   const filesWithErrors = new Set(errors.map((e) => e.file));
   for (const version of [...new Set(clusters.map((c) => c.kubernetesVersion))].sort()) {
@@ -165,7 +215,10 @@ export async function validateTree(
 function summarise(docs: ManifestDoc[], problems: CheckProblem[], clusters: ClusterVersion[]): GroupSummary[] {
   const groupOf = (file: string) => (file.startsWith('clusters/') ? (file.split('/')[1] ?? '') : SHARED_GROUP);
   const summaries = new Map<string, GroupSummary>(
-    [...clusters.map((c) => c.name), SHARED_GROUP].map((group) => [group, { group, objects: 0, byKind: new Map(), errors: 0 }]),
+    [...clusters.map((c) => c.name), SHARED_GROUP].map((group) => [
+      group,
+      { group, objects: 0, byKind: new Map(), errors: 0 },
+    ]),
   );
   const summary = (group: string) => {
     let s = summaries.get(group);
@@ -187,7 +240,9 @@ export function formatReport(report: ValidationReport): string[] {
   const lines = report.problems.map((p) => `${p.file}#${p.index} ${p.object} ${p.path || '.'}: ${p.message}`);
   for (const s of report.summaries) {
     const kinds = [...s.byKind].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `${kind} ${n}`);
-    lines.push(`${s.group}: ${s.objects} objects checked, ${s.errors} errors${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
+    lines.push(
+      `${s.group}: ${s.objects} objects checked, ${s.errors} errors${kinds.length ? ` (${kinds.join(', ')})` : ''}`,
+    );
   }
   return lines;
 }

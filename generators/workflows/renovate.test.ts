@@ -33,7 +33,9 @@ interface Pin {
 
 /** What the regex managers for `file` extract from `text`, and the `// renovate:` comments none of them matched. */
 function extractPins(cfg: RenovateConfig, file: string, text: string): { pins: Pin[]; unmatched: string[] } {
-  const managers = cfg.customManagers.filter((m) => m.customType === 'regex' && m.fileMatch.some((p) => new RegExp(p).test(file)));
+  const managers = cfg.customManagers.filter(
+    (m) => m.customType === 'regex' && m.fileMatch.some((p) => new RegExp(p).test(file)),
+  );
   const pins: Pin[] = [];
   const matchedAt = new Set<number>();
   for (const pattern of managers.flatMap((m) => m.matchStrings)) {
@@ -43,7 +45,9 @@ function extractPins(cfg: RenovateConfig, file: string, text: string): { pins: P
       matchedAt.add(match.index);
     }
   }
-  const unmatched = [...text.matchAll(/\/\/ renovate: datasource=.*/g)].filter((m) => !matchedAt.has(m.index)).map((m) => m[0]);
+  const unmatched = [...text.matchAll(/\/\/ renovate: datasource=.*/g)]
+    .filter((m) => !matchedAt.has(m.index))
+    .map((m) => m[0]);
   return { pins, unmatched };
 }
 
@@ -70,16 +74,34 @@ describe('renovate.json regex manager', () => {
     const { pins, unmatched } = extractPins(config, VERSIONS_FILE, versionsText);
     expect(unmatched).toEqual([]);
     expect(pins.length).toBe([...versionsText.matchAll(/\/\/ renovate: datasource=/g)].length);
-    expect(pins).toContainEqual({ datasource: 'github-releases', depName: 'fluxcd/flux2', currentValue: versions.flux.distribution });
-    expect(pins).toContainEqual({ datasource: 'github-releases', depName: 'siderolabs/talos', currentValue: versions.talos });
-    expect(pins).toContainEqual({ datasource: 'github-releases', depName: 'kubernetes/kubernetes', currentValue: versions.kubernetes });
+    expect(pins).toContainEqual({
+      datasource: 'github-releases',
+      depName: 'fluxcd/flux2',
+      currentValue: versions.flux.distribution,
+    });
+    expect(pins).toContainEqual({
+      datasource: 'github-releases',
+      depName: 'siderolabs/talos',
+      currentValue: versions.talos,
+    });
+    expect(pins).toContainEqual({
+      datasource: 'github-releases',
+      depName: 'kubernetes/kubernetes',
+      currentValue: versions.kubernetes,
+    });
     const pinned = leafValues(versions);
-    for (const pin of pins) expect(pinned.some((v) => v === pin.currentValue || v.endsWith(`:${pin.currentValue}`))).toBe(true);
+    for (const pin of pins)
+      expect(pinned.some((v) => v === pin.currentValue || v.endsWith(`:${pin.currentValue}`))).toBe(true);
   });
 
   it('reads an image pin `name:tag@digest` as its tag', () => {
-    const text = "  // renovate: datasource=docker depName=gcr.io/distroless/static\n  runtime: 'gcr.io/distroless/static:nonroot@sha256:" + 'a'.repeat(64) + "',\n";
-    expect(extractPins(config, VERSIONS_FILE, text).pins).toEqual([{ datasource: 'docker', depName: 'gcr.io/distroless/static', currentValue: 'nonroot' }]);
+    const text =
+      "  // renovate: datasource=docker depName=gcr.io/distroless/static\n  runtime: 'gcr.io/distroless/static:nonroot@sha256:" +
+      'a'.repeat(64) +
+      "',\n";
+    expect(extractPins(config, VERSIONS_FILE, text).pins).toEqual([
+      { datasource: 'docker', depName: 'gcr.io/distroless/static', currentValue: 'nonroot' },
+    ]);
   });
 
   it('reports a `// renovate:` comment whose value it cannot read', () => {
@@ -92,7 +114,10 @@ describe('renovate.json regex manager', () => {
     ].join('\n');
     const { pins, unmatched } = extractPins(config, VERSIONS_FILE, text);
     expect(pins).toEqual([]);
-    expect(unmatched).toEqual(['// renovate: datasource=docker depName=busybox', '// renovate: datasource=docker depName=alpine']);
+    expect(unmatched).toEqual([
+      '// renovate: datasource=docker depName=busybox',
+      '// renovate: datasource=docker depName=alpine',
+    ]);
   });
 });
 
@@ -108,7 +133,18 @@ describe('renovate.json update policy', () => {
   });
 
   it('rejects wider automerge rules', () => {
-    const wide: RenovateConfig = { ...config, automerge: true, packageRules: [{ matchManagers: ['npm'], matchDepTypes: ['devDependencies'], matchUpdateTypes: ['patch', 'minor'], automerge: true }] };
+    const wide: RenovateConfig = {
+      ...config,
+      automerge: true,
+      packageRules: [
+        {
+          matchManagers: ['npm'],
+          matchDepTypes: ['devDependencies'],
+          matchUpdateTypes: ['patch', 'minor'],
+          automerge: true,
+        },
+      ],
+    };
     expect(broadAutomerge(wide)).toEqual([
       'automerge is on for every update',
       'packageRules[0] automerges more than patch releases of npm devDependencies',

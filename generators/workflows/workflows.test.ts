@@ -37,7 +37,12 @@ function npmScriptsIn(run: string): string[] {
 
 /** `file: npm run <name>` for each script a workflow runs that package.json does not define. */
 function missingNpmScripts(workflows: Workflow[], scripts: Record<string, string>): string[] {
-  return workflows.flatMap((w) => runScripts(w).flatMap(npmScriptsIn).filter((name) => !(name in scripts)).map((name) => `${w.file}: npm run ${name}`));
+  return workflows.flatMap((w) =>
+    runScripts(w)
+      .flatMap(npmScriptsIn)
+      .filter((name) => !(name in scripts))
+      .map((name) => `${w.file}: npm run ${name}`),
+  );
 }
 
 /** `uses:` references that are neither `owner/repo@<40-hex commit> # v<version>` nor a local `./` path. */
@@ -53,14 +58,23 @@ function unpinnedActions(workflow: Workflow): string[] {
 /** shellcheck and pyflakes are off: actionlint would use them only where installed, so results would differ by machine. */
 function actionlint(cwd: string, files: string[]): { status: number; output: string } {
   try {
-    return { status: 0, output: execFileSync(goTool('actionlint'), ['-no-color', '-shellcheck=', '-pyflakes=', ...files], { cwd, encoding: 'utf8', stdio: 'pipe' }) };
+    return {
+      status: 0,
+      output: execFileSync(goTool('actionlint'), ['-no-color', '-shellcheck=', '-pyflakes=', ...files], {
+        cwd,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
+    };
   } catch (error) {
     const e = error as { status: number; stdout: string; stderr: string };
     return { status: e.status, output: `${e.stdout}${e.stderr}` };
   }
 }
 
-const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 
 describe('actionlint', () => {
   let scratch: string;
@@ -103,9 +117,15 @@ describe('npm scripts the workflows run', () => {
   });
 
   it('reports a script that package.json lacks, with the workflow file', () => {
-    const workflow = { file: '.github/workflows/x.yml', text: 'jobs:\n  a:\n    steps:\n      - run: |\n          npm ci\n          npm run --silent lint:yaml && npm test\n' };
+    const workflow = {
+      file: '.github/workflows/x.yml',
+      text: 'jobs:\n  a:\n    steps:\n      - run: |\n          npm ci\n          npm run --silent lint:yaml && npm test\n',
+    };
     expect(missingNpmScripts([workflow], { test: 'vitest' })).toEqual(['.github/workflows/x.yml: npm run lint:yaml']);
-    expect(missingNpmScripts([workflow], {})).toEqual(['.github/workflows/x.yml: npm run lint:yaml', '.github/workflows/x.yml: npm run test']);
+    expect(missingNpmScripts([workflow], {})).toEqual([
+      '.github/workflows/x.yml: npm run lint:yaml',
+      '.github/workflows/x.yml: npm run test',
+    ]);
   });
 });
 

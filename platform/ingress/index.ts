@@ -15,13 +15,18 @@ export type { IngressValues } from './values';
 
 export const RELEASE = 'ingress-nginx';
 /** Labels the chart puts on the controller pods and on its Services (the main one and the metrics one). */
-export const CONTROLLER_LABELS = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } as const;
+export const CONTROLLER_LABELS = {
+  'app.kubernetes.io/name': 'ingress-nginx',
+  'app.kubernetes.io/component': 'controller',
+} as const;
 const PORTS = { http: 80, https: 443, metrics: 10254, webhook: 8443 } as const;
 
 export const SERVICE_NAME = 'ingress-nginx-controller';
 
 export function serviceAnnotations(cluster: Cluster, values: IngressValues): Record<string, string> {
-  return cluster.ingress.loadBalancer === 'metallb' ? { [METALLB_ADDRESS_ANNOTATION]: values.address! } : { ...AWS_NLB_ANNOTATIONS };
+  return cluster.ingress.loadBalancer === 'metallb'
+    ? { [METALLB_ADDRESS_ANNOTATION]: values.address! }
+    : { ...AWS_NLB_ANNOTATIONS };
 }
 
 /**
@@ -32,7 +37,12 @@ function loadBalancerService(scope: Construct, cluster: Cluster, values: Ingress
   new ApiObject(scope, 'service', {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: SERVICE_NAME, namespace: cluster.ingress.controllerNamespace, labels: { ...CONTROLLER_LABELS }, annotations: serviceAnnotations(cluster, values) },
+    metadata: {
+      name: SERVICE_NAME,
+      namespace: cluster.ingress.controllerNamespace,
+      labels: { ...CONTROLLER_LABELS },
+      annotations: serviceAnnotations(cluster, values),
+    },
     spec: {
       type: 'LoadBalancer',
       // Keeps the client address for logs and NetworkPolicies; the load balancer only sends to nodes with a ready pod.
@@ -84,7 +94,14 @@ export const ingress: Component<IngressValues> = {
     networkPolicy(controllers, namespace, 'allow-http-from-anywhere', {
       podSelector: controllerPods,
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [{ protocol: 'TCP', port: PORTS.http }, { protocol: 'TCP', port: PORTS.https }] }],
+      ingress: [
+        {
+          ports: [
+            { protocol: 'TCP', port: PORTS.http },
+            { protocol: 'TCP', port: PORTS.https },
+          ],
+        },
+      ],
     });
     networkPolicy(controllers, namespace, 'allow-webhook-from-apiserver', {
       podSelector: controllerPods,

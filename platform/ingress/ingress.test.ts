@@ -17,7 +17,9 @@ const onprem = estate.clusters.find((c) => c.name === 'onprem')!;
 describe('rendering', () => {
   const docs = componentDocs('ingress');
   const find = (cluster: string, kind: string, name?: string) =>
-    docs.filter((d) => d.cluster === cluster && d.object.kind === kind && (!name || d.object.metadata?.name === name)).map((d) => ({ ...d, object: d.object as any }));
+    docs
+      .filter((d) => d.cluster === cluster && d.object.kind === kind && (!name || d.object.metadata?.name === name))
+      .map((d) => ({ ...d, object: d.object as any }));
   const layerOf = (file: string) => file.split('/')[2];
 
   it('installs the pinned chart in the model namespace, with the model IngressClass', () => {
@@ -25,8 +27,13 @@ describe('rendering', () => {
       const [release] = find(cluster.name, 'HelmRelease', 'ingress-nginx');
       expect(release!.object.metadata.namespace).toBe(cluster.ingress.controllerNamespace);
       expect(release!.object.spec.chart.spec.version).toBe(versions.ingressNginxChart);
-      expect(release!.object.spec.values.controller.ingressClassResource).toMatchObject({ name: cluster.ingress.className, enabled: true });
-      expect(release!.object.spec.values.controller.publishService.pathOverride).toBe(`${cluster.ingress.controllerNamespace}/${SERVICE_NAME}`);
+      expect(release!.object.spec.values.controller.ingressClassResource).toMatchObject({
+        name: cluster.ingress.className,
+        enabled: true,
+      });
+      expect(release!.object.spec.values.controller.publishService.pathOverride).toBe(
+        `${cluster.ingress.controllerNamespace}/${SERVICE_NAME}`,
+      );
       expect(layerOf(release!.file)).toBe('platform-controllers');
     }
   });
@@ -44,7 +51,11 @@ describe('rendering', () => {
     const [service] = find('onprem', 'Service', SERVICE_NAME);
     expect(service!.object.spec.type).toBe('LoadBalancer');
     expect(service!.object.metadata.annotations).toEqual({ [METALLB_ADDRESS_ANNOTATION]: '10.30.0.241' });
-    expect(service!.object.spec.selector).toEqual({ 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller', 'app.kubernetes.io/instance': 'ingress-nginx' });
+    expect(service!.object.spec.selector).toEqual({
+      'app.kubernetes.io/name': 'ingress-nginx',
+      'app.kubernetes.io/component': 'controller',
+      'app.kubernetes.io/instance': 'ingress-nginx',
+    });
     expect(layerOf(service!.file)).toBe('platform-configs');
   });
 
@@ -60,7 +71,9 @@ describe('rendering', () => {
   it('declares a restricted namespace with default deny and the flows the controller needs', () => {
     const [namespace] = find('onprem', 'Namespace', 'ingress-nginx');
     expect(namespace!.object.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    const policies = find('onprem', 'NetworkPolicy').map((d) => d.object.metadata.name).sort();
+    const policies = find('onprem', 'NetworkPolicy')
+      .map((d) => d.object.metadata.name)
+      .sort();
     expect(policies).toEqual([
       'allow-dns',
       'allow-http-from-anywhere',
@@ -85,11 +98,35 @@ describe('values', () => {
   it.each([
     ['one replica', aws, { ...good, replicas: 1 }, 'replicas', /from 2 to 10, got 1/],
     ['a fractional replica count', aws, { ...good, replicas: 2.5 }, 'replicas', /whole number/],
-    ['a bad CPU request', aws, { ...good, requests: { cpu: 'lots', memory: '128Mi' } }, 'requests.cpu', /"lots" is not a CPU quantity/],
-    ['a bad memory request', aws, { ...good, requests: { cpu: '100m', memory: '128MB' } }, 'requests.memory', /"128MB" is not a memory quantity/],
+    [
+      'a bad CPU request',
+      aws,
+      { ...good, requests: { cpu: 'lots', memory: '128Mi' } },
+      'requests.cpu',
+      /"lots" is not a CPU quantity/,
+    ],
+    [
+      'a bad memory request',
+      aws,
+      { ...good, requests: { cpu: '100m', memory: '128MB' } },
+      'requests.memory',
+      /"128MB" is not a memory quantity/,
+    ],
     ['a bad memory limit', aws, { ...good, memoryLimit: '' }, 'memoryLimit', /"" is not a memory quantity/],
-    ['an address on an aws-nlb cluster', aws, { ...good, address: '10.10.0.5' }, 'address', /the aws-nlb load balancer picks its own address; remove it/],
-    ['no address on a metallb cluster', onprem, good, 'address', /is missing: a metallb cluster needs the Service address from loadBalancerPool/],
+    [
+      'an address on an aws-nlb cluster',
+      aws,
+      { ...good, address: '10.10.0.5' },
+      'address',
+      /the aws-nlb load balancer picks its own address; remove it/,
+    ],
+    [
+      'no address on a metallb cluster',
+      onprem,
+      good,
+      'address',
+      /is missing: a metallb cluster needs the Service address from loadBalancerPool/,
+    ],
   ])('rejects %s, naming the field', (_, cluster, values, field, message) => {
     const problems = validateIngress(values as IngressValues, cluster);
     expect(problems.map((p) => p.field)).toEqual([field]);
@@ -99,7 +136,11 @@ describe('values', () => {
 
 describe('the address it asks for', () => {
   it.each([
-    ['outside the pool', '10.30.0.20', /field platform.ingress.address 10.30.0.20 is outside loadBalancerPool 10.30.0.240-10.30.0.254/],
+    [
+      'outside the pool',
+      '10.30.0.20',
+      /field platform.ingress.address 10.30.0.20 is outside loadBalancerPool 10.30.0.240-10.30.0.254/,
+    ],
     ['that is no address', 'ingress.local', /field platform.ingress.address "ingress.local" is not an IPv4 address/],
   ])('fails the model check when it is %s', (_, address, message) => {
     const model = structuredClone(estate);

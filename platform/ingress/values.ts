@@ -24,7 +24,8 @@ export function validateIngress(values: IngressValues, cluster: Cluster): Proble
   }
   resourceProblems(values, '', fail);
   if (cluster.ingress.loadBalancer === 'metallb') {
-    if (values.address === undefined) fail('address', 'is missing: a metallb cluster needs the Service address from loadBalancerPool');
+    if (values.address === undefined)
+      fail('address', 'is missing: a metallb cluster needs the Service address from loadBalancerPool');
   } else if (values.address !== undefined) {
     fail('address', `the ${cluster.ingress.loadBalancer} load balancer picks its own address; remove it`);
   }

@@ -16,7 +16,10 @@ export const POOL_NAME = 'node-network';
 /** MetalLB's admission webhook, which the API server (on the nodes) calls. */
 const METALLB_WEBHOOK_PORT = 9443;
 
-const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+const small = (cpu: string, memory: string, limit: string) => ({
+  requests: { cpu, memory },
+  limits: { memory: limit },
+});
 
 function metallb(ctx: RenderContext, cluster: MetalCluster, values: LoadBalancingValues): void {
   const controllers = ctx.chart('platform-controllers');
@@ -61,7 +64,10 @@ export const loadBalancing: Component<LoadBalancingValues> = {
   version: versions.metallb,
   keys: LOAD_BALANCING_KEYS,
   validate: validateLoadBalancing,
-  crds: { groups: ['metallb.io'], sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }] },
+  crds: {
+    groups: ['metallb.io'],
+    sources: [{ module: 'go.universe.tf/metallb', version: versions.metallb, dir: 'config/crd/bases' }],
+  },
   exemptions: [
     {
       rule: 'namespace-psa-restricted',

@@ -25,7 +25,12 @@ export function validateLoadBalancing(values: LoadBalancingValues, cluster: Clus
     );
     return problems;
   }
-  if (!Array.isArray(values.interfaces) || values.interfaces.length === 0) fail('interfaces', 'must list the node interfaces that announce pool addresses, e.g. ["enp1s0"]');
-  else values.interfaces.forEach((name, i) => INTERFACE.test(name) || fail(`interfaces[${i}]`, `${JSON.stringify(name)} is not a network interface name`));
+  if (!Array.isArray(values.interfaces) || values.interfaces.length === 0)
+    fail('interfaces', 'must list the node interfaces that announce pool addresses, e.g. ["enp1s0"]');
+  else
+    values.interfaces.forEach(
+      (name, i) =>
+        INTERFACE.test(name) || fail(`interfaces[${i}]`, `${JSON.stringify(name)} is not a network interface name`),
+    );
   return problems;
 }

@@ -16,7 +16,14 @@ export function clusterObjectArns(bucket: string, cluster: string): string[] {
 function putOnlyPolicy({ bucket, cluster }: IrsaPolicyContext): Record<string, unknown> {
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'WriteOwnClusterPrefix', Effect: 'Allow', Action: 's3:PutObject', Resource: clusterObjectArns(bucket, cluster) }],
+    Statement: [
+      {
+        Sid: 'WriteOwnClusterPrefix',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: clusterObjectArns(bucket, cluster),
+      },
+    ],
   };
 }
 

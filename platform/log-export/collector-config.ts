@@ -35,20 +35,35 @@ function s3Exporter(target: S3Target, key: string, queueRequests: number) {
     timeout: '30s',
     retry_on_failure: RETRY_FOREVER,
     // Persistent queue: each request is one receiver batch (≤100 records); `queue_size` bounds the disk it uses.
-    sending_queue: { enabled: true, storage: 'file_storage', sizer: 'requests', queue_size: queueRequests, num_consumers: 4, block_on_overflow: true },
+    sending_queue: {
+      enabled: true,
+      storage: 'file_storage',
+      sizer: 'requests',
+      queue_size: queueRequests,
+      num_consumers: 4,
+      block_on_overflow: true,
+    },
   };
 }
 
 function telemetry() {
   return {
     logs: { level: 'info', encoding: 'json' },
-    metrics: { level: 'normal', readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: METRICS_PORT } } } }] },
+    metrics: {
+      level: 'normal',
+      readers: [{ pull: { exporter: { prometheus: { host: '${env:MY_POD_IP}', port: METRICS_PORT } } } }],
+    },
   };
 }
 
 function extensions(stateDir: string) {
   return {
-    file_storage: { directory: stateDir, create_directory: true, fsync: true, compaction: { on_start: true, on_rebound: true, directory: stateDir } },
+    file_storage: {
+      directory: stateDir,
+      create_directory: true,
+      fsync: true,
+      compaction: { on_start: true, on_rebound: true, directory: stateDir },
+    },
     health_check: { endpoint: `\${env:MY_POD_IP}:${HEALTH_PORT}` },
   };
 }
@@ -76,7 +91,14 @@ export function agentConfig(o: AgentOptions) {
         retry_on_failure: RETRY_FOREVER,
         operators: [
           { type: 'container', id: 'cri' },
-          { type: 'json_parser', id: 'json-lines', if: 'body matches "^\\\\s*\\\\{"', parse_from: 'body', parse_to: 'body', on_error: 'send_quiet' },
+          {
+            type: 'json_parser',
+            id: 'json-lines',
+            if: 'body matches "^\\\\s*\\\\{"',
+            parse_from: 'body',
+            parse_to: 'body',
+            on_error: 'send_quiet',
+          },
           { type: 'move', id: 'plain-lines', if: 'type(body) == "string"', from: 'body', to: 'body.message' },
         ],
       },
@@ -87,7 +109,16 @@ export function agentConfig(o: AgentOptions) {
         filter: { node_from_env_var: 'K8S_NODE_NAME' },
         pod_association: [{ sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] }],
         extract: {
-          metadata: ['k8s.node.name', 'k8s.deployment.name', 'k8s.statefulset.name', 'k8s.daemonset.name', 'k8s.cronjob.name', 'k8s.job.name', 'container.image.name', 'container.image.tag'],
+          metadata: [
+            'k8s.node.name',
+            'k8s.deployment.name',
+            'k8s.statefulset.name',
+            'k8s.daemonset.name',
+            'k8s.cronjob.name',
+            'k8s.job.name',
+            'container.image.name',
+            'container.image.tag',
+          ],
           labels: [{ tag_name: 'app', key: 'app.kubernetes.io/name', from: 'pod' }],
         },
       },
@@ -127,17 +158,27 @@ const STATE_STATEMENTS = [
 
 export function clusterExporterConfig(o: ClusterExporterOptions) {
   const keys = objectKeys(o.cluster);
-  const snapshot = (name: string, group?: string) => ({ name, ...(group ? { group } : {}), mode: 'pull', interval: o.statesInterval });
+  const snapshot = (name: string, group?: string) => ({
+    name,
+    ...(group ? { group } : {}),
+    mode: 'pull',
+    interval: o.statesInterval,
+  });
   return {
     extensions: extensions(o.stateDir),
     receivers: {
-      'k8sobjects/events': { auth_type: 'serviceAccount', objects: [{ name: 'events', group: 'events.k8s.io', mode: 'watch' }] },
+      'k8sobjects/events': {
+        auth_type: 'serviceAccount',
+        objects: [{ name: 'events', group: 'events.k8s.io', mode: 'watch' }],
+      },
       'k8sobjects/states': {
         auth_type: 'serviceAccount',
         objects: [snapshot('nodes'), snapshot('pods'), ...WORKLOADS.map((w) => snapshot(w, 'apps'))],
       },
     },
-    processors: { 'transform/states': { error_mode: 'ignore', log_statements: [{ context: 'log', statements: STATE_STATEMENTS }] } },
+    processors: {
+      'transform/states': { error_mode: 'ignore', log_statements: [{ context: 'log', statements: STATE_STATEMENTS }] },
+    },
     exporters: {
       's3ndjson/events': s3Exporter(o.target, keys.events, o.queueRequests),
       's3ndjson/states': s3Exporter(o.target, keys.states, o.queueRequests),
@@ -147,7 +188,11 @@ export function clusterExporterConfig(o: ClusterExporterOptions) {
       telemetry: telemetry(),
       pipelines: {
         'logs/events': { receivers: ['k8sobjects/events'], exporters: ['s3ndjson/events'] },
-        'logs/states': { receivers: ['k8sobjects/states'], processors: ['transform/states'], exporters: ['s3ndjson/states'] },
+        'logs/states': {
+          receivers: ['k8sobjects/states'],
+          processors: ['transform/states'],
+          exporters: ['s3ndjson/states'],
+        },
       },
     },
   };

@@ -16,18 +16,44 @@ import { CLUSTER_EXPORTER } from './api';
 import { DEPLOYMENT, EVENTS, NODE, POD, startKubeApiStub } from './kube-api-stub.testkit';
 import { ALERT_METRICS } from './alerts';
 import {
-  appendCri, freePort, listKeys, logFile, metricSum, readObject, redirect, redirectClusterExporter, renderedConfig, scrapeMetrics,
-  startCollector, startS3, waitFor, type PodLog, type Process, type Sandbox,
+  appendCri,
+  freePort,
+  listKeys,
+  logFile,
+  metricSum,
+  readObject,
+  redirect,
+  redirectClusterExporter,
+  renderedConfig,
+  scrapeMetrics,
+  startCollector,
+  startS3,
+  waitFor,
+  type PodLog,
+  type Process,
+  type Sandbox,
 } from './harness';
 
 const CLUSTER = 'aws';
 /** The first build of the collector takes ≈ 8 min on 2 busy cores; later runs reuse .cache/go-tools. */
 const COLD_BUILD_MS = 1_200_000;
 const BUCKET = estate.logArchive.bucket;
-const KEY = new RegExp(`^logs/cluster=${CLUSTER}/namespace=([a-z0-9-]+)/dt=(\\d{4}-\\d{2}-\\d{2})/hour=(\\d{2})/[0-9a-f]{32}\\.json\\.gz$`);
+const KEY = new RegExp(
+  `^logs/cluster=${CLUSTER}/namespace=([a-z0-9-]+)/dt=(\\d{4}-\\d{2}-\\d{2})/hour=(\\d{2})/[0-9a-f]{32}\\.json\\.gz$`,
+);
 
-const web: PodLog = { namespace: 'shop', pod: 'web-5f7c9', uid: '0b1c2d3e-1111-2222-3333-444455556666', container: 'web' };
-const worker: PodLog = { namespace: 'batch-jobs', pod: 'worker-0', uid: '9a8b7c6d-aaaa-bbbb-cccc-ddddeeeeffff', container: 'worker' };
+const web: PodLog = {
+  namespace: 'shop',
+  pod: 'web-5f7c9',
+  uid: '0b1c2d3e-1111-2222-3333-444455556666',
+  container: 'web',
+};
+const worker: PodLog = {
+  namespace: 'batch-jobs',
+  pod: 'worker-0',
+  uid: '9a8b7c6d-aaaa-bbbb-cccc-ddddeeeeffff',
+  container: 'worker',
+};
 
 interface Sent {
   pod: PodLog;
@@ -42,13 +68,23 @@ function lines(phase: string, pod: PodLog, hour: string, count: number): Sent[] 
     const id = `${phase}-${pod.pod}-${i}`;
     const time = `2026-03-14T${hour}:15:${String(i % 60).padStart(2, '0')}.${String(i).padStart(9, '0')}Z`;
     return i % 2 === 0
-      ? { pod, time, stream: 'stdout' as const, id, text: JSON.stringify({ level: 'info', msg: 'order placed', id, amount: i }) }
+      ? {
+          pod,
+          time,
+          stream: 'stdout' as const,
+          id,
+          text: JSON.stringify({ level: 'info', msg: 'order placed', id, amount: i }),
+        }
       : { pod, time, stream: 'stderr' as const, id, text: `plain warning ${id} at step ${i}` };
   });
 }
 
 function write(s: Sandbox, sent: Sent[]): void {
-  for (const pod of [web, worker]) appendCri(logFile(s.podsDir, pod), sent.filter((l) => l.pod === pod));
+  for (const pod of [web, worker])
+    appendCri(
+      logFile(s.podsDir, pod),
+      sent.filter((l) => l.pod === pod),
+    );
 }
 
 interface Received {
@@ -85,7 +121,13 @@ describe('log export end to end (real collector, real S3 server)', () => {
   let collector: Process | undefined;
 
   beforeAll(async () => {
-    sandbox = { podsDir: join(root, 'var/log/pods'), stateDir: join(root, 'state'), s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort() };
+    sandbox = {
+      podsDir: join(root, 'var/log/pods'),
+      stateDir: join(root, 'state'),
+      s3Port: await freePort(),
+      metricsPort: await freePort(),
+      healthPort: await freePort(),
+    };
     s3 = await startS3(s3Db, sandbox.s3Port, BUCKET);
     collector = await startCollector(redirect(renderedConfig(CLUSTER), sandbox), join(root, 'collector.yaml'), sandbox);
   }, COLD_BUILD_MS);
@@ -115,7 +157,11 @@ describe('log export end to end (real collector, real S3 server)', () => {
       const { key, record } = byId.get(line.id)!;
       expect(key).toContain(`/namespace=${line.pod.namespace}/dt=2026-03-14/hour=${line.time.slice(11, 13)}/`);
       expect(record.time).toBe(line.time);
-      expect(record.resource).toMatchObject({ 'k8s.pod.name': line.pod.pod, 'k8s.pod.uid': line.pod.uid, 'k8s.container.name': line.pod.container });
+      expect(record.resource).toMatchObject({
+        'k8s.pod.name': line.pod.pod,
+        'k8s.pod.uid': line.pod.uid,
+        'k8s.container.name': line.pod.container,
+      });
       expect(record.attributes['log.iostream']).toBe(line.stream);
       expect(record.body).toEqual(line.stream === 'stdout' ? JSON.parse(line.text) : { message: line.text });
     }
@@ -124,7 +170,9 @@ describe('log export end to end (real collector, real S3 server)', () => {
   it('keeps retrying through an S3 outage and delivers every line afterwards (at-least-once)', async () => {
     await s3!.stop();
     write(sandbox, second);
-    await waitFor('failed uploads being retried while S3 is down', 30_000, async () => (/Exporting failed\. Will retry/.test(collector!.output()) ? true : undefined));
+    await waitFor('failed uploads being retried while S3 is down', 30_000, async () =>
+      /Exporting failed\. Will retry/.test(collector!.output()) ? true : undefined,
+    );
     const sentBefore = metricSum(await scrapeMetrics(sandbox.metricsPort), 'otelcol_exporter_sent_log_records_total');
     expect(sentBefore).toBe(first.length);
 
@@ -133,7 +181,9 @@ describe('log export end to end (real collector, real S3 server)', () => {
     const ids = got.map(idOf);
     for (const line of [...first, ...second]) expect(ids).toContain(line.id);
     const duplicates = ids.length - new Set(ids).size;
-    console.log(`after the outage: ${ids.length} records for ${first.length + second.length} lines (${duplicates} duplicates)`);
+    console.log(
+      `after the outage: ${ids.length} records for ${first.length + second.length} lines (${duplicates} duplicates)`,
+    );
     expect(got.every((r) => KEY.test(r.key))).toBe(true);
   });
 
@@ -151,16 +201,27 @@ describe('events and states end to end (real collector and S3 server, stand-in K
   let api: Awaited<ReturnType<typeof startKubeApiStub>> | undefined;
 
   beforeAll(async () => {
-    sandbox = { podsDir: join(root, 'unused'), stateDir: join(root, 'state'), s3Port: await freePort(), metricsPort: await freePort(), healthPort: await freePort() };
+    sandbox = {
+      podsDir: join(root, 'unused'),
+      stateDir: join(root, 'state'),
+      s3Port: await freePort(),
+      metricsPort: await freePort(),
+      healthPort: await freePort(),
+    };
     const apiPort = await freePort();
     api = await startKubeApiStub(apiPort);
     const kubeconfig = join(root, 'kubeconfig');
-    writeFileSync(kubeconfig, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'stub',
-      clusters: [{ name: 'stub', cluster: { server: `http://127.0.0.1:${apiPort}` } }],
-      users: [{ name: 'stub', user: {} }],
-      contexts: [{ name: 'stub', context: { cluster: 'stub', user: 'stub' } }],
-    }));
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'stub',
+        clusters: [{ name: 'stub', cluster: { server: `http://127.0.0.1:${apiPort}` } }],
+        users: [{ name: 'stub', user: {} }],
+        contexts: [{ name: 'stub', context: { cluster: 'stub', user: 'stub' } }],
+      }),
+    );
     s3 = await startS3(join(root, 's3.db'), sandbox.s3Port, BUCKET);
     const config = redirectClusterExporter(renderedConfig(CLUSTER, CLUSTER_EXPORTER), sandbox);
     collector = await startCollector(config, join(root, 'collector.yaml'), sandbox, { KUBECONFIG: kubeconfig });
@@ -177,7 +238,8 @@ describe('events and states end to end (real collector and S3 server, stand-in K
   async function records(prefix: string, count: number): Promise<Received[]> {
     return waitFor(`${count} records under ${prefix}`, 60_000, async () => {
       const out: Received[] = [];
-      for (const key of await listKeys(sandbox.s3Port, BUCKET, prefix)) for (const record of await readObject(sandbox.s3Port, BUCKET, key)) out.push({ key, record });
+      for (const key of await listKeys(sandbox.s3Port, BUCKET, prefix))
+        for (const record of await readObject(sandbox.s3Port, BUCKET, key)) out.push({ key, record });
       return out.length >= count ? out : undefined;
     }).catch((error) => {
       throw new Error(`${error.message}\nAPI requests: ${api?.requests.join(', ')}\n${collector?.output()}`);
@@ -186,17 +248,26 @@ describe('events and states end to end (real collector and S3 server, stand-in K
 
   it('writes watched events as NDJSON under events/cluster=<c>/dt=…/hour=…/', async () => {
     const got = await records(`events/cluster=${CLUSTER}/`, EVENTS.length);
-    for (const { key } of got) expect(key).toMatch(new RegExp(`^events/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/[0-9a-f]{32}\\.json\\.gz$`));
+    for (const { key } of got)
+      expect(key).toMatch(
+        new RegExp(`^events/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/[0-9a-f]{32}\\.json\\.gz$`),
+      );
     expect(got.map((r) => r.record.body.object.reason).sort()).toEqual(['BackOff', 'FailedScheduling']);
     expect(got[0]!.record.body.type).toBe('ADDED');
   });
 
   it('snapshots nodes (capacity, conditions) and workloads (desired, ready, restarts) under states/cluster=<c>/dt=…/', async () => {
     const got = await records(`states/cluster=${CLUSTER}/`, 3);
-    for (const { key } of got) expect(key).toMatch(new RegExp(`^states/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/[0-9a-f]{32}\\.json\\.gz$`));
+    for (const { key } of got)
+      expect(key).toMatch(new RegExp(`^states/cluster=${CLUSTER}/dt=\\d{4}-\\d{2}-\\d{2}/[0-9a-f]{32}\\.json\\.gz$`));
     const of = (resource: string) => got.find((r) => r.record.attributes['k8s.resource.name'] === resource)!.record;
     const node = of('nodes').body;
-    expect(node.status).toEqual({ capacity: NODE.status.capacity, allocatable: NODE.status.allocatable, conditions: NODE.status.conditions, nodeInfo: NODE.status.nodeInfo });
+    expect(node.status).toEqual({
+      capacity: NODE.status.capacity,
+      allocatable: NODE.status.allocatable,
+      conditions: NODE.status.conditions,
+      nodeInfo: NODE.status.nodeInfo,
+    });
     expect(node.metadata.managedFields).toBeUndefined();
     expect(node.metadata.annotations).toBeUndefined();
     const deployment = of('deployments');
@@ -219,13 +290,23 @@ describe('the collector accepts every rendered config', () => {
     const file = join(root, `${name}.yaml`);
     writeFileSync(file, text);
     const env = { PATH: process.env.PATH, MY_POD_IP: '127.0.0.1', K8S_NODE_NAME: 'node-1' };
-    const result = spawnSync(buildGoTool(COLLECTOR_TOOL), ['validate', '--config', file], { env, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(buildGoTool(COLLECTOR_TOOL), ['validate', '--config', file], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { code: result.status, output: `${result.stdout}${result.stderr}` };
   }
 
-  const configs = loadManifests(repoRoot, estate.clusters.map((c) => `clusters/${c.name}/platform-controllers/log-export`)).docs
-    .filter((d) => d.object.kind === 'ConfigMap')
-    .map((d) => [`${d.cluster}/${d.object.metadata!.name}`, (d.object.data as Record<string, string>)[CONFIG_KEY]!] as const);
+  const configs = loadManifests(
+    repoRoot,
+    estate.clusters.map((c) => `clusters/${c.name}/platform-controllers/log-export`),
+  )
+    .docs.filter((d) => d.object.kind === 'ConfigMap')
+    .map(
+      (d) =>
+        [`${d.cluster}/${d.object.metadata!.name}`, (d.object.data as Record<string, string>)[CONFIG_KEY]!] as const,
+    );
 
   it.each(configs)('%s passes `validate` (components, OTTL statements, pipelines)', (name, text) => {
     const result = validate(name.replace('/', '-'), text);
@@ -235,7 +316,10 @@ describe('the collector accepts every rendered config', () => {
 
   it('rejects a config with a broken OTTL statement', () => {
     const [name, text] = configs.find(([n]) => n.includes('log-export-cluster'))!;
-    const result = validate('broken', text.replace('keep_keys(body["spec"], ["replicas"])', 'keep_keyz(body["spec"], ["replicas"])'));
+    const result = validate(
+      'broken',
+      text.replace('keep_keys(body["spec"], ["replicas"])', 'keep_keyz(body["spec"], ["replicas"])'),
+    );
     expect(result.output, name).toMatch(/undefined function "keep_keyz"/);
   });
 });

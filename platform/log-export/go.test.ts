@@ -13,11 +13,19 @@ describe('log-export collector Go module', () => {
     expect(unformattedGoFiles(moduleDir)).toBe('');
   });
 
-  it('passes go vet', () => {
-    runGo(moduleDir, 'vet', './...');
-  }, COLD_BUILD_MS);
+  it(
+    'passes go vet',
+    () => {
+      runGo(moduleDir, 'vet', './...');
+    },
+    COLD_BUILD_MS,
+  );
 
-  it('passes the exporter unit tests (partitioning per record, key validation)', () => {
-    expect(runGo(moduleDir, 'test', '-count=1', './s3ndjsonexporter')).toMatch(/^ok\s+\S+\/s3ndjsonexporter\s/m);
-  }, COLD_BUILD_MS);
+  it(
+    'passes the exporter unit tests (partitioning per record, key validation)',
+    () => {
+      expect(runGo(moduleDir, 'test', '-count=1', './s3ndjsonexporter')).toMatch(/^ok\s+\S+\/s3ndjsonexporter\s/m);
+    },
+    COLD_BUILD_MS,
+  );
 });

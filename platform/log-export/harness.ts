@@ -78,7 +78,17 @@ function run(binary: string, args: string[], env: NodeJS.ProcessEnv = {}): Proce
 
 /** gofakes3 with its bolt backend: objects persist in `dbFile` across restarts on the same port. */
 export async function startS3(dbFile: string, port: number, bucket: string): Promise<Process> {
-  const server = run(buildGoTool(S3_SERVER_TOOL), ['-backend', 'bolt', '-bolt.db', dbFile, '-host', `${LOOPBACK}:${port}`, '-initialbucket', bucket, '-quiet']);
+  const server = run(buildGoTool(S3_SERVER_TOOL), [
+    '-backend',
+    'bolt',
+    '-bolt.db',
+    dbFile,
+    '-host',
+    `${LOOPBACK}:${port}`,
+    '-initialbucket',
+    bucket,
+    '-quiet',
+  ]);
   await waitFor(`S3 server on port ${port}`, 20_000, () => accepts(port));
   return server;
 }
@@ -91,7 +101,10 @@ export function renderedConfig(cluster: string, releaseName: string = AGENT): Re
   const name = (release?.object.spec as any)?.values?.configMap?.existingName;
   const configMap = docs.find((d) => d.object.kind === 'ConfigMap' && d.object.metadata?.name === name);
   const text = (configMap?.object.data as Record<string, string> | undefined)?.[CONFIG_KEY];
-  if (!text) throw new Error(`${dir}: no ConfigMap ${name} with key ${CONFIG_KEY} referenced by HelmRelease ${releaseName}; run npm run render`);
+  if (!text)
+    throw new Error(
+      `${dir}: no ConfigMap ${name} with key ${CONFIG_KEY} referenced by HelmRelease ${releaseName}; run npm run render`,
+    );
   return parse(text);
 }
 
@@ -111,7 +124,9 @@ export interface Sandbox {
 export function redirect(config: Record<string, any>, s: Sandbox): Record<string, any> {
   const c = redirectCommon(config, s);
   c.receivers.filelog.include = [join(s.podsDir, '*/*/*.log')];
-  c.service.pipelines.logs.processors = c.service.pipelines.logs.processors.filter((p: string) => p !== 'k8sattributes');
+  c.service.pipelines.logs.processors = c.service.pipelines.logs.processors.filter(
+    (p: string) => p !== 'k8sattributes',
+  );
   delete c.processors.k8sattributes;
   return c;
 }
@@ -119,7 +134,8 @@ export function redirect(config: Record<string, any>, s: Sandbox): Record<string
 /** For the cluster exporter: the same, and the k8sobjects receivers read the API named by $KUBECONFIG. */
 export function redirectClusterExporter(config: Record<string, any>, s: Sandbox): Record<string, any> {
   const c = redirectCommon(config, s);
-  for (const [id, receiver] of Object.entries<Record<string, any>>(c.receivers)) if (id.startsWith('k8sobjects')) receiver.auth_type = 'kubeConfig';
+  for (const [id, receiver] of Object.entries<Record<string, any>>(c.receivers))
+    if (id.startsWith('k8sobjects')) receiver.auth_type = 'kubeConfig';
   return c;
 }
 
@@ -129,11 +145,17 @@ function redirectCommon(config: Record<string, any>, s: Sandbox): Record<string,
   c.extensions.file_storage.compaction.directory = s.stateDir;
   c.extensions.health_check.endpoint = `${LOOPBACK}:${s.healthPort}`;
   c.service.telemetry.metrics.readers[0].pull.exporter.prometheus.port = s.metricsPort;
-  for (const [id, exporter] of Object.entries<Record<string, any>>(c.exporters)) if (id.startsWith('s3ndjson')) exporter.endpoint = `http://${LOOPBACK}:${s.s3Port}`;
+  for (const [id, exporter] of Object.entries<Record<string, any>>(c.exporters))
+    if (id.startsWith('s3ndjson')) exporter.endpoint = `http://${LOOPBACK}:${s.s3Port}`;
   return c;
 }
 
-export async function startCollector(config: Record<string, any>, configFile: string, s: Sandbox, env: NodeJS.ProcessEnv = {}): Promise<Process> {
+export async function startCollector(
+  config: Record<string, any>,
+  configFile: string,
+  s: Sandbox,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Process> {
   writeFileSync(configFile, stringify(config));
   const collector = run(buildGoTool(COLLECTOR_TOOL), ['--config', configFile], {
     ...env,
@@ -192,10 +214,14 @@ export async function listKeys(s3Port: number, bucket: string, prefix: string): 
 export async function readObject(s3Port: number, bucket: string, key: string): Promise<Record<string, any>[]> {
   const res = await fetch(`http://${LOOPBACK}:${s3Port}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
   if (!res.ok) throw new Error(`reading ${key}: HTTP ${res.status}`);
-  if (res.headers.get('content-encoding')) throw new Error(`${key}: stored with Content-Encoding, readers would get it decompressed`);
+  if (res.headers.get('content-encoding'))
+    throw new Error(`${key}: stored with Content-Encoding, readers would get it decompressed`);
   const text = gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8');
   if (!text.endsWith('\n')) throw new Error(`${key}: NDJSON does not end with a newline`);
-  return text.slice(0, -1).split('\n').map((line) => JSON.parse(line));
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 /** The collector's own metrics, by series text (`name{labels}`) → value. */

@@ -16,7 +16,16 @@ import { MONITORING_SELECTOR, NAMESPACE as MONITORING_NAMESPACE } from '../monit
 import { alertGroups } from './alerts';
 import { AGENT, CLUSTER_EXPORTER, LOG_WRITER_ROLE, NAMESPACE } from './api';
 import { logExportCheck } from './check';
-import { AGENT_STATE_DIR, agentConfig, clusterExporterConfig, CONFIG_KEY, HEALTH_PORT, METRICS_PORT, POD_LOGS_DIR, type S3Target } from './collector-config';
+import {
+  AGENT_STATE_DIR,
+  agentConfig,
+  clusterExporterConfig,
+  CONFIG_KEY,
+  HEALTH_PORT,
+  METRICS_PORT,
+  POD_LOGS_DIR,
+  type S3Target,
+} from './collector-config';
 import { LOG_EXPORT_KEYS, validateLogExport, type LogExportValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
@@ -57,7 +66,9 @@ function configMap(scope: Construct, cluster: string, workload: string, config: 
   const text = stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
   // The name follows the content, so a config change rolls the pods through a HelmRelease upgrade. The cluster's own
   // name is left out of the hash: it never changes for a cluster, and twin clusters then render the same names.
-  const digest = createHash('sha256').update(text.replaceAll(`cluster=${cluster}/`, 'cluster=/')).digest('hex');
+  const digest = createHash('sha256')
+    .update(text.replaceAll(`cluster=${cluster}/`, 'cluster=/'))
+    .digest('hex');
   const name = `${workload}-${digest.slice(0, 10)}`;
   new ApiObject(scope, `configmap-${workload}`, {
     apiVersion: 'v1',
@@ -70,7 +81,8 @@ function configMap(scope: Construct, cluster: string, workload: string, config: 
 
 /** Credentials: IRSA token and role on aws, the encrypted write-only key on-prem. */
 function identity(cluster: Cluster, values: LogExportValues) {
-  if (values.s3Identity === 'web-identity' && cluster.provider === 'aws') return irsaCredentials(irsaRoleArn(cluster, LOG_WRITER_ROLE));
+  if (values.s3Identity === 'web-identity' && cluster.provider === 'aws')
+    return irsaCredentials(irsaRoleArn(cluster, LOG_WRITER_ROLE));
   const key = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: S3_WRITER_SECRET, key: name } } });
   return { env: S3_WRITER_KEYS.map(key), volumes: [], mounts: [] };
 }
@@ -78,7 +90,13 @@ function identity(cluster: Cluster, values: LogExportValues) {
 const DISABLED_PORTS = ['otlp', 'otlp-http', 'jaeger-compact', 'jaeger-thrift', 'jaeger-grpc', 'zipkin'];
 
 /** Chart values both collectors share: our image and config, no default receivers, hardened containers. */
-function commonValues(name: string, configName: string, cluster: Cluster, values: LogExportValues, rules: Values[]): Values {
+function commonValues(
+  name: string,
+  configName: string,
+  cluster: Cluster,
+  values: LogExportValues,
+  rules: Values[],
+): Values {
   const id = identity(cluster, values);
   const probe = { httpGet: { path: '/', port: HEALTH_PORT }, periodSeconds: 15 };
   return {
@@ -142,7 +160,13 @@ function clusterExporterValues(configName: string, cluster: Cluster, values: Log
     ...common,
     mode: 'deployment',
     replicaCount: 1,
-    podSecurityContext: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, runAsNonRoot: true, ...RUNTIME_DEFAULT_SECCOMP },
+    podSecurityContext: {
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
+      runAsNonRoot: true,
+      ...RUNTIME_DEFAULT_SECCOMP,
+    },
     extraVolumes: [...(common.extraVolumes as Values[]), { name: 'state', emptyDir: { sizeLimit: '2Gi' } }],
     extraVolumeMounts: [...(common.extraVolumeMounts as Values[]), { name: 'state', mountPath: AGENT_STATE_DIR }],
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
@@ -156,7 +180,12 @@ function networkPolicies(scope: Construct, cluster: Cluster): void {
   networkPolicy(scope, NAMESPACE, 'allow-s3-https', {
     podSelector: {},
     policyTypes: ['Egress'],
-    egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [podCidr, serviceCidr] } }], ports: [{ protocol: 'TCP', port: 443 }] }],
+    egress: [
+      {
+        to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [podCidr, serviceCidr] } }],
+        ports: [{ protocol: 'TCP', port: 443 }],
+      },
+    ],
   });
   networkPolicy(scope, NAMESPACE, 'allow-metrics-scrape', {
     podSelector: {},
@@ -171,7 +200,9 @@ function monitoringObjects(scope: Construct): void {
     kind: 'PodMonitor',
     metadata: { name: 'log-export', namespace: NAMESPACE, labels: { ...MONITORING_SELECTOR } },
     spec: {
-      selector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: [AGENT, CLUSTER_EXPORTER] }] },
+      selector: {
+        matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: [AGENT, CLUSTER_EXPORTER] }],
+      },
       podMetricsEndpoints: [{ port: 'metrics', interval: '30s' }],
     },
   });
@@ -209,15 +240,39 @@ export const logExport: Component<LogExportValues> = {
     // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster);
-    if (values.s3Identity === 'access-key') ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET, S3_WRITER_KEYS);
-    helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://open-telemetry.github.io/opentelemetry-helm-charts' });
+    if (values.s3Identity === 'access-key')
+      ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET, S3_WRITER_KEYS);
+    helmRepository(controllers, CHART_REPOSITORY, {
+      namespace: NAMESPACE,
+      url: 'https://open-telemetry.github.io/opentelemetry-helm-charts',
+    });
     const release = (name: string, chartValues: Values) =>
-      helmRelease(controllers, name, { namespace: NAMESPACE, chart: 'opentelemetry-collector', version: versions.otelCollectorChart, repository: CHART_REPOSITORY, values: chartValues });
-    const agent = configMap(controllers, cluster.name, AGENT, agentConfig({ cluster: cluster.name, target, queueRequests: values.queueRequests }));
+      helmRelease(controllers, name, {
+        namespace: NAMESPACE,
+        chart: 'opentelemetry-collector',
+        version: versions.otelCollectorChart,
+        repository: CHART_REPOSITORY,
+        values: chartValues,
+      });
+    const agent = configMap(
+      controllers,
+      cluster.name,
+      AGENT,
+      agentConfig({ cluster: cluster.name, target, queueRequests: values.queueRequests }),
+    );
     release(AGENT, agentValues(agent, cluster, values));
-    const exporter = configMap(controllers, cluster.name, CLUSTER_EXPORTER, clusterExporterConfig({
-      cluster: cluster.name, target, stateDir: AGENT_STATE_DIR, queueRequests: values.queueRequests, statesInterval: values.statesInterval,
-    }));
+    const exporter = configMap(
+      controllers,
+      cluster.name,
+      CLUSTER_EXPORTER,
+      clusterExporterConfig({
+        cluster: cluster.name,
+        target,
+        stateDir: AGENT_STATE_DIR,
+        queueRequests: values.queueRequests,
+        statesInterval: values.statesInterval,
+      }),
+    );
     release(CLUSTER_EXPORTER, clusterExporterValues(exporter, cluster, values));
     monitoringObjects(ctx.chart('platform-configs'));
   },

@@ -23,7 +23,12 @@ const docs: ManifestDoc[] = [...rendering.files].flatMap(([file, text]) => parse
 const ours = docs.filter((d) => d.file.includes('/log-export/'));
 
 function find(cluster: string, kind: string, name: string | RegExp): ManifestDoc {
-  const doc = ours.find((d) => d.cluster === cluster && d.object.kind === kind && (typeof name === 'string' ? d.object.metadata?.name === name : name.test(d.object.metadata?.name ?? '')));
+  const doc = ours.find(
+    (d) =>
+      d.cluster === cluster &&
+      d.object.kind === kind &&
+      (typeof name === 'string' ? d.object.metadata?.name === name : name.test(d.object.metadata?.name ?? '')),
+  );
   if (!doc) throw new Error(`cluster ${cluster} renders no ${kind} ${name}`);
   return doc;
 }
@@ -38,32 +43,55 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
     const exporter = values(name, CLUSTER_EXPORTER);
     expect(agent.mode).toBe('daemonset');
     expect(exporter).toMatchObject({ mode: 'deployment', replicaCount: 1 });
-    for (const v of [agent, exporter]) expect(v.image).toEqual({ repository: 'ghcr.io/acme/otelcol-log-export', tag: versions.otelCollector, pullPolicy: 'IfNotPresent' });
+    for (const v of [agent, exporter])
+      expect(v.image).toEqual({
+        repository: 'ghcr.io/acme/otelcol-log-export',
+        tag: versions.otelCollector,
+        pullPolicy: 'IfNotPresent',
+      });
     expect((find(name, 'HelmRelease', AGENT).object.spec as any).chart.spec.version).toBe(versions.otelCollectorChart);
   });
 
-  it('writes logs, events and states under this cluster\'s partitioned keys in the model\'s bucket', () => {
+  it("writes logs, events and states under this cluster's partitioned keys in the model's bucket", () => {
     const keys = objectKeys(name);
     const agent = collectorConfig(name, AGENT);
     const exporter = collectorConfig(name, CLUSTER_EXPORTER);
-    expect(agent.exporters.s3ndjson).toMatchObject({ bucket: estate.logArchive.bucket, region: estate.logArchive.region, key: keys.logs });
+    expect(agent.exporters.s3ndjson).toMatchObject({
+      bucket: estate.logArchive.bucket,
+      region: estate.logArchive.region,
+      key: keys.logs,
+    });
     expect(exporter.exporters['s3ndjson/events'].key).toBe(keys.events);
     expect(exporter.exporters['s3ndjson/states'].key).toBe(keys.states);
     expect(keys.logs).toBe(`logs/cluster=${name}/namespace={namespace}/dt={dt}/hour={hour}`);
-    expect(exporter.receivers['k8sobjects/events'].objects).toEqual([{ name: 'events', group: 'events.k8s.io', mode: 'watch' }]);
-    expect(exporter.receivers['k8sobjects/states'].objects.map((o: any) => o.name)).toEqual(['nodes', 'pods', 'deployments', 'statefulsets', 'daemonsets']);
+    expect(exporter.receivers['k8sobjects/events'].objects).toEqual([
+      { name: 'events', group: 'events.k8s.io', mode: 'watch' },
+    ]);
+    expect(exporter.receivers['k8sobjects/states'].objects.map((o: any) => o.name)).toEqual([
+      'nodes',
+      'pods',
+      'deployments',
+      'statefulsets',
+      'daemonsets',
+    ]);
   });
 
-  it('keeps the agent\'s positions and queue on the host', () => {
+  it("keeps the agent's positions and queue on the host", () => {
     const agent = values(name, AGENT);
-    expect(agent.extraVolumes).toEqual(expect.arrayContaining([
-      { name: 'pod-logs', hostPath: { path: '/var/log/pods', type: 'Directory' } },
-      { name: 'state', hostPath: { path: '/var/lib/otelcol-log-export', type: 'DirectoryOrCreate' } },
-    ]));
+    expect(agent.extraVolumes).toEqual(
+      expect.arrayContaining([
+        { name: 'pod-logs', hostPath: { path: '/var/log/pods', type: 'Directory' } },
+        { name: 'state', hostPath: { path: '/var/lib/otelcol-log-export', type: 'DirectoryOrCreate' } },
+      ]),
+    );
     const config = collectorConfig(name, AGENT);
     expect(config.extensions.file_storage.directory).toBe('/var/lib/otelcol-log-export');
     expect(config.receivers.filelog.storage).toBe('file_storage');
-    expect(config.exporters.s3ndjson.sending_queue).toMatchObject({ enabled: true, storage: 'file_storage', queue_size: 5000 });
+    expect(config.exporters.s3ndjson.sending_queue).toMatchObject({
+      enabled: true,
+      storage: 'file_storage',
+      queue_size: 5000,
+    });
   });
 
   it('authenticates without static keys on aws and with the encrypted write-only key on-prem', () => {
@@ -73,10 +101,14 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
         expect(env.map((e) => e.name)).toEqual(expect.arrayContaining(['AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE']));
         expect(env.map((e) => e.name)).not.toContain('AWS_ACCESS_KEY_ID');
       } else {
-        expect(env.find((e) => e.name === 'AWS_ACCESS_KEY_ID')?.valueFrom).toEqual({ secretKeyRef: { name: S3_WRITER_SECRET, key: 'AWS_ACCESS_KEY_ID' } });
+        expect(env.find((e) => e.name === 'AWS_ACCESS_KEY_ID')?.valueFrom).toEqual({
+          secretKeyRef: { name: S3_WRITER_SECRET, key: 'AWS_ACCESS_KEY_ID' },
+        });
       }
     }
-    const declared = rendering.secrets.filter((s) => s.cluster === name && s.namespace === NAMESPACE).map((s) => s.name);
+    const declared = rendering.secrets
+      .filter((s) => s.cluster === name && s.namespace === NAMESPACE)
+      .map((s) => s.name);
     expect(declared).toEqual(cluster.provider === 'aws' ? [] : [S3_WRITER_SECRET]);
   });
 
@@ -84,8 +116,16 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
     const ns = find(name, 'Namespace', NAMESPACE).object.metadata!.labels!;
     expect(ns['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(ns['pod-security.kubernetes.io/warn']).toBe('restricted');
-    const policies = ours.filter((d) => d.cluster === name && d.object.kind === 'NetworkPolicy').map((d) => d.object.metadata!.name);
-    expect(policies.sort()).toEqual(['allow-dns', 'allow-kube-apiserver', 'allow-metrics-scrape', 'allow-s3-https', 'default-deny']);
+    const policies = ours
+      .filter((d) => d.cluster === name && d.object.kind === 'NetworkPolicy')
+      .map((d) => d.object.metadata!.name);
+    expect(policies.sort()).toEqual([
+      'allow-dns',
+      'allow-kube-apiserver',
+      'allow-metrics-scrape',
+      'allow-s3-https',
+      'default-deny',
+    ]);
     expect((find(name, 'NetworkPolicy', 'allow-metrics-scrape').object.spec as any).ingress[0].from).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
     ]);
@@ -97,8 +137,15 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
       expect(doc.file).toContain('/platform-configs/');
       expect(doc.object.metadata!.labels).toMatchObject(MONITORING_SELECTOR);
     }
-    const alerts = (find(name, 'PrometheusRule', 'log-export').object.spec as any).groups[0].rules.map((r: any) => r.alert);
-    expect(alerts).toEqual(['LogExportShippingStalled', 'LogExportShippingErrors', 'LogExportBufferFilling', 'LogExportBufferNearlyFull']);
+    const alerts = (find(name, 'PrometheusRule', 'log-export').object.spec as any).groups[0].rules.map(
+      (r: any) => r.alert,
+    );
+    expect(alerts).toEqual([
+      'LogExportShippingStalled',
+      'LogExportShippingErrors',
+      'LogExportBufferFilling',
+      'LogExportBufferNearlyFull',
+    ]);
   });
 });
 
@@ -116,18 +163,62 @@ describe('repo check: S3 partitions and on-disk buffers', () => {
   }
 
   it.each([
-    ['a key without the cluster partition', (c: any) => (c.exporters.s3ndjson.key = 'logs/namespace={namespace}/dt={dt}/hour={hour}'), 'exporters.s3ndjson.key', /lacks the partition cluster=aws\//],
-    ['a key of another cluster', (c: any) => (c.exporters.s3ndjson.key = c.exporters.s3ndjson.key.replace('cluster=aws', 'cluster=onprem')), 'exporters.s3ndjson.key', /lacks the partition cluster=aws\//],
-    ['a key without the dt partition', (c: any) => (c.exporters.s3ndjson.key = 'logs/cluster=aws/namespace={namespace}/{hour}'), 'exporters.s3ndjson.key', /lacks the partition dt=\{dt\}/],
-    ['no sending queue', (c: any) => delete c.exporters.s3ndjson.sending_queue, 'exporters.s3ndjson.sending_queue', /memory-only/],
-    ['an in-memory queue', (c: any) => delete c.exporters.s3ndjson.sending_queue.storage, 'exporters.s3ndjson.sending_queue', /memory-only/],
-    ['a queue on an undeclared storage', (c: any) => (c.extensions = { health_check: c.extensions.health_check }), 'exporters.s3ndjson.sending_queue.storage', /not an enabled file_storage/],
-    ['an unbounded queue', (c: any) => delete c.exporters.s3ndjson.sending_queue.queue_size, 'exporters.s3ndjson.sending_queue.queue_size', /size bound/],
-    ['file positions in memory', (c: any) => delete c.receivers.filelog.storage, 'receivers.filelog.storage', /memory only/],
+    [
+      'a key without the cluster partition',
+      (c: any) => (c.exporters.s3ndjson.key = 'logs/namespace={namespace}/dt={dt}/hour={hour}'),
+      'exporters.s3ndjson.key',
+      /lacks the partition cluster=aws\//,
+    ],
+    [
+      'a key of another cluster',
+      (c: any) => (c.exporters.s3ndjson.key = c.exporters.s3ndjson.key.replace('cluster=aws', 'cluster=onprem')),
+      'exporters.s3ndjson.key',
+      /lacks the partition cluster=aws\//,
+    ],
+    [
+      'a key without the dt partition',
+      (c: any) => (c.exporters.s3ndjson.key = 'logs/cluster=aws/namespace={namespace}/{hour}'),
+      'exporters.s3ndjson.key',
+      /lacks the partition dt=\{dt\}/,
+    ],
+    [
+      'no sending queue',
+      (c: any) => delete c.exporters.s3ndjson.sending_queue,
+      'exporters.s3ndjson.sending_queue',
+      /memory-only/,
+    ],
+    [
+      'an in-memory queue',
+      (c: any) => delete c.exporters.s3ndjson.sending_queue.storage,
+      'exporters.s3ndjson.sending_queue',
+      /memory-only/,
+    ],
+    [
+      'a queue on an undeclared storage',
+      (c: any) => (c.extensions = { health_check: c.extensions.health_check }),
+      'exporters.s3ndjson.sending_queue.storage',
+      /not an enabled file_storage/,
+    ],
+    [
+      'an unbounded queue',
+      (c: any) => delete c.exporters.s3ndjson.sending_queue.queue_size,
+      'exporters.s3ndjson.sending_queue.queue_size',
+      /size bound/,
+    ],
+    [
+      'file positions in memory',
+      (c: any) => delete c.receivers.filelog.storage,
+      'receivers.filelog.storage',
+      /memory only/,
+    ],
   ])('rejects %s, naming the file, object and field', (_, change, field, message) => {
     const problems = logExportCheck.run([mutated(change)]);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ file: agentDoc.file, object: `ConfigMap/log-export/${agentDoc.object.metadata!.name}`, path: `data.${CONFIG_KEY}: ${field}` });
+    expect(problems[0]).toMatchObject({
+      file: agentDoc.file,
+      object: `ConfigMap/log-export/${agentDoc.object.metadata!.name}`,
+      path: `data.${CONFIG_KEY}: ${field}`,
+    });
     expect(problems[0]!.message).toMatch(message);
   });
 });
@@ -162,6 +253,8 @@ describe('pins and generated files', () => {
 
   it('keeps athena.sql in step with the model and the object keys', () => {
     expect(readFileSync(ATHENA_FILE, 'utf8'), 'athena.sql is stale: run npm run athena').toBe(athenaDdl(estate));
-    expect(athenaDdl(estate)).toContain(`'storage.location.template' = 's3://${estate.logArchive.bucket}/logs/cluster=\${cluster}/namespace=\${namespace}/dt=\${dt}/hour=\${hour}/'`);
+    expect(athenaDdl(estate)).toContain(
+      `'storage.location.template' = 's3://${estate.logArchive.bucket}/logs/cluster=\${cluster}/namespace=\${namespace}/dt=\${dt}/hour=\${hour}/'`,
+    );
   });
 });

@@ -28,13 +28,22 @@ export function validateLogExport(values: LogExportValues, cluster: Cluster): Pr
   const problems: Problem[] = [];
   const wanted = cluster.provider === 'aws' ? 'web-identity' : 'access-key';
   if (values.s3Identity !== wanted) {
-    problems.push({ field: 's3Identity', message: `${JSON.stringify(values.s3Identity)} does not fit provider ${cluster.provider}; use ${wanted}` });
+    problems.push({
+      field: 's3Identity',
+      message: `${JSON.stringify(values.s3Identity)} does not fit provider ${cluster.provider}; use ${wanted}`,
+    });
   }
   if (!Number.isInteger(values.queueRequests) || values.queueRequests < 100) {
-    problems.push({ field: 'queueRequests', message: `${JSON.stringify(values.queueRequests)} must be an integer of at least 100` });
+    problems.push({
+      field: 'queueRequests',
+      message: `${JSON.stringify(values.queueRequests)} must be an integer of at least 100`,
+    });
   }
   if (!DURATION.test(values.statesInterval ?? '')) {
-    problems.push({ field: 'statesInterval', message: `${JSON.stringify(values.statesInterval)} is not a duration like 15m` });
+    problems.push({
+      field: 'statesInterval',
+      message: `${JSON.stringify(values.statesInterval)} is not a duration like 15m`,
+    });
   }
   return problems;
 }

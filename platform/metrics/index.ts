@@ -22,11 +22,20 @@ export const KUBELET_PORT = 10250;
 /** The chart's `containerPort`: where the API server reaches the APIService v1beta1.metrics.k8s.io. */
 export const METRICS_SERVER_PORT = 10250;
 /** Pod labels of the chart's Deployment (its selector labels for the release name). */
-export const METRICS_SERVER_LABELS = { 'app.kubernetes.io/name': METRICS_SERVER, 'app.kubernetes.io/instance': METRICS_SERVER };
+export const METRICS_SERVER_LABELS = {
+  'app.kubernetes.io/name': METRICS_SERVER,
+  'app.kubernetes.io/instance': METRICS_SERVER,
+};
 const APPROVER_LABELS = { 'app.kubernetes.io/name': APPROVER };
 const APPROVER_HEALTH_PORT = 8080;
 
-const restrictedContainer = { ...RESTRICTED_CONTAINER, ...RUNTIME_DEFAULT_SECCOMP, runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534 };
+const restrictedContainer = {
+  ...RESTRICTED_CONTAINER,
+  ...RUNTIME_DEFAULT_SECCOMP,
+  runAsNonRoot: true,
+  runAsUser: 65534,
+  runAsGroup: 65534,
+};
 
 function metricsServer(scope: Construct, cluster: Cluster, values: MetricsValues): void {
   networkPolicy(scope, NAMESPACE, 'allow-kubelets-from-metrics-server', {
@@ -39,7 +48,10 @@ function metricsServer(scope: Construct, cluster: Cluster, values: MetricsValues
     policyTypes: ['Ingress'],
     ingress: [{ from: fromApiServer(cluster), ports: [{ protocol: 'TCP', port: METRICS_SERVER_PORT }] }],
   });
-  helmRepository(scope, METRICS_SERVER, { namespace: NAMESPACE, url: 'https://kubernetes-sigs.github.io/metrics-server/' });
+  helmRepository(scope, METRICS_SERVER, {
+    namespace: NAMESPACE,
+    url: 'https://kubernetes-sigs.github.io/metrics-server/',
+  });
   helmRelease(scope, METRICS_SERVER, {
     namespace: NAMESPACE,
     chart: METRICS_SERVER,
@@ -49,11 +61,21 @@ function metricsServer(scope: Construct, cluster: Cluster, values: MetricsValues
       replicas: values.replicas,
       podDisruptionBudget: { enabled: true, minAvailable: 1 },
       topologySpreadConstraints: [
-        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: METRICS_SERVER_LABELS } },
+        {
+          maxSkew: 1,
+          topologyKey: 'kubernetes.io/hostname',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: METRICS_SERVER_LABELS },
+        },
       ],
       // The chart's defaults without ExternalIP and Hostname; no --kubelet-insecure-tls: the kubelets' serving
       // certificates are verified against the cluster CA.
-      defaultArgs: ['--cert-dir=/tmp', '--kubelet-preferred-address-types=InternalIP', '--kubelet-use-node-status-port', '--metric-resolution=15s'],
+      defaultArgs: [
+        '--cert-dir=/tmp',
+        '--kubelet-preferred-address-types=InternalIP',
+        '--kubelet-use-node-status-port',
+        '--metric-resolution=15s',
+      ],
       containerPort: METRICS_SERVER_PORT,
       resources: { requests: values.requests, limits: { memory: values.memoryLimit } },
       podSecurityContext: { runAsNonRoot: true, ...RUNTIME_DEFAULT_SECCOMP },
@@ -65,7 +87,11 @@ function metricsServer(scope: Construct, cluster: Cluster, values: MetricsValues
 
 function approver(scope: Construct): void {
   const serviceAccount = { kind: 'ServiceAccount', name: APPROVER, namespace: NAMESPACE };
-  new ApiObject(scope, 'approver-serviceaccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: APPROVER, namespace: NAMESPACE } });
+  new ApiObject(scope, 'approver-serviceaccount', {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: APPROVER, namespace: NAMESPACE },
+  });
   // Upstream's RBAC (deploy/ of alex1989hu/kubelet-serving-cert-approver): read CSRs, approve those of the
   // kubelet-serving signer after a SubjectAccessReview, and record events.
   new ApiObject(scope, 'approver-clusterrole-certificates', {
@@ -73,10 +99,19 @@ function approver(scope: Construct): void {
     kind: 'ClusterRole',
     metadata: { name: `${APPROVER}-certificates` },
     rules: [
-      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: ['certificates.k8s.io'],
+        resources: ['certificatesigningrequests'],
+        verbs: ['get', 'list', 'watch'],
+      },
       { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'], verbs: ['update'] },
       { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
-      { apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: ['kubernetes.io/kubelet-serving'], verbs: ['approve'] },
+      {
+        apiGroups: ['certificates.k8s.io'],
+        resources: ['signers'],
+        resourceNames: ['kubernetes.io/kubelet-serving'],
+        verbs: ['approve'],
+      },
     ],
   });
   new ApiObject(scope, 'approver-clusterrolebinding-certificates', {

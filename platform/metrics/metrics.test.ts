@@ -11,11 +11,17 @@ import { validateMetrics, type MetricsValues } from './values';
 describe('rendering', () => {
   const docs = componentDocs('metrics');
   const find = (cluster: string, kind: string, name?: string) =>
-    docs.filter((d) => d.cluster === cluster && d.object.kind === kind && (!name || d.object.metadata?.name === name)).map((d) => d.object as any);
+    docs
+      .filter((d) => d.cluster === cluster && d.object.kind === kind && (!name || d.object.metadata?.name === name))
+      .map((d) => d.object as any);
   const release = (cluster: string) => find(cluster, 'HelmRelease', 'metrics-server')[0];
 
   it('renders the same objects on both clusters, all in platform-controllers', () => {
-    const names = (cluster: string) => docs.filter((d) => d.cluster === cluster).map((d) => `${d.object.kind}/${d.object.metadata?.name}`).sort();
+    const names = (cluster: string) =>
+      docs
+        .filter((d) => d.cluster === cluster)
+        .map((d) => `${d.object.kind}/${d.object.metadata?.name}`)
+        .sort();
     expect(names('aws')).toEqual([
       'ClusterRole/kubelet-serving-cert-approver-certificates',
       'ClusterRole/kubelet-serving-cert-approver-events',
@@ -34,7 +40,10 @@ describe('rendering', () => {
     ]);
     expect(names('onprem')).toEqual(names('aws'));
     expect(new Set(docs.map((d) => d.file.split('/')[2]))).toEqual(new Set(['platform-controllers']));
-    for (const cluster of estate.clusters) expect(find(cluster.name, 'Namespace')[0].metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    for (const cluster of estate.clusters)
+      expect(find(cluster.name, 'Namespace')[0].metadata.labels['pod-security.kubernetes.io/enforce']).toBe(
+        'restricted',
+      );
   });
 
   it('installs metrics-server from the pinned chart of the upstream repository, two replicas behind a PDB', () => {
@@ -49,7 +58,7 @@ describe('rendering', () => {
     }
   });
 
-  it('verifies the kubelets\' serving certificates and reaches them by InternalIP only', () => {
+  it("verifies the kubelets' serving certificates and reaches them by InternalIP only", () => {
     for (const cluster of estate.clusters) {
       const args: string[] = release(cluster.name).spec.values.defaultArgs;
       expect(args).toContain('--kubelet-preferred-address-types=InternalIP');
@@ -75,7 +84,9 @@ describe('rendering', () => {
   });
 
   it('runs the approver from the pinned image tag, with probes, on its service account', () => {
-    expect(APPROVER_IMAGE).toBe(`ghcr.io/alex1989hu/kubelet-serving-cert-approver:${versions.kubeletServingCertApprover}`);
+    expect(APPROVER_IMAGE).toBe(
+      `ghcr.io/alex1989hu/kubelet-serving-cert-approver:${versions.kubeletServingCertApprover}`,
+    );
     expect(versions.kubeletServingCertApprover).toMatch(/^\d+\.\d+\.\d+$/);
     for (const cluster of estate.clusters) {
       const { spec } = find(cluster.name, 'Deployment', APPROVER)[0].spec.template;
@@ -87,26 +98,43 @@ describe('rendering', () => {
     }
   });
 
-  it('lets the approver approve kubelet-serving CSRs only, as upstream\'s RBAC does', () => {
+  it("lets the approver approve kubelet-serving CSRs only, as upstream's RBAC does", () => {
     const [certificates] = find('aws', 'ClusterRole', `${APPROVER}-certificates`);
-    expect(certificates.rules).toContainEqual({ apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: ['kubernetes.io/kubelet-serving'], verbs: ['approve'] });
-    expect(certificates.rules.flatMap((r: { verbs: string[] }) => r.verbs).sort()).toEqual(['approve', 'create', 'get', 'list', 'update', 'watch']);
+    expect(certificates.rules).toContainEqual({
+      apiGroups: ['certificates.k8s.io'],
+      resources: ['signers'],
+      resourceNames: ['kubernetes.io/kubelet-serving'],
+      verbs: ['approve'],
+    });
+    expect(certificates.rules.flatMap((r: { verbs: string[] }) => r.verbs).sort()).toEqual([
+      'approve',
+      'create',
+      'get',
+      'list',
+      'update',
+      'watch',
+    ]);
     const [binding] = find('aws', 'ClusterRoleBinding');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: APPROVER, namespace: NAMESPACE }]);
     expect(binding.roleRef.name).toBe(certificates.metadata.name);
   });
 
-  it('lets metrics-server reach the kubelets and the API server reach metrics-server, on the cluster\'s node network', () => {
+  it("lets metrics-server reach the kubelets and the API server reach metrics-server, on the cluster's node network", () => {
     for (const cluster of estate.clusters) {
       const [egress] = find(cluster.name, 'NetworkPolicy', 'allow-kubelets-from-metrics-server');
       expect(egress.spec).toEqual({
         podSelector: { matchLabels: METRICS_SERVER_LABELS },
         policyTypes: ['Egress'],
-        egress: [{ to: [{ ipBlock: { cidr: cluster.network.nodeCidr } }], ports: [{ protocol: 'TCP', port: KUBELET_PORT }] }],
+        egress: [
+          { to: [{ ipBlock: { cidr: cluster.network.nodeCidr } }], ports: [{ protocol: 'TCP', port: KUBELET_PORT }] },
+        ],
       });
       const [ingress] = find(cluster.name, 'NetworkPolicy', 'allow-apiservice-from-apiserver');
       expect(ingress.spec.ingress).toEqual([
-        { from: [{ ipBlock: { cidr: cluster.network.nodeCidr } }, { ipBlock: { cidr: cluster.network.podCidr } }], ports: [{ protocol: 'TCP', port: METRICS_SERVER_PORT }] },
+        {
+          from: [{ ipBlock: { cidr: cluster.network.nodeCidr } }, { ipBlock: { cidr: cluster.network.podCidr } }],
+          ports: [{ protocol: 'TCP', port: METRICS_SERVER_PORT }],
+        },
       ]);
       expect(release(cluster.name).spec.values.containerPort).toBe(METRICS_SERVER_PORT);
     }
@@ -124,9 +152,24 @@ describe('values', () => {
     ['one replica (a drain would stop the HPAs)', { ...good, replicas: 1 }, 'replicas', /from 2 to 5, got 1/],
     ['a fractional replica count', { ...good, replicas: 2.5 }, 'replicas', /whole number/],
     ['too many replicas', { ...good, replicas: 6 }, 'replicas', /from 2 to 5, got 6/],
-    ['a bad CPU request', { ...good, requests: { cpu: 'lots', memory: '64Mi' } }, 'requests.cpu', /"lots" is not a CPU quantity/],
-    ['a bad memory request', { ...good, requests: { cpu: '50m', memory: '64MB' } }, 'requests.memory', /"64MB" is not a memory quantity/],
-    ['a missing memory limit', { ...good, memoryLimit: undefined }, 'memoryLimit', /undefined is not a memory quantity/],
+    [
+      'a bad CPU request',
+      { ...good, requests: { cpu: 'lots', memory: '64Mi' } },
+      'requests.cpu',
+      /"lots" is not a CPU quantity/,
+    ],
+    [
+      'a bad memory request',
+      { ...good, requests: { cpu: '50m', memory: '64MB' } },
+      'requests.memory',
+      /"64MB" is not a memory quantity/,
+    ],
+    [
+      'a missing memory limit',
+      { ...good, memoryLimit: undefined },
+      'memoryLimit',
+      /undefined is not a memory quantity/,
+    ],
   ])('rejects %s, naming the field', (_, values, field, message) => {
     const problems = validateMetrics(values as MetricsValues);
     expect(problems.map((p) => p.field)).toEqual([field]);

@@ -25,20 +25,86 @@ function openssl(args: string[], cwd: string): void {
 function issue(dir: string, name: string, subject: string, extensions: string, days: number): KeyPair {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   writeFileSync(join(dir, `${name}.ext`), extensions);
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', pair.key, '-subj', subject, '-out', `${name}.csr`], dir);
-  openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', String(days), '-extfile', `${name}.ext`, '-out', pair.cert], dir);
+  openssl(
+    [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      pair.key,
+      '-subj',
+      subject,
+      '-out',
+      `${name}.csr`,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      String(days),
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      pair.cert,
+    ],
+    dir,
+  );
   return pair;
 }
 
 /** Writes the certificates into `dir` (which must exist and be private) and returns their paths. */
-export function issueFederationCertificates(dir: string, serverName: string, centrals: string[], days = 365): FederationCertificates {
+export function issueFederationCertificates(
+  dir: string,
+  serverName: string,
+  centrals: string[],
+  days = 365,
+): FederationCertificates {
   openssl(
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=federation-ca', '-days', String(days)],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-subj',
+      '/CN=federation-ca',
+      '-days',
+      String(days),
+    ],
     dir,
   );
-  const server = issue(dir, 'server', `/CN=${serverName}`, `subjectAltName=DNS:${serverName}\nextendedKeyUsage=serverAuth\n`, days);
+  const server = issue(
+    dir,
+    'server',
+    `/CN=${serverName}`,
+    `subjectAltName=DNS:${serverName}\nextendedKeyUsage=serverAuth\n`,
+    days,
+  );
   const clients = Object.fromEntries(
-    centrals.map((c) => [c, issue(dir, `client-${c}`, `/CN=${clientCommonName(c)}`, 'extendedKeyUsage=clientAuth\n', days)]),
+    centrals.map((c) => [
+      c,
+      issue(dir, `client-${c}`, `/CN=${clientCommonName(c)}`, 'extendedKeyUsage=clientAuth\n', days),
+    ]),
   );
   return { ca: join(dir, 'ca.crt'), server, clients };
 }

@@ -36,9 +36,13 @@ function federationProblems(doc: ManifestDoc): CheckProblem[] {
   const spec = (object.spec ?? {}) as { metricsPath?: string; honorLabels?: boolean; params?: Record<string, unknown> };
   if (spec.metricsPath !== '/federate') return [];
   const problems: CheckProblem[] = [];
-  const problem = (path: string, message: string) => problems.push({ file: doc.file, index: doc.index, object: objectRef(object), path, message });
+  const problem = (path: string, message: string) =>
+    problems.push({ file: doc.file, index: doc.index, object: objectRef(object), path, message });
   if (spec.honorLabels !== true) {
-    problem('spec.honorLabels', 'a federation scrape must set honorLabels: true, or the source\'s job, instance and cluster labels are overwritten');
+    problem(
+      'spec.honorLabels',
+      "a federation scrape must set honorLabels: true, or the source's job, instance and cluster labels are overwritten",
+    );
   }
   const matchers = spec.params?.['match[]'];
   if (!Array.isArray(matchers) || matchers.length === 0) {
@@ -53,7 +57,7 @@ function federationProblems(doc: ManifestDoc): CheckProblem[] {
       problem(
         `spec.params.match[][${i}]`,
         `${JSON.stringify(selector)} federates raw series ${raw.join(', ')}: only recorded aggregates ` +
-          '(level:metric:operations, labelled with their cluster) may cross, or the source\'s series answer the ' +
+          "(level:metric:operations, labelled with their cluster) may cross, or the source's series answer the " +
           'central cluster\'s own alerts (a federated up{job="apiserver"} hides a local outage)',
       );
     }
@@ -63,5 +67,8 @@ function federationProblems(doc: ManifestDoc): CheckProblem[] {
 
 export const federationScrapeCheck: RepoCheck = {
   name: 'federation-scrape',
-  run: (docs) => docs.filter((d) => d.object.kind === 'ScrapeConfig' && d.object.apiVersion?.startsWith('monitoring.coreos.com/')).flatMap(federationProblems),
+  run: (docs) =>
+    docs
+      .filter((d) => d.object.kind === 'ScrapeConfig' && d.object.apiVersion?.startsWith('monitoring.coreos.com/'))
+      .flatMap(federationProblems),
 };

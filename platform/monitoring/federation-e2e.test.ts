@@ -23,7 +23,11 @@ import { eventually, freePort, renderedDocs, renderedObject, start, stop, type P
 import { catalogue } from '../../generators/estate/catalogue';
 
 /** Aggregates the onprem rules record from the sample service, which must cross, and raw series, which must not. */
-const AGGREGATED = ['namespace_job_code:task_tracker_http_requests:rate5m', 'namespace_job_version:task_tracker_build_info:count', 'namespace_job:up:sum'];
+const AGGREGATED = [
+  'namespace_job_code:task_tracker_http_requests:rate5m',
+  'namespace_job_version:task_tracker_build_info:count',
+  'namespace_job:up:sum',
+];
 const RAW = ['task_tracker_http_requests_total', 'task_tracker_build_info'];
 
 const SOURCE = 'onprem';
@@ -44,7 +48,10 @@ let traffic: NodeJS.Timeout | undefined;
 
 async function query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const response = await fetch(`${awsUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  const body = (await response.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  const body = (await response.json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
   if (body.status !== 'success') throw new Error(`query ${promql} failed: ${JSON.stringify(body)}`);
   return body.data.result;
 }
@@ -95,21 +102,38 @@ beforeAll(async () => {
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s', external_labels: externalLabels(source.cluster) },
       rule_files: ruleFiles,
-      scrape_configs: [{ job_name: 'task-tracker', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`], labels: { namespace: 'task-tracker' } }] }],
+      scrape_configs: [
+        {
+          job_name: 'task-tracker',
+          static_configs: [{ targets: [`127.0.0.1:${metricsPort}`], labels: { namespace: 'task-tracker' } }],
+        },
+      ],
     }),
   );
   // The gateway's mTLS, played by Prometheus' own web config with the same certificate layout.
   writeFileSync(
     join(dir, 'onprem-web.yml'),
-    stringify({ tls_server_config: { cert_file: certs.server.cert, key_file: certs.server.key, client_ca_file: certs.ca, client_auth_type: 'RequireAndVerifyClientCert' } }),
+    stringify({
+      tls_server_config: {
+        cert_file: certs.server.cert,
+        key_file: certs.server.key,
+        client_ca_file: certs.ca,
+        client_auth_type: 'RequireAndVerifyClientCert',
+      },
+    }),
   );
 
   const scrapeConfig = renderedObject(docs, CENTRAL, 'ScrapeConfig', JOB).object;
   const client = certs.clients[CENTRAL]!;
-  const secretFiles: Record<string, string> = { [TLS_KEYS.ca]: certs.ca, [TLS_KEYS.cert]: client.cert, [TLS_KEYS.key]: client.key };
+  const secretFiles: Record<string, string> = {
+    [TLS_KEYS.ca]: certs.ca,
+    [TLS_KEYS.cert]: client.cert,
+    [TLS_KEYS.key]: client.key,
+  };
   const job = scrapeJobFromScrapeConfig(scrapeConfig, {
     secretFile(name, key) {
-      if (name !== clientTlsSecret(SOURCE) || !secretFiles[key]) throw new Error(`unexpected secret reference ${name}/${key}`);
+      if (name !== clientTlsSecret(SOURCE) || !secretFiles[key])
+        throw new Error(`unexpected secret reference ${name}/${key}`);
       return secretFiles[key];
     },
     target(address) {
@@ -122,10 +146,18 @@ beforeAll(async () => {
   // Only the pace changes, so the test takes seconds: match[], path, honor_labels, limit and TLS stay as rendered.
   writeFileSync(
     join(dir, 'aws.yml'),
-    stringify({ global: { external_labels: externalLabels(central.cluster) }, scrape_configs: [{ ...job, scrape_interval: '2s', scrape_timeout: '2s' }] }),
+    stringify({
+      global: { external_labels: externalLabels(central.cluster) },
+      scrape_configs: [{ ...job, scrape_interval: '2s', scrape_timeout: '2s' }],
+    }),
   );
 
-  processes.push(start(buildGoTool(TASK_TRACKER_TOOL), [], { LISTEN_ADDR: `127.0.0.1:${apiPort}`, METRICS_ADDR: `127.0.0.1:${metricsPort}` }));
+  processes.push(
+    start(buildGoTool(TASK_TRACKER_TOOL), [], {
+      LISTEN_ADDR: `127.0.0.1:${apiPort}`,
+      METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+    }),
+  );
   processes.push(
     start(prometheus, [
       `--config.file=${join(dir, 'onprem.yml')}`,
@@ -142,10 +174,14 @@ beforeAll(async () => {
     ]),
   );
   try {
-    await eventually('the sample service', async () => ((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).ok ? true : undefined));
+    await eventually('the sample service', async () =>
+      (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).ok ? true : undefined,
+    );
     traffic = setInterval(() => void fetch(`http://127.0.0.1:${apiPort}/tasks`).catch(() => undefined), 100);
     for (const name of AGGREGATED) {
-      await eventually(`${name}{cluster="${SOURCE}"} on the aws Prometheus`, async () => ((await query(`${name}{cluster="${SOURCE}"} > 0`)).length ? true : undefined));
+      await eventually(`${name}{cluster="${SOURCE}"} on the aws Prometheus`, async () =>
+        (await query(`${name}{cluster="${SOURCE}"} > 0`)).length ? true : undefined,
+      );
     }
   } catch (error) {
     throw new Error(`${String(error)}\n${processes.map((p) => p.log().slice(-2000)).join('\n---\n')}`);
@@ -175,14 +211,23 @@ describe('federation from onprem into aws', () => {
   it('brings the aggregates with cluster="onprem", the site from the model and the source\'s job labels', async () => {
     for (const name of AGGREGATED) {
       const [series] = await query(`${name}{cluster="${SOURCE}"}`);
-      expect(series?.metric, name).toMatchObject({ cluster: SOURCE, site: 'fra-dc1', job: 'task-tracker', namespace: 'task-tracker' });
+      expect(series?.metric, name).toMatchObject({
+        cluster: SOURCE,
+        site: 'fra-dc1',
+        job: 'task-tracker',
+        namespace: 'task-tracker',
+      });
     }
-    const [requests] = await query(`namespace_job_code:task_tracker_http_requests:rate5m{cluster="${SOURCE}", code="200"}`);
+    const [requests] = await query(
+      `namespace_job_code:task_tracker_http_requests:rate5m{cluster="${SOURCE}", code="200"}`,
+    );
     expect(Number(requests?.value[1])).toBeGreaterThan(0);
   });
 
   it('lets nothing but the aggregates cross, not even up (issue 23 defect 5)', async () => {
-    const response = await fetch(`${awsUrl}/api/v1/label/__name__/values?match[]=${encodeURIComponent(`{cluster="${SOURCE}"}`)}`);
+    const response = await fetch(
+      `${awsUrl}/api/v1/label/__name__/values?match[]=${encodeURIComponent(`{cluster="${SOURCE}"}`)}`,
+    );
     const names = ((await response.json()) as { data: string[] }).data;
     expect(names).toEqual(expect.arrayContaining(AGGREGATED));
     expect(names).not.toContain('up');
@@ -198,7 +243,9 @@ describe('federation from onprem into aws', () => {
     const count = Number(samples?.value[1]);
     expect(count).toBeGreaterThan(0);
     expect(count).toBeLessThanOrEqual(sampleLimit);
-    console.log(`federation scrape: ${count} samples (target <= 2000), ${(Number(duration?.value[1]) * 1000).toFixed(1)} ms (target < 1 s)`);
+    console.log(
+      `federation scrape: ${count} samples (target <= 2000), ${(Number(duration?.value[1]) * 1000).toFixed(1)} ms (target < 1 s)`,
+    );
   });
 
   it('refuses /federate to a client without the central cluster certificate', async () => {

@@ -48,7 +48,8 @@ const processes: Process[] = [];
 
 /** Replaces every match of `pattern` (global) in the rendered config, failing when the config no longer has one. */
 function redirect(config: string, pattern: RegExp, to: (match: string, ...groups: string[]) => string): string {
-  if (!pattern.test(config)) throw new Error(`the rendered ${GATEWAY_NAME} nginx.conf no longer matches ${String(pattern)}`);
+  if (!pattern.test(config))
+    throw new Error(`the rendered ${GATEWAY_NAME} nginx.conf no longer matches ${String(pattern)}`);
   pattern.lastIndex = 0;
   return config.replace(pattern, to);
 }
@@ -97,7 +98,10 @@ beforeAll(async () => {
   prometheusAddress = `127.0.0.1:${prometheusPort}`;
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    stringify({ global: { scrape_interval: '1s' }, scrape_configs: [{ job_name: 'prometheus', static_configs: [{ targets: [prometheusAddress] }] }] }),
+    stringify({
+      global: { scrape_interval: '1s' },
+      scrape_configs: [{ job_name: 'prometheus', static_configs: [{ targets: [prometheusAddress] }] }],
+    }),
   );
   processes.push(
     start(prometheus, [
@@ -108,9 +112,14 @@ beforeAll(async () => {
   );
 
   // The pod's volumes become folders: the ConfigMap's keys and the Secret's keys as files, the emptyDir empty.
-  const configMap = renderedObject(docs, SOURCE, 'ConfigMap', GATEWAY_NAME).object as unknown as { data: Record<string, string> };
-  const podSpec = (renderedObject(docs, SOURCE, 'Deployment', GATEWAY_NAME).object as unknown as { spec: { template: { spec: { containers: Container[]; volumes: Volume[] } } } })
-    .spec.template.spec;
+  const configMap = renderedObject(docs, SOURCE, 'ConfigMap', GATEWAY_NAME).object as unknown as {
+    data: Record<string, string>;
+  };
+  const podSpec = (
+    renderedObject(docs, SOURCE, 'Deployment', GATEWAY_NAME).object as unknown as {
+      spec: { template: { spec: { containers: Container[]; volumes: Volume[] } } };
+    }
+  ).spec.template.spec;
   const container = podSpec.containers[0]!;
   const secretFiles = { [TLS_KEYS.ca]: certs.ca, [TLS_KEYS.cert]: certs.server.cert, [TLS_KEYS.key]: certs.server.key };
   const folders = new Map<string, string>();
@@ -118,9 +127,12 @@ beforeAll(async () => {
     const volume = podSpec.volumes.find((v) => v.name === mount.name)!;
     const folder = join(dir, 'volumes', mount.name);
     mkdirSync(folder, { recursive: true, mode: volume.secret ? 0o700 : 0o755 });
-    if (volume.configMap?.name === GATEWAY_NAME) for (const [key, text] of Object.entries(configMap.data)) writeFileSync(join(folder, key), text);
-    else if (volume.secret?.secretName === GATEWAY_TLS_SECRET) for (const [key, file] of Object.entries(secretFiles)) copyFileSync(file, join(folder, key));
-    else if (!volume.emptyDir) throw new Error(`volume ${mount.name} of Deployment ${GATEWAY_NAME} has no local stand-in`);
+    if (volume.configMap?.name === GATEWAY_NAME)
+      for (const [key, text] of Object.entries(configMap.data)) writeFileSync(join(folder, key), text);
+    else if (volume.secret?.secretName === GATEWAY_TLS_SECRET)
+      for (const [key, file] of Object.entries(secretFiles)) copyFileSync(file, join(folder, key));
+    else if (!volume.emptyDir)
+      throw new Error(`volume ${mount.name} of Deployment ${GATEWAY_NAME} has no local stand-in`);
     folders.set(mount.mountPath, folder);
   }
   const mountPaths = new RegExp(`(?<![^\\s"'])(${[...folders.keys()].join('|')})/`, 'g');
@@ -151,8 +163,14 @@ beforeAll(async () => {
   processes.push(start(container.command[0]!, container.command.slice(1).map(onHost), {}, join(dir, 'nginx.log')));
 
   try {
-    await eventually('up on the upstream Prometheus', async () => ((await (await fetch(`http://${prometheusAddress}/federate?match[]=up`)).text()).includes('up{') ? true : undefined));
-    await eventually('the gateway health port', async () => ((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).ok ? true : undefined));
+    await eventually('up on the upstream Prometheus', async () =>
+      (await (await fetch(`http://${prometheusAddress}/federate?match[]=up`)).text()).includes('up{')
+        ? true
+        : undefined,
+    );
+    await eventually('the gateway health port', async () =>
+      (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).ok ? true : undefined,
+    );
   } catch (error) {
     throw new Error(`${String(error)}\n${processes.map((p) => p.log().slice(-2000)).join('\n---\n')}`);
   }
@@ -165,7 +183,9 @@ afterAll(async () => {
 
 describe('the federation gateway (rendered nginx.conf, real nginx and Prometheus)', () => {
   it('proxies to replica 0 of the Prometheus StatefulSet only', () => {
-    expect(renderedUpstream).toBe(`prometheus-${PROMETHEUS_NAME}-0.prometheus-operated.${NAMESPACE}.svc.cluster.local:9090`);
+    expect(renderedUpstream).toBe(
+      `prometheus-${PROMETHEUS_NAME}-0.prometheus-operated.${NAMESPACE}.svc.cluster.local:9090`,
+    );
   });
 
   it('answers GET /federate to the aws client certificate with Prometheus federation output', async () => {

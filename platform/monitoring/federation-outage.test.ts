@@ -26,7 +26,11 @@ function crosses(series: string, selectors: string[]): boolean {
 
 async function apiserverDownFires(selectors: string[]): Promise<{ code: number; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'federation-outage-'));
-  const rules = { groups: [{ name: 'chart', rules: [{ alert: 'KubeAPIDown', expr: 'absent(up{job="apiserver"} == 1)', for: '15m' }] }] };
+  const rules = {
+    groups: [
+      { name: 'chart', rules: [{ alert: 'KubeAPIDown', expr: 'absent(up{job="apiserver"} == 1)', for: '15m' }] },
+    ],
+  };
   writeFileSync(join(dir, 'rules.yaml'), stringify(rules));
   // aws's own apiserver target is down: its up is 0. Only what crosses is added from onprem.
   const input = [{ series: 'up{job="apiserver", instance="10.10.64.10:6443"}', values: '0x30' }];

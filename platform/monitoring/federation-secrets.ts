@@ -29,11 +29,21 @@ export function issueFederationSecrets(root: string, estate: Estate, catalogue: 
           [TLS_KEYS.key, readFileSync(key)],
           [TLS_KEYS.ca, readFileSync(certs.ca)],
         ]);
-      const server = { cluster: source.name, namespace: NAMESPACE, name: GATEWAY_TLS_SECRET, entries: entries(certs.server.cert, certs.server.key) };
+      const server = {
+        cluster: source.name,
+        namespace: NAMESPACE,
+        name: GATEWAY_TLS_SECRET,
+        entries: entries(certs.server.cert, certs.server.key),
+      };
       written.push(createSecret(root, estate, server, catalogue));
       for (const central of centrals) {
         const { cert, key } = certs.clients[central]!;
-        const client = { cluster: central, namespace: NAMESPACE, name: clientTlsSecret(source.name), entries: entries(cert, key) };
+        const client = {
+          cluster: central,
+          namespace: NAMESPACE,
+          name: clientTlsSecret(source.name),
+          entries: entries(cert, key),
+        };
         written.push(createSecret(root, estate, client, catalogue));
       }
     } finally {

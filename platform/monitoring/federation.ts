@@ -7,7 +7,7 @@ import { addressAt, parseCidr } from '../../generators/cidr';
 import { versions } from '../../generators/versions';
 import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing/api';
 import { federationJob } from './rules';
-import { MONITORING_SELECTOR, NAMESPACE, } from './api';
+import { MONITORING_SELECTOR, NAMESPACE } from './api';
 import type { FederationEndpoint, FederationScrape, MonitoringValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
@@ -101,7 +101,12 @@ ${allowed}
 }
 
 /** The on-prem side: the mTLS gateway, its config and its LoadBalancer Service on the model's address. */
-export function federationGateway(scope: Construct, cluster: Cluster, endpoint: FederationEndpoint, centrals: string[]): void {
+export function federationGateway(
+  scope: Construct,
+  cluster: Cluster,
+  endpoint: FederationEndpoint,
+  centrals: string[],
+): void {
   const labels = { ...GATEWAY_LABELS };
   new ApiObject(scope, 'gateway-config', {
     apiVersion: 'v1',
@@ -109,7 +114,11 @@ export function federationGateway(scope: Construct, cluster: Cluster, endpoint: 
     metadata: { name: GATEWAY_NAME, namespace: NAMESPACE, labels },
     data: { 'nginx.conf': gatewayConfig(centrals, clusterDnsAddress(cluster)) },
   });
-  const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/healthz', port: GATEWAY_HEALTH_PORT }, initialDelaySeconds, periodSeconds: 10 });
+  const probe = (initialDelaySeconds: number) => ({
+    httpGet: { path: '/healthz', port: GATEWAY_HEALTH_PORT },
+    initialDelaySeconds,
+    periodSeconds: 10,
+  });
   new ApiObject(scope, 'gateway-deployment', {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -155,7 +164,12 @@ export function federationGateway(scope: Construct, cluster: Cluster, endpoint: 
   new ApiObject(scope, 'gateway-service', {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: GATEWAY_NAME, namespace: NAMESPACE, labels, annotations: { [METALLB_ADDRESS_ANNOTATION]: endpoint.address } },
+    metadata: {
+      name: GATEWAY_NAME,
+      namespace: NAMESPACE,
+      labels,
+      annotations: { [METALLB_ADDRESS_ANNOTATION]: endpoint.address },
+    },
     spec: {
       type: 'LoadBalancer',
       // Keeps the client address, so the NetworkPolicy can admit only the central clusters' networks.

@@ -10,7 +10,12 @@ const platformPanels: PanelSpec[] = [
   {
     title: 'Targets up',
     unit: 'percentunit',
-    targets: [{ expr: `sum by (job) (namespace_job:up:sum${inCluster}) / sum by (job) (namespace_job:up:count${inCluster})`, legend: '{{job}}' }],
+    targets: [
+      {
+        expr: `sum by (job) (namespace_job:up:sum${inCluster}) / sum by (job) (namespace_job:up:count${inCluster})`,
+        legend: '{{job}}',
+      },
+    ],
   },
   {
     title: 'CPU and memory utilisation',
@@ -24,23 +29,42 @@ const platformPanels: PanelSpec[] = [
     title: 'Requested share of allocatable',
     unit: 'percentunit',
     targets: [
-      { expr: `cluster:kube_pod_container_resource_requests_cpu_cores:sum${inCluster} / cluster:kube_node_status_allocatable_cpu_cores:sum${inCluster}`, legend: 'cpu' },
+      {
+        expr: `cluster:kube_pod_container_resource_requests_cpu_cores:sum${inCluster} / cluster:kube_node_status_allocatable_cpu_cores:sum${inCluster}`,
+        legend: 'cpu',
+      },
       {
         expr: `cluster:kube_pod_container_resource_requests_memory_bytes:sum${inCluster} / cluster:kube_node_status_allocatable_memory_bytes:sum${inCluster}`,
         legend: 'memory',
       },
     ],
   },
-  { title: 'Ready nodes', unit: 'short', targets: [{ expr: `cluster:kube_node_ready:sum${inCluster}`, legend: 'ready' }] },
-  { title: 'Busiest node filesystem', unit: 'percentunit', targets: [{ expr: `max (instance:node_filesystem_utilisation:ratio${inCluster})`, legend: 'used' }] },
+  {
+    title: 'Ready nodes',
+    unit: 'short',
+    targets: [{ expr: `cluster:kube_node_ready:sum${inCluster}`, legend: 'ready' }],
+  },
+  {
+    title: 'Busiest node filesystem',
+    unit: 'percentunit',
+    targets: [{ expr: `max (instance:node_filesystem_utilisation:ratio${inCluster})`, legend: 'used' }],
+  },
 ];
 
 function federationPanels(sources: string[]): PanelSpec[] {
   const jobs = sources.map(federationJob).join('|');
   return [
     { title: 'Federation up', unit: 'short', targets: [{ expr: `up{job=~"${jobs}"}`, legend: '{{job}}' }] },
-    { title: 'Federation scrape duration', unit: 's', targets: [{ expr: `scrape_duration_seconds{job=~"${jobs}"}`, legend: '{{job}}' }] },
-    { title: 'Samples per federation scrape', unit: 'short', targets: [{ expr: `scrape_samples_post_metric_relabeling{job=~"${jobs}"}`, legend: '{{job}}' }] },
+    {
+      title: 'Federation scrape duration',
+      unit: 's',
+      targets: [{ expr: `scrape_duration_seconds{job=~"${jobs}"}`, legend: '{{job}}' }],
+    },
+    {
+      title: 'Samples per federation scrape',
+      unit: 'short',
+      targets: [{ expr: `scrape_samples_post_metric_relabeling{job=~"${jobs}"}`, legend: '{{job}}' }],
+    },
   ];
 }
 
@@ -58,7 +82,9 @@ export function hybridOverview(sources: string[], componentPanels: readonly Pane
   const width = 12;
   const height = 8;
   const rows = perCluster(componentPanels);
-  const panels = rows.map((spec, i) => timeseriesPanel(spec, i + 1, { x: 0, y: i * height, w: width, h: height }, 'cluster'));
+  const panels = rows.map((spec, i) =>
+    timeseriesPanel(spec, i + 1, { x: 0, y: i * height, w: width, h: height }, 'cluster'),
+  );
   const federation = federationPanels(sources).map((spec, i) =>
     timeseriesPanel(spec, rows.length + i + 1, { x: i * 8, y: rows.length * height, w: 8, h: height }),
   );

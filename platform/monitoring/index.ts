@@ -9,7 +9,14 @@ import { labelledAggregates, recordedSeries, type RuleGroup } from '../../genera
 import { versions } from '../../generators/versions';
 import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE } from './api';
 import { federationScrapeCheck } from './federation-check';
-import { GATEWAY_TLS_SECRET, TLS_SECRET_KEYS, clientTlsSecret, federationGateway, federationScrapeConfig, sourceEndpoint } from './federation';
+import {
+  GATEWAY_TLS_SECRET,
+  TLS_SECRET_KEYS,
+  clientTlsSecret,
+  federationGateway,
+  federationScrapeConfig,
+  sourceEndpoint,
+} from './federation';
 import { RECEIVER_KEYS, RECEIVERS_SECRET } from './alertmanager';
 import { ALERTMANAGER, AMTOOL, PROMETHEUS, PROMTOOL } from './tools';
 import { hybridOverview } from './hybrid-overview';
@@ -48,13 +55,22 @@ export const monitoring: Component<MonitoringValues> = {
   crds: {
     groups: ['monitoring.coreos.com'],
     sources: [
-      { module: 'github.com/prometheus-operator/prometheus-operator', version: versions.prometheusOperator, dir: 'example/prometheus-operator-crd' },
+      {
+        module: 'github.com/prometheus-operator/prometheus-operator',
+        version: versions.prometheusOperator,
+        dir: 'example/prometheus-operator-crd',
+      },
     ],
   },
   // Prometheus keeps its data on a PersistentVolumeClaim of the cluster's storage class.
-  dependsOn: (cluster) => [...('storage' in cluster.platform ? ['storage'] : []), ...(sourceEndpoint(cluster) ? ['load-balancing'] : [])],
+  dependsOn: (cluster) => [
+    ...('storage' in cluster.platform ? ['storage'] : []),
+    ...(sourceEndpoint(cluster) ? ['load-balancing'] : []),
+  ],
   addresses: (values) =>
-    values.federation?.role === 'source' ? [{ field: 'federation.endpoint.address', address: values.federation.endpoint?.address }] : [],
+    values.federation?.role === 'source'
+      ? [{ field: 'federation.endpoint.address', address: values.federation.endpoint?.address }]
+      : [],
   checks: [federationScrapeCheck],
   // The clusters' releases, which the rule, alert and federation tests run.
   goTools: [PROMETHEUS, PROMTOOL, ALERTMANAGER, AMTOOL],
@@ -72,8 +88,14 @@ export const monitoring: Component<MonitoringValues> = {
     // node-exporter needs the host's network, PID namespace and filesystem (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster, estate, values);
-    ctx.secret('platform-controllers', NAMESPACE, RECEIVERS_SECRET, [RECEIVER_KEYS.onCall, RECEIVER_KEYS.deadMansSwitch]);
-    helmRepository(controllers, CHART_REPOSITORY, { namespace: NAMESPACE, url: 'https://prometheus-community.github.io/helm-charts' });
+    ctx.secret('platform-controllers', NAMESPACE, RECEIVERS_SECRET, [
+      RECEIVER_KEYS.onCall,
+      RECEIVER_KEYS.deadMansSwitch,
+    ]);
+    helmRepository(controllers, CHART_REPOSITORY, {
+      namespace: NAMESPACE,
+      url: 'https://prometheus-community.github.io/helm-charts',
+    });
     helmRelease(controllers, 'kube-prometheus-stack', {
       namespace: NAMESPACE,
       chart: 'kube-prometheus-stack',
@@ -87,24 +109,53 @@ export const monitoring: Component<MonitoringValues> = {
     prometheusRule(configs, 'aggregates', labelledAggregates(aggregatesOf(ctx.installed()), cluster.name));
     const federation = values.federation;
     if (federation.role === 'source') {
-      federationGateway(configs, cluster, federation.endpoint, centralsOf(estate, cluster.name).map((c) => c.name));
+      federationGateway(
+        configs,
+        cluster,
+        federation.endpoint,
+        centralsOf(estate, cluster.name).map((c) => c.name),
+      );
       ctx.secret('platform-configs', NAMESPACE, GATEWAY_TLS_SECRET, TLS_SECRET_KEYS);
       return;
     }
-    ctx.secret('platform-controllers', NAMESPACE, GRAFANA_ADMIN_SECRET, [GRAFANA_ADMIN_KEYS.user, GRAFANA_ADMIN_KEYS.password]);
+    ctx.secret('platform-controllers', NAMESPACE, GRAFANA_ADMIN_SECRET, [
+      GRAFANA_ADMIN_KEYS.user,
+      GRAFANA_ADMIN_KEYS.password,
+    ]);
     for (const scrape of federation.sources) {
       const aggregates = recordedSeries(aggregatesOf(ctx.installed(scrape.cluster)));
-      federationScrapeConfig(configs, scrape, sourceEndpoint(monitoringOf(estate, scrape.cluster)!.cluster)!, aggregates);
+      federationScrapeConfig(
+        configs,
+        scrape,
+        sourceEndpoint(monitoringOf(estate, scrape.cluster)!.cluster)!,
+        aggregates,
+      );
       ctx.secret('platform-configs', NAMESPACE, clientTlsSecret(scrape.cluster), TLS_SECRET_KEYS);
     }
     prometheusRule(configs, 'federation', federation.sources.map(federationAlertGroup));
-    const everywhere = [cluster.name, ...federation.sources.map((s) => s.cluster)].flatMap((name) => ctx.installed(name));
+    const everywhere = [cluster.name, ...federation.sources.map((s) => s.cluster)].flatMap((name) =>
+      ctx.installed(name),
+    );
     const overviewPanels = [...new Set(everywhere.map((i) => i.component))].flatMap((c) => c.telemetry?.overview ?? []);
     new ApiObject(configs, 'dashboard-hybrid-overview', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'dashboard-hybrid-overview', namespace: NAMESPACE, labels: { ...DASHBOARD_LABELS }, annotations: { ...DASHBOARD_ANNOTATIONS } },
-      data: { 'hybrid-overview.json': JSON.stringify(hybridOverview(federation.sources.map((s) => s.cluster), overviewPanels), null, 2) },
+      metadata: {
+        name: 'dashboard-hybrid-overview',
+        namespace: NAMESPACE,
+        labels: { ...DASHBOARD_LABELS },
+        annotations: { ...DASHBOARD_ANNOTATIONS },
+      },
+      data: {
+        'hybrid-overview.json': JSON.stringify(
+          hybridOverview(
+            federation.sources.map((s) => s.cluster),
+            overviewPanels,
+          ),
+          null,
+          2,
+        ),
+      },
     });
   },
 };

@@ -52,7 +52,8 @@ describe('rendering', () => {
       }
       expect(find(docs, cluster, 'PrometheusRule').map(layerOf)).toContain('platform-configs');
     }
-    for (const kind of ['ScrapeConfig', 'PrometheusRule', 'ConfigMap']) expect(new Set(find(docs, 'aws', kind).map(layerOf))).toEqual(new Set(['platform-configs']));
+    for (const kind of ['ScrapeConfig', 'PrometheusRule', 'ConfigMap'])
+      expect(new Set(find(docs, 'aws', kind).map(layerOf))).toEqual(new Set(['platform-configs']));
   });
 
   it('pins the chart and labels everything Prometheus must select', () => {
@@ -72,11 +73,17 @@ describe('rendering', () => {
     const values = (cluster: string) => (find(docs, cluster, 'HelmRelease')[0]!.object as any).spec.values;
     expect(values('aws').prometheus.prometheusSpec.externalLabels).toEqual({ cluster: 'aws', region: 'eu-central-1' });
     expect(values('onprem').prometheus.prometheusSpec.externalLabels).toEqual({ cluster: 'onprem', site: 'fra-dc1' });
-    expect(values('onprem').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe('local-path');
+    expect(values('onprem').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe(
+      'local-path',
+    );
     expect(values('aws').prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe('gp3');
     expect(values('aws').prometheus.prometheusSpec.retention).toBe('30d');
     expect(values('aws').grafana.enabled).toBe(true);
-    expect(values('aws').grafana.sidecar.dashboards).toMatchObject({ label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
+    expect(values('aws').grafana.sidecar.dashboards).toMatchObject({
+      label: 'grafana_dashboard',
+      labelValue: '1',
+      searchNamespace: 'ALL',
+    });
     expect(values('onprem').grafana).toEqual({ enabled: false });
     const receivers = values('onprem').alertmanager.config.receivers.map((r: any) => r.name);
     expect(receivers).toEqual(['on-call', 'dead-mans-switch', 'discard']);
@@ -84,21 +91,29 @@ describe('rendering', () => {
 
   it('exposes /federate on-prem only behind the mTLS gateway, reachable only from the aws networks', () => {
     const service = find(docs, 'onprem', 'Service', 'federate-gateway')[0]!.object as any;
-    expect(service.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 9443 }] });
+    expect(service.spec).toMatchObject({
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      ports: [{ port: 9443 }],
+    });
     expect(service.metadata.annotations['metallb.io/loadBalancerIPs']).toBe('10.30.0.240');
     const policy = find(docs, 'onprem', 'NetworkPolicy', 'allow-federation-from-central')[0]!.object as any;
     expect(policy.spec.ingress[0].from.map((p: any) => p.ipBlock.cidr)).toEqual(['10.10.0.0/16', '10.20.0.0/16']);
     expect(find(docs, 'onprem', 'ScrapeConfig')).toEqual([]);
     const egress = find(docs, 'aws', 'NetworkPolicy', 'allow-federation-to-sources')[0]!.object as any;
-    expect(egress.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.30.0.240/32' } }], ports: [{ protocol: 'TCP', port: 9443 }] }]);
+    expect(egress.spec.egress).toEqual([
+      { to: [{ ipBlock: { cidr: '10.30.0.240/32' } }], ports: [{ protocol: 'TCP', port: 9443 }] },
+    ]);
   });
 
-  it('admits only the central cluster\'s certificate, only on /federate, and proxies one Prometheus replica', () => {
+  it("admits only the central cluster's certificate, only on /federate, and proxies one Prometheus replica", () => {
     const config = gatewayConfig(['aws'], clusterDnsAddress(estate.clusters[1]!));
     expect(config).toContain('ssl_verify_client on;');
     expect(config).toContain('"CN=prometheus-aws" 1;');
     expect(config).toMatch(/location = \/federate \{[^}]*if \(\$federation_client = 0\) \{ return 403; \}/);
-    expect(config).toContain('set $prometheus http://prometheus-kube-prometheus-stack-0.prometheus-operated.monitoring.svc.cluster.local:9090;');
+    expect(config).toContain(
+      'set $prometheus http://prometheus-kube-prometheus-stack-0.prometheus-operated.monitoring.svc.cluster.local:9090;',
+    );
     expect(config).toContain('proxy_pass $prometheus;');
     expect(config).toContain('resolver 10.41.0.10 valid=30s;');
     expect(config).toContain('location / { return 404; }');
@@ -200,30 +215,50 @@ describe('federation repo check', () => {
         index: 0,
         object: 'ScrapeConfig/monitoring/federate-onprem',
         path: 'spec.honorLabels',
-        message: "a federation scrape must set honorLabels: true, or the source's job, instance and cluster labels are overwritten",
+        message:
+          "a federation scrape must set honorLabels: true, or the source's job, instance and cluster labels are overwritten",
       },
     ]);
   });
 
   it('rejects catch-all match[] selectors', () => {
-    for (const selector of ['{__name__=~".+"}', '{job=~".*"}', '{__name__=~"namespace_job:.*"}', '{job="task-tracker"}']) {
+    for (const selector of [
+      '{__name__=~".+"}',
+      '{job=~".*"}',
+      '{__name__=~"namespace_job:.*"}',
+      '{job="task-tracker"}',
+    ]) {
       const problems = federationScrapeCheck.run([withSpec((s) => s.params['match[]'].push(selector))]);
-      expect(problems.map((p) => p.path), selector).toEqual(['spec.params.match[][1]']);
+      expect(
+        problems.map((p) => p.path),
+        selector,
+      ).toEqual(['spec.params.match[][1]']);
       expect(problems[0]!.message).toContain('does not name its series exactly');
     }
-    expect(federationScrapeCheck.run([withSpec((s) => delete s.params)])[0]!.message).toContain('needs match[] selectors');
+    expect(federationScrapeCheck.run([withSpec((s) => delete s.params)])[0]!.message).toContain(
+      'needs match[] selectors',
+    );
   });
 
-  it('refuses raw series such as up, which would answer the central cluster\'s alerts (issue 23 defect 5)', () => {
+  it("refuses raw series such as up, which would answer the central cluster's alerts (issue 23 defect 5)", () => {
     expect(federationScrapeCheck.run([withSpec(() => {})])).toEqual([]);
     for (const selector of ['up', '{__name__="up"}', '{__name__=~"a:b:c|up"}']) {
       const problems = federationScrapeCheck.run([withSpec((s) => s.params['match[]'].push(selector))]);
-      expect(problems.map((p) => p.message), selector).toEqual([expect.stringContaining('federates raw series up')]);
+      expect(
+        problems.map((p) => p.message),
+        selector,
+      ).toEqual([expect.stringContaining('federates raw series up')]);
     }
   });
 
   it('accepts selectors that name series exactly', () => {
-    for (const selector of ['up', 'up{job="x"}', '{__name__="up"}', '{__name__=~"a:b:c|up"}', '{job="x", __name__="up"}']) {
+    for (const selector of [
+      'up',
+      'up{job="x"}',
+      '{__name__="up"}',
+      '{__name__=~"a:b:c|up"}',
+      '{job="x", __name__="up"}',
+    ]) {
       expect(catchAllReason(selector), selector).toBeUndefined();
     }
   });
@@ -256,6 +291,8 @@ describe('scrape job derivation', () => {
 
   it('refuses a field it does not translate, rather than dropping it', () => {
     const changed: KubeObject = { ...object, spec: { ...(object.spec as object), relabelings: [] } };
-    expect(() => scrapeJobFromScrapeConfig(changed, env)).toThrow('ScrapeConfig/monitoring/federate-onprem: spec.relabelings is not supported by the scrape-job derivation');
+    expect(() => scrapeJobFromScrapeConfig(changed, env)).toThrow(
+      'ScrapeConfig/monitoring/federate-onprem: spec.relabelings is not supported by the scrape-job derivation',
+    );
   });
 });

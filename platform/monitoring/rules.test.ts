@@ -32,7 +32,9 @@ describe('promtool check rules', () => {
   it('accepts every rendered PrometheusRule of every cluster', async () => {
     const rules = docs.filter((d) => d.object.kind === 'PrometheusRule');
     expect(new Set(rules.map((d) => d.cluster))).toEqual(new Set(['aws', 'onprem']));
-    const files = rules.map((d) => writeSpec(d, `${d.cluster}-${d.object.metadata?.namespace}-${d.object.metadata?.name}.yaml`));
+    const files = rules.map((d) =>
+      writeSpec(d, `${d.cluster}-${d.object.metadata?.namespace}-${d.object.metadata?.name}.yaml`),
+    );
     const result = await run(promtool, ['check', 'rules', ...files]);
     expect(result.output).not.toMatch(/FAILED/);
     expect(result.code).toBe(0);
@@ -41,7 +43,12 @@ describe('promtool check rules', () => {
 
   it('rejects a broken rule (the check can fail)', async () => {
     const path = join(dir, 'broken.yaml');
-    writeFileSync(path, stringify({ groups: [{ name: 'broken', rules: [{ record: 'job:broken:sum', expr: 'sum by (job) (rate(x[5m])' }] }] }));
+    writeFileSync(
+      path,
+      stringify({
+        groups: [{ name: 'broken', rules: [{ record: 'job:broken:sum', expr: 'sum by (job) (rate(x[5m])' }] }],
+      }),
+    );
     const result = await run(promtool, ['check', 'rules', path]);
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/unclosed|parse error/i);
@@ -60,7 +67,9 @@ describe('promtool test rules', () => {
 
   it('fails when a recording rule computes something else (the unit tests can fail)', async () => {
     const aggregates = renderedObject(docs, 'onprem', 'PrometheusRule', 'aggregates');
-    const spec = structuredClone(aggregates.object.spec) as { groups: { rules: { record?: string; expr: string }[] }[] };
+    const spec = structuredClone(aggregates.object.spec) as {
+      groups: { rules: { record?: string; expr: string }[] }[];
+    };
     const rule = spec.groups.flatMap((g) => g.rules).find((r) => r.record === 'namespace_job:up:sum')!;
     rule.expr = 'count by (namespace, job) (up)';
     writeFileSync(join(dir, 'aggregates-onprem.yaml'), stringify(spec));
@@ -74,7 +83,10 @@ describe('promtool test rules', () => {
 
 describe('hybrid overview dashboard', () => {
   it('has only valid PromQL', async () => {
-    const rules = dashboardExpressions(['onprem'], overview).map((expr, i) => ({ record: `dashboard:expression_${i}:check`, expr: expr.replaceAll('$cluster', 'aws') }));
+    const rules = dashboardExpressions(['onprem'], overview).map((expr, i) => ({
+      record: `dashboard:expression_${i}:check`,
+      expr: expr.replaceAll('$cluster', 'aws'),
+    }));
     const path = join(dir, 'dashboard.yaml');
     writeFileSync(path, stringify({ groups: [{ name: 'dashboard', rules }] }));
     const result = await run(promtool, ['check', 'rules', path]);

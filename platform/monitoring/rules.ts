@@ -17,7 +17,10 @@ export const platformAggregates: RuleGroup[] = [
   {
     name: 'node.aggregates',
     rules: [
-      { record: 'instance:node_cpu_utilisation:ratio_rate5m', expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))' },
+      {
+        record: 'instance:node_cpu_utilisation:ratio_rate5m',
+        expr: '1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))',
+      },
       {
         record: 'instance:node_memory_utilisation:ratio',
         expr: '1 - sum by (instance) (node_memory_MemAvailable_bytes) / sum by (instance) (node_memory_MemTotal_bytes)',
@@ -33,13 +36,34 @@ export const platformAggregates: RuleGroup[] = [
   {
     name: 'cluster.aggregates',
     rules: [
-      { record: 'cluster:node_cpu_utilisation:ratio_rate5m', expr: '1 - avg (rate(node_cpu_seconds_total{mode="idle"}[5m]))' },
-      { record: 'cluster:node_memory_utilisation:ratio', expr: '1 - sum (node_memory_MemAvailable_bytes) / sum (node_memory_MemTotal_bytes)' },
-      { record: 'cluster:kube_node_status_allocatable_cpu_cores:sum', expr: 'sum (kube_node_status_allocatable{resource="cpu"})' },
-      { record: 'cluster:kube_node_status_allocatable_memory_bytes:sum', expr: 'sum (kube_node_status_allocatable{resource="memory"})' },
-      { record: 'cluster:kube_pod_container_resource_requests_cpu_cores:sum', expr: 'sum (kube_pod_container_resource_requests{resource="cpu"})' },
-      { record: 'cluster:kube_pod_container_resource_requests_memory_bytes:sum', expr: 'sum (kube_pod_container_resource_requests{resource="memory"})' },
-      { record: 'cluster:kube_node_ready:sum', expr: 'sum (kube_node_status_condition{condition="Ready", status="true"})' },
+      {
+        record: 'cluster:node_cpu_utilisation:ratio_rate5m',
+        expr: '1 - avg (rate(node_cpu_seconds_total{mode="idle"}[5m]))',
+      },
+      {
+        record: 'cluster:node_memory_utilisation:ratio',
+        expr: '1 - sum (node_memory_MemAvailable_bytes) / sum (node_memory_MemTotal_bytes)',
+      },
+      {
+        record: 'cluster:kube_node_status_allocatable_cpu_cores:sum',
+        expr: 'sum (kube_node_status_allocatable{resource="cpu"})',
+      },
+      {
+        record: 'cluster:kube_node_status_allocatable_memory_bytes:sum',
+        expr: 'sum (kube_node_status_allocatable{resource="memory"})',
+      },
+      {
+        record: 'cluster:kube_pod_container_resource_requests_cpu_cores:sum',
+        expr: 'sum (kube_pod_container_resource_requests{resource="cpu"})',
+      },
+      {
+        record: 'cluster:kube_pod_container_resource_requests_memory_bytes:sum',
+        expr: 'sum (kube_pod_container_resource_requests{resource="memory"})',
+      },
+      {
+        record: 'cluster:kube_node_ready:sum',
+        expr: 'sum (kube_node_status_condition{condition="Ready", status="true"})',
+      },
     ],
   },
 ];

@@ -14,7 +14,18 @@ interface SecretKey {
   key: string;
 }
 
-const SUPPORTED = new Set(['jobName', 'staticConfigs', 'scheme', 'metricsPath', 'params', 'honorLabels', 'scrapeInterval', 'scrapeTimeout', 'sampleLimit', 'tlsConfig']);
+const SUPPORTED = new Set([
+  'jobName',
+  'staticConfigs',
+  'scheme',
+  'metricsPath',
+  'params',
+  'honorLabels',
+  'scrapeInterval',
+  'scrapeTimeout',
+  'sampleLimit',
+  'tlsConfig',
+]);
 const SUPPORTED_TLS = new Set(['serverName', 'ca', 'cert', 'keySecret']);
 
 export function scrapeJobFromScrapeConfig(object: KubeObject, env: ScrapeJobEnvironment): Record<string, unknown> {
@@ -26,7 +37,8 @@ export function scrapeJobFromScrapeConfig(object: KubeObject, env: ScrapeJobEnvi
   }
   const tls = (spec.tlsConfig ?? {}) as Record<string, any>;
   for (const field of Object.keys(tls)) {
-    if (!SUPPORTED_TLS.has(field)) throw new Error(`${where}: spec.tlsConfig.${field} is not supported by the scrape-job derivation`);
+    if (!SUPPORTED_TLS.has(field))
+      throw new Error(`${where}: spec.tlsConfig.${field} is not supported by the scrape-job derivation`);
   }
   const file = (ref: SecretKey | undefined, field: string) => {
     if (!ref?.name || !ref.key) throw new Error(`${where}: spec.tlsConfig.${field} must name a Secret and a key`);
@@ -41,10 +53,12 @@ export function scrapeJobFromScrapeConfig(object: KubeObject, env: ScrapeJobEnvi
     ...(spec.scrapeInterval ? { scrape_interval: spec.scrapeInterval } : {}),
     ...(spec.scrapeTimeout ? { scrape_timeout: spec.scrapeTimeout } : {}),
     ...(spec.sampleLimit !== undefined ? { sample_limit: spec.sampleLimit } : {}),
-    static_configs: ((spec.staticConfigs ?? []) as { targets: string[]; labels?: Record<string, string> }[]).map((s) => ({
-      targets: s.targets.map((t) => env.target(t)),
-      ...(s.labels ? { labels: s.labels } : {}),
-    })),
+    static_configs: ((spec.staticConfigs ?? []) as { targets: string[]; labels?: Record<string, string> }[]).map(
+      (s) => ({
+        targets: s.targets.map((t) => env.target(t)),
+        ...(s.labels ? { labels: s.labels } : {}),
+      }),
+    ),
   };
   if (spec.tlsConfig) {
     job.tls_config = {

@@ -61,7 +61,10 @@ export function networkPolicies(scope: Construct, cluster: Cluster, estate: Esta
 
 const selector = { matchLabels: { ...MONITORING_SELECTOR } };
 const monitorLabels = { additionalLabels: { ...MONITORING_SELECTOR } };
-const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+const small = (cpu: string, memory: string, limit: string) => ({
+  requests: { cpu, memory },
+  limits: { memory: limit },
+});
 
 /** The chart values. Everything the repo declares is selected by MONITORING_SELECTOR in every namespace. */
 export function stackValues(cluster: Cluster, values: MonitoringValues): Record<string, unknown> {
@@ -94,7 +97,11 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
         resources: { requests: p.requests, limits: { memory: p.memoryLimit } },
         storageSpec: {
           volumeClaimTemplate: {
-            spec: { storageClassName: cluster.storageClass, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${p.storageGi}Gi` } } },
+            spec: {
+              storageClassName: cluster.storageClass,
+              accessModes: ['ReadWriteOnce'],
+              resources: { requests: { storage: `${p.storageGi}Gi` } },
+            },
           },
         },
         serviceMonitorSelector: selector,
@@ -118,7 +125,11 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
     grafana: central
       ? {
           enabled: true,
-          admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: GRAFANA_ADMIN_KEYS.user, passwordKey: GRAFANA_ADMIN_KEYS.password },
+          admin: {
+            existingSecret: GRAFANA_ADMIN_SECRET,
+            userKey: GRAFANA_ADMIN_KEYS.user,
+            passwordKey: GRAFANA_ADMIN_KEYS.password,
+          },
           resources: small('50m', '192Mi', '512Mi'),
           serviceMonitor: { labels: { ...MONITORING_SELECTOR } },
           sidecar: {

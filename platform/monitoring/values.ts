@@ -66,7 +66,10 @@ export function seconds(duration: string): number {
 }
 
 /** The monitoring values of the named cluster, if it runs monitoring. */
-export function monitoringOf(estate: Estate, clusterName: string): { cluster: Cluster; values: MonitoringValues } | undefined {
+export function monitoringOf(
+  estate: Estate,
+  clusterName: string,
+): { cluster: Cluster; values: MonitoringValues } | undefined {
   const cluster = estate.clusters.find((c) => c.name === clusterName);
   const values = cluster?.platform.monitoring as MonitoringValues | undefined;
   return cluster && values ? { cluster, values } : undefined;
@@ -84,34 +87,52 @@ export function validateMonitoring(values: MonitoringValues, cluster: Cluster, e
   const problems: Problem[] = [];
   const fail = (field: string, message: string) => problems.push({ field, message });
   const p = values.prometheus;
-  if (!DURATION.test(p?.retention ?? '')) fail('prometheus.retention', `${JSON.stringify(p?.retention)} is not a duration like 15d`);
-  if (!Number.isInteger(p?.storageGi) || p.storageGi < 5) fail('prometheus.storageGi', 'must be a whole number of GiB, at least 5');
+  if (!DURATION.test(p?.retention ?? ''))
+    fail('prometheus.retention', `${JSON.stringify(p?.retention)} is not a duration like 15d`);
+  if (!Number.isInteger(p?.storageGi) || p.storageGi < 5)
+    fail('prometheus.storageGi', 'must be a whole number of GiB, at least 5');
   resourceProblems(p, 'prometheus', fail);
 
   const federation = values.federation;
   if (federation?.role === 'source') {
     const { hostname, address, port } = federation.endpoint ?? ({} as FederationEndpoint);
     if (typeof hostname !== 'string' || !hostname.endsWith(`.${cluster.domain}`)) {
-      fail('federation.endpoint.hostname', `${JSON.stringify(hostname)} must be a host under the cluster domain ${cluster.domain}`);
+      fail(
+        'federation.endpoint.hostname',
+        `${JSON.stringify(hostname)} must be a host under the cluster domain ${cluster.domain}`,
+      );
     }
     const nodes = parseCidr(cluster.network.nodeCidr);
     if (typeof address !== 'string' || !nodes || !contains(nodes, address)) {
-      fail('federation.endpoint.address', `${JSON.stringify(address)} must be an address in the node network ${cluster.network.nodeCidr}`);
+      fail(
+        'federation.endpoint.address',
+        `${JSON.stringify(address)} must be an address in the node network ${cluster.network.nodeCidr}`,
+      );
     }
-    if (!Number.isInteger(port) || port < 1024 || port > 65535) fail('federation.endpoint.port', 'must be a port from 1024 to 65535');
-    if (centralsOf(estate, cluster.name).length === 0) fail('federation', 'no central cluster federates this source; add it to a central cluster\'s federation.sources');
+    if (!Number.isInteger(port) || port < 1024 || port > 65535)
+      fail('federation.endpoint.port', 'must be a port from 1024 to 65535');
+    if (centralsOf(estate, cluster.name).length === 0)
+      fail('federation', "no central cluster federates this source; add it to a central cluster's federation.sources");
   } else if (federation?.role === 'central') {
     (federation.sources ?? []).forEach((s, i) => {
       const field = `federation.sources[${i}]`;
       const source = monitoringOf(estate, s.cluster);
-      if (source?.values.federation.role !== 'source') fail(`${field}.cluster`, `${JSON.stringify(s.cluster)} is not a cluster whose monitoring role is source`);
-      if (!DURATION.test(s.interval ?? '')) fail(`${field}.interval`, `${JSON.stringify(s.interval)} is not a duration like 30s`);
-      if (!DURATION.test(s.timeout ?? '')) fail(`${field}.timeout`, `${JSON.stringify(s.timeout)} is not a duration like 10s`);
-      else if (DURATION.test(s.interval ?? '') && seconds(s.timeout) >= seconds(s.interval)) fail(`${field}.timeout`, `${s.timeout} must be shorter than the interval ${s.interval}`);
-      if (!Number.isInteger(s.sampleLimit) || s.sampleLimit < 1) fail(`${field}.sampleLimit`, 'must be a positive whole number');
+      if (source?.values.federation.role !== 'source')
+        fail(`${field}.cluster`, `${JSON.stringify(s.cluster)} is not a cluster whose monitoring role is source`);
+      if (!DURATION.test(s.interval ?? ''))
+        fail(`${field}.interval`, `${JSON.stringify(s.interval)} is not a duration like 30s`);
+      if (!DURATION.test(s.timeout ?? ''))
+        fail(`${field}.timeout`, `${JSON.stringify(s.timeout)} is not a duration like 10s`);
+      else if (DURATION.test(s.interval ?? '') && seconds(s.timeout) >= seconds(s.interval))
+        fail(`${field}.timeout`, `${s.timeout} must be shorter than the interval ${s.interval}`);
+      if (!Number.isInteger(s.sampleLimit) || s.sampleLimit < 1)
+        fail(`${field}.sampleLimit`, 'must be a positive whole number');
     });
   } else {
-    fail('federation.role', `${JSON.stringify((federation as { role?: unknown })?.role)} is unknown; use central or source`);
+    fail(
+      'federation.role',
+      `${JSON.stringify((federation as { role?: unknown })?.role)} is unknown; use central or source`,
+    );
   }
   return problems;
 }

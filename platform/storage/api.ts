@@ -17,7 +17,10 @@ const ec2Arn = (region: string, kind: string) => `arn:aws:ec2:${region}:*:${kind
 function ebsCsiControllerPolicy({ region, cluster }: IrsaPolicyContext): Record<string, unknown> {
   const ec2 = (kind: string) => ec2Arn(region, kind);
   const clusterTag = `kubernetes.io/cluster/${cluster}`;
-  const driverTags = (prefix: string) => ({ [`${prefix}/${clusterTag}`]: 'owned', [`${prefix}/ebs.csi.aws.com/cluster`]: 'true' });
+  const driverTags = (prefix: string) => ({
+    [`${prefix}/${clusterTag}`]: 'owned',
+    [`${prefix}/ebs.csi.aws.com/cluster`]: 'true',
+  });
   const requestTags = { StringEquals: driverTags('aws:RequestTag') };
   const resourceTags = { StringEquals: driverTags('ec2:ResourceTag') };
   return {
@@ -27,13 +30,29 @@ function ebsCsiControllerPolicy({ region, cluster }: IrsaPolicyContext): Record<
         Sid: 'DescribeForEbsCsi',
         Effect: 'Allow',
         Action: [
-          'ec2:DescribeAvailabilityZones', 'ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:DescribeTags',
-          'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications',
+          'ec2:DescribeAvailabilityZones',
+          'ec2:DescribeInstances',
+          'ec2:DescribeSnapshots',
+          'ec2:DescribeTags',
+          'ec2:DescribeVolumes',
+          'ec2:DescribeVolumesModifications',
         ],
         Resource: '*',
       },
-      { Sid: 'CreateTaggedVolumes', Effect: 'Allow', Action: 'ec2:CreateVolume', Resource: ec2('volume'), Condition: requestTags },
-      { Sid: 'CreateVolumesFromOwnSnapshots', Effect: 'Allow', Action: 'ec2:CreateVolume', Resource: ec2('snapshot'), Condition: resourceTags },
+      {
+        Sid: 'CreateTaggedVolumes',
+        Effect: 'Allow',
+        Action: 'ec2:CreateVolume',
+        Resource: ec2('volume'),
+        Condition: requestTags,
+      },
+      {
+        Sid: 'CreateVolumesFromOwnSnapshots',
+        Effect: 'Allow',
+        Action: 'ec2:CreateVolume',
+        Resource: ec2('snapshot'),
+        Condition: resourceTags,
+      },
       {
         Sid: 'ManageOwnVolumes',
         Effect: 'Allow',
@@ -48,8 +67,20 @@ function ebsCsiControllerPolicy({ region, cluster }: IrsaPolicyContext): Record<
         Resource: ec2('instance'),
         Condition: { StringEquals: { [`ec2:ResourceTag/${clusterTag}`]: 'owned' } },
       },
-      { Sid: 'CreateTaggedSnapshots', Effect: 'Allow', Action: 'ec2:CreateSnapshot', Resource: ec2('snapshot'), Condition: requestTags },
-      { Sid: 'DeleteOwnSnapshots', Effect: 'Allow', Action: 'ec2:DeleteSnapshot', Resource: ec2('snapshot'), Condition: resourceTags },
+      {
+        Sid: 'CreateTaggedSnapshots',
+        Effect: 'Allow',
+        Action: 'ec2:CreateSnapshot',
+        Resource: ec2('snapshot'),
+        Condition: requestTags,
+      },
+      {
+        Sid: 'DeleteOwnSnapshots',
+        Effect: 'Allow',
+        Action: 'ec2:DeleteSnapshot',
+        Resource: ec2('snapshot'),
+        Condition: resourceTags,
+      },
       {
         Sid: 'TagOnCreate',
         Effect: 'Allow',

@@ -17,9 +17,18 @@ export type { StorageValues } from './values';
 export const EBS_PROVISIONER = 'ebs.csi.aws.com';
 export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
 
-const small = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+const small = (cpu: string, memory: string, limit: string) => ({
+  requests: { cpu, memory },
+  limits: { memory: limit },
+});
 
-function storageClass(scope: Construct, cluster: Cluster, values: StorageValues, provisioner: string, extra: Record<string, unknown>): void {
+function storageClass(
+  scope: Construct,
+  cluster: Cluster,
+  values: StorageValues,
+  provisioner: string,
+  extra: Record<string, unknown>,
+): void {
   new ApiObject(scope, 'storageclass', {
     apiVersion: 'storage.k8s.io/v1',
     kind: 'StorageClass',
@@ -38,7 +47,10 @@ function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValu
     policyTypes: ['Egress'],
     egress: [{ to: cidrPeers('0.0.0.0/0'), ports: [{ protocol: 'TCP', port: 443 }] }],
   });
-  helmRepository(scope, 'aws-ebs-csi-driver', { namespace: NAMESPACE, url: 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver' });
+  helmRepository(scope, 'aws-ebs-csi-driver', {
+    namespace: NAMESPACE,
+    url: 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver',
+  });
   const credentials = irsaCredentials(irsaRoleArn(cluster, EBS_CSI_CONTROLLER_ROLE));
   helmRelease(scope, 'aws-ebs-csi-driver', {
     namespace: NAMESPACE,
@@ -69,7 +81,11 @@ function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValu
 
 function localPath(scope: Construct, cluster: Cluster, values: StorageValues): void {
   const tag = `v${versions.localPathProvisioner}`;
-  chartGitRepository(scope, 'local-path-provisioner', { namespace: NAMESPACE, url: 'https://github.com/rancher/local-path-provisioner', tag });
+  chartGitRepository(scope, 'local-path-provisioner', {
+    namespace: NAMESPACE,
+    url: 'https://github.com/rancher/local-path-provisioner',
+    tag,
+  });
   helmRelease(scope, 'local-path-provisioner', {
     namespace: NAMESPACE,
     chart: './deploy/chart/local-path-provisioner',

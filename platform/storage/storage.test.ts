@@ -18,12 +18,16 @@ const onprem = estate.clusters.find((c) => c.name === 'onprem')!;
 
 describe('rendering', () => {
   const docs = componentDocs('storage');
-  const find = (cluster: string, kind: string) => docs.filter((d) => d.cluster === cluster && d.object.kind === kind).map((d) => d.object as any);
-  const names = (cluster: string) => docs.filter((d) => d.cluster === cluster).map((d) => `${d.object.kind}/${d.object.metadata?.name}`);
+  const find = (cluster: string, kind: string) =>
+    docs.filter((d) => d.cluster === cluster && d.object.kind === kind).map((d) => d.object as any);
+  const names = (cluster: string) =>
+    docs.filter((d) => d.cluster === cluster).map((d) => `${d.object.kind}/${d.object.metadata?.name}`);
 
-  it('labels each cluster\'s objects with the version of what it installs (issue 23 defect 9: wrong version label)', () => {
+  it("labels each cluster's objects with the version of what it installs (issue 23 defect 9: wrong version label)", () => {
     const versionsOn = (cluster: string) =>
-      new Set(docs.filter((d) => d.cluster === cluster).map((d) => d.object.metadata?.labels?.['app.kubernetes.io/version']));
+      new Set(
+        docs.filter((d) => d.cluster === cluster).map((d) => d.object.metadata?.labels?.['app.kubernetes.io/version']),
+      );
     expect(versionsOn('aws')).toEqual(new Set([versions.awsEbsCsiDriverChart]));
     expect(versionsOn('onprem')).toEqual(new Set([versions.localPathProvisioner]));
   });
@@ -31,7 +35,10 @@ describe('rendering', () => {
   it('makes the model storage class on aws an encrypted gp3 EBS class, bound where the pod lands, and the default', () => {
     expect(find('aws', 'StorageClass')).toEqual([
       expect.objectContaining({
-        metadata: expect.objectContaining({ name: aws.storageClass, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }),
+        metadata: expect.objectContaining({
+          name: aws.storageClass,
+          annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+        }),
         provisioner: EBS_PROVISIONER,
         parameters: { type: 'gp3', encrypted: 'true', 'csi.storage.k8s.io/fstype': 'ext4' },
         volumeBindingMode: 'WaitForFirstConsumer',
@@ -53,14 +60,21 @@ describe('rendering', () => {
     const env = Object.fromEntries(controller.env.map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(env.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/aws-ebs-csi-controller');
     const [volume] = controller.volumes;
-    expect(volume.projected.sources).toEqual([{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } }]);
-    expect(controller.volumeMounts).toEqual([{ name: volume.name, mountPath: env.AWS_WEB_IDENTITY_TOKEN_FILE.replace(/\/token$/, ''), readOnly: true }]);
+    expect(volume.projected.sources).toEqual([
+      { serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } },
+    ]);
+    expect(controller.volumeMounts).toEqual([
+      { name: volume.name, mountPath: env.AWS_WEB_IDENTITY_TOKEN_FILE.replace(/\/token$/, ''), readOnly: true },
+    ]);
   });
 
   it('makes the model storage class on metal a local-path class served from the pinned Git tag', () => {
     expect(find('onprem', 'StorageClass')).toEqual([
       expect.objectContaining({
-        metadata: expect.objectContaining({ name: onprem.storageClass, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }),
+        metadata: expect.objectContaining({
+          name: onprem.storageClass,
+          annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+        }),
         provisioner: LOCAL_PATH_PROVISIONER,
         volumeBindingMode: 'WaitForFirstConsumer',
       }),
@@ -68,7 +82,11 @@ describe('rendering', () => {
     const [source] = find('onprem', 'GitRepository');
     expect(source.spec.ref).toEqual({ tag: `v${versions.localPathProvisioner}` });
     const [release] = find('onprem', 'HelmRelease');
-    expect(release.spec.chart.spec.sourceRef).toEqual({ kind: 'GitRepository', name: source.metadata.name, namespace: source.metadata.namespace });
+    expect(release.spec.chart.spec.sourceRef).toEqual({
+      kind: 'GitRepository',
+      name: source.metadata.name,
+      namespace: source.metadata.namespace,
+    });
     expect(release.spec.values.storageClass).toEqual({ create: false, provisionerName: LOCAL_PATH_PROVISIONER });
     expect(release.spec.values.helperImage.tag).toBe(versions.busybox);
     expect(names('onprem').filter((n) => n.includes('ebs'))).toEqual([]);
@@ -83,7 +101,14 @@ describe('rendering', () => {
 
   it('declares a namespace with default deny, DNS and API server on both clusters', () => {
     for (const cluster of ['aws', 'onprem']) {
-      expect(names(cluster)).toEqual(expect.arrayContaining(['Namespace/storage', 'NetworkPolicy/default-deny', 'NetworkPolicy/allow-dns', 'NetworkPolicy/allow-kube-apiserver']));
+      expect(names(cluster)).toEqual(
+        expect.arrayContaining([
+          'Namespace/storage',
+          'NetworkPolicy/default-deny',
+          'NetworkPolicy/allow-dns',
+          'NetworkPolicy/allow-kube-apiserver',
+        ]),
+      );
     }
     expect(names('aws')).toContain('NetworkPolicy/allow-aws-apis');
   });
@@ -95,10 +120,34 @@ describe('values', () => {
   });
 
   it.each([
-    ['an unknown reclaim policy', aws, { reclaimPolicy: 'Recycle' }, 'reclaimPolicy', /"Recycle" is not Delete or Retain/],
-    ['no volume folder on metal', onprem, { reclaimPolicy: 'Delete' }, 'volumeDirectory', /undefined is not an absolute folder path/],
-    ['a relative volume folder', onprem, { reclaimPolicy: 'Delete', volumeDirectory: 'var/lp' }, 'volumeDirectory', /"var\/lp" is not an absolute folder path/],
-    ['a volume folder on aws', aws, { reclaimPolicy: 'Delete', volumeDirectory: '/var/lp' }, 'volumeDirectory', /only local-path keeps volumes in a node folder; remove it on a aws cluster/],
+    [
+      'an unknown reclaim policy',
+      aws,
+      { reclaimPolicy: 'Recycle' },
+      'reclaimPolicy',
+      /"Recycle" is not Delete or Retain/,
+    ],
+    [
+      'no volume folder on metal',
+      onprem,
+      { reclaimPolicy: 'Delete' },
+      'volumeDirectory',
+      /undefined is not an absolute folder path/,
+    ],
+    [
+      'a relative volume folder',
+      onprem,
+      { reclaimPolicy: 'Delete', volumeDirectory: 'var/lp' },
+      'volumeDirectory',
+      /"var\/lp" is not an absolute folder path/,
+    ],
+    [
+      'a volume folder on aws',
+      aws,
+      { reclaimPolicy: 'Delete', volumeDirectory: '/var/lp' },
+      'volumeDirectory',
+      /only local-path keeps volumes in a node folder; remove it on a aws cluster/,
+    ],
   ])('rejects %s, naming the field', (_, cluster, values, field, message) => {
     const problems = validateStorage(values as StorageValues, cluster);
     expect(problems.map((p) => p.field)).toEqual([field]);

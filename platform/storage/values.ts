@@ -22,10 +22,16 @@ export function validateStorage(values: StorageValues, cluster: Cluster): Proble
   }
   if (cluster.provider === 'metal') {
     if (typeof values.volumeDirectory !== 'string' || !DIRECTORY.test(values.volumeDirectory)) {
-      fail('volumeDirectory', `${JSON.stringify(values.volumeDirectory)} is not an absolute folder path like /var/local-path-provisioner`);
+      fail(
+        'volumeDirectory',
+        `${JSON.stringify(values.volumeDirectory)} is not an absolute folder path like /var/local-path-provisioner`,
+      );
     }
   } else if (values.volumeDirectory !== undefined) {
-    fail('volumeDirectory', `only local-path keeps volumes in a node folder; remove it on a ${cluster.provider} cluster`);
+    fail(
+      'volumeDirectory',
+      `only local-path keeps volumes in a node folder; remove it on a ${cluster.provider} cluster`,
+    );
   }
   return problems;
 }

@@ -1,7 +1,11 @@
 // Test harness: runs the pack's policies the way the engine does, over resources built by hand or from the mocked
 // program, and returns the violation messages.
 import type {
-  PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
 } from '@pulumi/policy';
 import { policies } from './rules';
 
@@ -43,7 +47,10 @@ export async function violations(name: string, resources: PolicyResource[]): Pro
     throw new Error(`not applicable: ${reason}`);
   };
   if ('validateStack' in found) {
-    await (found as StackValidationPolicy).validateStack({ resources, stackTags: new Map(), getConfig: <T>() => ({}) as T, notApplicable }, report);
+    await (found as StackValidationPolicy).validateStack(
+      { resources, stackTags: new Map(), getConfig: <T>() => ({}) as T, notApplicable },
+      report,
+    );
     return messages;
   }
   const validations = [(found as ResourceValidationPolicy).validateResource ?? []].flat();
@@ -64,4 +71,3 @@ export async function violations(name: string, resources: PolicyResource[]): Pro
   }
   return messages;
 }
-

@@ -12,9 +12,12 @@ import { policies, TYPES } from './rules';
 const require = createRequire(import.meta.url);
 const grpc = require('@grpc/grpc-js') as typeof grpcTypes;
 const analyzer = require('@pulumi/pulumi/proto/analyzer_pb') as typeof import('@pulumi/pulumi/proto/analyzer_pb');
-const { AnalyzerClient } = require('@pulumi/pulumi/proto/analyzer_grpc_pb') as typeof import('@pulumi/pulumi/proto/analyzer_grpc_pb');
-const { Struct } = require('google-protobuf/google/protobuf/struct_pb') as typeof import('google-protobuf/google/protobuf/struct_pb');
-const { Empty } = require('google-protobuf/google/protobuf/empty_pb') as typeof import('google-protobuf/google/protobuf/empty_pb');
+const { AnalyzerClient } =
+  require('@pulumi/pulumi/proto/analyzer_grpc_pb') as typeof import('@pulumi/pulumi/proto/analyzer_grpc_pb');
+const { Struct } =
+  require('google-protobuf/google/protobuf/struct_pb') as typeof import('google-protobuf/google/protobuf/struct_pb');
+const { Empty } =
+  require('google-protobuf/google/protobuf/empty_pb') as typeof import('google-protobuf/google/protobuf/empty_pb');
 
 const RUNNER = require.resolve('@pulumi/pulumi/cmd/run-policy-pack');
 
@@ -23,7 +26,10 @@ let client: InstanceType<typeof AnalyzerClient>;
 let recorder: Recorder;
 
 async function startPack(): Promise<number> {
-  pack = spawn(process.execPath, [RUNNER, '127.0.0.1:0', '.'], { cwd: import.meta.dirname, stdio: ['ignore', 'pipe', 'pipe'] });
+  pack = spawn(process.execPath, [RUNNER, '127.0.0.1:0', '.'], {
+    cwd: import.meta.dirname,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   pack.stderr!.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve, reject) => {
@@ -46,10 +52,16 @@ function stackRequest(resources: PolicyResource[]) {
   return new analyzer.AnalyzeStackRequest().setResourcesList(
     resources.map((r) => {
       const resource = new analyzer.AnalyzerResource()
-        .setType(r.type).setName(r.name).setUrn(r.urn).setProperties(properties(r.props)).setOptions(options(r));
+        .setType(r.type)
+        .setName(r.name)
+        .setUrn(r.urn)
+        .setProperties(properties(r.props))
+        .setOptions(options(r));
       resource.setDependenciesList(r.dependencies.map((d) => d.urn));
       for (const [property, dependencies] of Object.entries(r.propertyDependencies)) {
-        resource.getPropertydependenciesMap().set(property, new analyzer.AnalyzerPropertyDependencies().setUrnsList(dependencies.map((d) => d.urn)));
+        resource
+          .getPropertydependenciesMap()
+          .set(property, new analyzer.AnalyzerPropertyDependencies().setUrnsList(dependencies.map((d) => d.urn)));
       }
       return resource;
     }),
@@ -67,7 +79,9 @@ function diagnostics(response: InstanceType<typeof analyzer.AnalyzeResponse>): D
 }
 
 type Analyzer = typeof analyzer;
-function call<Res>(invoke: (callback: (error: grpcTypes.ServiceError | null, response: Res) => void) => unknown): Promise<Res> {
+function call<Res>(
+  invoke: (callback: (error: grpcTypes.ServiceError | null, response: Res) => void) => unknown,
+): Promise<Res> {
   return new Promise((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response))));
 }
 
@@ -76,10 +90,22 @@ async function analyzeAll(resources: PolicyResource[]): Promise<Diagnostic[]> {
   const found: Diagnostic[] = [];
   for (const r of resources) {
     const request = new analyzer.AnalyzeRequest()
-      .setType(r.type).setName(r.name).setUrn(r.urn).setProperties(properties(r.props)).setOptions(options(r));
-    found.push(...diagnostics(await call<InstanceType<Analyzer['AnalyzeResponse']>>((done) => client.analyze(request, done))));
+      .setType(r.type)
+      .setName(r.name)
+      .setUrn(r.urn)
+      .setProperties(properties(r.props))
+      .setOptions(options(r));
+    found.push(
+      ...diagnostics(await call<InstanceType<Analyzer['AnalyzeResponse']>>((done) => client.analyze(request, done))),
+    );
   }
-  found.push(...diagnostics(await call<InstanceType<Analyzer['AnalyzeResponse']>>((done) => client.analyzeStack(stackRequest(resources), done))));
+  found.push(
+    ...diagnostics(
+      await call<InstanceType<Analyzer['AnalyzeResponse']>>((done) =>
+        client.analyzeStack(stackRequest(resources), done),
+      ),
+    ),
+  );
   return found;
 }
 
@@ -101,10 +127,14 @@ afterAll(() => {
 
 describe('the policy pack under the Pulumi policy runner', () => {
   it('serves every rule as mandatory', async () => {
-    const info = await call<InstanceType<Analyzer['AnalyzerInfo']>>((done) => client.getAnalyzerInfo(new Empty(), done));
+    const info = await call<InstanceType<Analyzer['AnalyzerInfo']>>((done) =>
+      client.getAnalyzerInfo(new Empty(), done),
+    );
     expect(info.getName()).toBe('aws-bootstrap');
     expect(info.getPoliciesList().map((p) => p.getName())).toEqual(policies.map((p) => p.name));
-    expect(info.getPoliciesList().every((p) => p.getEnforcementlevel() === analyzer.EnforcementLevel.MANDATORY)).toBe(true);
+    expect(info.getPoliciesList().every((p) => p.getEnforcementlevel() === analyzer.EnforcementLevel.MANDATORY)).toBe(
+      true,
+    );
   });
 
   it('passes the stack the program declares', async () => {
@@ -130,4 +160,3 @@ describe('the policy pack under the Pulumi policy runner', () => {
     expect(found.every((d) => d.mandatory)).toBe(true);
   });
 });
-

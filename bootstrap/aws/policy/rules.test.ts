@@ -6,14 +6,39 @@ import { TYPES } from './rules';
 
 const bucket = policyResource(TYPES.bucket, 'logs', { bucket: 'logs' });
 const goodBucketCompanions = () => [
-  policyResource(TYPES.publicAccessBlock, 'pab', { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] }),
-  policyResource(TYPES.ownershipControls, 'own', { rule: { objectOwnership: 'BucketOwnerEnforced' } }, { bucket: [bucket] }),
-  policyResource(TYPES.encryption, 'sse', { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] }, { bucket: [bucket] }),
+  policyResource(
+    TYPES.publicAccessBlock,
+    'pab',
+    { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    { bucket: [bucket] },
+  ),
+  policyResource(
+    TYPES.ownershipControls,
+    'own',
+    { rule: { objectOwnership: 'BucketOwnerEnforced' } },
+    { bucket: [bucket] },
+  ),
+  policyResource(
+    TYPES.encryption,
+    'sse',
+    { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] },
+    { bucket: [bucket] },
+  ),
   policyResource(TYPES.bucketPolicy, 'tls', { policy: tlsOnlyPolicy() }, { bucket: [bucket] }),
   policyResource(
     TYPES.lifecycle,
     'life',
-    { rules: [{ id: 'r', status: 'Enabled', transitions: [{ days: 30, storageClass: 'STANDARD_IA' }], expiration: { days: 400 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }] },
+    {
+      rules: [
+        {
+          id: 'r',
+          status: 'Enabled',
+          transitions: [{ days: 30, storageClass: 'STANDARD_IA' }],
+          expiration: { days: 400 },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+      ],
+    },
     { bucket: [bucket] },
   ),
 ];
@@ -21,7 +46,15 @@ const goodBucketCompanions = () => [
 function tlsOnlyPolicy(condition: unknown = 'false'): string {
   return JSON.stringify({
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::logs', 'arn:aws:s3:::logs/*'], Condition: { Bool: { 'aws:SecureTransport': condition } } }],
+    Statement: [
+      {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: ['arn:aws:s3:::logs', 'arn:aws:s3:::logs/*'],
+        Condition: { Bool: { 'aws:SecureTransport': condition } },
+      },
+    ],
   });
 }
 
@@ -39,24 +72,32 @@ describe('bucket policies', () => {
   it('s3-bucket-private fails when one of the four public-access settings is off', async () => {
     const companions = goodBucketCompanions();
     companions[0]!.props.restrictPublicBuckets = false;
-    expect(await violations('s3-bucket-private', [bucket, ...companions])).toEqual([expect.stringContaining('no public access block')]);
+    expect(await violations('s3-bucket-private', [bucket, ...companions])).toEqual([
+      expect.stringContaining('no public access block'),
+    ]);
   });
 
   it('s3-bucket-private fails when object ownership still allows ACLs', async () => {
     const companions = goodBucketCompanions();
     companions[1]!.props.rule.objectOwnership = 'ObjectWriter';
-    expect(await violations('s3-bucket-private', [bucket, ...companions])).toEqual([expect.stringContaining('BucketOwnerEnforced')]);
+    expect(await violations('s3-bucket-private', [bucket, ...companions])).toEqual([
+      expect.stringContaining('BucketOwnerEnforced'),
+    ]);
   });
 
   it('s3-bucket-private fails a public-read canned ACL', async () => {
     const publicBucket = policyResource(TYPES.bucket, 'logs', { bucket: 'logs', acl: 'public-read' });
     const companions = goodBucketCompanions().map((c) => ({ ...c, propertyDependencies: { bucket: [publicBucket] } }));
-    expect(await violations('s3-bucket-private', [publicBucket, ...companions])).toEqual([expect.stringContaining('public-read')]);
+    expect(await violations('s3-bucket-private', [publicBucket, ...companions])).toEqual([
+      expect.stringContaining('public-read'),
+    ]);
   });
 
   it('companions of another bucket do not count', async () => {
     const other = policyResource(TYPES.bucket, 'other', { bucket: 'other' });
-    expect(await violations('s3-bucket-encrypted', [bucket, other, ...goodBucketCompanions()])).toEqual([expect.stringContaining('bucket other')]);
+    expect(await violations('s3-bucket-encrypted', [bucket, other, ...goodBucketCompanions()])).toEqual([
+      expect.stringContaining('bucket other'),
+    ]);
   });
 
   it('s3-bucket-encrypted fails an unknown algorithm', async () => {
@@ -81,19 +122,39 @@ describe('bucket policies', () => {
   });
 
   it('s3-bucket-lifecycle lets a bucket of BUCKETS_WITHOUT_EXPIRY keep its current objects, but no other bucket', async () => {
-    const lifecycle = (b: PolicyResource, rule: object) => policyResource(TYPES.lifecycle, `${b.name}-life`, { rules: [{ id: 'r', status: 'Enabled', ...rule }] }, { bucket: [b] });
-    const keepCurrent = { noncurrentVersionExpiration: { noncurrentDays: 7 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } };
+    const lifecycle = (b: PolicyResource, rule: object) =>
+      policyResource(
+        TYPES.lifecycle,
+        `${b.name}-life`,
+        { rules: [{ id: 'r', status: 'Enabled', ...rule }] },
+        { bucket: [b] },
+      );
+    const keepCurrent = {
+      noncurrentVersionExpiration: { noncurrentDays: 7 },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    };
     const exempt = policyResource(TYPES.bucket, Object.keys(BUCKETS_WITHOUT_EXPIRY)[0]!, { bucket: 'documents' });
     expect(await violations('s3-bucket-lifecycle', [exempt, lifecycle(exempt, keepCurrent)])).toEqual([]);
-    expect(await violations('s3-bucket-lifecycle', [exempt, lifecycle(exempt, { ...keepCurrent, expiration: { days: 400 } })])).toHaveLength(1);
-    expect(await violations('s3-bucket-lifecycle', [exempt, lifecycle(exempt, { abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } })])).toHaveLength(1);
+    expect(
+      await violations('s3-bucket-lifecycle', [
+        exempt,
+        lifecycle(exempt, { ...keepCurrent, expiration: { days: 400 } }),
+      ]),
+    ).toHaveLength(1);
+    expect(
+      await violations('s3-bucket-lifecycle', [
+        exempt,
+        lifecycle(exempt, { abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }),
+      ]),
+    ).toHaveLength(1);
     expect(await violations('s3-bucket-lifecycle', [bucket, lifecycle(bucket, keepCurrent)])).toHaveLength(1);
   });
 });
 
 describe('iam-no-wildcards', () => {
   const document = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
-  const rolePolicy = (...statements: object[]) => policyResource(TYPES.rolePolicy, 'p', { role: 'r', policy: document(...statements) });
+  const rolePolicy = (...statements: object[]) =>
+    policyResource(TYPES.rolePolicy, 'p', { role: 'r', policy: document(...statements) });
 
   it('passes named actions on named resources, Deny statements and justified Describe-on-*', async () => {
     const sid = Object.keys(JUSTIFIED_WILDCARDS)[0]!;
@@ -110,8 +171,16 @@ describe('iam-no-wildcards', () => {
 
   it.each([
     ['action *', { Effect: 'Allow', Action: '*', Resource: 'arn:aws:s3:::logs/*' }, 'wildcard action *'],
-    ['a whole service', { Effect: 'Allow', Action: ['s3:PutObject', 's3:*'], Resource: 'arn:aws:s3:::logs/*' }, 'wildcard action s3:*'],
-    ['resource * without justification', { Sid: 'Convenient', Effect: 'Allow', Action: 'ec2:CreateTags', Resource: '*' }, 'statement Convenient allows resource "*"'],
+    [
+      'a whole service',
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:*'], Resource: 'arn:aws:s3:::logs/*' },
+      'wildcard action s3:*',
+    ],
+    [
+      'resource * without justification',
+      { Sid: 'Convenient', Effect: 'Allow', Action: 'ec2:CreateTags', Resource: '*' },
+      'statement Convenient allows resource "*"',
+    ],
     ['NotAction', { Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:aws:s3:::logs/*' }, 'NotAction'],
   ])('fails %s', async (_, statement, message) => {
     expect(await violations('iam-no-wildcards', [rolePolicy(statement)])).toEqual([expect.stringContaining(message)]);
@@ -119,29 +188,64 @@ describe('iam-no-wildcards', () => {
 
   it('checks managed and user policies too, and rejects a document that is not JSON', async () => {
     const star = document({ Effect: 'Allow', Action: '*', Resource: '*' });
-    expect(await violations('iam-no-wildcards', [policyResource(TYPES.iamPolicy, 'm', { policy: star })])).toHaveLength(2);
-    expect(await violations('iam-no-wildcards', [policyResource(TYPES.userPolicy, 'u', { policy: star })])).toHaveLength(2);
-    expect(await violations('iam-no-wildcards', [policyResource(TYPES.rolePolicy, 'x', { policy: '{not json' })])).toEqual([expect.stringContaining('not JSON')]);
+    expect(await violations('iam-no-wildcards', [policyResource(TYPES.iamPolicy, 'm', { policy: star })])).toHaveLength(
+      2,
+    );
+    expect(
+      await violations('iam-no-wildcards', [policyResource(TYPES.userPolicy, 'u', { policy: star })]),
+    ).toHaveLength(2);
+    expect(
+      await violations('iam-no-wildcards', [policyResource(TYPES.rolePolicy, 'x', { policy: '{not json' })]),
+    ).toEqual([expect.stringContaining('not JSON')]);
   });
 });
 
 describe('sg-no-world-ingress', () => {
   const group = policyResource(TYPES.securityGroup, 'api-lb', { vpcId: 'vpc' });
-  const rule = (props: Record<string, unknown>) => policyResource(TYPES.ingressRule, 'rule', { ipProtocol: 'tcp', fromPort: 6443, toPort: 6443, ...props }, { securityGroupId: [group] });
+  const rule = (props: Record<string, unknown>) =>
+    policyResource(
+      TYPES.ingressRule,
+      'rule',
+      { ipProtocol: 'tcp', fromPort: 6443, toPort: 6443, ...props },
+      { securityGroupId: [group] },
+    );
   const loadBalancer = (internal: boolean) =>
     policyResource(TYPES.loadBalancer, 'api', { loadBalancerType: 'network', internal }, { securityGroups: [group] });
 
   it('passes ingress from private CIDRs and the public API listener on an internet-facing NLB', async () => {
     expect(await violations('sg-no-world-ingress', [group, rule({ cidrIpv4: '10.50.0.0/24' })])).toEqual([]);
-    expect(await violations('sg-no-world-ingress', [group, loadBalancer(false), rule({ cidrIpv4: '0.0.0.0/0' })])).toEqual([]);
+    expect(
+      await violations('sg-no-world-ingress', [group, loadBalancer(false), rule({ cidrIpv4: '0.0.0.0/0' })]),
+    ).toEqual([]);
   });
 
   it.each([
     ['the API port on an internal NLB', [loadBalancer(true), rule({ cidrIpv4: '0.0.0.0/0' })]],
-    ['another port on the public NLB group', [loadBalancer(false), rule({ cidrIpv4: '0.0.0.0/0', fromPort: 50000, toPort: 50000 })]],
+    [
+      'another port on the public NLB group',
+      [loadBalancer(false), rule({ cidrIpv4: '0.0.0.0/0', fromPort: 50000, toPort: 50000 })],
+    ],
     ['IPv6 world without a load balancer', [rule({ cidrIpv6: '::/0' })]],
-    ['a legacy SecurityGroupRule', [policyResource(TYPES.securityGroupRule, 'legacy', { type: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, cidrBlocks: ['0.0.0.0/0'] })]],
-    ['an inline ingress block', [policyResource(TYPES.securityGroup, 'inline', { ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrBlocks: ['0.0.0.0/0'] }] })]],
+    [
+      'a legacy SecurityGroupRule',
+      [
+        policyResource(TYPES.securityGroupRule, 'legacy', {
+          type: 'ingress',
+          protocol: 'tcp',
+          fromPort: 22,
+          toPort: 22,
+          cidrBlocks: ['0.0.0.0/0'],
+        }),
+      ],
+    ],
+    [
+      'an inline ingress block',
+      [
+        policyResource(TYPES.securityGroup, 'inline', {
+          ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrBlocks: ['0.0.0.0/0'] }],
+        }),
+      ],
+    ],
   ])('fails world ingress on %s', async (_, resources) => {
     expect(await violations('sg-no-world-ingress', [group, ...(resources as PolicyResource[])])).toHaveLength(1);
   });
@@ -161,7 +265,13 @@ describe('imdsv2-required and ebs-encrypted', () => {
 
   it('pass an instance and a launch template that require tokens, one hop, encrypted volumes', async () => {
     expect(await violations('imdsv2-required', [goodInstance(), goodTemplate()])).toEqual([]);
-    expect(await violations('ebs-encrypted', [goodInstance(), goodTemplate(), policyResource(TYPES.volume, 'v', { encrypted: true })])).toEqual([]);
+    expect(
+      await violations('ebs-encrypted', [
+        goodInstance(),
+        goodTemplate(),
+        policyResource(TYPES.volume, 'v', { encrypted: true }),
+      ]),
+    ).toEqual([]);
   });
 
   it('imdsv2-required fails optional tokens and a hop limit of 2', async () => {
@@ -185,7 +295,8 @@ describe('imdsv2-required and ebs-encrypted', () => {
     mapping.props.blockDeviceMappings[0].ebs.encrypted = 'false';
     const noMapping = policyResource(TYPES.launchTemplate, 'bare', {});
     const volume = policyResource(TYPES.volume, 'v', { encrypted: false });
-    for (const bad of [root, data, mapping, noMapping, volume]) expect(await violations('ebs-encrypted', [bad])).toHaveLength(1);
+    for (const bad of [root, data, mapping, noMapping, volume])
+      expect(await violations('ebs-encrypted', [bad])).toHaveLength(1);
   });
 });
 
@@ -196,20 +307,32 @@ describe('controlplane-not-in-asg', () => {
 
   it('passes a worker group', async () => {
     const worker = template('worker');
-    expect(await violations('controlplane-not-in-asg', [worker, group(worker, [{ key: ROLE_TAG, value: 'worker', propagateAtLaunch: true }])])).toEqual([]);
+    expect(
+      await violations('controlplane-not-in-asg', [
+        worker,
+        group(worker, [{ key: ROLE_TAG, value: 'worker', propagateAtLaunch: true }]),
+      ]),
+    ).toEqual([]);
   });
 
   it('fails a group that launches a control-plane template, and a group tagged control plane', async () => {
     const controlPlane = template('controlplane');
-    expect(await violations('controlplane-not-in-asg', [controlPlane, group(controlPlane)])).toEqual([expect.stringContaining('control-plane template')]);
+    expect(await violations('controlplane-not-in-asg', [controlPlane, group(controlPlane)])).toEqual([
+      expect.stringContaining('control-plane template'),
+    ]);
     const worker = template('worker');
     expect(
-      await violations('controlplane-not-in-asg', [worker, group(worker, [{ key: ROLE_TAG, value: 'controlplane', propagateAtLaunch: true }])]),
+      await violations('controlplane-not-in-asg', [
+        worker,
+        group(worker, [{ key: ROLE_TAG, value: 'controlplane', propagateAtLaunch: true }]),
+      ]),
     ).toEqual([expect.stringContaining(`tagged ${ROLE_TAG}=controlplane`)]);
   });
 
   it('sees the role in tagSpecifications too', async () => {
-    const specified = policyResource(TYPES.launchTemplate, 'lt', { tagSpecifications: [{ resourceType: 'instance', tags: { [ROLE_TAG]: 'controlplane' } }] });
+    const specified = policyResource(TYPES.launchTemplate, 'lt', {
+      tagSpecifications: [{ resourceType: 'instance', tags: { [ROLE_TAG]: 'controlplane' } }],
+    });
     expect(await violations('controlplane-not-in-asg', [specified, group(specified)])).toHaveLength(1);
   });
 });

@@ -2,7 +2,11 @@
 // group) are found through the engine's property dependencies, which preview provides before any ID exists.
 import type { Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
 import {
-  API_PORT, BUCKETS_WITHOUT_EXPIRY, CONTROL_PLANE_IGNORED_CHANGES, JUSTIFIED_WILDCARDS, ROLE_TAG,
+  API_PORT,
+  BUCKETS_WITHOUT_EXPIRY,
+  CONTROL_PLANE_IGNORED_CHANGES,
+  JUSTIFIED_WILDCARDS,
+  ROLE_TAG,
 } from './conventions';
 
 export const TYPES = {
@@ -79,7 +83,8 @@ function bucketRule(
 
 const bucketsPrivate: StackValidationPolicy = {
   name: 's3-bucket-private',
-  description: 'Buckets block public access (all four settings), enforce bucket-owner object ownership and grant no public ACL.',
+  description:
+    'Buckets block public access (all four settings), enforce bucket-owner object ownership and grant no public ACL.',
   enforcementLevel: 'mandatory',
   validateStack: (args, reportViolation) => {
     for (const bucket of args.resources.filter((r) => r.type === TYPES.bucket)) {
@@ -88,8 +93,13 @@ const bucketsPrivate: StackValidationPolicy = {
       if (!of(TYPES.publicAccessBlock).some((block) => flags.every((flag) => block.props[flag] === true))) {
         reportViolation(`bucket ${bucket.name}: no public access block with ${flags.join(', ')} all true`, bucket.urn);
       }
-      if (!of(TYPES.ownershipControls).some((controls) => controls.props.rule?.objectOwnership === 'BucketOwnerEnforced')) {
-        reportViolation(`bucket ${bucket.name}: no ownership controls with BucketOwnerEnforced (ACLs stay enabled)`, bucket.urn);
+      if (
+        !of(TYPES.ownershipControls).some((controls) => controls.props.rule?.objectOwnership === 'BucketOwnerEnforced')
+      ) {
+        reportViolation(
+          `bucket ${bucket.name}: no ownership controls with BucketOwnerEnforced (ACLs stay enabled)`,
+          bucket.urn,
+        );
       }
       if (bucket.props.acl !== undefined && bucket.props.acl !== 'private') {
         reportViolation(`bucket ${bucket.name}: canned ACL ${bucket.props.acl} is not private`, bucket.urn);
@@ -104,7 +114,9 @@ const bucketsEncrypted = bucketRule(
   TYPES.encryption,
   (configs) =>
     configs.some((config) =>
-      list(config.props.rules).some((rule: any) => SSE_ALGORITHMS.includes(rule?.applyServerSideEncryptionByDefault?.sseAlgorithm)),
+      list(config.props.rules).some((rule: any) =>
+        SSE_ALGORITHMS.includes(rule?.applyServerSideEncryptionByDefault?.sseAlgorithm),
+      ),
     )
       ? undefined
       : `no default encryption with one of ${SSE_ALGORITHMS.join(', ')}`,
@@ -134,7 +146,11 @@ const bucketsWithLifecycle = bucketRule(
     'buckets justified in BUCKETS_WITHOUT_EXPIRY instead expire noncurrent versions and expire nothing current.',
   TYPES.lifecycle,
   (configs, bucket) => {
-    const enabled = configs.flatMap((config) => list(config.props.rules)).filter((rule: any) => rule?.status === 'Enabled' && rule.abortIncompleteMultipartUpload?.daysAfterInitiation > 0);
+    const enabled = configs
+      .flatMap((config) => list(config.props.rules))
+      .filter(
+        (rule: any) => rule?.status === 'Enabled' && rule.abortIncompleteMultipartUpload?.daysAfterInitiation > 0,
+      );
     if (bucket.name in BUCKETS_WITHOUT_EXPIRY) {
       return enabled.some((rule: any) => rule.noncurrentVersionExpiration?.noncurrentDays > 0) &&
         !configs.some((config) => list(config.props.rules).some((rule: any) => rule?.expiration !== undefined))
@@ -168,7 +184,9 @@ const iamNoWildcards: ResourceValidationPolicy = {
       const wildcards = list(s.Action).filter(isWildcardAction);
       if (wildcards.length) reportViolation(`${label} allows the wildcard action ${wildcards.join(', ')}`);
       if (list(s.Resource).includes('*') && !(s.Sid && s.Sid in JUSTIFIED_WILDCARDS)) {
-        reportViolation(`${label} allows resource "*" without a justification (add its Sid to JUSTIFIED_WILDCARDS with the reason)`);
+        reportViolation(
+          `${label} allows resource "*" without a justification (add its Sid to JUSTIFIED_WILDCARDS with the reason)`,
+        );
       }
     });
   },
@@ -194,17 +212,33 @@ const noWorldIngress: StackValidationPolicy = {
   enforcementLevel: 'mandatory',
   validateStack: (args, reportViolation) => {
     for (const r of args.resources) {
-      if (r.type === TYPES.ingressRule && WORLD.includes(r.props.cidrIpv4 ?? r.props.cidrIpv6) && !isPublicApiListener(r, args.resources)) {
-        reportViolation(`${r.name}: ingress from ${r.props.cidrIpv4 ?? r.props.cidrIpv6} on ${r.props.ipProtocol} ${r.props.fromPort}-${r.props.toPort}`, r.urn);
+      if (
+        r.type === TYPES.ingressRule &&
+        WORLD.includes(r.props.cidrIpv4 ?? r.props.cidrIpv6) &&
+        !isPublicApiListener(r, args.resources)
+      ) {
+        reportViolation(
+          `${r.name}: ingress from ${r.props.cidrIpv4 ?? r.props.cidrIpv6} on ${r.props.ipProtocol} ${r.props.fromPort}-${r.props.toPort}`,
+          r.urn,
+        );
       }
       if (r.type === TYPES.securityGroupRule && r.props.type === 'ingress') {
-        const world = [...list<string>(r.props.cidrBlocks), ...list<string>(r.props.ipv6CidrBlocks)].filter((c) => WORLD.includes(c));
-        if (world.length && !isPublicApiListener(r, args.resources)) reportViolation(`${r.name}: ingress from ${world.join(', ')}`, r.urn);
+        const world = [...list<string>(r.props.cidrBlocks), ...list<string>(r.props.ipv6CidrBlocks)].filter((c) =>
+          WORLD.includes(c),
+        );
+        if (world.length && !isPublicApiListener(r, args.resources))
+          reportViolation(`${r.name}: ingress from ${world.join(', ')}`, r.urn);
       }
       if (r.type === TYPES.securityGroup) {
         for (const ingress of list<any>(r.props.ingress)) {
-          const world = [...list<string>(ingress.cidrBlocks), ...list<string>(ingress.ipv6CidrBlocks)].filter((c) => WORLD.includes(c));
-          if (world.length) reportViolation(`${r.name}: inline ingress from ${world.join(', ')} on ${ingress.protocol} ${ingress.fromPort}-${ingress.toPort}`, r.urn);
+          const world = [...list<string>(ingress.cidrBlocks), ...list<string>(ingress.ipv6CidrBlocks)].filter((c) =>
+            WORLD.includes(c),
+          );
+          if (world.length)
+            reportViolation(
+              `${r.name}: inline ingress from ${world.join(', ')} on ${ingress.protocol} ${ingress.fromPort}-${ingress.toPort}`,
+              r.urn,
+            );
         }
       }
     }
@@ -213,21 +247,26 @@ const noWorldIngress: StackValidationPolicy = {
 
 const imdsv2Required: ResourceValidationPolicy = {
   name: 'imdsv2-required',
-  description: 'Instances and launch templates require IMDSv2 tokens with a hop limit of 1 (user-data holds the Talos secrets).',
+  description:
+    'Instances and launch templates require IMDSv2 tokens with a hop limit of 1 (user-data holds the Talos secrets).',
   enforcementLevel: 'mandatory',
   validateResource: (args, reportViolation) => {
     if (args.type !== TYPES.instance && args.type !== TYPES.launchTemplate) return;
     const options = args.props.metadataOptions ?? {};
-    if (options.httpTokens !== 'required') reportViolation(`${args.name}: metadataOptions.httpTokens is ${options.httpTokens ?? 'unset'}, not required`);
+    if (options.httpTokens !== 'required')
+      reportViolation(`${args.name}: metadataOptions.httpTokens is ${options.httpTokens ?? 'unset'}, not required`);
     if (options.httpPutResponseHopLimit !== 1) {
-      reportViolation(`${args.name}: metadataOptions.httpPutResponseHopLimit is ${options.httpPutResponseHopLimit ?? 'unset'}, not 1`);
+      reportViolation(
+        `${args.name}: metadataOptions.httpPutResponseHopLimit is ${options.httpPutResponseHopLimit ?? 'unset'}, not 1`,
+      );
     }
   },
 };
 
 const ebsEncrypted: ResourceValidationPolicy = {
   name: 'ebs-encrypted',
-  description: 'Every EBS volume is encrypted: instance root and data volumes, launch-template mappings and standalone volumes.',
+  description:
+    'Every EBS volume is encrypted: instance root and data volumes, launch-template mappings and standalone volumes.',
   enforcementLevel: 'mandatory',
   validateResource: (args, reportViolation) => {
     const { props, name } = args;
@@ -239,9 +278,11 @@ const ebsEncrypted: ResourceValidationPolicy = {
     }
     if (args.type === TYPES.launchTemplate) {
       const mappings = list<any>(props.blockDeviceMappings).filter((mapping) => mapping?.ebs);
-      if (!mappings.length) reportViolation(`${name}: no EBS block device mapping, so the root volume takes the AMI's unencrypted default`);
+      if (!mappings.length)
+        reportViolation(`${name}: no EBS block device mapping, so the root volume takes the AMI's unencrypted default`);
       mappings.forEach((mapping, i) => {
-        if (String(mapping.ebs.encrypted) !== 'true') reportViolation(`${name}: blockDeviceMappings[${i}].ebs.encrypted is not true`);
+        if (String(mapping.ebs.encrypted) !== 'true')
+          reportViolation(`${name}: blockDeviceMappings[${i}].ebs.encrypted is not true`);
       });
     }
     if (args.type === TYPES.volume && props.encrypted !== true) reportViolation(`${name}: encrypted is not true`);
@@ -262,8 +303,11 @@ const controlPlaneNotInAsg: StackValidationPolicy = {
       }
       for (const template of templates) {
         const used = dependsOn(group, 'launchTemplate', template) || dependsOn(group, 'mixedInstancesPolicy', template);
-        const controlPlane = isControlPlane(template.props.tags) || list<any>(template.props.tagSpecifications).some((spec) => isControlPlane(spec?.tags));
-        if (used && controlPlane) reportViolation(`${group.name}: launches control-plane template ${template.name}`, group.urn);
+        const controlPlane =
+          isControlPlane(template.props.tags) ||
+          list<any>(template.props.tagSpecifications).some((spec) => isControlPlane(spec?.tags));
+        if (used && controlPlane)
+          reportViolation(`${group.name}: launches control-plane template ${template.name}`, group.urn);
       }
     }
   },
@@ -298,4 +342,3 @@ export const policies: Policies = [
   controlPlaneNotInAsg,
   controlPlaneIgnoresUserDataAndAmi,
 ];
-

@@ -9,8 +9,17 @@ const [tool, ...args] = process.argv.slice(2);
 const statePath = process.env.STUB_STATE;
 const state = JSON.parse(readFileSync(statePath, 'utf8'));
 const SUBCOMMANDS = {
-  talosctl: ['config', 'version', 'apply-config', 'etcd', 'bootstrap', 'kubeconfig', 'health', 'upgrade',
-    'upgrade-k8s'],
+  talosctl: [
+    'config',
+    'version',
+    'apply-config',
+    'etcd',
+    'bootstrap',
+    'kubeconfig',
+    'health',
+    'upgrade',
+    'upgrade-k8s',
+  ],
   kubectl: ['get', 'apply', 'wait', 'rollout'],
 };
 const subcommand = args.find((a) => SUBCOMMANDS[tool].includes(a));
@@ -55,7 +64,10 @@ switch (key) {
     exit(0);
     break;
   case 'talosctl etcd':
-    exit(state.etcdBootstrapped && configured ? 0 : 1, state.etcdBootstrapped && configured ? 'ID  HOSTNAME  PEER URLS' : 'rpc error: etcd is not running');
+    exit(
+      state.etcdBootstrapped && configured ? 0 : 1,
+      state.etcdBootstrapped && configured ? 'ID  HOSTNAME  PEER URLS' : 'rpc error: etcd is not running',
+    );
     break;
   case 'talosctl bootstrap':
     if (state.etcdBootstrapped) exit(1, 'rpc error: code = AlreadyExists desc = etcd data directory is not empty');
