@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { repoRoot } from './repo';
 
 const cacheDir = join(repoRoot, '.cache', 'go-tools');
@@ -70,16 +71,23 @@ export function buildGoTool(tool: GoTool): string {
   const partial = `${out}.partial-${process.pid}`;
   mkdirSync(join(out, '..'), { recursive: true });
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', ...(tool.goos ? { GOOS: tool.goos } : {}), ...(tool.goarch ? { GOARCH: tool.goarch } : {}) };
+  // A cold build takes minutes: say what is being built and how long it took, so a first run never looks stuck.
+  process.stderr.write(`building ${name} from ${tool.module} … `);
+  const started = performance.now();
+  const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   try {
     execFileSync('go', ['build', '-trimpath', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', partial, tool.pkg], {
       cwd: join(repoRoot, tool.module),
       env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-  } catch {
+  } catch (cause) {
     rmSync(partial, { force: true });
-    throw new Error(`building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; run \`go build ${tool.pkg}\` in ${tool.module} to see why`);
+    process.stderr.write(`failed after ${took()}\n`);
+    const hint = `run \`go build ${tool.pkg}\` in ${tool.module} to see why`;
+    throw new Error(`building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; ${hint}`, { cause });
   }
   renameSync(partial, out);
+  process.stderr.write(`done in ${took()}\n`);
   return out;
 }
