@@ -18,6 +18,7 @@ export const INTEGRATION = [
   'bootstrap/talos/cli.test.ts',
   'bootstrap/talos/machine-config.test.ts',
   'generators/cli/cli.test.ts',
+  'generators/cli/dev.test.ts',
   'generators/diff/diff.test.ts',
   'generators/extension-point.test.ts',
   'generators/flux-install/vendor.test.ts',
