@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const TMPDIR_SETUP = 'generators/testing/global-setup.ts';
@@ -43,6 +44,9 @@ export const INTEGRATION = [
 export default defineConfig({
   test: {
     exclude: ['**/node_modules/**', '**/.cache/**'],
+    // vitest's default keeps a core for its main process, which on 2 cores runs one test file at a time; that process
+    // idles during the run, and integration tests mostly wait for their child processes.
+    maxWorkers: availableParallelism(),
     testTimeout: 180_000,
     hookTimeout: 600_000,
     projects: [
