@@ -1,11 +1,80 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+const TMPDIR_SETUP = 'generators/testing/global-setup.ts';
+const TESTS = '{generators,platform,apps,bootstrap,flux-system}/**/*.test.ts';
+
+/**
+ * Test files that build Go tools or run real binaries (Go builds, promtool, nginx, kubeconform, sops, git, Pulumi's
+ * engine): the integration tier. Every other test file is a unit test, which generators/testing/unit-tier.ts enforces.
+ */
+export const INTEGRATION = [
+  'apps/task-tracker/go.test.ts',
+  'apps/task-tracker/rules.test.ts',
+  'apps/task-tracker/service.test.ts',
+  'bootstrap/aws/policy/pack.test.ts',
+  'bootstrap/aws/program.test.ts',
+  'bootstrap/aws/runtime.test.ts',
+  'bootstrap/talos/age-key.test.ts',
+  'bootstrap/talos/cli.test.ts',
+  'bootstrap/talos/machine-config.test.ts',
+  'generators/chart-gates.test.ts',
+  'generators/charts.test.ts',
+  'generators/cli/cli.test.ts',
+  'generators/cli/dev.test.ts',
+  'generators/cli/doctor.test.ts',
+  'generators/corpus.test.ts',
+  'generators/debian-packages.test.ts',
+  'generators/diff/diff.test.ts',
+  'generators/extension-point.test.ts',
+  'generators/flux-install/vendor.test.ts',
+  'generators/go-tools.test.ts',
+  'generators/kustomize.test.ts',
+  'generators/pins.test.ts',
+  'generators/policy/repo.test.ts',
+  'generators/render-fault.test.ts',
+  'generators/render.test.ts',
+  'generators/secrets/secrets.test.ts',
+  'generators/validate/validate.test.ts',
+  'generators/workflows/workflows.test.ts',
+  'platform/ingress/ingress.test.ts',
+  'platform/load-balancing/load-balancing.test.ts',
+  'platform/log-export/alerts.test.ts',
+  'platform/log-export/e2e.test.ts',
+  'platform/log-export/go.test.ts',
+  'platform/metrics/metrics.test.ts',
+  'platform/monitoring/alertmanager.test.ts',
+  'platform/monitoring/federation-e2e.test.ts',
+  'platform/monitoring/federation-gateway.test.ts',
+  'platform/monitoring/federation-outage.test.ts',
+  'platform/monitoring/rules.test.ts',
+  'platform/monitoring/tools.test.ts',
+  'platform/storage/storage.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['{generators,platform,apps,bootstrap,flux-system}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/.cache/**'],
-    globalSetup: ['generators/testing/global-setup.ts'],
+    // vitest's default keeps a core for its main process, which on 2 cores runs one test file at a time; that process
+    // idles during the run, and integration tests mostly wait for their child processes.
+    maxWorkers: availableParallelism(),
     testTimeout: 180_000,
     hookTimeout: 600_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [TESTS],
+          exclude: INTEGRATION,
+          globalSetup: [TMPDIR_SETUP],
+          setupFiles: ['generators/testing/unit-tier.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: INTEGRATION, globalSetup: [TMPDIR_SETUP, 'vitest.integration-setup.ts'] },
+      },
+    ],
   },
 });

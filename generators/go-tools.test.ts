@@ -1,10 +1,12 @@
-// The build lock of goTool: test workers that ask for the same tool at once build it once.
+// goTool's build lock (test workers that ask for the same tool at once build it once), and buildGoTool's progress
+// line (what it builds and how long it took, once per build, so a cold run never looks stuck).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { lockBuild } from './go-tools';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { buildGoTool, CORE_GO_TOOLS, type GoTool, lockBuild } from './go-tools';
+import { repoRoot } from './repo';
 
 const dir = mkdtempSync(join(tmpdir(), 'go-tools-lock-'));
 const holder = spawn('sleep', ['60']);
@@ -12,6 +14,9 @@ afterAll(() => {
   holder.kill();
   rmSync(dir, { recursive: true, force: true });
 });
+
+// A variant nobody else builds (its own cache key), so this test always sees a real build.
+const FRESH: GoTool = { ...CORE_GO_TOOLS['age-keygen'], ldflags: '-X main.progressLineTest=1' };
 
 describe('lockBuild', () => {
   it('takes a free lock, writing this process id into it', () => {
@@ -34,5 +39,42 @@ describe('lockBuild', () => {
     writeFileSync(`${out}.lock`, gone);
     expect(lockBuild(out)).toBe(`${out}.lock`);
     expect(readFileSync(`${out}.lock`, 'utf8')).toBe(String(process.pid));
+  });
+});
+
+function stderrOf(run: () => unknown): string {
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    run();
+  } catch {
+    // The caller asserts the error separately.
+  }
+  const text = write.mock.calls.map(([chunk]) => String(chunk)).join('');
+  write.mockRestore();
+  return text;
+}
+
+describe('buildGoTool', () => {
+  let built = '';
+  afterAll(() => {
+    if (built) rmSync(dirname(built), { recursive: true, force: true });
+    const cache = join(repoRoot, '.cache', 'go-tools');
+    const failed = readdirSync(cache).filter((d) => d.startsWith('no-such-tool-'));
+    for (const dir of failed) rmSync(join(cache, dir), { recursive: true });
+  });
+
+  it('prints one progress line per build with its duration, and nothing when the tool is cached', () => {
+    const progress = /^building age-keygen from generators\/secrets\/tools … done in \d+\.\d s\n$/;
+    expect(stderrOf(() => (built = buildGoTool(FRESH)))).toMatch(progress);
+    expect(stderrOf(() => buildGoTool(FRESH))).toBe('');
+  });
+
+  it('ends the line with the failure, and names the tool and the command to rerun', () => {
+    const broken: GoTool = { ...FRESH, name: 'no-such-tool', pkg: 'filippo.io/age/cmd/no-such-command' };
+    const progress = /^building no-such-tool from generators\/secrets\/tools … failed after \d+\.\d s\n$/;
+    expect(stderrOf(() => buildGoTool(broken))).toMatch(progress);
+    const rerun = 'run `go build filippo.io/age/cmd/no-such-command` in generators/secrets/tools';
+    expect(() => buildGoTool(broken)).toThrow(`building Go tool no-such-tool from generators/secrets/tools`);
+    expect(() => buildGoTool(broken)).toThrow(rerun);
   });
 });

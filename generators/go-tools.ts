@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { repoRoot } from './repo';
 import { versions } from './versions';
 import { intact, seal } from './cache-seal';
@@ -151,23 +152,27 @@ export function buildGoTool(tool: GoTool): string {
   };
   try {
     if (intact(out)) return out;
-    execFileSync(
-      'go',
-      ['build', '-trimpath', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', partial, tool.pkg],
-      {
+    // A cold build takes minutes: say what is being built and how long it took, so a first run never looks stuck.
+    process.stderr.write(`building ${name} from ${tool.module} … `);
+    const started = performance.now();
+    const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+    const ldflags = tool.ldflags ? ['-ldflags', tool.ldflags] : [];
+    try {
+      execFileSync('go', ['build', '-trimpath', ...ldflags, '-o', partial, tool.pkg], {
         cwd: join(repoRoot, tool.module),
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
+      });
+    } catch (cause) {
+      rmSync(partial, { force: true });
+      process.stderr.write(`failed after ${took()}\n`);
+      const hint = `run \`go build ${tool.pkg}\` in ${tool.module} to see why`;
+      throw new Error(`building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; ${hint}`, { cause });
+    }
     renameSync(partial, out);
     seal(out);
+    process.stderr.write(`done in ${took()}\n`);
     return out;
-  } catch {
-    rmSync(partial, { force: true });
-    throw new Error(
-      `building Go tool ${name} from ${tool.module} (${tool.pkg}) failed; run \`go build ${tool.pkg}\` in ${tool.module} to see why`,
-    );
   } finally {
     rmSync(lock, { force: true });
   }

@@ -1,7 +1,7 @@
 // End to end: the real binary, built with its version stamp, on loopback ports.
 import { afterEach, describe, expect, it } from 'vitest';
 import { versions } from '../../generators/versions';
-import { sample, startTaskTracker, type RunningTaskTracker } from './launch.testkit';
+import { sample, startTaskTracker, type RunningTaskTracker } from './launch';
 
 const FAST_WORKER = { WORKER_POLL_INTERVAL: '20ms', WORKER_PROCESSING_TIME: '5ms', WORKER_FAILURE_RATIO: '0' };
 const running: RunningTaskTracker[] = [];

@@ -1,7 +1,7 @@
 // Loopback load on the real binary: `npm run bench:task-tracker` prints requests/s and latency percentiles.
 // Bounded: at most REQUESTS requests and DEADLINE_MS of load, CONCURRENCY connections, 127.0.0.1 only.
 import { Agent, request } from 'node:http';
-import { startTaskTracker } from '../../apps/task-tracker/launch.testkit';
+import { startTaskTracker } from '../../apps/task-tracker/launch';
 
 const REQUESTS = 50_000;
 const DEADLINE_MS = 20_000;

@@ -1,4 +1,4 @@
-// Starts the real task-tracker binary on loopback ports that the OS picks, for the end-to-end test and the benchmark.
+// Starts the real task-tracker binary on loopback ports that the OS picks: for npm run dev, the tests and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { buildGoTool } from '../../generators/go-tools';
