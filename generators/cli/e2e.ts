@@ -31,7 +31,13 @@ function buildTools(): Record<string, number> {
 // `npm run talos -- flux` itself, with the kubeconfig, age key and checkout of the proving ground.
 const installFlux: InstallFlux = ({ cluster, outDir, ageKey, root }) =>
   flux({
-    cluster, outDir, ageKey, root, secretsFile: '', yes: true, log,
+    cluster,
+    outDir,
+    ageKey,
+    root,
+    secretsFile: '',
+    yes: true,
+    log,
     runner: new Runner({ dryRun: false, retryDelaySeconds: 2, log }),
   });
 
@@ -39,7 +45,11 @@ runCli(async () => {
   const { values } = parseArgs({ options: { cluster: { type: 'string', multiple: true } } });
   const clusters = values.cluster ?? estate.clusters.map((c) => c.name);
   const build = buildTools();
-  log(`built (s): ${Object.entries(build).map(([t, s]) => `${t} ${s.toFixed(1)}`).join(', ')}`);
+  log(
+    `built (s): ${Object.entries(build)
+      .map(([t, s]) => `${t} ${s.toFixed(1)}`)
+      .join(', ')}`,
+  );
   const crdSources = Object.fromEntries(everyComponent(catalogue).map((c) => [c.name, c.crds?.sources ?? []]));
   let failed = false;
   for (const cluster of clusters) {
@@ -51,10 +61,14 @@ runCli(async () => {
     const interrupted = () => void harness.cp.stop().finally(() => process.exit(130));
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, interrupted);
     try {
-      const problems = await baseline(harness, dir, timings, opts.log);
+      const problems = await baseline(harness, timings, opts.log);
       problems.push(...(await scenarios(harness, opts, timings)));
       const rss = [...harness.cp.processes, ...harness.controllers].map((p) => `${p.name} ${p.peakRssMiB() ?? '?'}`);
-      log(`${cluster}: timings (s): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+      log(
+        `${cluster}: timings (s): ${Object.entries(timings)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')}`,
+      );
       log(`${cluster}: peak RSS (MiB): ${rss.join(', ')}`);
       if (problems.length) {
         failed = true;

@@ -1,7 +1,10 @@
 // What the proving ground asserts about a reconciled cluster, as pure functions of what the API server reports.
 
 /** Dependencies that became Ready after the Kustomization that waits for them (`readyAt`: name → epoch ms). */
-export function readyOrderProblems(readyAt: ReadonlyMap<string, number>, dependsOn: ReadonlyMap<string, readonly string[]>): string[] {
+export function readyOrderProblems(
+  readyAt: ReadonlyMap<string, number>,
+  dependsOn: ReadonlyMap<string, readonly string[]>,
+): string[] {
   const problems: string[] = [];
   for (const [name, deps] of dependsOn) {
     const at = readyAt.get(name);
@@ -41,9 +44,17 @@ export function specMismatches(rendered: unknown, live: unknown, path = ''): str
 }
 
 /** Secret data as the cluster holds it, decoded, against the values encrypted into the served copy. */
-export function secretProblems(name: string, expected: Record<string, string>, liveData: Record<string, string> | undefined): string[] {
-  const decoded = Object.fromEntries(Object.entries(liveData ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+export function secretProblems(
+  name: string,
+  expected: Record<string, string>,
+  liveData: Record<string, string> | undefined,
+): string[] {
+  const decoded = Object.fromEntries(
+    Object.entries(liveData ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+  );
   return Object.entries(expected).flatMap(([k, v]) =>
-    decoded[k] === v ? [] : [`Secret ${name}: key ${k} holds ${JSON.stringify(decoded[k] ?? null)}, not the value encrypted into Git`],
+    decoded[k] === v
+      ? []
+      : [`Secret ${name}: key ${k} holds ${JSON.stringify(decoded[k] ?? null)}, not the value encrypted into Git`],
   );
 }

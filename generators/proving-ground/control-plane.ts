@@ -106,7 +106,9 @@ export async function runKubectl(kubectl: string, args: string[], input?: string
     return (await run).stdout;
   } catch (error) {
     const { stderr } = error as { stderr?: string };
-    throw new Error(`kubectl ${args.filter((a) => !a.includes('kubeconfig')).join(' ')}: ${stderr?.trim() || String(error)}`);
+    throw new Error(
+      `kubectl ${args.filter((a) => !a.includes('kubeconfig')).join(' ')}: ${stderr?.trim() || String(error)}`,
+    );
   }
 }
 
@@ -124,101 +126,125 @@ export async function startControlPlane(dir: string, log: (line: string) => void
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
     const peerUrl = `http://127.0.0.1:${etcdPeer}`;
     processes.push(
-      start('etcd', tool('etcd'), [
-        '--name=proving-ground',
-        `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=proving-ground=${peerUrl}`,
-        // A throw-away store: durability buys nothing here and fsync dominates on a busy disk.
-        '--unsafe-no-fsync',
-      ], logs),
+      start(
+        'etcd',
+        tool('etcd'),
+        [
+          '--name=proving-ground',
+          `--data-dir=${join(dir, 'etcd')}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=${peerUrl}`,
+          `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=proving-ground=${peerUrl}`,
+          // A throw-away store: durability buys nothing here and fsync dominates on a busy disk.
+          '--unsafe-no-fsync',
+        ],
+        logs,
+      ),
     );
     const admission = join(dir, 'admission.yaml');
     writeFileSync(admission, stringify(TALOS_POD_SECURITY));
     const server = `https://127.0.0.1:${apiPort}`;
     const started = Date.now();
     processes.push(
-      start('kube-apiserver', tool('kube-apiserver'), [
-        `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
-        `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
-        `--client-ca-file=${join(pki, 'ca.crt')}`,
-        `--kubelet-client-certificate=${join(pki, 'apiserver-kubelet-client.crt')}`,
-        `--kubelet-client-key=${join(pki, 'apiserver-kubelet-client.key')}`,
-        '--service-account-issuer=https://kubernetes.default.svc',
-        `--service-account-key-file=${join(pki, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
-        `--service-cluster-ip-range=${SERVICE_RANGE}`,
-        '--authorization-mode=Node,RBAC',
-        '--enable-admission-plugins=NodeRestriction',
-        `--admission-control-config-file=${admission}`,
-        '--allow-privileged=true',
-        // The `kubernetes` Service's endpoint would be 127.0.0.1, which Endpoints validation refuses; nothing in the
-        // proving ground reaches the API server through that Service.
-        '--endpoint-reconciler-type=none',
-        '--profiling=false',
-      ], logs),
+      start(
+        'kube-apiserver',
+        tool('kube-apiserver'),
+        [
+          `--etcd-servers=${etcdUrl}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
+          `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+          `--client-ca-file=${join(pki, 'ca.crt')}`,
+          `--kubelet-client-certificate=${join(pki, 'apiserver-kubelet-client.crt')}`,
+          `--kubelet-client-key=${join(pki, 'apiserver-kubelet-client.key')}`,
+          '--service-account-issuer=https://kubernetes.default.svc',
+          `--service-account-key-file=${join(pki, 'sa.pub')}`,
+          `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+          `--service-cluster-ip-range=${SERVICE_RANGE}`,
+          '--authorization-mode=Node,RBAC',
+          '--enable-admission-plugins=NodeRestriction',
+          `--admission-control-config-file=${admission}`,
+          '--allow-privileged=true',
+          // The `kubernetes` Service's endpoint would be 127.0.0.1, which Endpoints validation refuses; nothing in the
+          // proving ground reaches the API server through that Service.
+          '--endpoint-reconciler-type=none',
+          '--profiling=false',
+        ],
+        logs,
+      ),
     );
     const admin = writeKubeconfig(join(dir, 'kubeconfig'), server, join(pki, 'ca.crt'), {
       'client-certificate': join(pki, 'admin.crt'),
       'client-key': join(pki, 'admin.key'),
     });
     const kubectlPath = tool('kubectl');
-    const kubectl = (args: string[], input?: string) => runKubectl(kubectlPath, ['--kubeconfig', admin, ...args], input);
-    await waitFor('kube-apiserver /readyz', async () => (await kubectl(['get', '--raw=/readyz'])).trim() === 'ok', 120_000,
-      `see ${processes[1]!.log}:\n${tail(processes[1]!.log)}`);
+    const kubectl = (args: string[], input?: string) =>
+      runKubectl(kubectlPath, ['--kubeconfig', admin, ...args], input);
+    await waitFor(
+      'kube-apiserver /readyz',
+      async () => (await kubectl(['get', '--raw=/readyz'])).trim() === 'ok',
+      120_000,
+      `see ${processes[1]!.log}:\n${tail(processes[1]!.log)}`,
+    );
     const apiServerReadyMs = Date.now() - started;
     log(`kube-apiserver ready after ${(apiServerReadyMs / 1000).toFixed(1)}s`);
-    const component = (file: string) =>
-      writeKubeconfig(join(dir, `${file}.kubeconfig`), server, join(pki, 'ca.crt'), {
+    // A control-plane component's own identity, serving on loopback, alone (no leader election).
+    const component = async (file: string) => {
+      const kubeconfig = writeKubeconfig(join(dir, `${file}.kubeconfig`), server, join(pki, 'ca.crt'), {
         'client-certificate': join(pki, `${file}.crt`),
         'client-key': join(pki, `${file}.key`),
       });
+      return ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig']
+        .map((flag) => `--${flag}=${kubeconfig}`)
+        .concat(['--bind-address=127.0.0.1', `--secure-port=${await freePort()}`, '--leader-elect=false']);
+    };
+    const controllerManager = [
+      ...(await component('controller-manager')),
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+      `--root-ca-file=${join(pki, 'ca.crt')}`,
+      `--cluster-signing-cert-file=${join(pki, 'ca.crt')}`,
+      `--cluster-signing-key-file=${join(pki, 'ca.key')}`,
+      `--service-cluster-ip-range=${SERVICE_RANGE}`,
+    ];
     processes.push(
-      start('kube-controller-manager', tool('kube-controller-manager'), [
-        `--kubeconfig=${component('controller-manager')}`,
-        `--authentication-kubeconfig=${component('controller-manager')}`,
-        `--authorization-kubeconfig=${component('controller-manager')}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${await freePort()}`,
-        '--leader-elect=false',
-        '--use-service-account-credentials=true',
-        `--service-account-private-key-file=${join(pki, 'sa.key')}`,
-        `--root-ca-file=${join(pki, 'ca.crt')}`,
-        `--cluster-signing-cert-file=${join(pki, 'ca.crt')}`,
-        `--cluster-signing-key-file=${join(pki, 'ca.key')}`,
-        `--service-cluster-ip-range=${SERVICE_RANGE}`,
-      ], logs),
-      start('kube-scheduler', tool('kube-scheduler'), [
-        `--kubeconfig=${component('scheduler')}`,
-        `--authentication-kubeconfig=${component('scheduler')}`,
-        `--authorization-kubeconfig=${component('scheduler')}`,
-        '--bind-address=127.0.0.1',
-        `--secure-port=${await freePort()}`,
-        '--leader-elect=false',
-      ], logs),
+      start('kube-controller-manager', tool('kube-controller-manager'), controllerManager, logs),
+      start('kube-scheduler', tool('kube-scheduler'), await component('scheduler'), logs),
     );
     const stages = join(goModuleDir('sigs.k8s.io/kwok', versions.proving.kwok), 'kustomize', 'stage');
     processes.push(
-      start('kwok', tool('kwok'), [
-        `--kubeconfig=${admin}`,
-        '--manage-all-nodes=true',
-        '--cidr=10.244.0.0/16',
-        '--node-ip=127.0.0.1',
-        `--config=${KWOK_STAGES.map((s) => join(stages, s)).join(',')}`,
-      ], logs),
+      start(
+        'kwok',
+        tool('kwok'),
+        [
+          `--kubeconfig=${admin}`,
+          '--manage-all-nodes=true',
+          '--cidr=10.244.0.0/16',
+          '--node-ip=127.0.0.1',
+          `--config=${KWOK_STAGES.map((s) => join(stages, s)).join(',')}`,
+        ],
+        logs,
+      ),
     );
     await kubectl(['apply', '-f', '-'], FAKE_NODES.map((z) => JSON.stringify(fakeNode(z))).join('\n'));
-    await waitFor('fake nodes Ready', async () => {
-      const ready = await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']);
-      return ready.split(' ').filter((s) => s === 'True').length === FAKE_NODES.length;
-    }, 60_000, `see ${join(logs, 'kwok.log')}`);
+    await waitFor(
+      'fake nodes Ready',
+      async () => {
+        const ready = await kubectl([
+          'get',
+          'nodes',
+          '-o',
+          'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
+        ]);
+        return ready.split(' ').filter((s) => s === 'True').length === FAKE_NODES.length;
+      },
+      60_000,
+      `see ${join(logs, 'kwok.log')}`,
+    );
     return { kubeconfig: admin, server, pki, processes, apiServerReadyMs, kubectl, stop };
   } catch (error) {
     await stop();

@@ -22,7 +22,8 @@ export interface Timeouts {
 
 type Json = Record<string, any>;
 const CHART_SOURCES = new Set(['HelmRepository', 'GitRepository', 'OCIRepository']);
-const isFluxKustomization = (o: KubeObject) => o.kind === 'Kustomization' && o.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/');
+const isFluxKustomization = (o: KubeObject) =>
+  o.kind === 'Kustomization' && o.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/');
 
 function docs(file: string, text: string): Json[] {
   const parsed = parseManifests(file, text);
@@ -68,16 +69,25 @@ export function readTree(root: string, cluster: string): Map<string, string> {
  * Replaces each HelmRelease in clusters/<cluster> and its chart source with the CRDs of the component the folder
  * belongs to (`crdSources` by component name). Returns the files removed and added, repo-relative.
  */
-export function replaceCharts(root: string, cluster: string, crdSources: Readonly<Record<string, readonly CrdSource[]>>) {
+export function replaceCharts(
+  root: string,
+  cluster: string,
+  crdSources: Readonly<Record<string, readonly CrdSource[]>>,
+) {
   const tree = readTree(root, cluster);
   const objects = [...tree].filter(([f]) => f.endsWith('.yaml')).map(([f, t]) => ({ file: f, docs: docs(f, t) }));
   const sources = chartSourcesOf(objects.flatMap((o) => o.docs));
   const removed: string[] = [];
   const added: string[] = [];
   for (const { file, docs: inFile } of objects) {
-    const chartDocs = inFile.filter((o) => o.kind === 'HelmRelease' || (CHART_SOURCES.has(o.kind) && sources.has(key(o.kind, o.metadata?.namespace, o.metadata?.name))));
+    const chartDocs = inFile.filter(
+      (o) =>
+        o.kind === 'HelmRelease' ||
+        (CHART_SOURCES.has(o.kind) && sources.has(key(o.kind, o.metadata?.namespace, o.metadata?.name))),
+    );
     if (!chartDocs.length) continue;
-    if (chartDocs.length !== inFile.length) throw new Error(`${file}: a HelmRelease or chart source shares its file with other objects`);
+    if (chartDocs.length !== inFile.length)
+      throw new Error(`${file}: a HelmRelease or chart source shares its file with other objects`);
     rmSync(join(root, file));
     removed.push(file);
   }
@@ -105,7 +115,8 @@ export function patchFlux(root: string, cluster: string, url: string, timeouts: 
     const objects = docs(file, text);
     if (!objects.some((o) => isFluxKustomization(o) || o.kind === 'GitRepository')) continue;
     for (const o of objects) {
-      if (isFluxKustomization(o)) Object.assign(o.spec, { timeout: timeouts.timeout, retryInterval: timeouts.retryInterval });
+      if (isFluxKustomization(o))
+        Object.assign(o.spec, { timeout: timeouts.timeout, retryInterval: timeouts.retryInterval });
       if (o.kind === 'GitRepository' && o.metadata.name === 'flux-system') {
         Object.assign(o.spec, { url, interval: timeouts.sourceInterval });
         delete o.spec.secretRef;
@@ -147,12 +158,14 @@ export function undeclaredChanges(before: Map<string, string>, after: Map<string
   for (const file of removed) {
     for (const o of docs(file, before.get(file)!)) {
       const chart = o.kind === 'HelmRelease' || sources.has(key(o.kind, o.metadata?.namespace, o.metadata?.name));
-      if (!chart) problems.push(`${file}: ${objectRef(o)} was removed, but it is neither a HelmRelease nor its chart source`);
+      if (!chart)
+        problems.push(`${file}: ${objectRef(o)} was removed, but it is neither a HelmRelease nor its chart source`);
     }
   }
   for (const file of added) {
     for (const o of docs(file, after.get(file)!)) {
-      if (o.kind !== 'CustomResourceDefinition') problems.push(`${file}: ${objectRef(o)} was added, but only CRDs may be`);
+      if (o.kind !== 'CustomResourceDefinition')
+        problems.push(`${file}: ${objectRef(o)} was added, but only CRDs may be`);
     }
   }
   for (const [file, text] of after) {

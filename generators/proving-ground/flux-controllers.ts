@@ -18,15 +18,30 @@ async function serviceAccountKubeconfig(cp: ControlPlane, dir: string, name: str
  * controllers with the flags of flux-system/gotk-components.yaml, save leader election (one replica, no Lease)
  * and loopback addresses for storage, metrics and health.
  */
-export async function startFluxControllers(cp: ControlPlane, dir: string, requeueDependency: string): Promise<Running[]> {
+export async function startFluxControllers(
+  cp: ControlPlane,
+  dir: string,
+  requeueDependency: string,
+): Promise<Running[]> {
   const logs = join(dir, 'logs');
   const artifacts = join(dir, 'artifacts');
   for (const d of [logs, artifacts]) mkdirSync(d, { recursive: true });
-  await waitFor('the Flux CRDs and ServiceAccounts', async () => {
-    await cp.kubectl(['wait', '--for=condition=Established', ...CRDS.map((c) => `crd/${c}`), '--timeout=1s']);
-    await cp.kubectl(['--namespace', FLUX_NAMESPACE, 'get', 'serviceaccount', 'source-controller', 'kustomize-controller']);
-    return true;
-  }, 300_000);
+  await waitFor(
+    'the Flux CRDs and ServiceAccounts',
+    async () => {
+      await cp.kubectl(['wait', '--for=condition=Established', ...CRDS.map((c) => `crd/${c}`), '--timeout=1s']);
+      await cp.kubectl([
+        '--namespace',
+        FLUX_NAMESPACE,
+        'get',
+        'serviceaccount',
+        'source-controller',
+        'kustomize-controller',
+      ]);
+      return true;
+    },
+    300_000,
+  );
   const storage = await freePort();
   const common = async () => [
     '--watch-all-namespaces',
@@ -39,13 +54,24 @@ export async function startFluxControllers(cp: ControlPlane, dir: string, requeu
   ];
   const env = (kubeconfig: string) => ({ KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: FLUX_NAMESPACE });
   return [
-    start('source-controller', tool('source-controller'), [
-      ...(await common()),
-      `--storage-path=${artifacts}`,
-      `--storage-addr=127.0.0.1:${storage}`,
-      `--storage-adv-addr=127.0.0.1:${storage}`,
-    ], logs, env(await serviceAccountKubeconfig(cp, dir, 'source-controller'))),
-    start('kustomize-controller', tool('kustomize-controller'), await common(), logs,
-      env(await serviceAccountKubeconfig(cp, dir, 'kustomize-controller'))),
+    start(
+      'source-controller',
+      tool('source-controller'),
+      [
+        ...(await common()),
+        `--storage-path=${artifacts}`,
+        `--storage-addr=127.0.0.1:${storage}`,
+        `--storage-adv-addr=127.0.0.1:${storage}`,
+      ],
+      logs,
+      env(await serviceAccountKubeconfig(cp, dir, 'source-controller')),
+    ),
+    start(
+      'kustomize-controller',
+      tool('kustomize-controller'),
+      await common(),
+      logs,
+      env(await serviceAccountKubeconfig(cp, dir, 'kustomize-controller')),
+    ),
   ];
 }

@@ -23,14 +23,21 @@ export function tail(log: string, lines = 15): string {
   }
 }
 
-export function start(name: string, program: string, args: string[], logDir: string, env: NodeJS.ProcessEnv = {}): Running {
+export function start(
+  name: string,
+  program: string,
+  args: string[],
+  logDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Running {
   const log = join(logDir, `${name}.log`);
   const fd = openSync(log, 'a');
   const child = spawn(program, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
   closeSync(fd);
   let stopping = false;
   child.on('exit', (code, signal) => {
-    if (!stopping) process.stderr.write(`proving ground: ${name} exited (${code ?? signal}); see ${log}:\n${tail(log)}\n`);
+    if (!stopping)
+      process.stderr.write(`proving ground: ${name} exited (${code ?? signal}); see ${log}:\n${tail(log)}\n`);
   });
   return {
     name,
@@ -69,11 +76,17 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `ready` until it returns true; fails with `what` and the hint after `timeoutMs`. */
-export async function waitFor(what: string, ready: () => Promise<boolean>, timeoutMs: number, hint = ''): Promise<number> {
+export async function waitFor(
+  what: string,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+  hint = '',
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await ready().catch(() => false)) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${hint ? `: ${hint}` : ''}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${hint ? `: ${hint}` : ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -69,7 +69,10 @@ export function fluxUnits(work: string, cluster: string): Map<string, string[]> 
     for (const { object } of parseManifests(file, text).docs) {
       const o = object as Json;
       if (o.kind !== 'Kustomization' || !o.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/')) continue;
-      units.set(o.metadata.name, (o.spec.dependsOn ?? []).map((d: { name: string }) => d.name));
+      units.set(
+        o.metadata.name,
+        (o.spec.dependsOn ?? []).map((d: { name: string }) => d.name),
+      );
     }
   }
   return units;
@@ -77,7 +80,10 @@ export function fluxUnits(work: string, cluster: string): Map<string, string[]> 
 
 export async function startHarness(o: RunOptions, dir: string, timings: Record<string, number>): Promise<Harness> {
   const cluster = o.estate.clusters.find((c) => c.name === o.cluster);
-  if (!cluster) throw new Error(`unknown cluster ${JSON.stringify(o.cluster)}: known ${o.estate.clusters.map((c) => c.name).join(', ')}`);
+  if (!cluster)
+    throw new Error(
+      `unknown cluster ${JSON.stringify(o.cluster)}: known ${o.estate.clusters.map((c) => c.name).join(', ')}`,
+    );
   const cp = await startControlPlane(dir, o.log);
   timings.apiServerReadyS = cp.apiServerReadyMs / 1000;
   const gitRoot = join(dir, 'git');
@@ -111,29 +117,48 @@ export async function startHarness(o: RunOptions, dir: string, timings: Record<s
   timings.fluxInstalledS = (Date.now() - installStarted) / 1000;
 
   const kustomizations: Harness['kustomizations'] = async () => {
-    const list = JSON.parse(await cp.kubectl(['-n', FLUX_NAMESPACE, 'get', 'kustomizations.kustomize.toolkit.fluxcd.io', '-o', 'json']));
+    const list = JSON.parse(
+      await cp.kubectl(['-n', FLUX_NAMESPACE, 'get', 'kustomizations.kustomize.toolkit.fluxcd.io', '-o', 'json']),
+    );
     return new Map(
       (list.items as Json[]).map((k) => {
         const ready = (k.status?.conditions ?? []).find((c: Json) => c.type === 'Ready') ?? {};
-        return [k.metadata.name, {
-          ready: ready.status ?? 'Unknown',
-          message: ready.message ?? '',
-          at: Date.parse(ready.lastTransitionTime ?? '') || 0,
-          revision: k.status?.lastAppliedRevision,
-        }];
+        return [
+          k.metadata.name,
+          {
+            ready: ready.status ?? 'Unknown',
+            message: ready.message ?? '',
+            at: Date.parse(ready.lastTransitionTime ?? '') || 0,
+            revision: k.status?.lastAppliedRevision,
+          },
+        ];
       }),
     );
   };
   const harness: Harness = {
-    cp, served, options, controllers, first, expectedSecrets, kustomizations,
+    cp,
+    served,
+    options,
+    controllers,
+    first,
+    expectedSecrets,
+    kustomizations,
     async waitReady(commit, timeoutMs = 600_000) {
       const units = fluxUnits(served.work, o.cluster);
       let last = new Map<string, { ready: string; message: string; at: number; revision?: string }>();
-      await waitFor(`every Kustomization Ready at ${commit.slice(0, 12)}`, async () => {
-        last = await kustomizations();
-        return [...units.keys()].every((n) => last.get(n)?.ready === 'True' && last.get(n)?.revision?.endsWith(commit));
-      }, timeoutMs).catch((error: Error) => {
-        const waiting = [...units.keys()].filter((n) => last.get(n)?.ready !== 'True').map((n) => `${n}: ${last.get(n)?.message ?? 'absent'}`);
+      await waitFor(
+        `every Kustomization Ready at ${commit.slice(0, 12)}`,
+        async () => {
+          last = await kustomizations();
+          return [...units.keys()].every(
+            (n) => last.get(n)?.ready === 'True' && last.get(n)?.revision?.endsWith(commit),
+          );
+        },
+        timeoutMs,
+      ).catch((error: Error) => {
+        const waiting = [...units.keys()]
+          .filter((n) => last.get(n)?.ready !== 'True')
+          .map((n) => `${n}: ${last.get(n)?.message ?? 'absent'}`);
         throw new Error(`${error.message}\n  ${waiting.join('\n  ')}`);
       });
       return new Map([...units.keys()].map((n) => [n, last.get(n)!.at]));
@@ -143,7 +168,7 @@ export async function startHarness(o: RunOptions, dir: string, timings: Record<s
 }
 
 /** Rendered objects of the served tree that Flux applies as they are (SOPS files hold ciphertext in Git). */
-function renderedObjects(work: string, cluster: string): Json[] {
+export function renderedObjects(work: string, cluster: string): Json[] {
   const objects: Json[] = [];
   for (const [file, text] of readTree(work, cluster)) {
     if (!file.endsWith('.yaml') || file.endsWith(SOPS_SUFFIX) || file.endsWith('/kustomization.yaml')) continue;
@@ -152,39 +177,64 @@ function renderedObjects(work: string, cluster: string): Json[] {
   return objects;
 }
 
-/** Every rendered object exists with the rendered fields; every SOPS Secret holds the values encrypted into Git. */
-export async function estateProblems(h: Harness, dir: string): Promise<string[]> {
-  const objects = renderedObjects(h.served.work, h.options.cluster);
-  const file = join(dir, 'rendered.yaml');
-  writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
-  const live = JSON.parse(await h.cp.kubectl(['get', '-f', file, '-o', 'json', '--ignore-not-found'])) as { items: Json[] };
+export const refOf = (o: Json) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** The live objects of the served tree's rendered objects, by `Kind/namespace/name`, with their managedFields. */
+export async function liveObjects(h: Harness): Promise<{ rendered: Json[]; live: Map<string, Json> }> {
+  const rendered = renderedObjects(h.served.work, h.options.cluster);
+  const file = join(h.served.work, '..', 'rendered.yaml');
+  writeFileSync(file, rendered.map((o) => stringify(o)).join('---\n'));
+  const args = ['get', '-f', file, '-o', 'json', '--ignore-not-found', '--show-managed-fields'];
+  const list = JSON.parse(await h.cp.kubectl(args)) as { items: Json[] };
   rmSync(file);
-  const byRef = new Map(live.items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+  return { rendered, live: new Map(list.items.map((o) => [refOf(o), o])) };
+}
+
+/** Every rendered object exists with the rendered fields; every SOPS Secret holds the values encrypted into Git. */
+export async function estateProblems(h: Harness): Promise<string[]> {
+  const { rendered: objects, live } = await liveObjects(h);
+  const byRef = live;
   const problems: string[] = [];
   for (const o of objects) {
-    const ref = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const ref = refOf(o);
     const found = byRef.get(ref);
     if (!found) problems.push(`${ref} is not in the cluster`);
     else problems.push(...specMismatches(o, found).map((m) => `${ref} ${m}`));
   }
+  if (!h.expectedSecrets.size) problems.push('no SOPS Secret was served: the decryption went unchecked');
   for (const [name, values] of h.expectedSecrets) {
     const [namespace, secret] = name.split('/');
-    const liveSecret = JSON.parse(await h.cp.kubectl(['-n', namespace!, 'get', 'secret', secret!, '-o', 'json']).catch(() => '{}'));
+    const liveSecret = JSON.parse(
+      await h.cp.kubectl(['-n', namespace!, 'get', 'secret', secret!, '-o', 'json']).catch(() => '{}'),
+    );
     problems.push(...secretProblems(name, values, liveSecret.data));
   }
   return problems;
 }
 
 /** The baseline: the whole tree Ready in dependsOn order, every object as rendered, the sample app Available. */
-export async function baseline(h: Harness, dir: string, timings: Record<string, number>, log: (l: string) => void): Promise<string[]> {
+export async function baseline(
+  h: Harness,
+  timings: Record<string, number>,
+  log: (l: string) => void,
+): Promise<string[]> {
   const started = Date.now();
   const readyAt = await h.waitReady(h.first);
   timings.treeReadyS = (Date.now() - started) / 1000;
   log(`every Kustomization Ready ${timings.treeReadyS.toFixed(1)}s after Flux was installed`);
   const problems = readyOrderProblems(readyAt, fluxUnits(h.served.work, h.options.cluster));
-  problems.push(...(await estateProblems(h, dir)));
-  const available = await h.cp.kubectl(['-n', 'task-tracker', 'get', 'deployment', 'task-tracker', '-o',
-    'jsonpath={.status.conditions[?(@.type=="Available")].status}']).catch((e: Error) => e.message);
+  problems.push(...(await estateProblems(h)));
+  const available = await h.cp
+    .kubectl([
+      '-n',
+      'task-tracker',
+      'get',
+      'deployment',
+      'task-tracker',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+    ])
+    .catch((e: Error) => e.message);
   if (available !== 'True') problems.push(`Deployment task-tracker/task-tracker is not Available (${available})`);
   return problems;
 }

@@ -20,22 +20,32 @@ export interface ServedCopy {
   work: string;
   /** The bare repository the Git server serves. */
   bare: string;
+  /** A file as this repository's HEAD has it, and the files of a folder there. */
+  atHead(file: string): string;
+  filesAtHead(folder: string): string[];
   /** Commit `message` of everything in the work tree and push it; returns the new commit. */
   commit(message: string): Promise<string>;
 }
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 export function cloneHead(work: string, bare: string): ServedCopy {
   const head = git(repoRoot, 'rev-parse', 'HEAD');
   execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repoRoot, work]);
   git(work, 'checkout', '--quiet', '-B', 'main', head);
-  for (const [k, v] of [['user.name', 'proving ground'], ['user.email', 'proving-ground@127.0.0.1']]) git(work, 'config', k!, v!);
+  for (const [k, v] of [
+    ['user.name', 'proving ground'],
+    ['user.email', 'proving-ground@127.0.0.1'],
+  ])
+    git(work, 'config', k!, v!);
   execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
   git(work, 'push', '--quiet', bare, 'main');
   return {
     work,
     bare,
+    atHead: (file) => execFileSync('git', ['show', `${head}:${file}`], { cwd: work, encoding: 'utf8' }),
+    filesAtHead: (folder) => git(work, 'ls-tree', '-r', '--name-only', head, `${folder}/`).split('\n').filter(Boolean),
     async commit(message) {
       git(work, 'add', '--all');
       git(work, 'commit', '--quiet', '--allow-empty', '-m', message);
@@ -76,18 +86,28 @@ export function reencryptSecrets(work: string, o: DeviationOptions): Map<string,
     const keys = secret.keys.length ? secret.keys : Object.keys(inGit.data ?? {});
     const values = Object.fromEntries(keys.map((k) => [k, `proving-ground ${secret.namespace}/${secret.name} ${k}`]));
     const entries = new Map(Object.entries(values).map(([k, v]) => [k, Buffer.from(v)]));
-    createSecret(work, estate, { cluster: o.cluster, namespace: secret.namespace, name: secret.name, entries }, o.catalogue);
+    createSecret(
+      work,
+      estate,
+      { cluster: o.cluster, namespace: secret.namespace, name: secret.name, entries },
+      o.catalogue,
+    );
     expected.set(`${secret.namespace}/${secret.name}`, values);
   }
   return expected;
 }
 
 /** Applies the declared deviations to the work tree and fails if anything else differs from the rendered cluster. */
-export function deviate(work: string, o: DeviationOptions, before = readTree(work, o.cluster)): ReturnType<typeof replaceCharts> {
+export function deviate(
+  work: string,
+  o: DeviationOptions,
+  before = readTree(work, o.cluster),
+): ReturnType<typeof replaceCharts> {
   const charts = replaceCharts(work, o.cluster, o.crdSources);
   patchFlux(work, o.cluster, o.gitUrl, o.timeouts);
   const problems = undeclaredChanges(before, readTree(work, o.cluster));
-  if (problems.length) throw new Error(`the served copy differs beyond its declared deviations:\n  ${problems.join('\n  ')}`);
+  if (problems.length)
+    throw new Error(`the served copy differs beyond its declared deviations:\n  ${problems.join('\n  ')}`);
   return charts;
 }
 
