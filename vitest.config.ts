@@ -32,6 +32,8 @@ export const INTEGRATION = [
   'generators/kustomize.test.ts',
   'generators/pins.test.ts',
   'generators/policy/repo.test.ts',
+  'generators/proving-ground/e2e.test.ts',
+  'generators/proving-ground/tools.test.ts',
   'generators/render-fault.test.ts',
   'generators/render.test.ts',
   'generators/secrets/secrets.test.ts',

@@ -9,7 +9,7 @@ import type { RepoCheck } from './validate/checks';
 import type { CrdSource } from './validate/schemas';
 import type { ValidationExtensions } from './validate/validate';
 
-function everyComponent(catalogue: Catalogue): Component<any>[] {
+export function everyComponent(catalogue: Catalogue): Component<any>[] {
   return [...Object.values(catalogue.platform), ...Object.values(catalogue.apps)];
 }
 

@@ -26,6 +26,14 @@ export const versions = {
     helmController: '1.6.3',
     notificationController: '1.9.3',
   },
+  // The proving ground's programs that no cluster model pins (generators/proving-ground/<tool>/go.mod pin the same).
+  proving: {
+    // The etcd Talos runs (DefaultEtcdVersion in pkg/machinery/constants of the pinned Talos machinery).
+    // renovate: datasource=go depName=go.etcd.io/etcd/server/v3
+    etcd: '3.6.8',
+    // renovate: datasource=go depName=sigs.k8s.io/kwok
+    kwok: '0.8.0',
+  },
   // renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=kube-prometheus-stack
   kubePrometheusStack: '82.15.1',
   // The operator that kube-prometheus-stack 82.x ships (appVersion v0.89.0); its CRDs validate monitoring.coreos.com objects.

@@ -24,6 +24,8 @@ export interface Context {
   /** Deploy key and known_hosts for the repository, when Flux pulls it over SSH. */
   gitKey?: string;
   knownHosts?: string;
+  /** The checkout `flux` installs from (flux-system/ and the cluster's gotk-sync.yaml): this repository by default. */
+  root?: string;
   yes: boolean;
   runner: Runner;
   log: (line: string) => void;
@@ -379,7 +381,7 @@ export async function flux(ctx: Context): Promise<void> {
   const kube = ['--kubeconfig', kubeconfig(ctx)];
   await ctx.runner.run({
     tool: 'kubectl',
-    args: [...kube, 'apply', '--server-side', '--force-conflicts', '-k', join(repoRoot, 'flux-system')],
+    args: [...kube, 'apply', '--server-side', '--force-conflicts', '-k', join(ctx.root ?? repoRoot, 'flux-system')],
     attempts: RETRIES.apply,
     check: 'the API server answers (`kubectl get --raw=/readyz`) and flux-system/ builds (`npm run validate`)',
   });
@@ -417,7 +419,7 @@ export async function flux(ctx: Context): Promise<void> {
       check: 'the flux-system namespace exists (`kubectl get ns flux-system`)',
     });
   }
-  const sync = join(repoRoot, ctx.cluster.flux.path, 'flux-system', 'gotk-sync.yaml');
+  const sync = join(ctx.root ?? repoRoot, ctx.cluster.flux.path, 'flux-system', 'gotk-sync.yaml');
   await ctx.runner.run({
     tool: 'kubectl',
     args: [...kube, 'apply', '--server-side', '-f', sync],

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { readyOrderProblems, secretProblems, specMismatches } from './checks';
+
+describe('readyOrderProblems', () => {
+  const dependsOn = new Map([
+    ['apps-x', ['platform-controllers-y']],
+    ['platform-controllers-y', []],
+  ]);
+
+  it('accepts a dependency Ready before (or in the same second as) its dependent', () => {
+    expect(
+      readyOrderProblems(
+        new Map([
+          ['platform-controllers-y', 1000],
+          ['apps-x', 1000],
+        ]),
+        dependsOn,
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses a dependent Ready before its dependency', () => {
+    expect(
+      readyOrderProblems(
+        new Map([
+          ['platform-controllers-y', 2000],
+          ['apps-x', 1000],
+        ]),
+        dependsOn,
+      ),
+    ).toEqual(['apps-x became Ready before platform-controllers-y, which it dependsOn']);
+  });
+
+  it('refuses a Kustomization that never became Ready', () => {
+    expect(readyOrderProblems(new Map([['platform-controllers-y', 1000]]), dependsOn)).toEqual([
+      'apps-x never became Ready',
+    ]);
+  });
+});
+
+describe('specMismatches', () => {
+  const rendered = {
+    spec: { replicas: 2, template: { spec: { containers: [{ name: 'a', image: 'i:1' }], hostNetwork: false } } },
+  };
+
+  it('ignores what the server adds and the zero values it drops', () => {
+    const live = {
+      spec: {
+        replicas: 2,
+        progressDeadlineSeconds: 600,
+        template: { spec: { containers: [{ name: 'a', image: 'i:1', imagePullPolicy: 'IfNotPresent' }] } },
+      },
+    };
+    expect(specMismatches(rendered, live)).toEqual([]);
+  });
+
+  it('names a field the cluster holds differently', () => {
+    const live = { spec: { replicas: 2, template: { spec: { containers: [{ name: 'a', image: 'i:2' }] } } } };
+    expect(specMismatches(rendered, live)).toEqual(['.spec.template.spec.containers[0].image: "i:1" ≠ "i:2"']);
+  });
+
+  it('names a list of another length and a missing non-zero field', () => {
+    expect(specMismatches({ a: [1, 2], b: 'x' }, { a: [1] })).toEqual([
+      '.a: 2 items rendered, 1 live',
+      '.b: "x" ≠ undefined',
+    ]);
+  });
+});
+
+describe('secretProblems', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  it('accepts the decrypted values', () => {
+    expect(secretProblems('ns/s', { k: 'v' }, { k: b64('v') })).toEqual([]);
+  });
+
+  it('refuses a Secret that holds other values or none', () => {
+    expect(secretProblems('ns/s', { k: 'v' }, { k: b64('ENC[...]') })).toHaveLength(1);
+    expect(secretProblems('ns/s', { k: 'v' }, undefined)).toEqual([
+      'Secret ns/s: key k holds null, not the value encrypted into Git',
+    ]);
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { kustomization, toYaml } from '../layout';
+import { undeclaredChanges } from './deviations';
+import { parseCgi } from './git-server';
+
+const dir = 'clusters/c/platform-controllers/x';
+const release = {
+  apiVersion: 'helm.toolkit.fluxcd.io/v2',
+  kind: 'HelmRelease',
+  metadata: { name: 'x', namespace: 'x' },
+  spec: { chart: { spec: { chart: 'x', sourceRef: { kind: 'HelmRepository', name: 'repo', namespace: 'x' } } } },
+};
+const repo = {
+  apiVersion: 'source.toolkit.fluxcd.io/v1',
+  kind: 'HelmRepository',
+  metadata: { name: 'repo', namespace: 'x' },
+  spec: {},
+};
+const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'x' }, data: { a: '1' } };
+const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'xs.x.io' } };
+const fluxKustomization = (timeout: string, path = './x') => ({
+  apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+  kind: 'Kustomization',
+  metadata: { name: 'platform-controllers-x', namespace: 'flux-system' },
+  spec: { timeout, path, wait: true },
+});
+
+const before = new Map([
+  [`${dir}/helmrelease-x.yaml`, toYaml([release])],
+  [`${dir}/helmrepository-repo.yaml`, toYaml([repo])],
+  [`${dir}/configmap-cm.yaml`, toYaml([configMap])],
+  [`${dir}/kustomization.yaml`, kustomization(['configmap-cm.yaml', 'helmrelease-x.yaml', 'helmrepository-repo.yaml'])],
+  ['clusters/c/platform-controllers/x.yaml', toYaml([fluxKustomization('15m')])],
+]);
+const served = () =>
+  new Map([
+    [`${dir}/configmap-cm.yaml`, toYaml([configMap])],
+    [`${dir}/crds-x.yaml`, toYaml([crd])],
+    [`${dir}/kustomization.yaml`, kustomization(['configmap-cm.yaml', 'crds-x.yaml'])],
+    ['clusters/c/platform-controllers/x.yaml', toYaml([fluxKustomization('90s')])],
+  ]);
+
+describe('undeclaredChanges', () => {
+  it('accepts a chart replaced by its CRDs and shorter timeouts', () => {
+    expect(undeclaredChanges(before, served())).toEqual([]);
+  });
+
+  it('refuses a removed object that is not a chart', () => {
+    const after = served();
+    after.delete(`${dir}/configmap-cm.yaml`);
+    after.set(`${dir}/kustomization.yaml`, kustomization(['crds-x.yaml']));
+    expect(undeclaredChanges(before, after)).toEqual([
+      `${dir}/configmap-cm.yaml: ConfigMap/x/cm was removed, but it is neither a HelmRelease nor its chart source`,
+    ]);
+  });
+
+  it('refuses a resources list that drops a file still served', () => {
+    const after = served();
+    after.set(`${dir}/kustomization.yaml`, kustomization(['crds-x.yaml']));
+    expect(undeclaredChanges(before, after)).toEqual([
+      `${dir}/kustomization.yaml: resources changed beyond the removed chart files and the added CRD files`,
+    ]);
+  });
+
+  it('refuses an added object that is not a CRD', () => {
+    const after = served();
+    after.set(`${dir}/crds-x.yaml`, toYaml([crd, configMap]));
+    expect(undeclaredChanges(before, after)).toEqual([
+      `${dir}/crds-x.yaml: ConfigMap/x/cm was added, but only CRDs may be`,
+    ]);
+  });
+
+  it('refuses a change beyond the declared fields', () => {
+    const after = served();
+    after.set(`${dir}/configmap-cm.yaml`, toYaml([{ ...configMap, data: { a: '2' } }]));
+    after.set('clusters/c/platform-controllers/x.yaml', toYaml([fluxKustomization('90s', './elsewhere')]));
+    expect(undeclaredChanges(before, after)).toEqual([
+      `${dir}/configmap-cm.yaml: ConfigMap/x/cm changed beyond the declared deviations`,
+      'clusters/c/platform-controllers/x.yaml: Kustomization/flux-system/platform-controllers-x changed beyond the ' +
+        'declared deviations',
+    ]);
+  });
+});
+
+describe('parseCgi', () => {
+  it('reads the status, the headers and the body', () => {
+    const out = parseCgi(Buffer.from('Status: 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnope'));
+    expect(out).toMatchObject({ status: 404, headers: [['Content-Type', 'text/plain']] });
+    expect(out.body.toString()).toBe('nope');
+  });
+
+  it('refuses output without a header block', () => {
+    expect(() => parseCgi(Buffer.from('no headers'))).toThrow(/without a header block/);
+  });
+});
