@@ -18,7 +18,7 @@ import {
 } from './policy/conventions';
 import type { SecurityGroups } from './security-groups';
 import { autoDiscoveryTags } from '../../platform/cluster-autoscaler/api';
-import { MANAGED_TAG } from '../../platform/node-termination-handler/api';
+import { MANAGED_TAG, TERMINATION_HEARTBEAT_SECONDS } from '../../platform/node-termination-handler/api';
 
 export interface Nodes {
   controlPlanes: aws.ec2.Instance[];
@@ -26,13 +26,6 @@ export interface Nodes {
   workerGroup: aws.autoscaling.Group;
   terminationHook: aws.autoscaling.LifecycleHook;
 }
-
-/**
- * How long a leaving worker waits for the termination handler: its drain honours PodDisruptionBudgets and pod grace
- * periods (up to the handler's 120 s node grace period per pod batch), then it completes the action; without an
- * answer the instance terminates anyway after this (CONTINUE), so a dead handler cannot block scale-in.
- */
-export const TERMINATION_HEARTBEAT_SECONDS = 600;
 
 /**
  * A launch-template change (new AMI for a Talos bump, new worker machine config) replaces the workers in three

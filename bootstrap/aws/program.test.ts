@@ -338,6 +338,81 @@ describe('IAM', () => {
       expect(s.Condition, s.Sid).toBeDefined();
   });
 
+  it('issue 16: gives the cluster autoscaler exactly its calls, changing only groups with its discovery tags', () => {
+    expect(document('aws-cluster-autoscaler')).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DescribeForClusterAutoscaler',
+          Effect: 'Allow',
+          Action: [
+            'autoscaling:DescribeAutoScalingGroups',
+            'autoscaling:DescribeAutoScalingInstances',
+            'autoscaling:DescribeScalingActivities',
+            'autoscaling:DescribeTags',
+            'ec2:DescribeImages',
+            'ec2:DescribeInstanceTypes',
+            'ec2:DescribeLaunchTemplateVersions',
+            'ec2:GetInstanceTypesFromInstanceRequirements',
+          ],
+          Resource: '*',
+        },
+        {
+          Sid: 'ScaleOwnGroups',
+          Effect: 'Allow',
+          Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+          Resource: 'arn:aws:autoscaling:eu-central-1:111122223333:autoScalingGroup:*:autoScalingGroupName/*',
+          Condition: {
+            StringEquals: {
+              'aws:ResourceTag/k8s.io/cluster-autoscaler/enabled': 'true',
+              'aws:ResourceTag/k8s.io/cluster-autoscaler/aws': 'owned',
+            },
+          },
+        },
+      ],
+    });
+    // The tags the condition requires are the worker group's.
+    const tags = recorder.ofType('aws:autoscaling/group:Group')[0]!.inputs.tags;
+    expect(tags).toContainEqual({ key: 'k8s.io/cluster-autoscaler/enabled', value: 'true', propagateAtLaunch: false });
+    expect(tags).toContainEqual({ key: 'k8s.io/cluster-autoscaler/aws', value: 'owned', propagateAtLaunch: false });
+  });
+
+  it('issue 16: gives the node termination handler its queue and lifecycle actions on tagged groups only', () => {
+    expect(document('aws-node-termination-handler')).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DescribeForNodeTerminationHandler',
+          Effect: 'Allow',
+          Action: ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeTags', 'ec2:DescribeInstances'],
+          Resource: '*',
+        },
+        {
+          Sid: 'CompleteOwnLifecycleActions',
+          Effect: 'Allow',
+          Action: 'autoscaling:CompleteLifecycleAction',
+          Resource: 'arn:aws:autoscaling:eu-central-1:111122223333:autoScalingGroup:*:autoScalingGroupName/*',
+          Condition: {
+            StringEquals: { 'aws:ResourceTag/kubernetes.io/cluster/aws': 'owned' },
+            Null: { 'aws:ResourceTag/aws-node-termination-handler/managed': 'false' },
+          },
+        },
+        {
+          Sid: 'ConsumeOwnQueue',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+          Resource: recorder.one('aws:sqs/queue:Queue', 'aws-node-termination').state.arn,
+        },
+      ],
+    });
+    const [statement] = JSON.parse(
+      recorder.one('aws:iam/role:Role', 'aws-node-termination-handler').inputs.assumeRolePolicy,
+    ).Statement;
+    expect(statement.Condition.StringEquals[`${issuerHost}:sub`]).toEqual([
+      'system:serviceaccount:node-termination-handler:aws-node-termination-handler',
+    ]);
+  });
+
   it('gives the control planes the cloud integration, workers nothing, both through instance profiles', () => {
     const statements = document('aws-controlplane-cloud-integration').Statement as {
       Sid: string;
@@ -858,7 +933,12 @@ describe('outputs', () => {
     expect(await valueOf(program.accessKeys)).toEqual({
       'onprem-log-writer': { accessKeyId: 'AccessKey-onprem-log-writer', secretAccessKey: 'mock-secret-access-key' },
     });
-    expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual(['ebs-csi-controller', 'log-writer']);
+    expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual([
+      'cluster-autoscaler',
+      'ebs-csi-controller',
+      'log-writer',
+      'node-termination-handler',
+    ]);
   });
 });
 

@@ -12,6 +12,13 @@ export const SERVICE_ACCOUNT = 'aws-node-termination-handler';
  */
 export const MANAGED_TAG = 'aws-node-termination-handler/managed';
 
+/**
+ * How long a leaving worker waits in its termination lifecycle hook (bootstrap/aws/nodes.ts) for the handler to
+ * complete the action; without an answer it terminates anyway (CONTINUE), so a dead handler cannot block scale-in.
+ * The handler's node grace period must end before it.
+ */
+export const TERMINATION_HEARTBEAT_SECONDS = 600;
+
 /** The queue's name: fixed, so its URL and ARN are known before `pulumi up` runs. */
 export const queueName = (cluster: string) => `${cluster}-node-termination`;
 
