@@ -15,7 +15,7 @@ import { versions } from '../../generators/versions';
 import { monitoredService, prometheusScrapeIngress } from '../monitoring/api';
 import { alertGroups, METRICS_JOB } from './alerts';
 import { autoDiscoveryTags, CLUSTER_AUTOSCALER_ROLE, NAMESPACE, SERVICE_ACCOUNT } from './api';
-import { validateClusterAutoscaler, type ClusterAutoscalerValues } from './values';
+import { CLUSTER_AUTOSCALER_KEYS, validateClusterAutoscaler, type ClusterAutoscalerValues } from './values';
 
 export type { ClusterAutoscalerValues } from './values';
 
@@ -205,6 +205,7 @@ export const clusterAutoscaler: Component<ClusterAutoscalerValues> = {
       });
     return problems;
   },
+  keys: CLUSTER_AUTOSCALER_KEYS,
   irsaRoles: [CLUSTER_AUTOSCALER_ROLE],
   render(ctx, values) {
     const cluster = ctx.cluster as AwsCluster;

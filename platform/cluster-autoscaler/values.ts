@@ -1,5 +1,6 @@
 // What the cluster model sets for the cluster autoscaler on one cluster, and the checks on it.
 import type { Problem } from '../../generators/component';
+import { RESOURCE_KEYS, resourceProblems, type Shape } from '../../generators/shape';
 import type { Cluster } from '../../generators/model';
 
 export interface ClusterAutoscalerValues {
@@ -14,8 +15,13 @@ export interface ClusterAutoscalerValues {
 }
 
 const DURATION = /^[1-9][0-9]*[smh]$/;
-const CPU = /^[1-9][0-9]*m?$/;
-const MEMORY = /^[1-9][0-9]*(Mi|Gi)$/;
+
+export const CLUSTER_AUTOSCALER_KEYS: Shape = {
+  scaleDownUtilizationThreshold: true,
+  scaleDownUnneededTime: true,
+  scaleDownDelayAfterAdd: true,
+  ...RESOURCE_KEYS,
+};
 
 export function validateClusterAutoscaler(values: ClusterAutoscalerValues, cluster: Cluster): Problem[] {
   const problems: Problem[] = [];
@@ -28,11 +34,6 @@ export function validateClusterAutoscaler(values: ClusterAutoscalerValues, clust
   for (const key of ['scaleDownUnneededTime', 'scaleDownDelayAfterAdd'] as const) {
     if (!DURATION.test(values[key] ?? '')) fail(key, `${JSON.stringify(values[key])} is not a duration like 10m`);
   }
-  if (!CPU.test(values.requests?.cpu ?? ''))
-    fail('requests.cpu', `${JSON.stringify(values.requests?.cpu)} is not a CPU quantity like 100m`);
-  if (!MEMORY.test(values.requests?.memory ?? ''))
-    fail('requests.memory', `${JSON.stringify(values.requests?.memory)} is not a memory quantity like 300Mi`);
-  if (!MEMORY.test(values.memoryLimit ?? ''))
-    fail('memoryLimit', `${JSON.stringify(values.memoryLimit)} is not a memory quantity like 600Mi`);
+  resourceProblems(values, '', fail);
   return problems;
 }

@@ -17,7 +17,11 @@ import { versions } from '../../generators/versions';
 import { monitoredService, prometheusScrapeIngress } from '../monitoring/api';
 import { alertGroups, METRICS_JOB } from './alerts';
 import { MANAGED_TAG, NAMESPACE, NODE_TERMINATION_HANDLER_ROLE, queueUrl, SERVICE_ACCOUNT } from './api';
-import { validateNodeTerminationHandler, type NodeTerminationHandlerValues } from './values';
+import {
+  NODE_TERMINATION_HANDLER_KEYS,
+  validateNodeTerminationHandler,
+  type NodeTerminationHandlerValues,
+} from './values';
 
 export type { NodeTerminationHandlerValues } from './values';
 
@@ -191,6 +195,7 @@ export const nodeTerminationHandler: Component<NodeTerminationHandlerValues> = {
   name: 'node-termination-handler',
   version: versions.awsNodeTerminationHandler,
   validate: validateNodeTerminationHandler,
+  keys: NODE_TERMINATION_HANDLER_KEYS,
   irsaRoles: [NODE_TERMINATION_HANDLER_ROLE],
   render(ctx, values) {
     const cluster = ctx.cluster as AwsCluster;

@@ -1,5 +1,6 @@
 // What the cluster model sets for the node termination handler on one cluster, and the checks on it.
 import type { Problem } from '../../generators/component';
+import { RESOURCE_KEYS, resourceProblems, type Shape } from '../../generators/shape';
 import type { Cluster } from '../../generators/model';
 import { TERMINATION_HEARTBEAT_SECONDS } from './api';
 
@@ -12,8 +13,7 @@ export interface NodeTerminationHandlerValues {
   memoryLimit: string;
 }
 
-const CPU = /^[1-9][0-9]*m?$/;
-const MEMORY = /^[1-9][0-9]*(Mi|Gi)$/;
+export const NODE_TERMINATION_HANDLER_KEYS: Shape = { replicas: true, nodeGracePeriodSeconds: true, ...RESOURCE_KEYS };
 
 export function validateNodeTerminationHandler(values: NodeTerminationHandlerValues, cluster: Cluster): Problem[] {
   const problems: Problem[] = [];
@@ -28,11 +28,6 @@ export function validateNodeTerminationHandler(values: NodeTerminationHandlerVal
       'nodeGracePeriodSeconds',
       `must be a whole number of seconds from 30 to below the termination hook's ${TERMINATION_HEARTBEAT_SECONDS}, got ${JSON.stringify(grace)}`,
     );
-  if (!CPU.test(values.requests?.cpu ?? ''))
-    fail('requests.cpu', `${JSON.stringify(values.requests?.cpu)} is not a CPU quantity like 50m`);
-  if (!MEMORY.test(values.requests?.memory ?? ''))
-    fail('requests.memory', `${JSON.stringify(values.requests?.memory)} is not a memory quantity like 64Mi`);
-  if (!MEMORY.test(values.memoryLimit ?? ''))
-    fail('memoryLimit', `${JSON.stringify(values.memoryLimit)} is not a memory quantity like 128Mi`);
+  resourceProblems(values, '', fail);
   return problems;
 }
