@@ -6,6 +6,8 @@
 export interface IrsaPolicyContext {
   cluster: string;
   region: string;
+  /** The AWS account bootstrap/aws deploys into (the aws cluster's `accountId`). */
+  accountId: string;
   /** The telemetry bucket of the estate (`logArchive.bucket`). */
   bucket: string;
 }

@@ -89,3 +89,15 @@ export function componentNamespace(
     egress: [{ to: cidrPeers(cluster.network.nodeCidr), ports: [{ protocol: 'TCP', port: API_SERVER_PORT }] }],
   });
 }
+
+/**
+ * HTTPS to the AWS APIs, which have no fixed addresses: anywhere outside the cluster's node, pod and service
+ * networks, so nothing in the cluster is reachable through it.
+ */
+export function awsApiEgress(cluster: Cluster) {
+  const { nodeCidr, podCidr, serviceCidr } = cluster.network;
+  return {
+    to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [nodeCidr, podCidr, serviceCidr] } }],
+    ports: [{ protocol: 'TCP', port: 443 }],
+  };
+}

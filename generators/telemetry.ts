@@ -128,3 +128,12 @@ export function dashboard(spec: DashboardSpec): Record<string, unknown> {
     panels: spec.panels,
   };
 }
+
+/** An alerting rule with its severity and a one-line summary. */
+export const alertRule = (name: string, expr: string, duration: string, severity: string, summary: string) => ({
+  alert: name,
+  expr,
+  for: duration,
+  labels: { severity },
+  annotations: { summary },
+});

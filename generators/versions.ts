@@ -79,6 +79,15 @@ export const versions = {
   // (bootstrap/talos/cloud-controller-manager.ts; upstream's example manifests pin an older one).
   // renovate: datasource=docker depName=registry.k8s.io/provider-aws/cloud-controller-manager
   awsCloudControllerManager: '1.35.3',
+  // platform/cluster-autoscaler: its minor must be the clusters' Kubernetes minor (the component checks it). No Go
+  // module ships its chart (cluster-autoscaler's tags are no module versions), so the objects are rendered from the
+  // chart's facts at cluster-autoscaler-chart-9.55.1 (appVersion 1.35.0) with this release's image.
+  // renovate: datasource=docker depName=registry.k8s.io/autoscaling/cluster-autoscaler
+  clusterAutoscaler: '1.35.2',
+  // platform/node-termination-handler, in queue mode; github.com/aws/aws-node-termination-handler v1.25.1 ships chart
+  // 0.27.1 (config/helm/aws-node-termination-handler), whose facts the rendered objects follow.
+  // renovate: datasource=docker depName=public.ecr.aws/aws-ec2/aws-node-termination-handler
+  awsNodeTerminationHandler: '1.25.1',
   // renovate: datasource=helm registryUrl=https://kubernetes-sigs.github.io/aws-ebs-csi-driver depName=aws-ebs-csi-driver
   awsEbsCsiDriverChart: '2.48.0',
   // Chart and provisioner share the version; the chart is served from the Git tag v<version> (no Helm repository).

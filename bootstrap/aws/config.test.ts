@@ -154,6 +154,55 @@ describe('invalid configuration fails with the file, the object and the field', 
       `${PROJECT}:nodes.workers.desired (11) must lie between min (2) and max (10)`,
     ],
     [
+      'ASG max beyond the node addresses of the private subnets',
+      () =>
+        problemsOf(
+          withNodes((n) => Object.assign(n.workers, { max: 50_000 })),
+          estate,
+        ),
+      `${PROJECT}:nodes.workers.max (50000) plus 3 control planes exceeds the 49137 node addresses of network.privateSubnets`,
+    ],
+    [
+      'a Spot share above 100 %',
+      () => problemsOf(withNodes((n) => (n.workers.spotShare = 120))),
+      `${PROJECT}:nodes.workers.spotShare is a percentage of 0 to 100, got 120`,
+    ],
+    [
+      'a negative Spot share',
+      () => problemsOf(withNodes((n) => (n.workers.spotShare = -5))),
+      `${PROJECT}:nodes.workers.spotShare must be at least 0, got -5`,
+    ],
+    [
+      'an on-demand base above max',
+      () => problemsOf(withNodes((n) => (n.workers.onDemandBase = 11))),
+      `${PROJECT}:nodes.workers.onDemandBase (11) must not exceed max (10)`,
+    ],
+    [
+      'a worker type of an unknown family',
+      () => problemsOf(withNodes((n) => (n.workers.instanceTypes = ['m7i.xlarge', 'x9z.xlarge']))),
+      `${PROJECT}:nodes.workers.instanceTypes[1] "x9z.xlarge" is of an unknown instance family (known: m5, m5a,`,
+    ],
+    [
+      'worker families of different memory per vCPU',
+      () => problemsOf(withNodes((n) => (n.workers.instanceTypes = ['m7i.xlarge', 'c7i.xlarge']))),
+      `${PROJECT}:nodes.workers.instanceTypes mixes m7i.xlarge (4 vCPU, 16 GiB, amd64) with c7i.xlarge (4 vCPU, 8 GiB, amd64)`,
+    ],
+    [
+      'worker types of different sizes',
+      () => problemsOf(withNodes((n) => (n.workers.instanceTypes = ['m7i.xlarge', 'm6i.2xlarge']))),
+      `${PROJECT}:nodes.workers.instanceTypes mixes m7i.xlarge (4 vCPU, 16 GiB, amd64) with m6i.2xlarge (8 vCPU, 32 GiB, amd64)`,
+    ],
+    [
+      'a worker type of the other architecture',
+      () => problemsOf(withNodes((n) => (n.workers.instanceTypes = ['m7i.xlarge', 'm7g.xlarge']))),
+      `${PROJECT}:nodes.workers.instanceTypes[1] m7g.xlarge is arm64, but nodes.arch is amd64 (the Talos AMI's)`,
+    ],
+    [
+      'no worker types',
+      () => problemsOf(withNodes((n) => (n.workers.instanceTypes = []))),
+      `${PROJECT}:nodes.workers.instanceTypes must be a non-empty list of EC2 instance types, got []`,
+    ],
+    [
       'the internet as an admin CIDR',
       () => problemsOf({ ...committed(), adminCidrs: ['0.0.0.0/0'] }),
       `${PROJECT}:adminCidrs[0] 0.0.0.0/0 is not a private range`,
@@ -233,7 +282,7 @@ describe('invalid configuration fails with the file, the object and the field', 
     [
       'a misspelt nested key',
       () => problemsOf(withNodes((n) => (n.workers.maximum = 10))),
-      `${PROJECT}:nodes.workers.maximum is not a known setting (known: instanceType, min, max, desired)`,
+      `${PROJECT}:nodes.workers.maximum is not a known setting (known: instanceTypes, min, max, desired, onDemandBase, spotShare)`,
     ],
   ])('%s', (_, problems, message) => {
     expect(problems()).toContainEqual(expect.stringContaining(message));

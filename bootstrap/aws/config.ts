@@ -4,6 +4,9 @@ import { contains, overlaps, parseCidr, type Cidr } from '../../generators/cidr'
 import type { AwsCluster, Estate, VpnPeer } from '../../generators/model';
 import { versions } from '../../generators/versions';
 import { defaultPaths } from '../talos/paths';
+import { type Arch, workerTypeProblems } from './worker-types';
+
+export type { Arch } from './worker-types';
 
 export const PROJECT = 'aws-bootstrap';
 export const MODEL_FILE = 'generators/estate/clusters.ts';
@@ -14,7 +17,6 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 /** AWS reserves the first four addresses and the last address of every subnet. */
 const FIRST_USABLE_HOST = 4;
 
-export type Arch = 'amd64' | 'arm64';
 export type NatGateways = 'per-az' | 'single';
 
 /** The `aws-bootstrap:*` keys of Pulumi.<stack>.yaml, as read (unvalidated). */
@@ -79,7 +81,19 @@ export interface Settings {
   publicApi: boolean;
   talos: { version: string; arch: Arch; amiName: string };
   controlPlane: { instanceType: string; privateIps: string[] };
-  workers: { instanceType: string; min: number; max: number; desired: number };
+  /**
+   * The worker group. `desired` is its size at creation only: afterwards the cluster autoscaler owns it. Capacity up
+   * to `onDemandBase` is on-demand, and `spotShare` percent of the capacity above it is Spot.
+   */
+  workers: {
+    /** One size class (worker-types.ts); the first is the launch template's and the autoscaler's sizing basis. */
+    instanceTypes: string[];
+    min: number;
+    max: number;
+    desired: number;
+    onDemandBase: number;
+    spotShare: number;
+  };
   rootVolumeGiB: number;
   /** Where bootstrap/talos gen-config wrote this cluster's files (repo-relative or absolute): the OIDC documents. */
   talosOutDir: string;
@@ -341,20 +355,43 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     instanceType,
     'an EC2 instance type',
   );
-  const workers = record(nodes.workers, 'nodes.workers', fail, ['instanceType', 'min', 'max', 'desired']);
-  const workerType = text(
-    workers.instanceType,
-    'nodes.workers.instanceType',
-    fail,
-    instanceType,
-    'an EC2 instance type',
-  );
+  const workers = record(nodes.workers, 'nodes.workers', fail, [
+    'instanceTypes',
+    'min',
+    'max',
+    'desired',
+    'onDemandBase',
+    'spotShare',
+  ]);
+  const workerTypes = Array.isArray(workers.instanceTypes)
+    ? workers.instanceTypes.map((type, i) =>
+        text(type, `nodes.workers.instanceTypes[${i}]`, fail, instanceType, 'an EC2 instance type'),
+      )
+    : [];
+  if (workerTypes.length === 0)
+    fail(
+      'nodes.workers.instanceTypes',
+      `must be a non-empty list of EC2 instance types, got ${JSON.stringify(workers.instanceTypes)}`,
+    );
+  for (const [i, message] of workerTypeProblems(workerTypes, arch))
+    fail(i === undefined ? 'nodes.workers.instanceTypes' : `nodes.workers.instanceTypes[${i}]`, message);
   const min = integer(workers.min, 'nodes.workers.min', fail, 0);
   const max = integer(workers.max, 'nodes.workers.max', fail, 1);
   const desired = integer(workers.desired, 'nodes.workers.desired', fail, 0);
   if (min > max) fail('nodes.workers', `min (${min}) must not exceed max (${max})`);
   if (desired < min || desired > max)
     fail('nodes.workers.desired', `(${desired}) must lie between min (${min}) and max (${max})`);
+  // Every node takes one address of a private subnet (pods take theirs from the pod CIDR); AWS keeps five per subnet.
+  const nodeAddresses = subnets.privateSubnets.reduce((sum, s) => sum + s.last - s.first + 1 - 5, 0);
+  if (max + controlPlaneCount > nodeAddresses)
+    fail(
+      'nodes.workers.max',
+      `(${max}) plus ${controlPlaneCount} control planes exceeds the ${nodeAddresses} node addresses of network.privateSubnets`,
+    );
+  const onDemandBase = integer(workers.onDemandBase, 'nodes.workers.onDemandBase', fail, 0);
+  if (onDemandBase > max) fail('nodes.workers.onDemandBase', `(${onDemandBase}) must not exceed max (${max})`);
+  const spotShare = integer(workers.spotShare, 'nodes.workers.spotShare', fail, 0);
+  if (spotShare > 100) fail('nodes.workers.spotShare', `is a percentage of 0 to 100, got ${spotShare}`);
 
   const talosOutDir =
     raw.talosOutDir === undefined ? defaultPaths(cluster).out : text(raw.talosOutDir, 'talosOutDir', fail);
@@ -393,7 +430,7 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     publicApi,
     talos: { version: versions.talos, arch, amiName: `talos-v${versions.talos}-${cluster.region}-${arch}` },
     controlPlane: { instanceType: controlPlaneType, privateIps },
-    workers: { instanceType: workerType, min, max, desired },
+    workers: { instanceTypes: workerTypes, min, max, desired, onDemandBase, spotShare },
     rootVolumeGiB,
     talosOutDir,
     machineConfigs,

@@ -5,14 +5,16 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { catalogue } from '../../generators/estate/catalogue';
 import { estate } from '../../generators/estate/clusters';
-import { irsaRolesOf } from '../../generators/registries';
+import { imagesOf, irsaRolesOf } from '../../generators/registries';
 import { declareApiLoadBalancer } from './api-endpoint';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
+import { declareNodeLifecycle } from './node-lifecycle';
 import { declareNodes } from './nodes';
 import { declareOidcIssuer, readOidcDocuments } from './oidc-issuer';
+import { declareRegistry } from './registry';
 import type { AwsBootstrapOutputs } from './outputs';
 import { declareSecurityGroups } from './security-groups';
 
@@ -29,6 +31,7 @@ const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRoles
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
+const registry = declareRegistry(settings, imagesOf(catalogue), estate.repository.url, identities.workerRole, tags);
 const configs = settings.machineConfigs;
 const nodes = configs
   ? declareNodes(
@@ -41,6 +44,7 @@ const nodes = configs
       tags,
     )
   : undefined;
+const lifecycle = nodes && declareNodeLifecycle(settings, nodes.workerGroup, tags);
 
 const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapOutputs[K]> } = {
   cluster: pulumi.output(settings.cluster.name),
@@ -74,6 +78,11 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
     ),
   ),
   vpnTunnels: pulumi.output({ tunnel1Address: network.vpn.tunnel1Address, tunnel2Address: network.vpn.tunnel2Address }),
+  imageRepositories: pulumi.output(
+    Object.fromEntries(Object.entries(registry.repositories).map(([image, r]) => [image, r.repositoryUrl])),
+  ),
+  imagePushRoleArn: registry.pushRole.arn,
+  nodeTerminationQueueUrl: lifecycle ? lifecycle.queue.url : pulumi.output(undefined),
   vpnPresharedKeys: pulumi.secret({
     tunnel1: network.vpn.tunnel1PresharedKey,
     tunnel2: network.vpn.tunnel2PresharedKey,
@@ -95,5 +104,8 @@ export const {
   serviceAccountIssuer,
   accessKeys,
   vpnTunnels,
+  imageRepositories,
+  imagePushRoleArn,
+  nodeTerminationQueueUrl,
   vpnPresharedKeys,
 } = outputs;

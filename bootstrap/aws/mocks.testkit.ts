@@ -94,6 +94,20 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { secret: 'mock-secret-access-key' };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
       return { latestVersion: 1 };
+    // Auto-named by the engine, which the mocks are not: the name is the mock ID, so a hook naming it depends on it.
+    case 'aws:autoscaling/group:Group':
+    case 'aws:cloudwatch/eventRule:EventRule':
+      return { arn: `arn:aws:mock:::${type.split(':')[2]}/${name}`, name: `${type.split(':')[2]}-${name}` };
+    case 'aws:sqs/queue:Queue':
+      return {
+        arn: `arn:aws:sqs:eu-central-1:${MODEL_ACCOUNT_ID}:${inputs.name}`,
+        url: `https://sqs.eu-central-1.amazonaws.com/${MODEL_ACCOUNT_ID}/${inputs.name}`,
+      };
+    case 'aws:ecr/repository:Repository':
+      return {
+        arn: `arn:aws:ecr:eu-central-1:${MODEL_ACCOUNT_ID}:repository/${inputs.name}`,
+        repositoryUrl: `${MODEL_ACCOUNT_ID}.dkr.ecr.eu-central-1.amazonaws.com/${inputs.name}`,
+      };
     default:
       return { arn: `arn:aws:mock:::${type.split(':')[2]}/${name}` };
   }

@@ -26,6 +26,12 @@ export interface AwsBootstrapOutputs {
   accessKeys: Record<string, { accessKeyId: string; secretAccessKey: string }>;
   /** Outside addresses of the two AWS tunnel endpoints, for the on-prem VPN router. */
   vpnTunnels: { tunnel1Address: string; tunnel2Address: string };
+  /** ECR repository URLs by image name (generators/images.ts): where clusters that pull from ECR take them. */
+  imageRepositories: Record<string, string>;
+  /** The role the image workflows assume through GitHub OIDC to push to ECR (its `role-to-assume`). */
+  imagePushRoleArn: string;
+  /** The queue the node termination handler reads; undefined until nodes are declared. */
+  nodeTerminationQueueUrl: string | undefined;
   /** The tunnels' IKE pre-shared keys. Secret. */
   vpnPresharedKeys: { tunnel1: string; tunnel2: string };
 }

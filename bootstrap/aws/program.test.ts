@@ -29,6 +29,9 @@ import { violations } from './policy/harness.testkit';
 import { policies } from './policy/rules';
 import { ROLE_TAG } from './policy/conventions';
 import { loadManifests } from '../../generators/manifests';
+import { catalogue } from '../../generators/estate/catalogue';
+import { imagesOf } from '../../generators/registries';
+import { queueUrl } from '../../platform/node-termination-handler/api';
 import { repoRoot } from '../../generators/repo';
 
 let recorder: Recorder;
@@ -335,6 +338,81 @@ describe('IAM', () => {
       expect(s.Condition, s.Sid).toBeDefined();
   });
 
+  it('issue 16: gives the cluster autoscaler exactly its calls, changing only groups with its discovery tags', () => {
+    expect(document('aws-cluster-autoscaler')).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DescribeForClusterAutoscaler',
+          Effect: 'Allow',
+          Action: [
+            'autoscaling:DescribeAutoScalingGroups',
+            'autoscaling:DescribeAutoScalingInstances',
+            'autoscaling:DescribeScalingActivities',
+            'autoscaling:DescribeTags',
+            'ec2:DescribeImages',
+            'ec2:DescribeInstanceTypes',
+            'ec2:DescribeLaunchTemplateVersions',
+            'ec2:GetInstanceTypesFromInstanceRequirements',
+          ],
+          Resource: '*',
+        },
+        {
+          Sid: 'ScaleOwnGroups',
+          Effect: 'Allow',
+          Action: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+          Resource: 'arn:aws:autoscaling:eu-central-1:111122223333:autoScalingGroup:*:autoScalingGroupName/*',
+          Condition: {
+            StringEquals: {
+              'aws:ResourceTag/k8s.io/cluster-autoscaler/enabled': 'true',
+              'aws:ResourceTag/k8s.io/cluster-autoscaler/aws': 'owned',
+            },
+          },
+        },
+      ],
+    });
+    // The tags the condition requires are the worker group's.
+    const tags = recorder.ofType('aws:autoscaling/group:Group')[0]!.inputs.tags;
+    expect(tags).toContainEqual({ key: 'k8s.io/cluster-autoscaler/enabled', value: 'true', propagateAtLaunch: false });
+    expect(tags).toContainEqual({ key: 'k8s.io/cluster-autoscaler/aws', value: 'owned', propagateAtLaunch: false });
+  });
+
+  it('issue 16: gives the node termination handler its queue and lifecycle actions on tagged groups only', () => {
+    expect(document('aws-node-termination-handler')).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DescribeForNodeTerminationHandler',
+          Effect: 'Allow',
+          Action: ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeTags', 'ec2:DescribeInstances'],
+          Resource: '*',
+        },
+        {
+          Sid: 'CompleteOwnLifecycleActions',
+          Effect: 'Allow',
+          Action: 'autoscaling:CompleteLifecycleAction',
+          Resource: 'arn:aws:autoscaling:eu-central-1:111122223333:autoScalingGroup:*:autoScalingGroupName/*',
+          Condition: {
+            StringEquals: { 'aws:ResourceTag/kubernetes.io/cluster/aws': 'owned' },
+            Null: { 'aws:ResourceTag/aws-node-termination-handler/managed': 'false' },
+          },
+        },
+        {
+          Sid: 'ConsumeOwnQueue',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+          Resource: recorder.one('aws:sqs/queue:Queue', 'aws-node-termination').state.arn,
+        },
+      ],
+    });
+    const [statement] = JSON.parse(
+      recorder.one('aws:iam/role:Role', 'aws-node-termination-handler').inputs.assumeRolePolicy,
+    ).Statement;
+    expect(statement.Condition.StringEquals[`${issuerHost}:sub`]).toEqual([
+      'system:serviceaccount:node-termination-handler:aws-node-termination-handler',
+    ]);
+  });
+
   it('gives the control planes the cloud integration, workers nothing, both through instance profiles', () => {
     const statements = document('aws-controlplane-cloud-integration').Statement as {
       Sid: string;
@@ -357,7 +435,8 @@ describe('IAM', () => {
       ...recorder.ofType('aws:iam/rolePolicy:RolePolicy'),
       ...recorder.ofType('aws:iam/rolePolicyAttachment:RolePolicyAttachment'),
     ].filter((p) => p.inputs.role === recorder.ofType('aws:iam/role:Role').find((r) => r.name === 'aws-worker')!.id);
-    expect(policiesOfWorker).toEqual([]);
+    // Only image pulls (kubelet's ECR credential provider), checked in 'ECR'.
+    expect(policiesOfWorker.map((p) => p.name)).toEqual(['aws-worker-ecr-pull']);
     expect(recorder.ofType('aws:iam/instanceProfile:InstanceProfile').map((p) => p.name)).toEqual([
       'aws-controlplane',
       'aws-worker',
@@ -467,9 +546,79 @@ describe('nodes', () => {
       minSize: 2,
       maxSize: 10,
       desiredCapacity: 3,
-      launchTemplate: { id: template!.id, version: '1' },
     });
+    expect(group!.inputs.launchTemplate).toBeUndefined();
     expect(group!.inputs.tags).toContainEqual({ key: ROLE_TAG, value: 'worker', propagateAtLaunch: true });
+  });
+
+  it('issue 16: tags the worker group for the autoscaler (on the group only) and the handler (also on instances)', () => {
+    const [group] = recorder.ofType('aws:autoscaling/group:Group');
+    const tags = group!.inputs.tags as { key: string; value: string; propagateAtLaunch: boolean }[];
+    expect(tags.filter((t) => t.key.startsWith('k8s.io/cluster-autoscaler/'))).toEqual([
+      { key: 'k8s.io/cluster-autoscaler/enabled', value: 'true', propagateAtLaunch: false },
+      { key: 'k8s.io/cluster-autoscaler/aws', value: 'owned', propagateAtLaunch: false },
+    ]);
+    expect(tags).toContainEqual({
+      key: 'aws-node-termination-handler/managed',
+      value: 'true',
+      propagateAtLaunch: true,
+    });
+    expect(tags).toContainEqual({ key: 'kubernetes.io/cluster/aws', value: 'owned', propagateAtLaunch: true });
+  });
+
+  it('issue 16: leaves the size to the autoscaler after creation (ignoreChanges desiredCapacity)', () => {
+    expect(recorder.ofType('aws:autoscaling/group:Group').map((g) => g.ignoreChanges)).toEqual([['desiredCapacity']]);
+  });
+
+  it('issue 16: mixes the stack config types, on-demand base and Spot share, with capacity rebalance', () => {
+    const [template] = recorder.ofType('aws:ec2/launchTemplate:LaunchTemplate');
+    const [group] = recorder.ofType('aws:autoscaling/group:Group');
+    expect(template!.inputs.instanceType).toBe('m7i.xlarge');
+    expect(group!.inputs.capacityRebalance).toBe(true);
+    expect(group!.inputs.mixedInstancesPolicy).toEqual({
+      launchTemplate: {
+        launchTemplateSpecification: { launchTemplateId: template!.id, version: '1' },
+        overrides: ['m7i.xlarge', 'm6i.xlarge', 'm6a.xlarge', 'm7a.xlarge', 'm5.xlarge'].map((instanceType) => ({
+          instanceType,
+        })),
+      },
+      instancesDistribution: {
+        onDemandBaseCapacity: 2,
+        onDemandPercentageAboveBaseCapacity: 50,
+        onDemandAllocationStrategy: 'prioritized',
+        spotAllocationStrategy: 'price-capacity-optimized',
+      },
+    });
+  });
+
+  it('issue 16: rolls workers onto a new launch-template version by an instance refresh with checkpoints', () => {
+    const [group] = recorder.ofType('aws:autoscaling/group:Group');
+    expect(group!.inputs.instanceRefresh).toEqual({
+      strategy: 'Rolling',
+      preferences: {
+        minHealthyPercentage: 90,
+        maxHealthyPercentage: 120,
+        instanceWarmup: '300',
+        checkpointPercentages: [34, 67, 100],
+        checkpointDelay: '600',
+        skipMatching: true,
+        scaleInProtectedInstances: 'Ignore',
+        standbyInstances: 'Ignore',
+      },
+    });
+  });
+
+  it('issue 16: holds every leaving worker in a termination hook that continues after 10 minutes', () => {
+    const [group] = recorder.ofType('aws:autoscaling/group:Group');
+    const hooks = recorder.ofType('aws:autoscaling/lifecycleHook:LifecycleHook');
+    expect(hooks.map((h) => h.inputs)).toEqual([
+      {
+        autoscalingGroupName: group!.state.name,
+        lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        heartbeatTimeout: 600,
+        defaultResult: 'CONTINUE',
+      },
+    ]);
   });
 
   it('serves TCP 6443 from an internal NLB whose target group holds only the control planes', () => {
@@ -495,6 +644,163 @@ describe('nodes', () => {
     });
     const targets = recorder.ofType('aws:lb/targetGroupAttachment:TargetGroupAttachment').map((a) => a.inputs.targetId);
     expect(targets).toEqual(recorder.ofType('aws:ec2/instance:Instance').map(idOf));
+  });
+});
+
+describe('issue 16: node termination events', () => {
+  const queue = () => recorder.one('aws:sqs/queue:Queue', 'aws-node-termination');
+  const rules = () => recorder.ofType('aws:cloudwatch/eventRule:EventRule');
+
+  it('queues them in an SSE-encrypted queue named by the handler contract, kept five minutes', () => {
+    expect(queue().inputs).toMatchObject({
+      name: 'aws-node-termination',
+      messageRetentionSeconds: 300,
+      sqsManagedSseEnabled: true,
+    });
+    expect(queue().state.url).toBe(queueUrl(cluster));
+  });
+
+  it('routes the worker group termination actions, Spot interruptions, rebalance and state changes', () => {
+    const [group] = recorder.ofType('aws:autoscaling/group:Group');
+    expect(Object.fromEntries(rules().map((r) => [r.name, JSON.parse(r.inputs.eventPattern)]))).toEqual({
+      'aws-asg-termination': {
+        source: ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance-terminate Lifecycle Action'],
+        detail: { AutoScalingGroupName: [group!.state.name] },
+      },
+      'aws-spot-interruption': { source: ['aws.ec2'], 'detail-type': ['EC2 Spot Instance Interruption Warning'] },
+      'aws-rebalance-recommendation': {
+        source: ['aws.ec2'],
+        'detail-type': ['EC2 Instance Rebalance Recommendation'],
+      },
+      'aws-instance-state-change': {
+        source: ['aws.ec2'],
+        'detail-type': ['EC2 Instance State-change Notification'],
+      },
+    });
+    const targets = recorder.ofType('aws:cloudwatch/eventTarget:EventTarget');
+    expect(targets.map((t) => [t.inputs.rule, t.inputs.arn])).toEqual(
+      rules().map((r) => [`EventRule-${r.name}`, queue().state.arn]),
+    );
+  });
+
+  it('lets only those rules send to the queue, over TLS', () => {
+    const policy = recorder.one('aws:sqs/queuePolicy:QueuePolicy', 'aws-node-termination');
+    expect(policy.inputs.queueUrl).toBe(queue().state.url);
+    expect(JSON.parse(policy.inputs.policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'FromOwnRules',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: queue().state.arn,
+          Condition: { ArnEquals: { 'aws:SourceArn': rules().map((r) => r.state.arn) } },
+        },
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sqs:*',
+          Resource: queue().state.arn,
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+      ],
+    });
+  });
+
+  it('exports the queue URL the handler reads', async () => {
+    expect(await valueOf(program.nodeTerminationQueueUrl)).toBe(queueUrl(cluster));
+  });
+});
+
+describe('issue 16: ECR', () => {
+  const repositories = () => recorder.ofType('aws:ecr/repository:Repository');
+  const pullPush = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
+  const repositoryArns = () => repositories().map((r) => r.state.arn);
+
+  it('keeps one private repository per image built here: immutable tags, scan on push, KMS encryption', () => {
+    expect(repositories().map((r) => r.inputs)).toEqual(
+      imagesOf(catalogue).map((image) => ({
+        name: image.name,
+        imageTagMutability: 'IMMUTABLE',
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: 'KMS' }],
+        tags: { cluster: 'aws', 'managed-by': 'pulumi/aws-bootstrap' },
+      })),
+    );
+    expect(repositories().map((r) => r.inputs.name)).toEqual(['otelcol-log-export', 'task-tracker']);
+  });
+
+  it('expires untagged images after a week and keeps the newest hundred', () => {
+    const policies = recorder.ofType('aws:ecr/lifecyclePolicy:LifecyclePolicy');
+    expect(policies.map((p) => p.inputs.repository)).toEqual(repositories().map((r) => r.inputs.name));
+    for (const p of policies) {
+      expect(JSON.parse(p.inputs.policy).rules.map((r: any) => [r.rulePriority, r.selection])).toEqual([
+        [1, { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 }],
+        [2, { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 100 }],
+      ]);
+    }
+  });
+
+  it('lets the workers pull, read-only, from these repositories', () => {
+    expect(JSON.parse(recorder.one('aws:iam/rolePolicy:RolePolicy', 'aws-worker-ecr-pull').inputs.policy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'PullAuthorization', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+        { Sid: 'PullOwnImages', Effect: 'Allow', Action: pullPush, Resource: repositoryArns() },
+      ],
+    });
+  });
+
+  it("trusts GitHub's OIDC tokens of this repository's release tags only for the push role", () => {
+    const provider = recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'github-actions');
+    expect(provider.inputs).toMatchObject({
+      url: 'https://token.actions.githubusercontent.com',
+      clientIdLists: ['sts.amazonaws.com'],
+    });
+    const role = recorder.one('aws:iam/role:Role', 'image-push');
+    expect(role.inputs.name).toBe('aws-image-push');
+    expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Federated: provider.state.arn },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+          StringLike: {
+            'token.actions.githubusercontent.com:sub': [
+              'repo:acme/hybrid-gitops-platform:ref:refs/tags/otelcol-log-export/v*',
+              'repo:acme/hybrid-gitops-platform:ref:refs/tags/task-tracker/v*',
+            ],
+          },
+        },
+      },
+    ]);
+    expect(JSON.parse(recorder.one('aws:iam/rolePolicy:RolePolicy', 'image-push').inputs.policy).Statement).toEqual([
+      { Sid: 'PullAuthorization', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      {
+        Sid: 'PushOwnImages',
+        Effect: 'Allow',
+        Action: [
+          ...pullPush,
+          'ecr:CompleteLayerUpload',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        Resource: repositoryArns(),
+      },
+    ]);
+  });
+
+  it('exports the repository URLs and the push role', async () => {
+    expect(await valueOf(program.imageRepositories)).toEqual({
+      'otelcol-log-export': '111122223333.dkr.ecr.eu-central-1.amazonaws.com/otelcol-log-export',
+      'task-tracker': '111122223333.dkr.ecr.eu-central-1.amazonaws.com/task-tracker',
+    });
+    expect(await valueOf(program.imagePushRoleArn)).toBe('arn:aws:mock:::Role/image-push');
   });
 });
 
@@ -598,6 +904,9 @@ describe('outputs', () => {
       'serviceAccountIssuer',
       'accessKeys',
       'vpnTunnels',
+      'imageRepositories',
+      'imagePushRoleArn',
+      'nodeTerminationQueueUrl',
       'vpnPresharedKeys',
     ];
     expect(Object.keys(program).sort()).toEqual([...keys].sort());
@@ -624,7 +933,12 @@ describe('outputs', () => {
     expect(await valueOf(program.accessKeys)).toEqual({
       'onprem-log-writer': { accessKeyId: 'AccessKey-onprem-log-writer', secretAccessKey: 'mock-secret-access-key' },
     });
-    expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual(['ebs-csi-controller', 'log-writer']);
+    expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual([
+      'cluster-autoscaler',
+      'ebs-csi-controller',
+      'log-writer',
+      'node-termination-handler',
+    ]);
   });
 });
 

@@ -1,11 +1,13 @@
 // The composition root: every platform component and app a cluster can run, by the name the cluster model uses.
 // Adding a component is one line here; everything it adds, it declares itself (generators/component.ts).
 import { taskTracker } from '../../apps/task-tracker/task-tracker';
+import { clusterAutoscaler } from '../../platform/cluster-autoscaler';
 import { ingress } from '../../platform/ingress';
 import { loadBalancing } from '../../platform/load-balancing';
 import { logExport } from '../../platform/log-export';
 import { metrics } from '../../platform/metrics';
 import { monitoring } from '../../platform/monitoring';
+import { nodeTerminationHandler } from '../../platform/node-termination-handler';
 import { storage } from '../../platform/storage';
 import type { Catalogue, ValuesOf } from '../component';
 import type { Cluster, Estate } from '../model';
@@ -17,6 +19,8 @@ const platform = {
   'load-balancing': loadBalancing,
   storage,
   metrics,
+  'cluster-autoscaler': clusterAutoscaler,
+  'node-termination-handler': nodeTerminationHandler,
 };
 
 const apps = {

@@ -27,6 +27,19 @@ export const estate: EstateOf = {
         ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
         storage: { reclaimPolicy: 'Delete' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        'cluster-autoscaler': {
+          scaleDownUtilizationThreshold: 0.5,
+          scaleDownUnneededTime: '10m',
+          scaleDownDelayAfterAdd: '10m',
+          requests: { cpu: '100m', memory: '300Mi' },
+          memoryLimit: '600Mi',
+        },
+        'node-termination-handler': {
+          replicas: 2,
+          nodeGracePeriodSeconds: 300,
+          requests: { cpu: '50m', memory: '64Mi' },
+          memoryLimit: '128Mi',
+        },
         monitoring: {
           prometheus: {
             retention: '30d',

@@ -14,3 +14,31 @@ export const DASHBOARD_LABELS = { grafana_dashboard: '1' } as const;
 
 /** Dashboards hold `${…}` Grafana variables that Flux post-build substitution must leave alone. */
 export const DASHBOARD_ANNOTATIONS = { 'kustomize.toolkit.fluxcd.io/substitute': 'disabled' } as const;
+
+/** An ingress rule admitting Prometheus's scrapes on `port`, for a component's NetworkPolicy. */
+export const prometheusScrapeIngress = (port: number) => ({
+  from: [
+    {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NAMESPACE } },
+      podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
+    },
+  ],
+  ports: [{ protocol: 'TCP', port }],
+});
+
+/**
+ * The ServiceMonitor and PrometheusRule of a component whose Service `name` (selected by `labels`) serves metrics on
+ * its port `metrics`: plain manifests, which the component adds to its platform-configs layer.
+ */
+export function monitoredService(name: string, namespace: string, labels: Record<string, string>, groups: unknown) {
+  const metadata = { name, namespace, labels: { ...MONITORING_SELECTOR } };
+  return [
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata,
+      spec: { selector: { matchLabels: labels }, endpoints: [{ port: 'metrics', interval: '30s' }] },
+    },
+    { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata, spec: { groups } },
+  ];
+}

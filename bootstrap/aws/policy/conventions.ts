@@ -13,6 +13,15 @@ export type NodeRole = 'controlplane' | 'worker';
  */
 export const CONTROL_PLANE_IGNORED_CHANGES = ['userData', 'ami'];
 
+/**
+ * Worker-group inputs that `pulumi up` leaves alone: the cluster autoscaler owns the size after creation, and
+ * otherwise every run would reset it (`desiredCapacity` of aws.autoscaling.Group, @pulumi/aws 7.48.0).
+ */
+export const WORKER_GROUP_IGNORED_CHANGES = ['desiredCapacity'];
+
+/** The lifecycle transition of an instance leaving an Auto Scaling Group (autoscaling PutLifecycleHook API). */
+export const TERMINATING_TRANSITION = 'autoscaling:EC2_INSTANCE_TERMINATING';
+
 /** The Kubernetes API port, the one listener that may face the internet when the stack sets `publicApi`. */
 export const API_PORT = 6443;
 
@@ -23,6 +32,12 @@ export const API_PORT = 6443;
 export const JUSTIFIED_WILDCARDS: Record<string, string> = {
   DescribeForCloudIntegration:
     'EC2, Elastic Load Balancing and Auto Scaling Describe* calls support no resource-level permissions',
+  DescribeForClusterAutoscaler:
+    'the Auto Scaling and EC2 Describe calls of the cluster autoscaler support no resource-level permissions',
+  DescribeForNodeTerminationHandler:
+    'autoscaling:DescribeAutoScalingInstances, autoscaling:DescribeTags and ec2:DescribeInstances support no resource-level permissions',
+  PullAuthorization:
+    'ecr:GetAuthorizationToken returns a registry-wide token and supports no resource-level permissions',
   DescribeForEbsCsi:
     'the EC2 Describe calls of the EBS CSI controller (volumes, snapshots, instances, zones, tags) support no resource-level permissions',
 };

@@ -1,6 +1,6 @@
 import type { PolicyResource } from '@pulumi/policy';
 import { describe, expect, it } from 'vitest';
-import { BUCKETS_WITHOUT_EXPIRY, JUSTIFIED_WILDCARDS, ROLE_TAG } from './conventions';
+import { BUCKETS_WITHOUT_EXPIRY, JUSTIFIED_WILDCARDS, ROLE_TAG, TERMINATING_TRANSITION } from './conventions';
 import { policyResource, violations } from './harness.testkit';
 import { TYPES } from './rules';
 
@@ -355,5 +355,132 @@ describe('issue 23 defect 3: controlplane-ignores-userdata-and-ami', () => {
   ])('fails a control plane with %s', async (_, ignored, message) => {
     const found = await violations(RULE, [instance('controlplane', ignored)]);
     expect(found).toEqual([expect.stringContaining(`controlplane-0: ${message}`)]);
+  });
+});
+
+describe('issue 16: asg-termination-hook', () => {
+  const group = policyResource(TYPES.autoscalingGroup, 'workers', {});
+  const hook = (transition: string, of = group) =>
+    policyResource(TYPES.lifecycleHook, 'hook', { lifecycleTransition: transition }, { autoscalingGroupName: [of] });
+
+  it('passes a group with a terminating hook, as a resource or an initial hook', async () => {
+    expect(await violations('asg-termination-hook', [group, hook(TERMINATING_TRANSITION)])).toEqual([]);
+    const initial = policyResource(TYPES.autoscalingGroup, 'initial', {
+      initialLifecycleHooks: [{ name: 'drain', lifecycleTransition: TERMINATING_TRANSITION }],
+    });
+    expect(await violations('asg-termination-hook', [initial])).toEqual([]);
+  });
+
+  it('fails a group without a hook, with only a launching hook, or whose hook is on another group', async () => {
+    const message = [`workers: no ${TERMINATING_TRANSITION} lifecycle hook`];
+    expect(await violations('asg-termination-hook', [group])).toEqual(message);
+    expect(await violations('asg-termination-hook', [group, hook('autoscaling:EC2_INSTANCE_LAUNCHING')])).toEqual(
+      message,
+    );
+    const other = policyResource(TYPES.autoscalingGroup, 'other', {});
+    expect(await violations('asg-termination-hook', [group, other, hook(TERMINATING_TRANSITION, other)])).toEqual(
+      message,
+    );
+  });
+});
+
+describe('issue 16: asg-desired-capacity-ignored', () => {
+  const group = (ignoreChanges: string[]) =>
+    policyResource(TYPES.autoscalingGroup, 'workers', {}, {}, { ignoreChanges });
+
+  it('passes a group that ignores desiredCapacity, fails one that does not', async () => {
+    expect(await violations('asg-desired-capacity-ignored', [group(['desiredCapacity'])])).toEqual([]);
+    expect(await violations('asg-desired-capacity-ignored', [group(['minSize'])])).toEqual([
+      'workers: ignoreChanges lacks desiredCapacity (use WORKER_GROUP_IGNORED_CHANGES)',
+    ]);
+  });
+});
+
+describe('issue 16: ecr-immutable-scanned', () => {
+  const repository = (props: Record<string, unknown>) => policyResource(TYPES.ecrRepository, 'ecr-app', props);
+  const good = { imageTagMutability: 'IMMUTABLE', imageScanningConfiguration: { scanOnPush: true } };
+
+  it('passes an immutable repository that scans on push', async () => {
+    expect(await violations('ecr-immutable-scanned', [repository(good)])).toEqual([]);
+  });
+
+  it.each([
+    [
+      'mutable tags',
+      { ...good, imageTagMutability: 'MUTABLE' },
+      'ecr-app: imageTagMutability is MUTABLE, not IMMUTABLE',
+    ],
+    [
+      'the default mutability',
+      { imageScanningConfiguration: { scanOnPush: true } },
+      'ecr-app: imageTagMutability is unset (MUTABLE), not IMMUTABLE',
+    ],
+    [
+      'no scan on push',
+      { ...good, imageScanningConfiguration: { scanOnPush: false } },
+      'ecr-app: imageScanningConfiguration.scanOnPush is not true',
+    ],
+    [
+      'no scanning configuration',
+      { imageTagMutability: 'IMMUTABLE' },
+      'ecr-app: imageScanningConfiguration.scanOnPush is not true',
+    ],
+  ])('fails a repository with %s', async (_, props, message) => {
+    expect(await violations('ecr-immutable-scanned', [repository(props)])).toEqual([message]);
+  });
+});
+
+describe('issue 16: oidc-trust-one-repository', () => {
+  const role = (subjects: unknown, extra: Record<string, unknown> = {}) =>
+    policyResource(TYPES.role, 'image-push', {
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Federated: 'arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com' },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', ...extra },
+              ...(subjects === undefined
+                ? {}
+                : { StringLike: { 'token.actions.githubusercontent.com:sub': subjects } }),
+            },
+          },
+        ],
+      }),
+    });
+
+  it('passes a role trusting ref patterns of one repository, and ignores roles of other providers', async () => {
+    expect(
+      await violations('oidc-trust-one-repository', [
+        role(['repo:acme/platform:ref:refs/tags/app/v*', 'repo:acme/platform:environment:prod']),
+      ]),
+    ).toEqual([]);
+    const ec2 = policyResource(TYPES.role, 'node', {
+      assumeRolePolicy: JSON.stringify({
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    expect(await violations('oidc-trust-one-repository', [ec2])).toEqual([]);
+  });
+
+  it.each([
+    ['every repository of the owner', 'repo:acme/*'],
+    ['every repository', 'repo:*'],
+    ['a repository name pattern', 'repo:acme/platform-*:ref:refs/heads/main'],
+    ['any ref of any owner', 'repo:*/platform:ref:refs/heads/main'],
+    ['the whole repository by a trailing wildcard', 'repo:acme/platform:*'],
+    ['a bare wildcard', '*'],
+  ])('fails a role trusting %s', async (_, subject) => {
+    expect(await violations('oidc-trust-one-repository', [role([subject])])).toEqual([
+      `image-push: statement 0 trusts ${JSON.stringify(subject)}, which is not one repository (repo:<owner>/<name>:…)`,
+    ]);
+  });
+
+  it('fails a role that trusts GitHub tokens without a subject condition', async () => {
+    expect(await violations('oidc-trust-one-repository', [role(undefined)])).toEqual([
+      'image-push: statement 0 trusts GitHub tokens without a token.actions.githubusercontent.com:sub condition',
+    ]);
   });
 });

@@ -7,6 +7,8 @@ import {
   CONTROL_PLANE_IGNORED_CHANGES,
   JUSTIFIED_WILDCARDS,
   ROLE_TAG,
+  TERMINATING_TRANSITION,
+  WORKER_GROUP_IGNORED_CHANGES,
 } from './conventions';
 
 export const TYPES = {
@@ -28,6 +30,9 @@ export const TYPES = {
   launchTemplate: 'aws:ec2/launchTemplate:LaunchTemplate',
   volume: 'aws:ebs/volume:Volume',
   autoscalingGroup: 'aws:autoscaling/group:Group',
+  lifecycleHook: 'aws:autoscaling/lifecycleHook:LifecycleHook',
+  ecrRepository: 'aws:ecr/repository:Repository',
+  role: 'aws:iam/role:Role',
 } as const;
 
 const WORLD = ['0.0.0.0/0', '::/0'];
@@ -330,6 +335,88 @@ const controlPlaneIgnoresUserDataAndAmi: ResourceValidationPolicy = {
   },
 };
 
+const hasTerminatingHook = (group: PolicyResource, resources: PolicyResource[]) =>
+  list<any>(group.props.initialLifecycleHooks).some((hook) => hook?.lifecycleTransition === TERMINATING_TRANSITION) ||
+  resources.some(
+    (r) =>
+      r.type === TYPES.lifecycleHook &&
+      r.props.lifecycleTransition === TERMINATING_TRANSITION &&
+      dependsOn(r, 'autoscalingGroupName', group),
+  );
+
+const asgTerminationHook: StackValidationPolicy = {
+  name: 'asg-termination-hook',
+  description:
+    `Every Auto Scaling Group has a ${TERMINATING_TRANSITION} lifecycle hook: scale-in, rebalancing and instance ` +
+    'refresh then wait for the node termination handler to drain the node, so PodDisruptionBudgets hold.',
+  enforcementLevel: 'mandatory',
+  validateStack: (args, reportViolation) => {
+    for (const group of args.resources.filter((r) => r.type === TYPES.autoscalingGroup)) {
+      if (!hasTerminatingHook(group, args.resources))
+        reportViolation(`${group.name}: no ${TERMINATING_TRANSITION} lifecycle hook`, group.urn);
+    }
+  },
+};
+
+const asgSizeOwnedByAutoscaler: ResourceValidationPolicy = {
+  name: 'asg-desired-capacity-ignored',
+  description: `Auto Scaling Groups ignore changes to ${WORKER_GROUP_IGNORED_CHANGES.join(', ')}: the cluster autoscaler owns the size, and \`pulumi up\` must not reset it.`,
+  enforcementLevel: 'mandatory',
+  validateResource: (args, reportViolation) => {
+    if (args.type !== TYPES.autoscalingGroup) return;
+    const missing = WORKER_GROUP_IGNORED_CHANGES.filter((field) => !args.opts.ignoreChanges.includes(field));
+    if (missing.length)
+      reportViolation(`${args.name}: ignoreChanges lacks ${missing.join(', ')} (use WORKER_GROUP_IGNORED_CHANGES)`);
+  },
+};
+
+const ecrImmutableScanned: ResourceValidationPolicy = {
+  name: 'ecr-immutable-scanned',
+  description: 'ECR repositories have immutable tags (a released tag never changes what it runs) and scan on push.',
+  enforcementLevel: 'mandatory',
+  validateResource: (args, reportViolation) => {
+    if (args.type !== TYPES.ecrRepository) return;
+    if (args.props.imageTagMutability !== 'IMMUTABLE')
+      reportViolation(
+        `${args.name}: imageTagMutability is ${args.props.imageTagMutability ?? 'unset (MUTABLE)'}, not IMMUTABLE`,
+      );
+    if (args.props.imageScanningConfiguration?.scanOnPush !== true)
+      reportViolation(`${args.name}: imageScanningConfiguration.scanOnPush is not true`);
+  },
+};
+
+const GITHUB_SUBJECT = 'token.actions.githubusercontent.com:sub';
+/** `repo:<owner>/<name>:<rest>` with a literal owner and name: a wildcard may only narrow the ref within it. */
+const ONE_REPOSITORY = /^repo:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+:[^*?]/;
+
+const oidcTrustOneRepository: ResourceValidationPolicy = {
+  name: 'oidc-trust-one-repository',
+  description:
+    `Roles trusted through GitHub's OIDC provider require ${GITHUB_SUBJECT} and name one repository in every value: ` +
+    'no owner or repository wildcard, or any repository on GitHub could assume them.',
+  enforcementLevel: 'mandatory',
+  validateResource: (args, reportViolation) => {
+    if (args.type !== TYPES.role) return;
+    for (const [i, s] of (statements(args.props.assumeRolePolicy) ?? []).entries()) {
+      const federated = String((s.Principal as { Federated?: unknown } | undefined)?.Federated ?? '');
+      const conditions = Object.values(s.Condition ?? {});
+      const mentionsGithub =
+        federated.includes('token.actions.githubusercontent.com') ||
+        conditions.some((c) => Object.keys(c).some((key) => key.startsWith('token.actions.githubusercontent.com:')));
+      if (s.Effect !== 'Allow' || !mentionsGithub) continue;
+      const subjects = conditions.flatMap((c) => list<unknown>(c[GITHUB_SUBJECT] as unknown[]));
+      const label = `${args.name}: statement ${s.Sid ?? i}`;
+      if (!subjects.length) reportViolation(`${label} trusts GitHub tokens without a ${GITHUB_SUBJECT} condition`);
+      for (const subject of subjects) {
+        if (typeof subject !== 'string' || !ONE_REPOSITORY.test(subject))
+          reportViolation(
+            `${label} trusts ${JSON.stringify(subject)}, which is not one repository (repo:<owner>/<name>:…)`,
+          );
+      }
+    }
+  },
+};
+
 export const policies: Policies = [
   bucketsPrivate,
   bucketsEncrypted,
@@ -341,4 +428,8 @@ export const policies: Policies = [
   ebsEncrypted,
   controlPlaneNotInAsg,
   controlPlaneIgnoresUserDataAndAmi,
+  asgTerminationHook,
+  asgSizeOwnedByAutoscaler,
+  ecrImmutableScanned,
+  oidcTrustOneRepository,
 ];
