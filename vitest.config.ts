@@ -32,6 +32,7 @@ export const INTEGRATION = [
   'generators/kustomize.test.ts',
   'generators/pins.test.ts',
   'generators/policy/repo.test.ts',
+  'generators/proving-ground/deviations.test.ts',
   'generators/proving-ground/e2e.test.ts',
   'generators/proving-ground/tools.test.ts',
   'generators/render-fault.test.ts',
@@ -39,6 +40,7 @@ export const INTEGRATION = [
   'generators/secrets/secrets.test.ts',
   'generators/validate/validate.test.ts',
   'generators/workflows/workflows.test.ts',
+  'platform/cluster-autoscaler/alerts.test.ts',
   'platform/ingress/ingress.test.ts',
   'platform/load-balancing/load-balancing.test.ts',
   'platform/log-export/alerts.test.ts',
@@ -51,6 +53,7 @@ export const INTEGRATION = [
   'platform/monitoring/federation-outage.test.ts',
   'platform/monitoring/rules.test.ts',
   'platform/monitoring/tools.test.ts',
+  'platform/node-termination-handler/alerts.test.ts',
   'platform/storage/storage.test.ts',
 ];
 
