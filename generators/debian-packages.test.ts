@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './repo';
 import { DEBIAN_PACKAGES, debianPlan, findCommand, installCommand } from './debian-packages';
+import setupTestRun from './testing/global-setup';
 
 const dir = mkdtempSync(join(tmpdir(), 'debian-packages-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,5 +84,23 @@ describe('Debian prerequisites of the tests', () => {
     expect(result.stderr).toContain('Run as root: apt-get update && apt-get install -y nginx');
     expect(result.stderr).not.toMatch(/\bat .*global-setup\.ts/);
     expect(existsSync(mark)).toBe(false);
+  });
+
+  it('one temporary folder per run, however many vitest projects run the setup (a nested one is out of reach)', () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.GITOPS_TEST_RUN_TMPDIR;
+      process.env.TMPDIR = dir;
+      const teardownFirst = setupTestRun();
+      const first = process.env.TMPDIR;
+      const teardownSecond = setupTestRun();
+      expect(process.env.TMPDIR).toBe(first);
+      teardownSecond();
+      expect(existsSync(first!)).toBe(true);
+      teardownFirst();
+      expect(existsSync(first!)).toBe(false);
+    } finally {
+      process.env = saved;
+    }
   });
 });

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDebianPackages } from '../debian-packages';
 
+const RUN_TMPDIR = 'GITOPS_TEST_RUN_TMPDIR';
+
 export default function setup(): () => void {
   try {
     ensureDebianPackages();
@@ -14,7 +16,15 @@ export default function setup(): () => void {
     console.error(`\n${(error as Error).message}\n`);
     process.exit(1);
   }
+  // Each vitest project runs this setup in the same process: the second one keeps the first one's folder, since a
+  // folder nested in another private one is out of reach of a test that drops privileges.
+  const shared = process.env[RUN_TMPDIR];
+  if (shared && process.env.TMPDIR === shared) return () => {};
   const root = mkdtempSync(join(tmpdir(), 'gitops-test-'));
   process.env.TMPDIR = root;
-  return () => rmSync(root, { recursive: true, force: true });
+  process.env[RUN_TMPDIR] = root;
+  return () => {
+    delete process.env[RUN_TMPDIR];
+    rmSync(root, { recursive: true, force: true });
+  };
 }
