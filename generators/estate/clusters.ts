@@ -27,6 +27,7 @@ export const estate: EstateOf = {
         ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
         storage: { reclaimPolicy: 'Delete' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        'flux-feedback': { receiverHostname: 'flux-webhook.aws.acme.example' },
         monitoring: {
           prometheus: {
             retention: '30d',
@@ -73,6 +74,7 @@ export const estate: EstateOf = {
         'load-balancing': { interfaces: ['enp1s0'] },
         storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        'flux-feedback': { receiverHostname: 'flux-webhook.onprem.acme.internal' },
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
           federation: {
