@@ -17,7 +17,7 @@ const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 /** The issuer is served from the root of its host: the OIDC documents are objects at the root of bootstrap/aws's bucket. */
 const ISSUER_URL = /^https:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
-const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+export const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const PROVIDERS = { aws: 'region', metal: 'site' } as const;
 const LOAD_BALANCERS = { aws: 'aws-nlb', metal: 'metallb' } as const;
 

@@ -27,7 +27,7 @@ const issuer = declareOidcIssuer(settings, readOidcDocuments(settings), tags);
 const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.name)!;
 const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
-const bucket = declareLogBucket(settings, tags);
+const bucket = declareLogBucket(settings, tags, [settings.cluster, onPremCluster]);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const configs = settings.machineConfigs;
 const nodes = configs

@@ -1,6 +1,7 @@
 // The composition root: every platform component and app a cluster can run, by the name the cluster model uses.
 // Adding a component is one line here; everything it adds, it declares itself (generators/component.ts).
 import { taskTracker } from '../../apps/task-tracker/task-tracker';
+import { etcdBackup } from '../../platform/etcd-backup';
 import { fluxFeedback } from '../../platform/flux-feedback';
 import { ingress } from '../../platform/ingress';
 import { loadBalancing } from '../../platform/load-balancing';
@@ -19,6 +20,7 @@ const platform = {
   storage,
   metrics,
   'flux-feedback': fluxFeedback,
+  'etcd-backup': etcdBackup,
 };
 
 const apps = {

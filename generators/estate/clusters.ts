@@ -3,6 +3,8 @@
 import { versions } from '../versions';
 import type { EstateOf } from './catalogue';
 
+const BACKUP_RECIPIENT = 'age12etynylf8xaq42qe48std3mv09hzfmxe4qmrw3xj9e6kn4qruu7qhcmyhp';
+
 export const estate: EstateOf = {
   repository: { url: 'ssh://git@github.com/acme/hybrid-gitops-platform.git', branch: 'main' },
   logArchive: { bucket: 'acme-estate-telemetry', region: 'eu-central-1', retentionDays: 400 },
@@ -27,6 +29,9 @@ export const estate: EstateOf = {
         ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
         storage: { reclaimPolicy: 'Delete' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        // The snapshots' age recipient is a placeholder whose identity nobody keeps: generate the real key pair
+        // offline before go-live (platform/etcd-backup/README.md, "The encryption key").
+        'etcd-backup': { intervalHours: 6, retentionDays: 14, ageRecipient: BACKUP_RECIPIENT },
         'flux-feedback': { receiverHostname: 'flux-webhook.aws.acme.example' },
         monitoring: {
           prometheus: {
@@ -74,6 +79,9 @@ export const estate: EstateOf = {
         'load-balancing': { interfaces: ['enp1s0'] },
         storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        // The snapshots' age recipient is a placeholder whose identity nobody keeps: generate the real key pair
+        // offline before go-live (platform/etcd-backup/README.md, "The encryption key").
+        'etcd-backup': { intervalHours: 6, retentionDays: 14, ageRecipient: BACKUP_RECIPIENT },
         'flux-feedback': { receiverHostname: 'flux-webhook.onprem.acme.internal' },
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
