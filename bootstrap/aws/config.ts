@@ -9,6 +9,8 @@ export const PROJECT = 'aws-bootstrap';
 export const MODEL_FILE = 'generators/estate/clusters.ts';
 /** Sidero Labs' AWS account, which publishes the official Talos AMIs. */
 export const TALOS_AMI_OWNER = '540036508848';
+/** S3's bucket naming rules: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** EC2 rejects user-data above 16 KB (before base64). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 /** AWS reserves the first four addresses and the last address of every subnet. */
@@ -27,6 +29,7 @@ export interface StackConfig {
   talosOutDir?: unknown;
   talosControlPlaneConfig?: unknown;
   talosWorkerConfig?: unknown;
+  preview?: unknown;
 }
 export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
   'onPremCluster',
@@ -37,6 +40,7 @@ export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
   'talosOutDir',
   'talosControlPlaneConfig',
   'talosWorkerConfig',
+  'preview',
 ];
 /** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
 export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
@@ -85,6 +89,8 @@ export interface Settings {
   talosOutDir: string;
   /** Absent on the first `pulumi up` (network only); the Talos scripts set both, then nodes are declared. */
   machineConfigs?: { controlPlane: string; worker: string };
+  /** What the pull-request preview reads besides the AWS APIs: the stack's S3 backend and its secrets key. */
+  preview: { stateBucket: string; secretsKeyArn: string };
 }
 
 export class ConfigError extends Error {
@@ -375,6 +381,17 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     machineConfigs = { controlPlane: controlPlaneConfig, worker: workerConfigText };
   }
 
+  const preview = record(raw.preview, 'preview', fail, ['stateBucket', 'secretsKeyArn']);
+  const stateBucket = text(preview.stateBucket, 'preview.stateBucket', fail, BUCKET_NAME, 'an S3 bucket name');
+  const keyArn = new RegExp(`^arn:aws:kms:${cluster.region}:${cluster.accountId}:key/[0-9a-f-]{36}$`);
+  const secretsKeyArn = text(
+    preview.secretsKeyArn,
+    'preview.secretsKeyArn',
+    fail,
+    keyArn,
+    `a KMS key ARN in ${cluster.region} of account ${cluster.accountId} (the stack's awskms:// secrets provider)`,
+  );
+
   const publicApi = bool(raw.publicApi, 'publicApi', fail);
   if (problems.length || !onPrem) throw new ConfigError(problems);
   const vpnRoutes = [...new Set([onPrem.nodeCidr, ...adminCidrs.map((c) => c.text)])];
@@ -397,5 +414,6 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     rootVolumeGiB,
     talosOutDir,
     machineConfigs,
+    preview: { stateBucket, secretsKeyArn },
   };
 }

@@ -13,6 +13,7 @@ import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
 import { declareNodes } from './nodes';
 import { declareOidcIssuer, readOidcDocuments } from './oidc-issuer';
+import { declarePreviewRole } from './preview-role';
 import type { AwsBootstrapOutputs } from './outputs';
 import { declareSecurityGroups } from './security-groups';
 
@@ -29,6 +30,7 @@ const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRoles
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags, [settings.cluster, onPremCluster]);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
+const previewRole = declarePreviewRole(settings, estate, tags);
 const configs = settings.machineConfigs;
 const nodes = configs
   ? declareNodes(
@@ -59,6 +61,7 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
   roleArns: pulumi.output({
     controlPlane: identities.controlPlaneRole.arn,
     worker: identities.workerRole.arn,
+    pulumiPreview: previewRole.arn,
     irsa: pulumi.output(
       Object.fromEntries(Object.entries(identities.irsaRoles).map(([name, role]) => [name, role.arn])),
     ),

@@ -666,6 +666,68 @@ describe('outputs', () => {
   });
 });
 
+describe('pull-request preview role', () => {
+  const role = () => recorder.one('aws:iam/role:Role', 'aws-pulumi-preview');
+  const policy = () =>
+    JSON.parse(
+      recorder.ofType('aws:iam/rolePolicy:RolePolicy').find((r) => r.name === 'aws-pulumi-preview')!.inputs.policy,
+    );
+  /** Statements that could change something: an action that is not a read, or a read of anything but the state. */
+  const writes = (document: { Statement: { Action: string | string[] }[] }) =>
+    document.Statement.flatMap((s) => [s.Action].flat()).filter(
+      (action) => !/^[a-z0-9]+:(Describe|Get|List)[A-Za-z]*$/.test(action) && action !== 'kms:Decrypt',
+    );
+
+  it("trusts GitHub's OIDC issuer for the STS audience", () => {
+    expect(recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'github-actions').inputs).toMatchObject({
+      url: 'https://token.actions.githubusercontent.com',
+      clientIdLists: ['sts.amazonaws.com'],
+    });
+  });
+
+  it('may be assumed only by pull-request runs of this repository, by exact subject', () => {
+    const [statement, ...more] = JSON.parse(role().inputs.assumeRolePolicy).Statement;
+    expect(more).toEqual([]);
+    expect(statement).toEqual({
+      Effect: 'Allow',
+      Principal: {
+        Federated: recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'github-actions').state.arn,
+      },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: {
+          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+          'token.actions.githubusercontent.com:sub': 'repo:acme/hybrid-gitops-platform:pull_request',
+        },
+      },
+    });
+    expect(role().inputs.maxSessionDuration).toBe(3600);
+  });
+
+  it('is read-only: the data sources, the state bucket and the stack secrets key, nothing else', () => {
+    const state = 'acme-estate-pulumi-state';
+    expect(policy().Statement).toEqual([
+      expect.objectContaining({ Action: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeImages'], Resource: '*' }),
+      expect.objectContaining({ Action: 's3:ListBucket', Resource: `arn:aws:s3:::${state}` }),
+      expect.objectContaining({ Action: 's3:GetObject', Resource: `arn:aws:s3:::${state}/*` }),
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Resource: 'arn:aws:kms:eu-central-1:111122223333:key/00000000-0000-0000-0000-000000000000',
+      }),
+    ]);
+    expect(writes(policy())).toEqual([]);
+    // The check itself catches a write.
+    expect(writes({ Statement: [...policy().Statement, { Action: ['s3:PutObject', 'kms:Encrypt'] }] })).toEqual([
+      's3:PutObject',
+      'kms:Encrypt',
+    ]);
+  });
+
+  it('is exported for the repository variable the workflow reads', async () => {
+    expect((await valueOf(program.roleArns)).pulumiPreview).toBe(role().state.arn);
+  });
+});
+
 describe('policy pack over the declared stack', () => {
   it.each(policies.map((p) => p.name))('%s reports nothing', async (name) => {
     expect(await violations(name, asPolicyResources(recorder.resources))).toEqual([]);

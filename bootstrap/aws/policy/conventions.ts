@@ -25,6 +25,8 @@ export const JUSTIFIED_WILDCARDS: Record<string, string> = {
     'EC2, Elastic Load Balancing and Auto Scaling Describe* calls support no resource-level permissions',
   DescribeForEbsCsi:
     'the EC2 Describe calls of the EBS CSI controller (volumes, snapshots, instances, zones, tags) support no resource-level permissions',
+  PreviewDataSources:
+    "ec2:DescribeAvailabilityZones and ec2:DescribeImages, which the pull-request preview's data sources call, support no resource-level permissions",
 };
 
 /**

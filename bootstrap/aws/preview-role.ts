@@ -1,0 +1,71 @@
+// The role the pull-request workflow assumes through GitHub's OIDC provider to run `pulumi preview`: trusted for pull
+// requests of this repository only, and read-only: it reads the stack's state and decrypts its secrets, and calls the
+// AWS APIs the program's data sources read; it can change nothing.
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { repositoryWebUrl } from '../../generators/flux';
+import { IRSA_AUDIENCE } from '../../generators/irsa';
+import type { Estate } from '../../generators/model';
+import type { Settings } from './config';
+
+/** GitHub Actions' OIDC issuer; its tokens carry `aud` sts.amazonaws.com when asked for that audience. */
+export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
+
+/**
+ * The `sub` claim of a token issued to a workflow run for a `pull_request` event: `repo:<owner>/<repo>:pull_request`
+ * (GitHub Docs, "OpenID Connect reference", subject claims for pull_request events). A fork's pull request gets no
+ * token with `id-token: write`, and a push, a tag or an environment has another subject.
+ */
+export function pullRequestSubject(estate: Pick<Estate, 'repository'>): string {
+  const repository = new URL(repositoryWebUrl(estate.repository)).pathname.slice(1);
+  return `repo:${repository}:pull_request`;
+}
+
+/** The program's reads at preview time: its data sources (AZs, the Talos AMI), the state, the secrets key. */
+export function previewPolicy(settings: Settings): Record<string, unknown> {
+  const { stateBucket, secretsKeyArn } = settings.preview;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PreviewDataSources',
+        Effect: 'Allow',
+        Action: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeImages'],
+        Resource: '*',
+      },
+      { Sid: 'ReadState', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${stateBucket}` },
+      { Sid: 'ReadStateObjects', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${stateBucket}/*` },
+      { Sid: 'DecryptStackSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: secretsKeyArn },
+    ],
+  };
+}
+
+export function declarePreviewRole(settings: Settings, estate: Estate, tags: Record<string, string>): aws.iam.Role {
+  const name = `${settings.cluster.name}-pulumi-preview`;
+  const github = new aws.iam.OpenIdConnectProvider('github-actions', {
+    url: GITHUB_OIDC_ISSUER,
+    clientIdLists: [IRSA_AUDIENCE],
+    tags,
+  });
+  const host = GITHUB_OIDC_ISSUER.replace(/^https:\/\//, '');
+  const role = new aws.iam.Role(name, {
+    name,
+    maxSessionDuration: 3600,
+    assumeRolePolicy: pulumi.jsonStringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: github.arn },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: { [`${host}:aud`]: IRSA_AUDIENCE, [`${host}:sub`]: pullRequestSubject(estate) },
+          },
+        },
+      ],
+    }),
+    tags,
+  });
+  new aws.iam.RolePolicy(name, { role: role.id, policy: JSON.stringify(previewPolicy(settings)) });
+  return role;
+}
