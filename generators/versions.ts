@@ -6,6 +6,10 @@ export const versions = {
   // charts that ship in pinned Go modules (generators/charts.ts) so the gates see the pods they create.
   // renovate: datasource=go depName=helm.sh/helm/v3
   helm: '3.22.0',
+  // The Pulumi CLI the pull-request preview of bootstrap/aws installs (.github/workflows/pulumi-preview.yml); its
+  // releases share their version with the @pulumi/pulumi SDK in package.json.
+  // renovate: datasource=github-releases depName=pulumi/pulumi
+  pulumiCli: '3.248.0',
   // renovate: datasource=github-releases depName=siderolabs/talos
   talos: '1.12.6',
   // The CNI: Talos applies this release's tigera-operator.yaml at bootstrap (bootstrap/talos/machine-config.ts).

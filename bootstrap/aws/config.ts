@@ -1,5 +1,8 @@
 // Stack settings: the cluster model (generators/estate/clusters.ts) plus the keys of Pulumi.<stack>.yaml, validated together
 // before any resource is declared.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { contains, overlaps, parseCidr, type Cidr } from '../../generators/cidr';
 import type { AwsCluster, Estate, VpnPeer } from '../../generators/model';
 import { versions } from '../../generators/versions';
@@ -46,6 +49,16 @@ export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
 export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
 
 const TEXT_KEYS: (keyof StackConfig)[] = ['onPremCluster', 'talosOutDir', ...SECRET_CONFIG_KEYS];
+
+/** The committed stack config as Pulumi hands it to the program: structured values as JSON text. */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const path = join(import.meta.dirname, `Pulumi.${stack}.yaml`);
+  if (!existsSync(path)) throw new ConfigError([`bootstrap/aws/Pulumi.${stack}.yaml: no such stack file`]);
+  const file = parse(readFileSync(path, 'utf8')) as { config: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(file.config).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+  );
+}
 
 /**
  * The `aws-bootstrap:*` keys of the stack's config, as Pulumi hands it over (structured values as JSON text), parsed.

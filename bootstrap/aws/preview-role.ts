@@ -3,23 +3,10 @@
 // AWS APIs the program's data sources read; it can change nothing.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { repositoryWebUrl } from '../../generators/flux';
 import { IRSA_AUDIENCE } from '../../generators/irsa';
 import type { Estate } from '../../generators/model';
 import type { Settings } from './config';
-
-/** GitHub Actions' OIDC issuer; its tokens carry `aud` sts.amazonaws.com when asked for that audience. */
-export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
-
-/**
- * The `sub` claim of a token issued to a workflow run for a `pull_request` event: `repo:<owner>/<repo>:pull_request`
- * (GitHub Docs, "OpenID Connect reference", subject claims for pull_request events). A fork's pull request gets no
- * token with `id-token: write`, and a push, a tag or an environment has another subject.
- */
-export function pullRequestSubject(estate: Pick<Estate, 'repository'>): string {
-  const repository = new URL(repositoryWebUrl(estate.repository)).pathname.slice(1);
-  return `repo:${repository}:pull_request`;
-}
+import { GITHUB_OIDC_ISSUER, previewRoleName, pullRequestSubject } from './preview';
 
 /** The program's reads at preview time: its data sources (AZs, the Talos AMI), the state, the secrets key. */
 export function previewPolicy(settings: Settings): Record<string, unknown> {
@@ -41,7 +28,7 @@ export function previewPolicy(settings: Settings): Record<string, unknown> {
 }
 
 export function declarePreviewRole(settings: Settings, estate: Estate, tags: Record<string, string>): aws.iam.Role {
-  const name = `${settings.cluster.name}-pulumi-preview`;
+  const name = previewRoleName(settings.cluster.name);
   const github = new aws.iam.OpenIdConnectProvider('github-actions', {
     url: GITHUB_OIDC_ISSUER,
     clientIdLists: [IRSA_AUDIENCE],
