@@ -83,7 +83,7 @@ export const versions = {
   // platform/etcd-backup: Sidero Labs' etcd snapshot job, which takes the snapshot through the Talos API, encrypts it
   // with age and uploads it to S3 (its Go module is not on the module proxy; no test runs it).
   // renovate: datasource=docker depName=ghcr.io/siderolabs/talos-backup
-  talosBackup: 'v0.1.0-beta.2',
+  talosBackup: '0.1.0-beta.2',
   // The helper image local-path runs to create and remove volume folders (the chart defaults to busybox:latest).
   // renovate: datasource=docker depName=busybox
   busybox: '1.37.0',

@@ -19,7 +19,7 @@ import { IMAGE, NAME, NAMESPACE, PORTS, TOOL } from './api';
 import { taskTrackerDashboard } from './dashboard';
 import { imageReference } from '../../generators/images';
 import { taskTrackerRuleGroups } from './rules';
-import { validateValues, type TaskTrackerValues } from './values';
+import { TASK_TRACKER_KEYS, validateValues, type TaskTrackerValues } from './values';
 
 const SELECTOR = { 'app.kubernetes.io/name': NAME } as const;
 const UID = 65532;
@@ -179,6 +179,7 @@ function monitoring(scope: Construct): void {
 export const taskTracker: Component<TaskTrackerValues> = {
   name: NAME,
   version: versions.taskTracker.tag,
+  keys: TASK_TRACKER_KEYS,
   validate: (values, cluster) => validateValues(values, cluster),
   images: [IMAGE],
   goTools: [TOOL],

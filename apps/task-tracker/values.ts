@@ -1,6 +1,7 @@
 // What the cluster model sets for the task-tracker app on each cluster, and the checks on it.
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
+import { leaves } from '../../generators/shape';
 
 export interface TaskTrackerValues {
   /** Bounds of the HorizontalPodAutoscaler; the Deployment itself has no fixed replica count. */
@@ -8,6 +9,8 @@ export interface TaskTrackerValues {
   /** Host the Ingress serves the API on; must lie under the cluster's `domain`. */
   hostname: string;
 }
+
+export const TASK_TRACKER_KEYS = { replicas: leaves('min', 'max'), hostname: true } as const;
 
 /** Upper bound on replicas, to catch typos such as 100 for 10. */
 const MAX_REPLICAS = 50;

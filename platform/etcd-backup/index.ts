@@ -13,10 +13,11 @@ import { versions } from '../../generators/versions';
 import { MONITORING_SELECTOR } from '../monitoring/api';
 import { NAMESPACE, snapshotPrefix, type EtcdBackupValues } from './api';
 import { snapshotAlertGroups } from './alerts';
-import { validateEtcdBackup } from './values';
+import { ETCD_BACKUP_KEYS, validateEtcdBackup } from './values';
 
 export const CRONJOB = 'etcd-snapshot';
-export const IMAGE = `ghcr.io/siderolabs/talos-backup:${versions.talosBackup}`;
+/** Sidero Labs tag the image `v<version>`. */
+export const IMAGE = `ghcr.io/siderolabs/talos-backup:v${versions.talosBackup}`;
 /**
  * The talosconfig of a client with the os:etcd:backup role only, endpoints the control-plane IPs (key `config`):
  * created at bootstrap (bootstrap/talos README, "etcd snapshots"). talosctl's client reads
@@ -160,7 +161,8 @@ function cronJob(scope: Construct, cluster: Cluster, estate: Estate, values: Etc
 
 export const etcdBackup: Component<EtcdBackupValues> = {
   name: 'etcd-backup',
-  version: versions.talosBackup.replace(/^v/, ''),
+  version: versions.talosBackup,
+  keys: ETCD_BACKUP_KEYS,
   validate: validateEtcdBackup,
   irsaRoles: [SNAPSHOT_WRITER_ROLE],
   render(ctx, values) {

@@ -1,7 +1,10 @@
 // The checks on the etcd-backup values of one cluster.
 import type { Problem } from '../../generators/component';
 import { AGE_RECIPIENT } from '../../generators/model-check';
+import { leaves, type Shape } from '../../generators/shape';
 import type { EtcdBackupValues } from './api';
+
+export const ETCD_BACKUP_KEYS: Shape = leaves('intervalHours', 'retentionDays', 'ageRecipient');
 
 /** S3 lifecycle expirations are whole days; a week keeps more than one weekend's worth of snapshots. */
 const MIN_RETENTION_DAYS = 7;

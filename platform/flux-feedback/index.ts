@@ -8,7 +8,7 @@ import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '..
 import { fluxAlertGroups } from './alerts';
 import { fluxDashboard } from './dashboard';
 import { COMMIT_STATUS, notifications, RECEIVER, TOKEN_KEY } from './notifications';
-import { validateFluxFeedback, type FluxFeedbackValues } from './values';
+import { FLUX_FEEDBACK_KEYS, validateFluxFeedback, type FluxFeedbackValues } from './values';
 
 export type { FluxFeedbackValues } from './values';
 
@@ -18,6 +18,7 @@ const CONTROLLERS = ['source-controller', 'kustomize-controller', 'helm-controll
 export const fluxFeedback: Component<FluxFeedbackValues> = {
   name: 'flux-feedback',
   version: versions.flux.distribution,
+  keys: FLUX_FEEDBACK_KEYS,
   validate: validateFluxFeedback,
   render(ctx, values) {
     const { cluster, estate } = ctx;

@@ -1,11 +1,14 @@
 // What the cluster model sets for Flux's feedback on one cluster, and the checks on it.
 import type { Problem } from '../../generators/component';
 import type { Cluster } from '../../generators/model';
+import { leaves, type Shape } from '../../generators/shape';
 
 export interface FluxFeedbackValues {
   /** Host name on the cluster's edge (its ingress controller) where the Git provider posts push webhooks. */
   receiverHostname: string;
 }
+
+export const FLUX_FEEDBACK_KEYS: Shape = leaves('receiverHostname');
 
 const HOSTNAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 
