@@ -7,6 +7,15 @@ export const FLUX_NAMESPACE = 'flux-system';
 export const SOPS_AGE_SECRET = 'sops-age';
 
 const SOURCE_API = 'source.toolkit.fluxcd.io/v1';
+
+/** The repository's web address (`ssh://git@host/owner/repo.git` → `https://host/owner/repo`), which a commit-status
+ * Provider posts to. */
+export function repositoryWebUrl(repository: { url: string }): string {
+  const match = /^(?:ssh:\/\/git@|https:\/\/)([^/:]+)[/:](.+?)(?:\.git)?$/.exec(repository.url);
+  if (!match) throw new Error(`estate.repository.url: cannot derive a web address from "${repository.url}"`);
+  return `https://${match[1]}/${match[2]}`;
+}
+
 const KUSTOMIZE_API = 'kustomize.toolkit.fluxcd.io/v1';
 const HELM_API = 'helm.toolkit.fluxcd.io/v2';
 

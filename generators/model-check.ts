@@ -20,7 +20,7 @@ const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 /** The issuer is served from the root of its host: the OIDC documents are objects at the root of bootstrap/aws's bucket. */
 const ISSUER_URL = /^https:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
-const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+export const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const INTERFACE = /^[a-z][a-z0-9._-]{0,14}$/;
 const PROVIDERS = { aws: 'region', metal: 'site' } as const;

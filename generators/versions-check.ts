@@ -29,6 +29,8 @@ const IMAGE = {
  */
 const FORMATS: Record<string, Format> = {
   nginxUnprivileged: IMAGE_TAG,
+  // Pre-release tags only so far; the image tag adds the `v` (platform/etcd-backup).
+  talosBackup: IMAGE_TAG,
   goBuilderImage: IMAGE,
   goRuntimeImage: {
     pattern: new RegExp(`^gcr\\.io/distroless/static-debian12:nonroot(${DIGEST.source})?$`),

@@ -6,6 +6,10 @@ export const versions = {
   // charts that ship in pinned Go modules (generators/charts.ts) so the gates see the pods they create.
   // renovate: datasource=go depName=helm.sh/helm/v3
   helm: '3.22.0',
+  // The Pulumi CLI the pull-request preview of bootstrap/aws installs (.github/workflows/pulumi-preview.yml); its
+  // releases share their version with the @pulumi/pulumi SDK in package.json.
+  // renovate: datasource=github-releases depName=pulumi/pulumi
+  pulumiCli: '3.248.0',
   // renovate: datasource=github-releases depName=siderolabs/talos
   talos: '1.12.6',
   // The CNI: Talos applies this release's tigera-operator.yaml at bootstrap (bootstrap/talos/machine-config.ts).
@@ -93,6 +97,10 @@ export const versions = {
   // Chart and provisioner share the version; the chart is served from the Git tag v<version> (no Helm repository).
   // renovate: datasource=github-tags depName=rancher/local-path-provisioner
   localPathProvisioner: '0.0.30',
+  // platform/etcd-backup: Sidero Labs' etcd snapshot job, which takes the snapshot through the Talos API, encrypts it
+  // with age and uploads it to S3 (its Go module is not on the module proxy; no test runs it).
+  // renovate: datasource=docker depName=ghcr.io/siderolabs/talos-backup
+  talosBackup: '0.1.0-beta.2',
   // The helper image local-path runs to create and remove volume folders (the chart defaults to busybox:latest).
   // renovate: datasource=docker depName=busybox
   busybox: '1.37.0',

@@ -78,6 +78,28 @@ describe('invalid configuration fails with the file, the object and the field', 
       'aws:region must be the region of cluster "aws" in generators/estate/clusters.ts (eu-central-1), got "us-east-1"',
     ],
     [
+      'no preview settings',
+      () => problemsOf({ ...committed(), preview: undefined }),
+      'Pulumi.aws.yaml: aws-bootstrap:preview is missing',
+    ],
+    [
+      'a preview state bucket that is no bucket name',
+      () => problemsOf({ ...committed(), preview: { ...(committed().preview as object), stateBucket: 'S3://State' } }),
+      'Pulumi.aws.yaml: aws-bootstrap:preview.stateBucket "S3://State" is not an S3 bucket name',
+    ],
+    [
+      "a secrets key of another account than the model's",
+      () =>
+        problemsOf({
+          ...committed(),
+          preview: {
+            ...(committed().preview as object),
+            secretsKeyArn: 'arn:aws:kms:eu-central-1:999999999999:key/00000000-0000-0000-0000-000000000000',
+          },
+        }),
+      'is not a KMS key ARN in eu-central-1 of account 111122223333',
+    ],
+    [
       'a VPC overlapping the pod CIDR',
       () => problemsOf(committed(), withAwsNetwork({ podCidr: '10.10.128.0/17' })),
       'generators/estate/clusters.ts: cluster "aws" network.nodeCidr (the VPC, 10.10.0.0/16) overlaps its network.podCidr 10.10.128.0/17',

@@ -1,5 +1,8 @@
 // Stack settings: the cluster model (generators/estate/clusters.ts) plus the keys of Pulumi.<stack>.yaml, validated together
 // before any resource is declared.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { contains, overlaps, parseCidr, type Cidr } from '../../generators/cidr';
 import type { AwsCluster, Estate, VpnPeer } from '../../generators/model';
 import { versions } from '../../generators/versions';
@@ -12,6 +15,8 @@ export const PROJECT = 'aws-bootstrap';
 export const MODEL_FILE = 'generators/estate/clusters.ts';
 /** Sidero Labs' AWS account, which publishes the official Talos AMIs. */
 export const TALOS_AMI_OWNER = '540036508848';
+/** S3's bucket naming rules: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** EC2 rejects user-data above 16 KB (before base64). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 /** AWS reserves the first four addresses and the last address of every subnet. */
@@ -29,6 +34,7 @@ export interface StackConfig {
   talosOutDir?: unknown;
   talosControlPlaneConfig?: unknown;
   talosWorkerConfig?: unknown;
+  preview?: unknown;
 }
 export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
   'onPremCluster',
@@ -39,11 +45,22 @@ export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
   'talosOutDir',
   'talosControlPlaneConfig',
   'talosWorkerConfig',
+  'preview',
 ];
 /** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
 export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
 
 const TEXT_KEYS: (keyof StackConfig)[] = ['onPremCluster', 'talosOutDir', ...SECRET_CONFIG_KEYS];
+
+/** The committed stack config as Pulumi hands it to the program: structured values as JSON text. */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const path = join(import.meta.dirname, `Pulumi.${stack}.yaml`);
+  if (!existsSync(path)) throw new ConfigError([`bootstrap/aws/Pulumi.${stack}.yaml: no such stack file`]);
+  const file = parse(readFileSync(path, 'utf8')) as { config: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(file.config).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+  );
+}
 
 /**
  * The `aws-bootstrap:*` keys of the stack's config, as Pulumi hands it over (structured values as JSON text), parsed.
@@ -99,6 +116,8 @@ export interface Settings {
   talosOutDir: string;
   /** Absent on the first `pulumi up` (network only); the Talos scripts set both, then nodes are declared. */
   machineConfigs?: { controlPlane: string; worker: string };
+  /** What the pull-request preview reads besides the AWS APIs: the stack's S3 backend and its secrets key. */
+  preview: { stateBucket: string; secretsKeyArn: string };
 }
 
 export class ConfigError extends Error {
@@ -412,6 +431,17 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     machineConfigs = { controlPlane: controlPlaneConfig, worker: workerConfigText };
   }
 
+  const preview = record(raw.preview, 'preview', fail, ['stateBucket', 'secretsKeyArn']);
+  const stateBucket = text(preview.stateBucket, 'preview.stateBucket', fail, BUCKET_NAME, 'an S3 bucket name');
+  const keyArn = new RegExp(`^arn:aws:kms:${cluster.region}:${cluster.accountId}:key/[0-9a-f-]{36}$`);
+  const secretsKeyArn = text(
+    preview.secretsKeyArn,
+    'preview.secretsKeyArn',
+    fail,
+    keyArn,
+    `a KMS key ARN in ${cluster.region} of account ${cluster.accountId} (the stack's awskms:// secrets provider)`,
+  );
+
   const publicApi = bool(raw.publicApi, 'publicApi', fail);
   if (problems.length || !onPrem) throw new ConfigError(problems);
   const vpnRoutes = [...new Set([onPrem.nodeCidr, ...adminCidrs.map((c) => c.text)])];
@@ -434,5 +464,6 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     rootVolumeGiB,
     talosOutDir,
     machineConfigs,
+    preview: { stateBucket, secretsKeyArn },
   };
 }

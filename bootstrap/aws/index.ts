@@ -8,12 +8,14 @@ import { estate } from '../../generators/estate/clusters';
 import { imagesOf, irsaRolesOf } from '../../generators/registries';
 import { declareApiLoadBalancer } from './api-endpoint';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
+import { declareGithubOidc } from './github-oidc';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
 import { declareNodeLifecycle } from './node-lifecycle';
 import { declareNodes } from './nodes';
 import { declareOidcIssuer, readOidcDocuments } from './oidc-issuer';
+import { declarePreviewRole } from './preview-role';
 import { declareRegistry } from './registry';
 import type { AwsBootstrapOutputs } from './outputs';
 import { declareSecurityGroups } from './security-groups';
@@ -29,9 +31,12 @@ const issuer = declareOidcIssuer(settings, readOidcDocuments(settings), tags);
 const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.name)!;
 const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
-const bucket = declareLogBucket(settings, tags);
+const bucket = declareLogBucket(settings, tags, [settings.cluster, onPremCluster]);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
-const registry = declareRegistry(settings, imagesOf(catalogue), estate.repository.url, identities.workerRole, tags);
+const github = declareGithubOidc(tags);
+const images = imagesOf(catalogue);
+const registry = declareRegistry(settings, images, estate.repository.url, identities.workerRole, github, tags);
+const previewRole = declarePreviewRole(settings, estate, github, tags);
 const configs = settings.machineConfigs;
 const nodes = configs
   ? declareNodes(
@@ -63,6 +68,7 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
   roleArns: pulumi.output({
     controlPlane: identities.controlPlaneRole.arn,
     worker: identities.workerRole.arn,
+    pulumiPreview: previewRole.arn,
     irsa: pulumi.output(
       Object.fromEntries(Object.entries(identities.irsaRoles).map(([name, role]) => [name, role.arn])),
     ),

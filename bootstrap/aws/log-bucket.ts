@@ -1,6 +1,9 @@
 // The estate's log archive bucket (estate.logArchive): private, encrypted, TLS-only, versioned, with a lifecycle.
+// It also holds each cluster's etcd snapshots (platform/etcd-backup), under their own prefix and retention.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import type { Cluster } from '../../generators/model';
+import { etcdBackupOf, snapshotPrefix } from '../../platform/etcd-backup/api';
 import type { Settings } from './config';
 import { denyInsecureTransport, privateBucket } from './private-bucket';
 
@@ -24,7 +27,33 @@ export const NONCURRENT_VERSION_DAYS = 7;
  */
 export const TRANSITION_MINIMUM_OBJECT_SIZE = 'all_storage_classes_128K';
 
-export function declareLogBucket(settings: Settings, tags: Record<string, string>): aws.s3.Bucket {
+/**
+ * One rule per cluster that snapshots etcd: its prefix expires after its `retentionDays`. The bucket-wide rule also
+ * matches those objects; where two lifecycle rules' expirations overlap, S3 applies the shorter one, and an expiration
+ * wins over a transition (AWS S3 User Guide, "How Amazon S3 handles conflicts in lifecycle configurations").
+ */
+function snapshotLifecycle(clusters: readonly Cluster[]): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+  return clusters.flatMap((cluster) => {
+    const backup = etcdBackupOf(cluster);
+    if (!backup) return [];
+    return [
+      {
+        id: `etcd-snapshots-${cluster.name}`,
+        status: 'Enabled',
+        filter: { prefix: `${snapshotPrefix(cluster.name)}/` },
+        expiration: { days: backup.retentionDays },
+        noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
+      },
+    ];
+  });
+}
+
+/** `clusters`: those whose etcd snapshots the bucket keeps (the stack's cluster and its on-prem peer). */
+export function declareLogBucket(
+  settings: Settings,
+  tags: Record<string, string>,
+  clusters: readonly Cluster[],
+): aws.s3.Bucket {
   const { bucket: bucketName, retentionDays } = settings.logArchive;
   const bucket = privateBucket('log-archive', {
     bucket: bucketName,
@@ -39,6 +68,7 @@ export function declareLogBucket(settings: Settings, tags: Record<string, string
         expiration: { days: retentionDays },
         noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
       },
+      ...snapshotLifecycle(clusters),
     ],
   });
   new aws.s3.BucketPolicy('log-archive-tls-only', {

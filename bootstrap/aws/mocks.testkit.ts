@@ -1,20 +1,21 @@
 // Test support: Pulumi mocks that record every declared resource and provider call, and stack config read from the
 // committed Pulumi.<stack>.yaml. Install the mocks, then import the program dynamically.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyResource } from '@pulumi/policy';
 import * as pulumi from '@pulumi/pulumi';
 import type { RegisterResourceRequest } from '@pulumi/pulumi/proto/resource_pb';
 import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc';
-import { parse } from 'yaml';
 import { estate } from '../../generators/estate/clusters';
 import { buildGoTool } from '../../generators/go-tools';
 import { TALOS_CONFIG_TOOL } from '../talos/tools';
 import { versions } from '../../generators/versions';
 import { genRequest } from '../talos/machine-config';
 import { PROJECT, SECRET_CONFIG_KEYS } from './config';
+
+export { stackFileConfig } from './config';
 import { policyResource } from './policy/harness.testkit';
 
 export interface Declared {
@@ -170,16 +171,6 @@ export function installMocks(stack: string, config: Record<string, string>, acco
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
   return recorder;
-}
-
-/** The committed stack config as Pulumi hands it to the program: structured values as JSON text. */
-export function stackFileConfig(stack: string): Record<string, string> {
-  const file = parse(readFileSync(join(import.meta.dirname, `Pulumi.${stack}.yaml`), 'utf8')) as {
-    config: Record<string, unknown>;
-  };
-  return Object.fromEntries(
-    Object.entries(file.config).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
-  );
 }
 
 /** Waits until every declared resource has reached the mock monitor. */

@@ -14,8 +14,11 @@ export interface AwsBootstrapOutputs {
   publicSubnetIds: string[];
   privateSubnetIds: string[];
   securityGroupIds: { controlPlane: string; worker: string; apiLoadBalancer: string };
-  /** `irsa`: the components' IRSA roles by name, whose ARNs the model derives (generators/irsa.ts). */
-  roleArns: { controlPlane: string; worker: string; irsa: Record<string, string> };
+  /**
+   * `irsa`: the components' IRSA roles by name, whose ARNs the model derives (generators/irsa.ts); `pulumiPreview`: the
+   * read-only role of the pull-request preview (the repository variable PULUMI_PREVIEW_ROLE_ARN).
+   */
+  roleArns: { controlPlane: string; worker: string; pulumiPreview: string; irsa: Record<string, string> };
   logBucket: { name: string; region: string; arn: string };
   /** `https://<distribution>.cloudfront.net`, where the OIDC documents are published: the model's serviceAccountIssuer. */
   serviceAccountIssuer: string;

@@ -261,12 +261,29 @@ describe('IAM', () => {
     ]);
   });
 
+  it('lets the etcd snapshot writers (IRSA on aws, a user key on-prem) only add snapshots under their own prefix', () => {
+    const writeOnly = (c: string) => [
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        Resource: `arn:aws:s3:::${estate.logArchive.bucket}/etcd-snapshots/cluster=${c}/*`,
+      },
+    ];
+    expect(document('aws-etcd-snapshot-writer').Statement).toEqual(writeOnly('aws'));
+    const onPremPolicy = document('onprem-etcd-snapshot-writer', 'aws:iam/userPolicy:UserPolicy');
+    expect(onPremPolicy.Statement).toEqual(writeOnly('onprem'));
+    expect(recorder.one('aws:iam/accessKey:AccessKey', 'onprem-etcd-snapshot-writer')).toBeDefined();
+    // The on-prem job has no role: only the user exists there.
+    expect(recorder.ofType('aws:iam/role:Role').map((r) => r.name)).not.toContain('onprem-etcd-snapshot-writer');
+  });
+
   it.each([
     [
       'aws-log-writer',
       ['system:serviceaccount:log-export:log-export-agent', 'system:serviceaccount:log-export:log-export-cluster'],
     ],
     ['aws-ebs-csi-controller', ['system:serviceaccount:storage:ebs-csi-controller-sa']],
+    ['aws-etcd-snapshot-writer', ['system:serviceaccount:etcd-backup:etcd-snapshot']],
   ])(
     'lets only the service accounts of the rendered component assume %s, through the cluster issuer',
     (name, subjects) => {
@@ -287,15 +304,19 @@ describe('IAM', () => {
 
   it('names the IRSA roles exactly as the ARNs in the rendered platform end', () => {
     const rendered = loadManifests(repoRoot, ['clusters/aws']).docs.flatMap((d) => {
-      const values = d.object.kind === 'HelmRelease' ? (d.object.spec as any).values : undefined;
-      return [...(values?.extraEnvs ?? []), ...(values?.controller?.env ?? [])].filter(
-        (e: { name: string }) => e.name === 'AWS_ROLE_ARN',
-      );
+      const spec = d.object.spec as any;
+      const values = d.object.kind === 'HelmRelease' ? spec.values : undefined;
+      const jobContainers = d.object.kind === 'CronJob' ? spec.jobTemplate.spec.template.spec.containers : [];
+      return [
+        ...(values?.extraEnvs ?? []),
+        ...(values?.controller?.env ?? []),
+        ...jobContainers.flatMap((c: { env?: unknown[] }) => c.env ?? []),
+      ].filter((e: { name: string }) => e.name === 'AWS_ROLE_ARN');
     });
     const roleNames = new Set(
       rendered.map((e: { value: string }) => /^arn:aws:iam::111122223333:role\/(.+)$/.exec(e.value)?.[1]),
     );
-    expect(roleNames).toEqual(new Set(['aws-log-writer', 'aws-ebs-csi-controller']));
+    expect(roleNames).toEqual(new Set(['aws-log-writer', 'aws-ebs-csi-controller', 'aws-etcd-snapshot-writer']));
     for (const name of roleNames) expect(recorder.one('aws:iam/role:Role', name!).inputs.name).toBe(name);
   });
 
@@ -459,6 +480,14 @@ describe('log bucket', () => {
     of('bucket:Bucket');
     expectPrivateBucket(of);
     const lifecycle = of('bucketLifecycleConfiguration:BucketLifecycleConfiguration');
+    const snapshots = (c: string) => ({
+      id: `etcd-snapshots-${c}`,
+      status: 'Enabled',
+      filter: { prefix: `etcd-snapshots/cluster=${c}/` },
+      expiration: { days: 14 },
+      noncurrentVersionExpiration: { noncurrentDays: 7 },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    });
     expect(lifecycle.rules).toEqual([
       expect.objectContaining({
         status: 'Enabled',
@@ -467,6 +496,9 @@ describe('log bucket', () => {
         expiration: { days: estate.logArchive.retentionDays },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
       }),
+      // Each cluster's etcd snapshots expire after that cluster's retention (platform/etcd-backup values).
+      snapshots('aws'),
+      snapshots('onprem'),
     ]);
     // Objects under 128 KB (quiet partitions) stay in STANDARD, and every object, small or not, still expires.
     expect(lifecycle.transitionDefaultMinimumObjectSize).toBe('all_storage_classes_128K');
@@ -930,15 +962,80 @@ describe('outputs', () => {
     for (const secret of [program.accessKeys, program.vpnPresharedKeys]) expect(await isSecret(secret)).toBe(true);
     for (const plain of [program.apiEndpoint, program.controlPlaneIps, program.vpnTunnels])
       expect(await isSecret(plain)).toBe(false);
+    const key = (user: string) => ({ accessKeyId: `AccessKey-${user}`, secretAccessKey: 'mock-secret-access-key' });
     expect(await valueOf(program.accessKeys)).toEqual({
-      'onprem-log-writer': { accessKeyId: 'AccessKey-onprem-log-writer', secretAccessKey: 'mock-secret-access-key' },
+      'onprem-etcd-snapshot-writer': key('onprem-etcd-snapshot-writer'),
+      'onprem-log-writer': key('onprem-log-writer'),
     });
     expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual([
       'cluster-autoscaler',
       'ebs-csi-controller',
+      'etcd-snapshot-writer',
       'log-writer',
       'node-termination-handler',
     ]);
+  });
+});
+
+describe('pull-request preview role', () => {
+  const role = () => recorder.one('aws:iam/role:Role', 'aws-pulumi-preview');
+  const policy = () =>
+    JSON.parse(
+      recorder.ofType('aws:iam/rolePolicy:RolePolicy').find((r) => r.name === 'aws-pulumi-preview')!.inputs.policy,
+    );
+  /** Statements that could change something: an action that is not a read, or a read of anything but the state. */
+  const writes = (document: { Statement: { Action: string | string[] }[] }) =>
+    document.Statement.flatMap((s) => [s.Action].flat()).filter(
+      (action) => !/^[a-z0-9]+:(Describe|Get|List)[A-Za-z]*$/.test(action) && action !== 'kms:Decrypt',
+    );
+
+  it("trusts GitHub's OIDC issuer for the STS audience", () => {
+    expect(recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'github-actions').inputs).toMatchObject({
+      url: 'https://token.actions.githubusercontent.com',
+      clientIdLists: ['sts.amazonaws.com'],
+    });
+  });
+
+  it('may be assumed only by pull-request runs of this repository, by exact subject', () => {
+    const [statement, ...more] = JSON.parse(role().inputs.assumeRolePolicy).Statement;
+    expect(more).toEqual([]);
+    expect(statement).toEqual({
+      Effect: 'Allow',
+      Principal: {
+        Federated: recorder.one('aws:iam/openIdConnectProvider:OpenIdConnectProvider', 'github-actions').state.arn,
+      },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: {
+          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+          'token.actions.githubusercontent.com:sub': 'repo:acme/hybrid-gitops-platform:pull_request',
+        },
+      },
+    });
+    expect(role().inputs.maxSessionDuration).toBe(3600);
+  });
+
+  it('is read-only: the data sources, the state bucket and the stack secrets key, nothing else', () => {
+    const state = 'acme-estate-pulumi-state';
+    expect(policy().Statement).toEqual([
+      expect.objectContaining({ Action: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeImages'], Resource: '*' }),
+      expect.objectContaining({ Action: 's3:ListBucket', Resource: `arn:aws:s3:::${state}` }),
+      expect.objectContaining({ Action: 's3:GetObject', Resource: `arn:aws:s3:::${state}/*` }),
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Resource: 'arn:aws:kms:eu-central-1:111122223333:key/00000000-0000-0000-0000-000000000000',
+      }),
+    ]);
+    expect(writes(policy())).toEqual([]);
+    // The check itself catches a write.
+    expect(writes({ Statement: [...policy().Statement, { Action: ['s3:PutObject', 'kms:Encrypt'] }] })).toEqual([
+      's3:PutObject',
+      'kms:Encrypt',
+    ]);
+  });
+
+  it('is exported for the repository variable the workflow reads', async () => {
+    expect((await valueOf(program.roleArns)).pulumiPreview).toBe(role().state.arn);
   });
 });
 

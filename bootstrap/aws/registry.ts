@@ -6,8 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { IRSA_AUDIENCE } from '../../generators/irsa';
 import type { ContainerImage } from '../../generators/images';
 import type { Settings } from './config';
-
-export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+import { GITHUB_OIDC_HOST } from './github-oidc';
 
 /**
  * Release tags are immutable, so tagged images only ever expire when a newer hundred exist; untagged manifests (the
@@ -60,6 +59,7 @@ export function declareRegistry(
   images: readonly ContainerImage[],
   repositoryUrl: string,
   workerRole: aws.iam.Role,
+  github: aws.iam.OpenIdConnectProvider,
   tags: Record<string, string>,
 ): Registry {
   const name = settings.cluster.name;
@@ -93,11 +93,6 @@ export function declareRegistry(
     policy: policy('PullOwnImages', PULL_ACTIONS),
   });
 
-  const github = new aws.iam.OpenIdConnectProvider('github-actions', {
-    url: `https://${GITHUB_OIDC_HOST}`,
-    clientIdLists: [IRSA_AUDIENCE],
-    tags,
-  });
   const pushRole = new aws.iam.Role('image-push', {
     name: `${name}-image-push`,
     assumeRolePolicy: pulumi.jsonStringify({

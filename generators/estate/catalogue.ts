@@ -2,6 +2,8 @@
 // Adding a component is one line here; everything it adds, it declares itself (generators/component.ts).
 import { taskTracker } from '../../apps/task-tracker/task-tracker';
 import { clusterAutoscaler } from '../../platform/cluster-autoscaler';
+import { etcdBackup } from '../../platform/etcd-backup';
+import { fluxFeedback } from '../../platform/flux-feedback';
 import { ingress } from '../../platform/ingress';
 import { loadBalancing } from '../../platform/load-balancing';
 import { logExport } from '../../platform/log-export';
@@ -21,6 +23,8 @@ const platform = {
   metrics,
   'cluster-autoscaler': clusterAutoscaler,
   'node-termination-handler': nodeTerminationHandler,
+  'flux-feedback': fluxFeedback,
+  'etcd-backup': etcdBackup,
 };
 
 const apps = {

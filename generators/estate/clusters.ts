@@ -40,6 +40,14 @@ export const estate: EstateOf = {
           requests: { cpu: '50m', memory: '64Mi' },
           memoryLimit: '128Mi',
         },
+        // The snapshots' age recipient is a placeholder whose identity nobody keeps: generate the real key pair
+        // offline before go-live (platform/etcd-backup/README.md, "The encryption key").
+        'etcd-backup': {
+          intervalHours: 6,
+          retentionDays: 14,
+          ageRecipient: 'age12etynylf8xaq42qe48std3mv09hzfmxe4qmrw3xj9e6kn4qruu7qhcmyhp',
+        },
+        'flux-feedback': { receiverHostname: 'flux-webhook.aws.acme.example' },
         monitoring: {
           prometheus: {
             retention: '30d',
@@ -86,6 +94,13 @@ export const estate: EstateOf = {
         'load-balancing': { interfaces: ['enp1s0'] },
         storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        // The same placeholder recipient as on aws.
+        'etcd-backup': {
+          intervalHours: 6,
+          retentionDays: 14,
+          ageRecipient: 'age12etynylf8xaq42qe48std3mv09hzfmxe4qmrw3xj9e6kn4qruu7qhcmyhp',
+        },
+        'flux-feedback': { receiverHostname: 'flux-webhook.onprem.acme.internal' },
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
           federation: {

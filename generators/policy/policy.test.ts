@@ -103,7 +103,44 @@ function fixture() {
       },
     },
   };
+  const notifications = (cluster: typeof aws) => {
+    const dir = `clusters/${cluster.name}/platform-configs/flux-feedback`;
+    const meta = (name: string) => ({ name, namespace: 'flux-system' });
+    const api = 'notification.toolkit.fluxcd.io/v1beta3';
+    const alert = (name: string, provider: string) => ({
+      apiVersion: api,
+      kind: 'Alert',
+      metadata: meta(name),
+      spec: { providerRef: { name: provider }, eventSources: [{ kind: 'Kustomization', name: '*' }] },
+    });
+    return {
+      [`${cluster.name}CommitStatus`]: {
+        file: `${dir}/provider-commit-status.yaml`,
+        object: {
+          apiVersion: api,
+          kind: 'Provider',
+          metadata: meta('commit-status'),
+          spec: { type: 'github', address: 'https://github.com/acme/hybrid-gitops-platform' },
+        },
+      },
+      [`${cluster.name}CommitStatusAlert`]: {
+        file: `${dir}/alert-commit-status.yaml`,
+        object: alert('commit-status', 'commit-status'),
+      },
+      [`${cluster.name}Alertmanager`]: {
+        file: `${dir}/provider-alertmanager.yaml`,
+        object: { apiVersion: api, kind: 'Provider', metadata: meta('alertmanager'), spec: { type: 'alertmanager' } },
+      },
+      [`${cluster.name}FailureAlert`]: {
+        file: `${dir}/alert-failures.yaml`,
+        object: alert('failures', 'alertmanager'),
+      },
+    };
+  };
+  const notified = { ...notifications(aws), ...notifications(onprem) };
+  for (const [key, { object }] of Object.entries(notified)) objects[key] = object;
   const files: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(notified).map(([key, { file }]) => [key, file])),
     namespace: `${SHOP}/namespace-shop.yaml`,
     denyAll: `${SHOP}/networkpolicy-default-deny.yaml`,
     allowDns: `${SHOP}/networkpolicy-allow-dns.yaml`,
@@ -293,6 +330,23 @@ const negatives: [RuleId, string, (f: Fixture) => void][] = [
     },
   ],
   ['helm-remediation', 'a HelmRelease without upgrade remediation', (f) => delete f.objects.helmRelease.spec.upgrade],
+  ['flux-commit-status', 'a cluster without a commit-status Provider', (f) => delete f.objects.onpremCommitStatus],
+  [
+    'flux-commit-status',
+    'a commit-status Provider for another repository',
+    (f) => (f.objects.awsCommitStatus.spec.address = 'https://github.com/acme/other'),
+  ],
+  [
+    'flux-commit-status',
+    'a commit-status Alert that watches one Kustomization only',
+    (f) => (f.objects.awsCommitStatusAlert.spec.eventSources = [{ kind: 'Kustomization', name: 'apps' }]),
+  ],
+  ['flux-failure-alert', 'a cluster without a failure Alert', (f) => delete f.objects.awsFailureAlert],
+  [
+    'flux-failure-alert',
+    'a failure Alert whose Provider is suspended',
+    (f) => (f.objects.onpremAlertmanager.spec.suspend = true),
+  ],
 ];
 
 describe('policy rules', () => {

@@ -2,7 +2,7 @@
 // shared flux-system/ install that every cluster applies.
 import { dirname, posix } from 'node:path';
 import type { Cluster, Estate } from '../model';
-import { SOPS_AGE_SECRET } from '../flux';
+import { FLUX_NAMESPACE, repositoryWebUrl, SOPS_AGE_SECRET } from '../flux';
 import { objectRef, type KubeObject, type ManifestDoc } from '../manifests';
 import { SOPS_SUFFIX } from '../layout';
 import { ageRecipients, isEncryptedValue, SOPS_CONFIG, sopsConfigProblems } from '../secrets/sops';
@@ -129,6 +129,33 @@ function matches(
 ): boolean {
   const wanted = Object.entries(selector?.matchLabels ?? {});
   return wanted.length > 0 && wanted.every(([k, v]) => labels[k] === v);
+}
+
+/** notification-controller Provider types that post commit statuses (notification-controller v1.9.3,
+ * docs/spec/v1beta3/providers.md "Git commit status updates"). */
+const COMMIT_STATUS_TYPES = new Set(['github', 'gitlab', 'gitea', 'bitbucketserver', 'bitbucket', 'azuredevops']);
+
+/**
+ * The Alerts of the cluster that send every Flux Kustomization's events to a Provider `wanted` accepts: none means the
+ * rule fails, and the finding points at the cluster's root kustomization.yaml.
+ */
+function alertsFor(view: ClusterView, wanted: (provider: KubeObject) => boolean, what: string): Finding[] {
+  const notification = 'notification.toolkit.fluxcd.io';
+  const providers = ofKind(view, 'Provider', notification).filter((d) => !spec(d.object).suspend && wanted(d.object));
+  const covered = ofKind(view, 'Alert', notification).some((d) => {
+    const s = spec(d.object);
+    const provider = providers.some(
+      (p) => p.object.metadata?.name === s.providerRef?.name && namespaceOf(p.object) === namespaceOf(d.object),
+    );
+    const everyKustomization = ((s.eventSources ?? []) as Record<string, string>[]).some(
+      (e) => e.kind === 'Kustomization' && e.name === '*' && (e.namespace ?? namespaceOf(d.object)) === FLUX_NAMESPACE,
+    );
+    return provider && everyKustomization && !s.suspend;
+  });
+  if (covered) return [];
+  const file = `${view.cluster.flux.path}/kustomization.yaml`;
+  const message = `cluster "${view.cluster.name}" has no Alert sending the events of every Kustomization in ${FLUX_NAMESPACE} (eventSources kind Kustomization, name "*") to ${what}`;
+  return [{ file, object: `Alert/${FLUX_NAMESPACE}/*`, field: 'spec.providerRef', message }];
 }
 
 function securityRule(rationale: string, hint: string, check: (c: ContainerAt) => Finding | undefined): Rule {
@@ -518,6 +545,21 @@ export const rules = {
           .filter((phase) => !spec(d.object)[phase]?.remediation?.retries)
           .map((phase) => at(d, `spec.${phase}.remediation.retries`, 'is not set')),
       ),
+  },
+  'flux-commit-status': {
+    rationale: 'a merged commit must show whether each cluster applied it, not leave people guessing',
+    hint: 'run the flux-feedback component on the cluster (a Provider of type github for the repository and its Alert)',
+    check: (view) =>
+      alertsFor(
+        view,
+        (p) => COMMIT_STATUS_TYPES.has(spec(p).type) && spec(p).address === repositoryWebUrl(view.estate.repository),
+        `a commit-status Provider for ${repositoryWebUrl(view.estate.repository)}`,
+      ),
+  },
+  'flux-failure-alert': {
+    rationale: 'a failed reconciliation must page someone, not wait until somebody looks',
+    hint: 'run the flux-feedback component on the cluster (a Provider of type alertmanager and its Alert)',
+    check: (view) => alertsFor(view, (p) => spec(p).type === 'alertmanager', 'an alertmanager Provider'),
   },
 } satisfies Record<string, Rule>;
 

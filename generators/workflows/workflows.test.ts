@@ -88,6 +88,7 @@ describe('actionlint', () => {
     expect(files).toEqual([
       '.github/workflows/go-image.yml',
       '.github/workflows/log-export-image.yml',
+      '.github/workflows/pulumi-preview.yml',
       '.github/workflows/render-and-validate.yml',
       '.github/workflows/sample-service-image.yml',
     ]);
@@ -112,7 +113,9 @@ describe('actionlint', () => {
 describe('npm scripts the workflows run', () => {
   it('every `npm run …` in a workflow exists in package.json', () => {
     const called = repoWorkflows().flatMap(runScripts).flatMap(npmScriptsIn);
-    expect(new Set(called)).toEqual(new Set(['render:check', 'render', 'validate', 'policy', 'diff', 'test', 'image']));
+    expect(new Set(called)).toEqual(
+      new Set(['render:check', 'render', 'validate', 'policy', 'diff', 'test', 'image', 'pulumi-preview']),
+    );
     expect(missingNpmScripts(repoWorkflows(), scripts)).toEqual([]);
   });
 
@@ -152,5 +155,42 @@ describe('action pins', () => {
       'w.yml: - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444',
       'w.yml: uses: acme/workflows/.github/workflows/image.yml@main',
     ]);
+  });
+});
+
+describe('the pull-request preview of bootstrap/aws', () => {
+  interface Job {
+    if?: string;
+    permissions?: Record<string, string>;
+    steps: { name?: string; run?: string; 'working-directory'?: string }[];
+  }
+  const workflow = () =>
+    parse(readFileSync(join(WORKFLOW_DIR, 'pulumi-preview.yml'), 'utf8')) as {
+      on: { pull_request: { paths: string[] } };
+      permissions: Record<string, string>;
+      jobs: Record<string, Job>;
+    };
+  const job = () => workflow().jobs.preview!;
+
+  it('runs on pull requests that change bootstrap/aws or the model, nothing else', () => {
+    expect(Object.keys(workflow().on)).toEqual(['pull_request']);
+    expect(workflow().on.pull_request.paths).toEqual(
+      expect.arrayContaining(['bootstrap/aws/**', 'generators/estate/**', 'generators/model.ts']),
+    );
+  });
+
+  it('asks for an OIDC token in the preview job only, and only for pull requests of this repository', () => {
+    expect(workflow().permissions).toEqual({ contents: 'read' });
+    expect(job().permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(job().if).toBe('${{ github.event.pull_request.head.repo.full_name == github.repository }}');
+  });
+
+  it('previews, never updates, and summarises the preview JSON with the flagging script', () => {
+    const runs = job().steps.flatMap((s) => (s.run ? [s.run] : []));
+    const pulumi = runs.flatMap((r) => [...r.matchAll(/\bpulumi (\w+)/g)].map((m) => m[1]));
+    expect([...new Set(pulumi)].sort()).toEqual(['login', 'preview']);
+    expect(runs.join('\n')).toMatch(/pulumi preview --stack "\$PREVIEW_STACK" --policy-pack policy .*--json/);
+    expect(runs.join('\n')).toContain('npm run pulumi-preview -- summary "$RUNNER_TEMP/preview.json"');
+    expect(runs.join('\n')).toContain('--summary "$GITHUB_STEP_SUMMARY"');
   });
 });

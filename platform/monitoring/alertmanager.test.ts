@@ -11,7 +11,8 @@ import { buildGoTool } from '../../generators/go-tools';
 import { ALERTMANAGER, AMTOOL } from './tools';
 import { repoRoot } from '../../generators/repo';
 import type { ManifestDoc } from '../../generators/manifests';
-import { ALERTMANAGER_POD_LABELS, RECEIVER_KEYS, RECEIVERS, RECEIVERS_DIR, RECEIVERS_SECRET } from './alertmanager';
+import { RECEIVER_KEYS, RECEIVERS, RECEIVERS_DIR, RECEIVERS_SECRET } from './alertmanager';
+import { ALERTMANAGER_POD_LABELS } from './api';
 import {
   eventually,
   freePort,

@@ -4,7 +4,7 @@
 import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/model';
 import { networkPolicy } from '../../generators/namespace';
-import { NAMESPACE } from './api';
+import { ALERTMANAGER_POD_LABELS, NAMESPACE } from './api';
 
 /**
  * The SOPS Secret with the receivers' URLs, one a key (`npm run secret -- <cluster> monitoring
@@ -18,8 +18,6 @@ export const RECEIVER_KEYS = { onCall: 'on-call-url', deadMansSwitch: 'dead-mans
  * (prometheus-operator v0.89.0, pkg/alertmanager/statefulset.go).
  */
 export const RECEIVERS_DIR = `/etc/alertmanager/secrets/${RECEIVERS_SECRET}`;
-/** Alertmanager pods carry this label (prometheus-operator v0.89.0, pkg/alertmanager/operator.go). */
-export const ALERTMANAGER_POD_LABELS = { 'app.kubernetes.io/name': 'alertmanager' } as const;
 
 export const RECEIVERS = { onCall: 'on-call', deadMansSwitch: 'dead-mans-switch', discard: 'discard' } as const;
 

@@ -6,6 +6,15 @@ export const NAMESPACE = 'monitoring';
 /** Pods of the Prometheus StatefulSet carry this label (set by the operator): NetworkPolicies admit its scrapes. */
 export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' } as const;
 
+/** Alertmanager pods carry this label (prometheus-operator v0.89.0, pkg/alertmanager/operator.go). */
+export const ALERTMANAGER_POD_LABELS = { 'app.kubernetes.io/name': 'alertmanager' } as const;
+
+/**
+ * Alertmanager's API inside the cluster: the governing Service the operator creates for every Alertmanager and its web
+ * port (prometheus-operator v0.89.0, pkg/alertmanager/statefulset.go: `alertmanager-operated`, 9093).
+ */
+export const ALERTMANAGER_API = { service: 'alertmanager-operated', port: 9093 } as const;
+
 /** Label that kube-prometheus-stack selects ServiceMonitors, PodMonitors, PrometheusRules and ScrapeConfigs by. */
 export const MONITORING_SELECTOR = { 'monitoring.acme.example/prometheus': 'main' } as const;
 

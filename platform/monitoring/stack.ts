@@ -2,6 +2,7 @@
 import type { Construct } from 'constructs';
 import { location, type Cluster, type Estate } from '../../generators/model';
 import { cidrPeers, networkPolicy } from '../../generators/namespace';
+import { fluxStateMetricsValues } from '../flux-feedback/api';
 import { alertmanagerConfig, alertmanagerEgress, RECEIVERS_SECRET } from './alertmanager';
 import { DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE, PROMETHEUS_POD_LABELS } from './api';
 import { GATEWAY_LABELS, PROMETHEUS_NAME, sourceEndpoint } from './federation';
@@ -120,7 +121,12 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
       alertmanagerSpec: { replicas: 1, resources: small('20m', '64Mi', '128Mi'), secrets: [RECEIVERS_SECRET] },
       config: alertmanagerConfig(),
     },
-    'kube-state-metrics': { resources: small('20m', '64Mi', '256Mi'), prometheus: { monitor: monitorLabels } },
+    'kube-state-metrics': {
+      resources: small('20m', '64Mi', '256Mi'),
+      prometheus: { monitor: monitorLabels },
+      // The state of Flux's objects, which the flux-feedback alerts and dashboard read.
+      ...('flux-feedback' in cluster.platform ? fluxStateMetricsValues() : {}),
+    },
     'prometheus-node-exporter': { resources: small('20m', '32Mi', '64Mi'), prometheus: { monitor: monitorLabels } },
     grafana: central
       ? {

@@ -40,6 +40,8 @@ export const JUSTIFIED_WILDCARDS: Record<string, string> = {
     'ecr:GetAuthorizationToken returns a registry-wide token and supports no resource-level permissions',
   DescribeForEbsCsi:
     'the EC2 Describe calls of the EBS CSI controller (volumes, snapshots, instances, zones, tags) support no resource-level permissions',
+  PreviewDataSources:
+    "ec2:DescribeAvailabilityZones and ec2:DescribeImages, which the pull-request preview's data sources call, support no resource-level permissions",
 };
 
 /**
