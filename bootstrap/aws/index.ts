@@ -7,6 +7,7 @@ import { catalogue } from '../../generators/estate/catalogue';
 import { estate } from '../../generators/estate/clusters';
 import { irsaRolesOf } from '../../generators/registries';
 import { declareApiLoadBalancer } from './api-endpoint';
+import { declareCatalogue } from './catalogue';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
@@ -28,6 +29,7 @@ const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.nam
 const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags);
+declareCatalogue(settings, bucket, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const configs = settings.machineConfigs;
 const nodes = configs
