@@ -71,6 +71,9 @@ export const versions = {
   // modules the Go module proxy serves with checksums); it tags the log-export image built from that module.
   // renovate: datasource=go depName=github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver
   otelCollector: '0.128.0',
+  // DuckDB from PyPI: the Parquet bench (npm run bench:parquet) and the README's analyst examples read with it.
+  // renovate: datasource=pypi depName=duckdb
+  duckdb: '1.5.6',
   // renovate: datasource=helm registryUrl=https://open-telemetry.github.io/opentelemetry-helm-charts depName=opentelemetry-collector
   otelCollectorChart: '0.127.2',
   // renovate: datasource=helm registryUrl=https://kubernetes.github.io/ingress-nginx depName=ingress-nginx

@@ -7,6 +7,7 @@ import { catalogue } from '../../generators/estate/catalogue';
 import { estate } from '../../generators/estate/clusters';
 import { imagesOf, irsaRolesOf } from '../../generators/registries';
 import { declareApiLoadBalancer } from './api-endpoint';
+import { declareCatalogue } from './catalogue';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareGithubOidc } from './github-oidc';
 import { declareIdentities } from './iam';
@@ -32,6 +33,7 @@ const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.nam
 const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags, [settings.cluster, onPremCluster]);
+declareCatalogue(settings, bucket, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const github = declareGithubOidc(tags);
 const images = imagesOf(catalogue);

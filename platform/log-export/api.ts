@@ -1,13 +1,11 @@
 // The log-export component's contract: its namespace, service accounts, the datasets it writes and the write-only IAM
 // identity it writes with (bootstrap/aws declares it from here). cdk8s-free.
 import type { IrsaPolicyContext, IrsaRole } from '../../generators/irsa';
+import { LOG_DATASETS } from './datasets';
 
 export const NAMESPACE = 'log-export';
 export const AGENT = 'log-export-agent';
 export const CLUSTER_EXPORTER = 'log-export-cluster';
-
-/** The datasets that clusters export; object keys are `<dataset>/cluster=<name>/...`. */
-export const LOG_DATASETS = ['logs', 'events', 'states'] as const;
 
 export function clusterObjectArns(bucket: string, cluster: string): string[] {
   return LOG_DATASETS.map((dataset) => `arn:aws:s3:::${bucket}/${dataset}/cluster=${cluster}/*`);
@@ -35,3 +33,14 @@ export const LOG_WRITER_ROLE: IrsaRole = {
   policy: putOnlyPolicy,
   accessKeyOutsideAws: true,
 };
+
+export {
+  DATABASE,
+  datasetTables,
+  LOG_DATASETS,
+  locationTemplate,
+  objectKeys,
+  type CatalogueInput,
+  type Dataset,
+  type TableSpec,
+} from './datasets';

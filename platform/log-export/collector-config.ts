@@ -1,5 +1,6 @@
 // The two collector configurations: the node agent (container logs) and the cluster exporter (events and states).
 // They are rendered into ConfigMaps; the end-to-end test runs the agent's exactly as rendered, paths redirected.
+import { objectKeys } from './datasets';
 
 /** Where the agent keeps its position DB and sending queue on the node (hostPath, survives pod restarts). */
 export const AGENT_STATE_DIR = '/var/lib/otelcol-log-export';
@@ -13,15 +14,6 @@ export const CONFIG_KEY = 'relay';
 export interface S3Target {
   bucket: string;
   region: string;
-}
-
-/** Object key prefixes; the exporter fills the placeholders per record (UTC) and appends `/<sha256>.json.gz`. */
-export function objectKeys(cluster: string) {
-  return {
-    logs: `logs/cluster=${cluster}/namespace={namespace}/dt={dt}/hour={hour}`,
-    events: `events/cluster=${cluster}/dt={dt}/hour={hour}`,
-    states: `states/cluster=${cluster}/dt={dt}`,
-  };
 }
 
 /** Retry forever: under an S3 outage data waits in the on-disk queue instead of being dropped. */
@@ -157,6 +149,74 @@ export interface ClusterExporterOptions {
   queueRequests: number;
   /** How often the state snapshot is taken, e.g. `15m`. */
   statesInterval: string;
+  /** The local Prometheus (one replica, `host:port`) and the names of the aggregates the cluster records. */
+  prometheus: { address: string; aggregates: readonly string[] };
+}
+
+/**
+ * Raw series kept in S3 beside the aggregates, for analyses the aggregates cannot answer: the sample service's
+ * per-pod request and task counters and queue depth (apps/task-tracker), and kube-state-metrics' restarts and
+ * replica counts. Histogram buckets stay out: their cardinality is the aggregates' job.
+ */
+export const RAW_SERIES = [
+  'task_tracker_http_requests_total',
+  'task_tracker_tasks_created_total',
+  'task_tracker_tasks_processed_total',
+  'task_tracker_tasks_queue_depth',
+  'kube_pod_container_status_restarts_total',
+  'kube_deployment_spec_replicas',
+  'kube_deployment_status_replicas_available',
+] as const;
+
+/** The job name of the /federate scrape; the filter and transform processors recognise its own series by it. */
+export const FEDERATE_JOB = 'log-export-federate';
+/**
+ * Half the Prometheus rule evaluation interval (30s, platform/monitoring/stack.ts): /federate returns each series'
+ * latest sample, so every evaluation is read at least once even when a scrape is late; the repeats share name, labels
+ * and time and are duplicates a reader drops.
+ */
+export const FEDERATE_SCRAPE = { interval: '15s', timeout: '10s', sampleLimit: 50_000 };
+
+/**
+ * The `match[]` selectors: this cluster's own aggregates (a central cluster's Prometheus also holds the sources'
+ * federated ones, labelled with their cluster, which their own exporters write) and the raw series, which never cross.
+ */
+export function metricsMatchers(cluster: string, aggregates: readonly string[]): string[] {
+  return [`{__name__=~"${aggregates.join('|')}",cluster="${cluster}"}`, `{__name__=~"${RAW_SERIES.join('|')}"}`];
+}
+
+/** The series of the scrape itself: the receiver reports `up` and `scrape_*` under the scrape's own job. */
+const OWN_JOB = `resource.attributes["service.name"] == "${FEDERATE_JOB}"`;
+const SCRAPE_REPORT = `${OWN_JOB} and (name == "up" or IsMatch(name, "^scrape_"))`;
+/**
+ * Series without a job or instance label (most aggregates) get the scrape's own from the receiver (prometheusreceiver
+ * v0.128.0, internal/transaction.go, getJobAndInstance): the scrape's job and instance are both FEDERATE_JOB (see
+ * `relabel_configs`), and these statements remove them, so the records carry the series' own labels only.
+ */
+const OWN_JOB_STATEMENTS = ['service.instance.id', 'service.name'].map(
+  (key) => `delete_key(attributes, "${key}") where attributes["${key}"] == "${FEDERATE_JOB}"`,
+);
+
+function federateReceiver(o: ClusterExporterOptions) {
+  return {
+    config: {
+      scrape_configs: [
+        {
+          job_name: FEDERATE_JOB,
+          scrape_interval: FEDERATE_SCRAPE.interval,
+          scrape_timeout: FEDERATE_SCRAPE.timeout,
+          sample_limit: FEDERATE_SCRAPE.sampleLimit,
+          metrics_path: '/federate',
+          params: { 'match[]': metricsMatchers(o.cluster, o.prometheus.aggregates) },
+          // The series' own job and instance, and the times Prometheus recorded them at.
+          honor_labels: true,
+          honor_timestamps: true,
+          static_configs: [{ targets: [o.prometheus.address] }],
+          relabel_configs: [{ target_label: 'instance', replacement: FEDERATE_JOB }],
+        },
+      ],
+    },
+  };
 }
 
 const WORKLOADS = ['deployments', 'statefulsets', 'daemonsets'];
@@ -193,13 +253,20 @@ export function clusterExporterConfig(o: ClusterExporterOptions) {
         auth_type: 'serviceAccount',
         objects: [snapshot('nodes'), snapshot('pods'), ...WORKLOADS.map((w) => snapshot(w, 'apps'))],
       },
+      'prometheus/federate': federateReceiver(o),
     },
     processors: {
       'transform/states': { error_mode: 'ignore', log_statements: [{ context: 'log', statements: STATE_STATEMENTS }] },
+      'filter/scrape-report': { error_mode: 'ignore', metrics: { metric: [SCRAPE_REPORT] } },
+      'transform/own-job': {
+        error_mode: 'ignore',
+        metric_statements: [{ context: 'resource', statements: OWN_JOB_STATEMENTS }],
+      },
     },
     exporters: {
       's3ndjson/events': s3Exporter(o.target, keys.events, o.queueRequests),
       's3ndjson/states': s3Exporter(o.target, keys.states, o.queueRequests),
+      's3ndjson/metrics': s3Exporter(o.target, keys.metrics, o.queueRequests),
     },
     service: {
       extensions: ['file_storage', 'health_check'],
@@ -210,6 +277,11 @@ export function clusterExporterConfig(o: ClusterExporterOptions) {
           receivers: ['k8sobjects/states'],
           processors: ['transform/states'],
           exporters: ['s3ndjson/states'],
+        },
+        'metrics/federate': {
+          receivers: ['prometheus/federate'],
+          processors: ['filter/scrape-report', 'transform/own-job'],
+          exporters: ['s3ndjson/metrics'],
         },
       },
     },

@@ -12,7 +12,13 @@ import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
 import type { Cluster } from '../../generators/model';
 import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
-import { MONITORING_SELECTOR, NAMESPACE as MONITORING_NAMESPACE } from '../monitoring/api';
+import {
+  aggregateSeries,
+  MONITORING_SELECTOR,
+  NAMESPACE as MONITORING_NAMESPACE,
+  PROMETHEUS_POD_LABELS,
+  PROMETHEUS_REPLICA_ADDRESS,
+} from '../monitoring/api';
 import { alertGroups } from './alerts';
 import { AGENT, CLUSTER_EXPORTER, LOG_WRITER_ROLE, NAMESPACE } from './api';
 import { logExportCheck } from './check';
@@ -173,8 +179,14 @@ function clusterExporterValues(configName: string, cluster: Cluster, values: Log
   };
 }
 
-/** The allows beyond the base policies: S3 over HTTPS, and metrics scraping from the monitoring namespace. */
-function networkPolicies(scope: Construct, cluster: Cluster): void {
+/** Prometheus' port, which the cluster exporter reads /federate on. */
+const PROMETHEUS_PORT = 9090;
+
+/**
+ * The allows beyond the base policies: S3 over HTTPS, metrics scraping from the monitoring namespace, and the
+ * cluster exporter's /federate reads of the local Prometheus (the ingress side is in the monitoring namespace).
+ */
+function networkPolicies(scope: Construct, configs: Construct, cluster: Cluster): void {
   // S3 (and STS on aws) have no fixed addresses: HTTPS to anywhere outside the cluster's own networks.
   const { podCidr, serviceCidr } = cluster.network;
   networkPolicy(scope, NAMESPACE, 'allow-s3-https', {
@@ -191,6 +203,23 @@ function networkPolicies(scope: Construct, cluster: Cluster): void {
     podSelector: {},
     policyTypes: ['Ingress'],
     ingress: [{ from: [inNamespace(MONITORING_NAMESPACE)], ports: [{ protocol: 'TCP', port: METRICS_PORT }] }],
+  });
+  const prometheus = [{ protocol: 'TCP', port: PROMETHEUS_PORT }];
+  const exporterPods = { matchLabels: { 'app.kubernetes.io/name': CLUSTER_EXPORTER } };
+  networkPolicy(scope, NAMESPACE, 'allow-federate-to-prometheus', {
+    podSelector: exporterPods,
+    policyTypes: ['Egress'],
+    egress: [
+      {
+        to: [{ ...inNamespace(MONITORING_NAMESPACE), podSelector: { matchLabels: PROMETHEUS_POD_LABELS } }],
+        ports: prometheus,
+      },
+    ],
+  });
+  networkPolicy(configs, MONITORING_NAMESPACE, 'allow-federate-from-log-export', {
+    podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [{ ...inNamespace(NAMESPACE), podSelector: exporterPods }], ports: prometheus }],
   });
 }
 
@@ -239,7 +268,7 @@ export const logExport: Component<LogExportValues> = {
     const controllers = ctx.chart('platform-controllers');
     // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
-    networkPolicies(controllers, cluster);
+    networkPolicies(controllers, ctx.chart('platform-configs'), cluster);
     if (values.s3Identity === 'access-key')
       ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET, S3_WRITER_KEYS);
     helmRepository(controllers, CHART_REPOSITORY, {
@@ -271,6 +300,7 @@ export const logExport: Component<LogExportValues> = {
         stateDir: AGENT_STATE_DIR,
         queueRequests: values.queueRequests,
         statesInterval: values.statesInterval,
+        prometheus: { address: PROMETHEUS_REPLICA_ADDRESS, aggregates: aggregateSeries(ctx.installed()) },
       }),
     );
     release(CLUSTER_EXPORTER, clusterExporterValues(exporter, cluster, values));

@@ -7,14 +7,13 @@ import { estate } from '../../generators/estate/clusters';
 import type { Cluster } from '../../generators/model';
 import { parseManifests, type ManifestDoc } from '../../generators/manifests';
 import { renderEstate } from '../../generators/render';
-import { checksOf } from '../../generators/registries';
+import { checksOf, installed } from '../../generators/registries';
 import { versions } from '../../generators/versions';
-import { MONITORING_SELECTOR } from '../monitoring/api';
-import { ATHENA_FILE, athenaDdl } from './athena';
+import { aggregateSeries, MONITORING_SELECTOR, PROMETHEUS_REPLICA_ADDRESS } from '../monitoring/api';
 import { logExportCheck } from './check';
-import { CONFIG_KEY, objectKeys, QUEUE_CONSUMERS } from './collector-config';
+import { CONFIG_KEY, QUEUE_CONSUMERS, RAW_SERIES } from './collector-config';
 import { S3_WRITER_SECRET } from './index';
-import { AGENT, CLUSTER_EXPORTER, NAMESPACE } from './api';
+import { AGENT, CLUSTER_EXPORTER, NAMESPACE, objectKeys } from './api';
 import { validateLogExport, type LogExportValues } from './values';
 import { catalogue } from '../../generators/estate/catalogue';
 
@@ -63,6 +62,7 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
     });
     expect(exporter.exporters['s3ndjson/events'].key).toBe(keys.events);
     expect(exporter.exporters['s3ndjson/states'].key).toBe(keys.states);
+    expect(exporter.exporters['s3ndjson/metrics'].key).toBe(`metrics/cluster=${name}/dt={dt}/hour={hour}`);
     expect(keys.logs).toBe(`logs/cluster=${name}/namespace={namespace}/dt={dt}/hour={hour}`);
     expect(exporter.receivers['k8sobjects/events'].objects).toEqual([
       { name: 'events', group: 'events.k8s.io', mode: 'watch' },
@@ -96,12 +96,28 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
 
   it("batches every exporter's objects by size and age, with a consumer per request that may wait in them", () => {
     const exporters = [AGENT, CLUSTER_EXPORTER].flatMap((r) => Object.values<any>(collectorConfig(name, r).exporters));
-    expect(exporters).toHaveLength(3);
+    expect(exporters).toHaveLength(4);
     for (const e of exporters) {
       expect(e.flush).toEqual({ max_age: '1m', max_bytes: 8 * 1024 * 1024 });
       expect(e.sending_queue.num_consumers).toBe(QUEUE_CONSUMERS);
       expect(e.sending_queue.queue_size).toBeGreaterThanOrEqual(2 * QUEUE_CONSUMERS);
     }
+  });
+
+  it("reads its own cluster's aggregates and the raw series from the local /federate into the metrics dataset", () => {
+    const exporter = collectorConfig(name, CLUSTER_EXPORTER);
+    const [job] = exporter.receivers['prometheus/federate'].config.scrape_configs;
+    expect(job).toMatchObject({ metrics_path: '/federate', honor_labels: true, honor_timestamps: true });
+    expect(job.static_configs).toEqual([{ targets: [PROMETHEUS_REPLICA_ADDRESS] }]);
+    const [aggregates, raw] = job.params['match[]'];
+    expect(aggregates).toContain(`cluster="${name}"`);
+    for (const series of aggregateSeries(installed(cluster, catalogue))) expect(aggregates).toContain(series);
+    for (const series of RAW_SERIES) expect(raw).toContain(series);
+    expect(exporter.service.pipelines['metrics/federate']).toEqual({
+      receivers: ['prometheus/federate'],
+      processors: ['filter/scrape-report', 'transform/own-job'],
+      exporters: ['s3ndjson/metrics'],
+    });
   });
 
   it('authenticates without static keys on aws and with the encrypted write-only key on-prem', () => {
@@ -122,7 +138,7 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
     expect(declared).toEqual(cluster.provider === 'aws' ? [] : [S3_WRITER_SECRET]);
   });
 
-  it('isolates the namespace: PSA labels, default deny, and only DNS, API server, HTTPS out and scraping in', () => {
+  it('isolates the namespace: PSA labels, default deny, DNS, API server, HTTPS and /federate out, scraping in', () => {
     const ns = find(name, 'Namespace', NAMESPACE).object.metadata!.labels!;
     expect(ns['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(ns['pod-security.kubernetes.io/warn']).toBe('restricted');
@@ -131,10 +147,25 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
       .map((d) => d.object.metadata!.name);
     expect(policies.sort()).toEqual([
       'allow-dns',
+      'allow-federate-from-log-export',
+      'allow-federate-to-prometheus',
       'allow-kube-apiserver',
       'allow-metrics-scrape',
       'allow-s3-https',
       'default-deny',
+    ]);
+    const fromExporter = find(name, 'NetworkPolicy', 'allow-federate-from-log-export').object;
+    expect(fromExporter.metadata!.namespace).toBe('monitoring');
+    expect((fromExporter.spec as any).ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NAMESPACE } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': CLUSTER_EXPORTER } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 9090 }],
+      },
     ]);
     expect((find(name, 'NetworkPolicy', 'allow-metrics-scrape').object.spec as any).ingress[0].from).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
@@ -260,12 +291,5 @@ describe('pins and generated files', () => {
     expect(contrib.length).toBeGreaterThan(5);
     expect(new Set(contrib)).toEqual(new Set([`v${versions.otelCollector}`]));
     expect(goMod).toContain(`go.opentelemetry.io/collector/otelcol v${versions.otelCollector}`);
-  });
-
-  it('keeps athena.sql in step with the model and the object keys', () => {
-    expect(readFileSync(ATHENA_FILE, 'utf8'), 'athena.sql is stale: run npm run athena').toBe(athenaDdl(estate));
-    expect(athenaDdl(estate)).toContain(
-      `'storage.location.template' = 's3://${estate.logArchive.bucket}/logs/cluster=\${cluster}/namespace=\${namespace}/dt=\${dt}/hour=\${hour}/'`,
-    );
   });
 });

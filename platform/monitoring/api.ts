@@ -1,5 +1,8 @@
 // The monitoring component's contract with other components: where Prometheus runs and the labels it selects by.
 // cdk8s-free, so bootstrap and other components may import it.
+import type { Installed } from '../../generators/component';
+import { recordedSeries, type RuleGroup } from '../../generators/telemetry';
+import { platformAggregates } from './rules';
 
 export const NAMESPACE = 'monitoring';
 
@@ -50,4 +53,20 @@ export function monitoredService(name: string, namespace: string, labels: Record
     },
     { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata, spec: { groups } },
   ];
+}
+
+/** The Prometheus custom resource that kube-prometheus-stack creates (see `stackValues`). */
+export const PROMETHEUS_NAME = 'kube-prometheus-stack';
+
+/** One replica, addressed by pod name: readers of /federate never see the series of two HA replicas. */
+export const PROMETHEUS_REPLICA_ADDRESS = `prometheus-${PROMETHEUS_NAME}-0.prometheus-operated.${NAMESPACE}.svc.cluster.local:9090`;
+
+/** What a cluster records: the platform's aggregates and those of every component it runs. */
+export function aggregatesOf(components: readonly Installed[]): RuleGroup[] {
+  return [...components.flatMap(({ component }) => component.telemetry?.aggregates ?? []), ...platformAggregates];
+}
+
+/** The names of every series a cluster running `components` records: what federation carries and log-export keeps. */
+export function aggregateSeries(components: readonly Installed[]): string[] {
+  return recordedSeries(aggregatesOf(components));
 }

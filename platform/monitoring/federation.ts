@@ -7,12 +7,12 @@ import { addressAt, parseCidr } from '../../generators/cidr';
 import { versions } from '../../generators/versions';
 import { METALLB_ADDRESS_ANNOTATION } from '../load-balancing/api';
 import { federationJob } from './rules';
-import { MONITORING_SELECTOR, NAMESPACE } from './api';
+import { MONITORING_SELECTOR, NAMESPACE, PROMETHEUS_REPLICA_ADDRESS } from './api';
+
+export { PROMETHEUS_NAME } from './api';
 import type { FederationEndpoint, FederationScrape, MonitoringValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
-/** The Prometheus custom resource that kube-prometheus-stack creates (see `stackValues`). */
-export const PROMETHEUS_NAME = 'kube-prometheus-stack';
 export const GATEWAY_NAME = 'federate-gateway';
 export const GATEWAY_LABELS = { 'app.kubernetes.io/name': GATEWAY_NAME } as const;
 const GATEWAY_TLS_PORT = 8443;
@@ -43,11 +43,6 @@ export function clientCommonName(central: string): string {
  */
 export function federationMatchers(aggregates: readonly string[]): string[] {
   return [`{__name__=~"${aggregates.join('|')}"}`];
-}
-
-/** One replica, addressed by pod name, so a central cluster never sees the series of two HA replicas. */
-function upstream(): string {
-  return `prometheus-${PROMETHEUS_NAME}-0.prometheus-operated.${NAMESPACE}.svc.cluster.local:9090`;
 }
 
 /** Kubernetes DNS, which Talos serves on the tenth address of the service network. */
@@ -85,7 +80,7 @@ ${allowed}
       if ($federation_client = 0) { return 403; }
       limit_except GET { deny all; }
       # Through a variable, nginx resolves the pod's name per request: a recreated pod has a new address.
-      set $prometheus http://${upstream()};
+      set $prometheus http://${PROMETHEUS_REPLICA_ADDRESS};
       proxy_pass $prometheus;
       proxy_read_timeout 30s;
     }

@@ -2,12 +2,19 @@
 // into the central cluster over mTLS, federation alerts and the hybrid overview dashboard on the central cluster.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Component, Installed } from '../../generators/component';
+import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { componentNamespace } from '../../generators/namespace';
-import { labelledAggregates, recordedSeries, type RuleGroup } from '../../generators/telemetry';
+import { labelledAggregates, type RuleGroup } from '../../generators/telemetry';
 import { versions } from '../../generators/versions';
-import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE } from './api';
+import {
+  aggregateSeries,
+  aggregatesOf,
+  DASHBOARD_ANNOTATIONS,
+  DASHBOARD_LABELS,
+  MONITORING_SELECTOR,
+  NAMESPACE,
+} from './api';
 import { federationScrapeCheck } from './federation-check';
 import {
   GATEWAY_TLS_SECRET,
@@ -20,7 +27,7 @@ import {
 import { RECEIVER_KEYS, RECEIVERS_SECRET } from './alertmanager';
 import { ALERTMANAGER, AMTOOL, PROMETHEUS, PROMTOOL } from './tools';
 import { hybridOverview } from './hybrid-overview';
-import { federationAlertGroup, platformAggregates } from './rules';
+import { federationAlertGroup } from './rules';
 import { GRAFANA_ADMIN_KEYS, GRAFANA_ADMIN_SECRET, networkPolicies, stackValues } from './stack';
 import { centralsOf, MONITORING_KEYS, monitoringOf, validateMonitoring, type MonitoringValues } from './values';
 
@@ -37,15 +44,8 @@ function prometheusRule(scope: Construct, name: string, groups: RuleGroup[]): vo
   });
 }
 
-/** What a cluster records: the platform's aggregates and those of every component it runs. */
-function aggregatesOf(components: readonly Installed[]): RuleGroup[] {
-  return [...components.flatMap(({ component }) => component.telemetry?.aggregates ?? []), ...platformAggregates];
-}
-
 /** Every series name that crosses from a source running `components` to a central cluster: its aggregates. */
-export function federatedSeries(components: readonly Installed[]): string[] {
-  return recordedSeries(aggregatesOf(components));
-}
+export const federatedSeries = aggregateSeries;
 
 export const monitoring: Component<MonitoringValues> = {
   name: 'monitoring',
@@ -123,7 +123,7 @@ export const monitoring: Component<MonitoringValues> = {
       GRAFANA_ADMIN_KEYS.password,
     ]);
     for (const scrape of federation.sources) {
-      const aggregates = recordedSeries(aggregatesOf(ctx.installed(scrape.cluster)));
+      const aggregates = aggregateSeries(ctx.installed(scrape.cluster));
       federationScrapeConfig(
         configs,
         scrape,

@@ -90,7 +90,7 @@ func (e *s3Exporter) objects(logs plog.Logs) (map[string]*bytes.Buffer, error) {
 				record := records.At(k)
 				when := recordTime(record)
 				prefix := e.prefix(namespace, when)
-				line, err := json.Marshal(map[string]any{
+				err := appendLine(objects, prefix, map[string]any{
 					"time":       when.Format(timeLayout),
 					"resource":   resourceJSON,
 					"attributes": record.Attributes().AsRaw(),
@@ -99,15 +99,24 @@ func (e *s3Exporter) objects(logs plog.Logs) (map[string]*bytes.Buffer, error) {
 				if err != nil {
 					return nil, err
 				}
-				if objects[prefix] == nil {
-					objects[prefix] = &bytes.Buffer{}
-				}
-				objects[prefix].Write(line)
-				objects[prefix].WriteByte('\n')
 			}
 		}
 	}
 	return objects, nil
+}
+
+// appendLine adds one record as an NDJSON line to the buffer of its key prefix.
+func appendLine(objects map[string]*bytes.Buffer, prefix string, record map[string]any) error {
+	line, err := json.Marshal(record)
+	if err != nil {
+		return err
+	}
+	if objects[prefix] == nil {
+		objects[prefix] = &bytes.Buffer{}
+	}
+	objects[prefix].Write(line)
+	objects[prefix].WriteByte('\n')
+	return nil
 }
 
 // upload writes one object under a name derived from its content, within the configured timeout.

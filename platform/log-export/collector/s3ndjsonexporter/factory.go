@@ -1,4 +1,5 @@
-// Package s3ndjsonexporter writes log records as gzip NDJSON objects to S3, batched per key partition.
+// Package s3ndjsonexporter writes log records and metric samples as gzip NDJSON objects to S3, batched per key
+// partition.
 package s3ndjsonexporter
 
 import (
@@ -14,7 +15,8 @@ import (
 var typeStr = component.MustNewType("s3ndjson")
 
 func NewFactory() exporter.Factory {
-	return exporter.NewFactory(typeStr, createDefaultConfig, exporter.WithLogs(createLogs, component.StabilityLevelBeta))
+	return exporter.NewFactory(typeStr, createDefaultConfig, exporter.WithLogs(createLogs, component.StabilityLevelBeta),
+		exporter.WithMetrics(createMetrics, component.StabilityLevelBeta))
 }
 
 func createDefaultConfig() component.Config {
@@ -26,19 +28,32 @@ func createDefaultConfig() component.Config {
 	}
 }
 
-func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	c := cfg.(*Config)
-	e := newS3Exporter(c)
-	logs, err := exporterhelper.NewLogs(ctx, set, cfg, e.push,
+// options are the exporterhelper settings both signals share.
+func options(e *s3Exporter) []exporterhelper.Option {
+	return []exporterhelper.Option{
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{}),
-		exporterhelper.WithRetry(c.BackOffConfig),
-		exporterhelper.WithQueue(c.QueueConfig),
-	)
+		exporterhelper.WithRetry(e.config.BackOffConfig),
+		exporterhelper.WithQueue(e.config.QueueConfig),
+	}
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	e := newS3Exporter(cfg.(*Config))
+	logs, err := exporterhelper.NewLogs(ctx, set, cfg, e.push, options(e)...)
 	if err != nil {
 		return nil, err
 	}
 	return &flushOnShutdown{Logs: logs, batcher: e.batcher}, nil
+}
+
+func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+	e := newS3Exporter(cfg.(*Config))
+	metrics, err := exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics, options(e)...)
+	if err != nil {
+		return nil, err
+	}
+	return &flushMetricsOnShutdown{Metrics: metrics, batcher: e.batcher}, nil
 }
 
 // flushOnShutdown writes the open objects before the exporterhelper shuts down: that shutdown waits for the queue
@@ -51,4 +66,14 @@ type flushOnShutdown struct {
 func (f *flushOnShutdown) Shutdown(ctx context.Context) error {
 	f.batcher.close()
 	return f.Logs.Shutdown(ctx)
+}
+
+type flushMetricsOnShutdown struct {
+	exporter.Metrics
+	batcher *batcher
+}
+
+func (f *flushMetricsOnShutdown) Shutdown(ctx context.Context) error {
+	f.batcher.close()
+	return f.Metrics.Shutdown(ctx)
 }
