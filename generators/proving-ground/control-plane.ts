@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { buildGoTool } from '../go-tools';
 import { goModuleDir } from '../go-modules';
+import { CONTROL_PLANE_LABEL } from '../placement';
 import { versions } from '../versions';
 import { freePort, type Running, start, tail, waitFor } from './processes';
 import { PROVING_GROUND_TOOLS, type ProvingGroundTool } from './tools';
@@ -27,7 +28,14 @@ export interface ControlPlane {
 export const tool = (name: ProvingGroundTool): string => buildGoTool(PROVING_GROUND_TOOLS[name]);
 
 const SERVICE_RANGE = '10.96.0.0/12';
-const FAKE_NODES = ['a', 'b', 'c'];
+/**
+ * Fake nodes as a Talos cluster has them: a worker and a control plane per zone. Control planes carry the role label
+ * and the NoSchedule taint Talos gives them, so what runs there by design (generators/placement.ts) is proven to fit.
+ */
+const FAKE_NODES = ['a', 'b', 'c'].flatMap((zone) => [
+  { zone, controlPlane: false },
+  { zone, controlPlane: true },
+]);
 
 /** A kubeconfig for `server`, with a client certificate of the PKI or a bearer token. */
 export function writeKubeconfig(path: string, server: string, ca: string, user: Record<string, string>): string {
@@ -77,8 +85,8 @@ const KWOK_STAGES = [
   'pod/fast/pod-delete.yaml',
 ];
 
-function fakeNode(zone: string): object {
-  const name = `kwok-${zone}`;
+function fakeNode({ zone, controlPlane }: { zone: string; controlPlane: boolean }): object {
+  const name = controlPlane ? `kwok-control-plane-${zone}` : `kwok-${zone}`;
   const resources = { cpu: '32', memory: '256Gi', pods: '110' };
   return {
     apiVersion: 'v1',
@@ -92,8 +100,10 @@ function fakeNode(zone: string): object {
         'kubernetes.io/hostname': name,
         'topology.kubernetes.io/zone': `zone-${zone}`,
         type: 'kwok',
+        ...(controlPlane ? { [CONTROL_PLANE_LABEL]: '' } : {}),
       },
     },
+    spec: controlPlane ? { taints: [{ key: CONTROL_PLANE_LABEL, effect: 'NoSchedule' }] } : {},
     status: { allocatable: resources, capacity: resources },
   };
 }
@@ -230,7 +240,7 @@ export async function startControlPlane(dir: string, log: (line: string) => void
         logs,
       ),
     );
-    await kubectl(['apply', '-f', '-'], FAKE_NODES.map((z) => JSON.stringify(fakeNode(z))).join('\n'));
+    await kubectl(['apply', '-f', '-'], FAKE_NODES.map((n) => JSON.stringify(fakeNode(n))).join('\n'));
     await waitFor(
       'fake nodes Ready',
       async () => {
