@@ -1,7 +1,7 @@
 // A Kubernetes control plane on loopback, from the pinned modules: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler, and kwok's fake nodes, on which pods become Running. Every key is throw-away (pki/main.go).
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
@@ -9,7 +9,7 @@ import { buildGoTool } from '../go-tools';
 import { goModuleDir } from '../go-modules';
 import { CONTROL_PLANE_LABEL } from '../placement';
 import { versions } from '../versions';
-import { freePort, type Running, start, tail, waitFor } from './processes';
+import { exited, freePort, PORT_TAKEN, type Running, start, tail, waitFor } from './processes';
 import { PROVING_GROUND_TOOLS, type ProvingGroundTool } from './tools';
 
 export interface ControlPlane {
@@ -122,7 +122,22 @@ export async function runKubectl(kubectl: string, args: string[], input?: string
   }
 }
 
+/** Ports come from `freePort`, and another process can take one before its server binds it: start again then. */
 export async function startControlPlane(dir: string, log: (line: string) => void): Promise<ControlPlane> {
+  for (let attempt = 1; ; attempt++) {
+    const attemptDir = attempt === 1 ? dir : join(dir, `attempt-${attempt}`);
+    try {
+      return await startOnce(attemptDir, log);
+    } catch (error) {
+      const logs = join(attemptDir, 'logs');
+      const taken = readdirSync(logs).some((f) => readFileSync(join(logs, f), 'utf8').includes(PORT_TAKEN));
+      if (!taken || attempt === 3) throw error;
+      log(`a port was taken before its server bound it (attempt ${attempt}); starting again on new ports`);
+    }
+  }
+}
+
+async function startOnce(dir: string, log: (line: string) => void): Promise<ControlPlane> {
   const pki = join(dir, 'pki');
   const logs = join(dir, 'logs');
   for (const d of [pki, logs]) mkdirSync(d, { recursive: true });
@@ -198,7 +213,11 @@ export async function startControlPlane(dir: string, log: (line: string) => void
       'kube-apiserver /readyz',
       async () => (await kubectl(['get', '--raw=/readyz'])).trim() === 'ok',
       120_000,
-      `see ${processes[1]!.log}:\n${tail(processes[1]!.log)}`,
+      `see ${processes[1]!.log}`,
+      () => {
+        const gone = processes.find(exited);
+        return gone && `${gone.name} exited (${gone.log}):\n${tail(gone.log)}\n`;
+      },
     );
     const apiServerReadyMs = Date.now() - started;
     log(`kube-apiserver ready after ${(apiServerReadyMs / 1000).toFixed(1)}s`);
