@@ -1,14 +1,15 @@
 // A Kubernetes control plane on loopback, from the pinned modules: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler, and kwok's fake nodes, on which pods become Running. Every key is throw-away (pki/main.go).
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { buildGoTool } from '../go-tools';
 import { goModuleDir } from '../go-modules';
+import { CONTROL_PLANE_LABEL } from '../placement';
 import { versions } from '../versions';
-import { freePort, type Running, start, tail, waitFor } from './processes';
+import { exited, freePort, PORT_TAKEN, type Running, start, tail, waitFor } from './processes';
 import { PROVING_GROUND_TOOLS, type ProvingGroundTool } from './tools';
 
 export interface ControlPlane {
@@ -27,7 +28,14 @@ export interface ControlPlane {
 export const tool = (name: ProvingGroundTool): string => buildGoTool(PROVING_GROUND_TOOLS[name]);
 
 const SERVICE_RANGE = '10.96.0.0/12';
-const FAKE_NODES = ['a', 'b', 'c'];
+/**
+ * Fake nodes as a Talos cluster has them: a worker and a control plane per zone. Control planes carry the role label
+ * and the NoSchedule taint Talos gives them, so what runs there by design (generators/placement.ts) is proven to fit.
+ */
+const FAKE_NODES = ['a', 'b', 'c'].flatMap((zone) => [
+  { zone, controlPlane: false },
+  { zone, controlPlane: true },
+]);
 
 /** A kubeconfig for `server`, with a client certificate of the PKI or a bearer token. */
 export function writeKubeconfig(path: string, server: string, ca: string, user: Record<string, string>): string {
@@ -77,8 +85,8 @@ const KWOK_STAGES = [
   'pod/fast/pod-delete.yaml',
 ];
 
-function fakeNode(zone: string): object {
-  const name = `kwok-${zone}`;
+function fakeNode({ zone, controlPlane }: { zone: string; controlPlane: boolean }): object {
+  const name = controlPlane ? `kwok-control-plane-${zone}` : `kwok-${zone}`;
   const resources = { cpu: '32', memory: '256Gi', pods: '110' };
   return {
     apiVersion: 'v1',
@@ -92,8 +100,10 @@ function fakeNode(zone: string): object {
         'kubernetes.io/hostname': name,
         'topology.kubernetes.io/zone': `zone-${zone}`,
         type: 'kwok',
+        ...(controlPlane ? { [CONTROL_PLANE_LABEL]: '' } : {}),
       },
     },
+    spec: controlPlane ? { taints: [{ key: CONTROL_PLANE_LABEL, effect: 'NoSchedule' }] } : {},
     status: { allocatable: resources, capacity: resources },
   };
 }
@@ -112,7 +122,22 @@ export async function runKubectl(kubectl: string, args: string[], input?: string
   }
 }
 
+/** Ports come from `freePort`, and another process can take one before its server binds it: start again then. */
 export async function startControlPlane(dir: string, log: (line: string) => void): Promise<ControlPlane> {
+  for (let attempt = 1; ; attempt++) {
+    const attemptDir = attempt === 1 ? dir : join(dir, `attempt-${attempt}`);
+    try {
+      return await startOnce(attemptDir, log);
+    } catch (error) {
+      const logs = join(attemptDir, 'logs');
+      const taken = readdirSync(logs).some((f) => readFileSync(join(logs, f), 'utf8').includes(PORT_TAKEN));
+      if (!taken || attempt === 3) throw error;
+      log(`a port was taken before its server bound it (attempt ${attempt}); starting again on new ports`);
+    }
+  }
+}
+
+async function startOnce(dir: string, log: (line: string) => void): Promise<ControlPlane> {
   const pki = join(dir, 'pki');
   const logs = join(dir, 'logs');
   for (const d of [pki, logs]) mkdirSync(d, { recursive: true });
@@ -188,7 +213,11 @@ export async function startControlPlane(dir: string, log: (line: string) => void
       'kube-apiserver /readyz',
       async () => (await kubectl(['get', '--raw=/readyz'])).trim() === 'ok',
       120_000,
-      `see ${processes[1]!.log}:\n${tail(processes[1]!.log)}`,
+      `see ${processes[1]!.log}`,
+      () => {
+        const gone = processes.find(exited);
+        return gone && `${gone.name} exited (${gone.log}):\n${tail(gone.log)}\n`;
+      },
     );
     const apiServerReadyMs = Date.now() - started;
     log(`kube-apiserver ready after ${(apiServerReadyMs / 1000).toFixed(1)}s`);
@@ -230,7 +259,7 @@ export async function startControlPlane(dir: string, log: (line: string) => void
         logs,
       ),
     );
-    await kubectl(['apply', '-f', '-'], FAKE_NODES.map((z) => JSON.stringify(fakeNode(z))).join('\n'));
+    await kubectl(['apply', '-f', '-'], FAKE_NODES.map((n) => JSON.stringify(fakeNode(n))).join('\n'));
     await waitFor(
       'fake nodes Ready',
       async () => {

@@ -63,7 +63,13 @@ export function start(
   };
 }
 
-/** A free loopback port: bound, read and released (another process may take it in between; start retries then). */
+/** A free loopback port: bound, read and released (another process may take it in between: see `PORT_TAKEN`). */
+/** What a process logs when the port `freePort` gave it was taken in between; the caller starts again on new ports. */
+export const PORT_TAKEN = 'address already in use';
+
+/** Whether the process is gone. */
+export const exited = (p: Running): boolean => p.child.exitCode !== null || p.child.signalCode !== null;
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -75,18 +81,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `ready` until it returns true; fails with `what` and the hint after `timeoutMs`. */
+/**
+ * Polls `ready` until it returns true; fails with `what` and the hint after `timeoutMs`, or at once when `failed`
+ * names a reason to stop waiting (a process it waits on has exited).
+ */
 export async function waitFor(
   what: string,
   ready: () => Promise<boolean>,
   timeoutMs: number,
   hint = '',
+  failed: () => string | undefined = () => undefined,
 ): Promise<number> {
   const started = Date.now();
+  const because = (reason: string) => new Error(`${reason} waiting for ${what}${hint ? `: ${hint}` : ''}`);
   for (;;) {
     if (await ready().catch(() => false)) return Date.now() - started;
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${hint ? `: ${hint}` : ''}`);
+    const reason = failed();
+    if (reason) throw because(reason);
+    if (Date.now() - started > timeoutMs) throw because(`timed out after ${Math.round(timeoutMs / 1000)}s`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
