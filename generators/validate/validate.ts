@@ -115,6 +115,7 @@ async function validateSchemas(
   kubernetesVersion: string,
   crdSources: readonly CrdSource[],
   spans: Span[],
+  options: ValidationOptions,
 ): Promise<CheckProblem[]> {
   const problems: CheckProblem[] = [];
   const byFile = new Map<string, ManifestDoc[]>();
@@ -162,6 +163,7 @@ async function validateSchemas(
           { guest: PREPARED_MOUNT, host: prepared },
         ],
         schemaDir,
+        passCache: options.passCache,
       }),
     );
     for (const result of results) {
@@ -198,11 +200,20 @@ function chartCrds(docs: ManifestDoc[]): KubeObject[] {
   return docs.filter((d) => d.chart !== undefined && d.object.kind === 'CustomResourceDefinition').map((d) => d.object);
 }
 
+export interface ValidationOptions {
+  /**
+   * kubeconform's pass cache (see runKubeconform), or false for a clean run that neither reads nor writes it.
+   * @default PASS_CACHE
+   */
+  passCache?: string | false;
+}
+
 /** Validates the rendered tree at `root` for the given clusters. */
 export async function validateTree(
   root: string,
   clusters: ClusterVersion[],
   extensions: ValidationExtensions,
+  options: ValidationOptions = {},
 ): Promise<ValidationReport> {
   const spans: Span[] = [];
   const files = await timed(spans, 'read and parse YAML', () => loadManifests(root, VALIDATED_DIRS));
@@ -238,7 +249,7 @@ export async function validateTree(
     const names = new Set(clusters.filter((c) => c.kubernetesVersion === version).map((c) => c.name));
     const versionDocs = docs.filter((d) => d.cluster === undefined || names.has(d.cluster));
     problems.push(
-      ...(await validateSchemas(root, versionDocs, filesWithErrors, version, extensions.crdSources, spans)),
+      ...(await validateSchemas(root, versionDocs, filesWithErrors, version, extensions.crdSources, spans, options)),
     );
   }
   await timed(spans, 'structure and repo checks', () => {
