@@ -1,6 +1,6 @@
 // Reads rendered YAML back: every document of every file under the given folders, with where it came from. A file's
-// parse depends on its bytes and the parser alone, so each is kept in a cache by content: unchanged files are not parsed
-// again (the YAML parser is most of the cost of every gate that reads the tree).
+// parse depends on its bytes and the parser alone, so each is kept in a cache by content: unchanged files are not
+// parsed again (the YAML parser is most of the cost of every gate that reads the tree).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -111,7 +111,8 @@ function parseCacheDir(): string {
 type Parsed = { docs: Omit<ManifestDoc, 'file' | 'cluster'>[]; errors: Omit<ParseError, 'file'>[] };
 
 /** parseManifests through the cache; v8 serialisation keeps every value YAML yields (NaN, Infinity, -0) as parsed. */
-function parseCached(file: string, bytes: Buffer, cacheDir: string): ReturnType<typeof parseManifests> {
+function parseCached(file: string, bytes: Buffer, cacheDir: string | false): ReturnType<typeof parseManifests> {
+  if (cacheDir === false) return parseManifests(file, bytes);
   const entry = join(cacheDir, createHash('sha256').update(bytes).digest('hex'));
   const cluster = file.startsWith('clusters/') ? file.split('/')[1] : undefined;
   let parsed: Parsed;
@@ -135,14 +136,18 @@ function parseCached(file: string, bytes: Buffer, cacheDir: string): ReturnType<
   };
 }
 
-/** Every YAML document under `dirs` (repo-relative) of the tree at `root`, in file order. */
+/**
+ * Every YAML document under `dirs` (repo-relative) of the tree at `root`, in file order. `parseCache: false` parses
+ * every file afresh and leaves the cache alone.
+ */
 export function loadManifests(
   root: string,
   dirs: string[] = ['clusters', 'flux-system'],
+  { parseCache = true }: { parseCache?: boolean } = {},
 ): { docs: ManifestDoc[]; errors: ParseError[] } {
   const docs: ManifestDoc[] = [];
   const errors: ParseError[] = [];
-  const cacheDir = parseCacheDir();
+  const cacheDir = parseCache && parseCacheDir();
   for (const dir of dirs) {
     for (const abs of listFiles(join(root, dir)).sort()) {
       const file = relative(root, abs).split('\\').join('/');

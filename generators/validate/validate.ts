@@ -206,6 +206,11 @@ export interface ValidationOptions {
    * @default PASS_CACHE
    */
   passCache?: string | false;
+  /**
+   * Whether files are parsed through loadManifests' parse cache.
+   * @default true
+   */
+  parseCache?: boolean;
 }
 
 /** Validates the rendered tree at `root` for the given clusters. */
@@ -216,7 +221,9 @@ export async function validateTree(
   options: ValidationOptions = {},
 ): Promise<ValidationReport> {
   const spans: Span[] = [];
-  const files = await timed(spans, 'read and parse YAML', () => loadManifests(root, VALIDATED_DIRS));
+  const files = await timed(spans, 'read and parse YAML', () =>
+    loadManifests(root, VALIDATED_DIRS, { parseCache: options.parseCache }),
+  );
   const { errors } = files;
   const charts = await timed(spans, 'charts', () => renderCharts(files.docs, extensions.charts, clusters));
   const docs = [...files.docs, ...charts.docs];
