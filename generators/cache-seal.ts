@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-function digest(path: string): string {
+/** sha256 of every file of a folder, names included. */
+export function folderDigest(path: string): string {
   const hash = createHash('sha256');
   const files = readdirSync(path, { withFileTypes: true, recursive: true }).filter((e) => e.isFile());
   for (const f of files.map((e) => join(e.parentPath, e.name)).sort()) {
@@ -24,7 +25,7 @@ function sealOf(path: string): string {
 
 /** Records the checksum of a cached file or folder, beside it. */
 export function seal(path: string, isFolder = false): void {
-  writeFileSync(sealOf(path), `${isFolder ? digest(path) : fileDigest(path)}\n`);
+  writeFileSync(sealOf(path), `${isFolder ? folderDigest(path) : fileDigest(path)}\n`);
 }
 
 /**
@@ -33,7 +34,7 @@ export function seal(path: string, isFolder = false): void {
  */
 export function intact(path: string, isFolder = false): boolean {
   if (!existsSync(path)) return false;
-  const actual = isFolder ? digest(path) : fileDigest(path);
+  const actual = isFolder ? folderDigest(path) : fileDigest(path);
   if (!existsSync(sealOf(path))) {
     writeFileSync(sealOf(path), `${actual}\n`);
     return true;

@@ -1,8 +1,15 @@
-// Reads rendered YAML back: every document of every file under the given folders, with where it came from.
-import { readFileSync } from 'node:fs';
+// Reads rendered YAML back: every document of every file under the given folders, with where it came from. A file's
+// parse depends on its bytes and the parser alone, so each is kept in a cache by content: unchanged files are not
+// parsed again (the YAML parser is most of the cost of every gate that reads the tree).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
 import { parseAllDocuments } from 'yaml';
 import { listFiles } from './layout';
+import { repoRoot } from './repo';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -92,18 +99,60 @@ export function parseManifests(
   return { docs, errors };
 }
 
-/** Every YAML document under `dirs` (repo-relative) of the tree at `root`, in file order. */
+/** Parsed files by content. Its folder's name covers the parser's version and this module's code. */
+function parseCacheDir(): string {
+  const key = createHash('sha256')
+    .update(readFileSync(createRequire(import.meta.url).resolve('yaml/package.json')))
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex');
+  return join(repoRoot, '.cache', 'manifests', key.slice(0, 16));
+}
+
+type Parsed = { docs: Omit<ManifestDoc, 'file' | 'cluster'>[]; errors: Omit<ParseError, 'file'>[] };
+
+/** parseManifests through the cache; v8 serialisation keeps every value YAML yields (NaN, Infinity, -0) as parsed. */
+function parseCached(file: string, bytes: Buffer, cacheDir: string | false): ReturnType<typeof parseManifests> {
+  if (cacheDir === false) return parseManifests(file, bytes);
+  const entry = join(cacheDir, createHash('sha256').update(bytes).digest('hex'));
+  const cluster = file.startsWith('clusters/') ? file.split('/')[1] : undefined;
+  let parsed: Parsed;
+  try {
+    parsed = deserialize(readFileSync(entry)) as Parsed;
+  } catch {
+    const fresh = parseManifests(file, bytes);
+    parsed = {
+      docs: fresh.docs.map(({ index, object }) => ({ index, object })),
+      errors: fresh.errors.map(({ index, message }) => ({ index, message })),
+    };
+    mkdirSync(cacheDir, { recursive: true });
+    // Written aside and renamed: a reader sees a whole entry or none.
+    const partial = `${entry}.partial-${process.pid}`;
+    writeFileSync(partial, serialize(parsed));
+    renameSync(partial, entry);
+  }
+  return {
+    docs: parsed.docs.map((d) => ({ file, cluster, ...d })),
+    errors: parsed.errors.map((e) => ({ file, ...e })),
+  };
+}
+
+/**
+ * Every YAML document under `dirs` (repo-relative) of the tree at `root`, in file order. `parseCache: false` parses
+ * every file afresh and leaves the cache alone.
+ */
 export function loadManifests(
   root: string,
   dirs: string[] = ['clusters', 'flux-system'],
+  { parseCache = true }: { parseCache?: boolean } = {},
 ): { docs: ManifestDoc[]; errors: ParseError[] } {
   const docs: ManifestDoc[] = [];
   const errors: ParseError[] = [];
+  const cacheDir = parseCache && parseCacheDir();
   for (const dir of dirs) {
     for (const abs of listFiles(join(root, dir)).sort()) {
       const file = relative(root, abs).split('\\').join('/');
       if (!isYaml(file)) continue;
-      const parsed = parseManifests(file, readFileSync(abs));
+      const parsed = parseCached(file, readFileSync(abs), cacheDir);
       docs.push(...parsed.docs);
       errors.push(...parsed.errors);
     }

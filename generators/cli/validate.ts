@@ -7,10 +7,23 @@ import { formatReport, validateTree } from '../validate/validate';
 import { repoRoot, runCli } from './run';
 
 runCli(async () => {
+  const startUp = process.uptime();
   const started = performance.now();
   assertValidModel(estate, catalogue);
-  const report = await validateTree(repoRoot, estate.clusters, validationExtensionsOf(catalogue));
+  // `npm run validate -- --no-cache`: a clean run that neither reads nor writes the pass and parse caches.
+  const clean = process.argv.includes('--no-cache');
+  const report = await validateTree(
+    repoRoot,
+    estate.clusters,
+    validationExtensionsOf(catalogue),
+    clean ? { passCache: false, parseCache: false } : {},
+  );
   const lines = formatReport(report);
+  // `npm run validate -- --timings`: where the time went, phase by phase.
+  if (process.argv.includes('--timings')) {
+    console.error(`  ${startUp.toFixed(3).padStart(7)} s  start-up (node, tsx, imports)`);
+    for (const span of report.spans) console.error(`  ${span.seconds.toFixed(3).padStart(7)} s  ${span.label}`);
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   if (report.problems.length) {
     console.error(lines.join('\n'));

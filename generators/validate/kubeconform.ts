@@ -1,11 +1,25 @@
 // Runs kubeconform, built from its pinned Go module for wasip1, under node:wasi (kubeconform-worker.mjs), in parallel
-// batches: no native binary, no container, no network.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// batches: no native binary, no container, no network. Files kubeconform passed before, byte for byte, against the
+// same schemas with the same validator, are not run again (the pass cache).
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { folderDigest } from '../cache-seal';
 import { goTool } from '../go-tools';
+import { repoRoot } from '../repo';
 import { SCHEMA_FILE_TEMPLATE } from './schemas';
 
 /** A host folder visible read-only inside the sandbox at `guest` (an absolute sandbox path such as `/repo`). */
@@ -38,17 +52,39 @@ const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint
 const WORKER = new URL('./kubeconform-worker.mjs', import.meta.url);
 /** Below this much YAML per batch, one more wasm start-up and its schema compiles cost more than a parallel batch saves. */
 const MIN_BATCH_BYTES = 512 * 1024;
+/** Where passes are remembered, one folder per validator and schema set; see runKubeconform. */
+export const PASS_CACHE = join(repoRoot, '.cache', 'kubeconform-passes');
+/** Pass folders of other validators or schema sets, unused this long, are removed when a new one is made. */
+const PASS_CACHE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
-let compiled: object | undefined;
+interface Validator {
+  bytes: Buffer;
+  /** sha256 of the wasm binary and of the code that runs it and reads its verdicts. */
+  digest: string;
+  module?: object;
+}
+
+let validator: Validator | undefined;
+
+function kubeconformValidator(): Validator {
+  if (!validator) {
+    const bytes = readFileSync(goTool('kubeconform-wasm'));
+    const digest = createHash('sha256').update(bytes);
+    for (const code of [WORKER, import.meta.url]) digest.update(readFileSync(fileURLToPath(code)));
+    validator = { bytes, digest: digest.digest('hex') };
+  }
+  return validator;
+}
 
 function kubeconformModule(): object {
-  if (!compiled) {
+  const v = kubeconformValidator();
+  if (!v.module) {
     // Each validation runs the 18 MB module briefly: V8's optimising tier burns more CPU compiling it than it saves
     // (measured: first run 2.4 s → 1.2 s of CPU, later runs 0.7 s → 0.85 s).
     setFlagsFromString('--liftoff-only');
-    compiled = new wasm.Module(readFileSync(goTool('kubeconform-wasm')));
+    v.module = new wasm.Module(v.bytes);
   }
-  return compiled;
+  return v.module;
 }
 
 export interface KubeconformRun {
@@ -59,6 +95,11 @@ export interface KubeconformRun {
   schemaDir: string;
   /** Extra environment for the program (PWD is always the first mount). */
   env?: Record<string, string>;
+  /**
+   * Folder of the pass cache, or false for a clean run that neither reads nor writes it.
+   * @default PASS_CACHE
+   */
+  passCache?: string | false;
 }
 
 function hostPath(file: string, mounts: Mount[]): string {
@@ -68,9 +109,9 @@ function hostPath(file: string, mounts: Mount[]): string {
 }
 
 /** Files split into at most one batch per core, balanced by size, largest first; fewer when the input is small. */
-function batches(run: KubeconformRun): string[][] {
-  const sized = run.files
-    .map((file) => ({ file, bytes: statSync(hostPath(file, run.mounts)).size }))
+function batches(files: Map<string, number>): string[][] {
+  const sized = [...files]
+    .map(([file, bytes]) => ({ file, bytes }))
     .sort((a, b) => b.bytes - a.bytes || a.file.localeCompare(b.file));
   const total = sized.reduce((sum, f) => sum + f.bytes, 0);
   const count = Math.max(1, Math.min(availableParallelism(), Math.floor(total / MIN_BATCH_BYTES)));
@@ -117,14 +158,86 @@ function runBatch(files: string[], run: KubeconformRun, outputPrefix: string): P
   });
 }
 
-/** Validates the files in as few kubeconform runs as keep every core busy (each run starts in ≈0.1 s) and returns what failed. */
-export async function runKubeconform(run: KubeconformRun): Promise<KubeconformResult[]> {
-  if (!run.files.length) return [];
+/** Validates the files (sandbox path → size) in as few kubeconform runs as keep every core busy. */
+async function validateFiles(files: Map<string, number>, run: KubeconformRun): Promise<KubeconformResult[]> {
+  if (!files.size) return [];
   const scratch = mkdtempSync(join(tmpdir(), 'kubeconform-'));
   try {
-    const outputs = await Promise.all(batches(run).map((files, i) => runBatch(files, run, join(scratch, String(i)))));
+    const outputs = await Promise.all(batches(files).map((batch, i) => runBatch(batch, run, join(scratch, String(i)))));
     return outputs.flat();
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The passes of one validator (wasm bytes and the code around it), one set of arguments and one schema set (the bytes
+ * of every schema file): a folder with one empty file per passed file content. Anything that can change a verdict is
+ * in the folder's name or the entry's, so an entry never outlives what it vouches for.
+ */
+function passFolder(cache: string, run: KubeconformRun): string {
+  const key = createHash('sha256')
+    .update(kubeconformValidator().digest)
+    .update(JSON.stringify({ args: kubeconformArgs([]), env: run.env ?? {} }))
+    .update(folderDigest(run.schemaDir))
+    .digest('hex');
+  return join(cache, key.slice(0, 32));
+}
+
+/** kubeconform reads a file by its name's ending (YAML or JSON, others skipped) and its bytes, nothing else. */
+function contentKey(file: string, bytes: Buffer): string {
+  return createHash('sha256').update(extname(file)).update('\0').update(bytes).digest('hex');
+}
+
+function readPasses(folder: string): Set<string> {
+  return new Set(existsSync(folder) ? readdirSync(folder) : []);
+}
+
+function recordPasses(folder: string, keys: string[]): void {
+  if (!keys.length) return;
+  if (!existsSync(folder)) {
+    const cache = join(folder, '..');
+    for (const other of existsSync(cache) ? readdirSync(cache) : []) {
+      const path = join(cache, other);
+      if (Date.now() - statSync(path).mtimeMs > PASS_CACHE_MAX_AGE_MS) rmSync(path, { recursive: true, force: true });
+    }
+    mkdirSync(folder, { recursive: true });
+  }
+  for (const key of keys) writeFileSync(join(folder, key), '');
+}
+
+/**
+ * Validates the files and returns what failed. Files with the same bytes (and name ending) are validated once and
+ * share their results; files the pass cache knows are skipped. Only a file with no result at all, from a batch that
+ * completed, is recorded as passed: a failure is always validated again.
+ */
+export async function runKubeconform(run: KubeconformRun): Promise<KubeconformResult[]> {
+  if (!run.files.length) return [];
+  const folder = run.passCache === false ? undefined : passFolder(run.passCache ?? PASS_CACHE, run);
+  const passed = folder ? readPasses(folder) : new Set<string>();
+  const sameContent = new Map<string, string[]>();
+  const sizes = new Map<string, number>();
+  for (const file of run.files) {
+    const bytes = readFileSync(hostPath(file, run.mounts));
+    const key = contentKey(file, bytes);
+    const files = sameContent.get(key);
+    if (files) files.push(file);
+    else {
+      sameContent.set(key, [file]);
+      if (!passed.has(key)) sizes.set(file, bytes.length);
+    }
+  }
+  const keyOf = new Map([...sameContent].map(([key, files]) => [files[0]!, key]));
+  const results = await validateFiles(sizes, run);
+  if (folder && results.every((r) => sizes.has(r.filename))) {
+    const failed = new Set(results.map((r) => r.filename));
+    recordPasses(
+      folder,
+      [...sizes.keys()].filter((file) => !failed.has(file)).map((file) => keyOf.get(file)!),
+    );
+  }
+  return results.flatMap((r) => {
+    const key = keyOf.get(r.filename);
+    return key ? sameContent.get(key)!.map((filename) => ({ ...r, filename })) : [r];
+  });
 }

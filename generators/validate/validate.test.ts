@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -244,5 +244,97 @@ describe('validate', () => {
       }),
     ).rejects.toThrow(/could not create CPU profile/);
     expect(existsSync(join(root, 'profile.out'))).toBe(false);
+  });
+});
+
+describe('the fast path (content dedup, pass cache, parse cache)', () => {
+  const twoClusters = [
+    { name: 'test', kubernetesVersion: versions.kubernetes },
+    { name: 'copy', kubernetesVersion: versions.kubernetes },
+  ];
+  /** Two clusters with the same files, among them schema errors, broken YAML and a plaintext SOPS file. */
+  function treeWithErrors(): string {
+    const withCopies = (files: Record<string, string | null>) =>
+      Object.fromEntries(
+        Object.entries(files).flatMap(([file, content]) => [
+          [file, content],
+          [file.replace('clusters/test/', 'clusters/copy/'), content?.replace('./clusters/test/', './clusters/copy/')],
+        ]),
+      ) as Record<string, string | null>;
+    const root = tree(
+      withCopies({
+        'clusters/test/apps/kustomization.yaml': [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          'resources: [config.yaml, release.yaml, secret.sops.yaml]\n',
+        ].join('\n'),
+        'clusters/test/apps/config.yaml': [
+          configMap('settings', 'colour: blue\n'),
+          configMap('other').replace('data: {key: value}', 'data: {key: [1]}'),
+        ].join('---\n'),
+        'clusters/test/apps/broken.yaml': `${configMap('fine')}---\nkind: [unclosed\n`,
+        'clusters/test/apps/secret.sops.yaml':
+          'apiVersion: v1\nkind: Secret\nmetadata: {name: token, namespace: apps}\nstringData: {token: plain}\n',
+      }),
+    );
+    for (const file of ['kustomization.yaml', 'flux.yaml', 'apps/release.yaml']) {
+      const content = readFileSync(join(root, 'clusters/test', file), 'utf8');
+      mkdirSync(dirname(join(root, 'clusters/copy', file)), { recursive: true });
+      writeFileSync(join(root, 'clusters/copy', file), content.replace('./clusters/test/', './clusters/copy/'));
+    }
+    return root;
+  }
+
+  it('reports exactly what a clean, uncached run reports, on a tree with errors, cold and warm', async () => {
+    const root = treeWithErrors();
+    const extensions = validationExtensionsOf(catalogue);
+    const clean = await validateTree(root, twoClusters, extensions, { passCache: false, parseCache: false });
+    expect(clean.problems.length).toBeGreaterThan(6);
+    expect(clean.problems.map((p) => p.file)).toEqual(
+      expect.arrayContaining(['clusters/test/apps/config.yaml', 'clusters/copy/apps/config.yaml']),
+    );
+    const passCache = mkdtempSync(join(tmpdir(), 'passes-'));
+    trees.push(passCache);
+    const cold = await validateTree(root, twoClusters, extensions, { passCache });
+    const passes = readdirSync(passCache, { recursive: true }).length;
+    expect(passes, 'the cold run records the files that passed').toBeGreaterThan(1);
+    const warm = await validateTree(root, twoClusters, extensions, { passCache });
+    expect(readdirSync(passCache, { recursive: true }).length, 'a failing file is never recorded').toBe(passes);
+    expect(cold.problems).toEqual(clean.problems);
+    expect(warm.problems).toEqual(clean.problems);
+  });
+
+  it('validates a changed file again: a file that passed and then breaks fails', async () => {
+    const root = tree();
+    const passCache = mkdtempSync(join(tmpdir(), 'passes-'));
+    trees.push(passCache);
+    const extensions = validationExtensionsOf(catalogue);
+    expect((await validateTree(root, clusters, extensions, { passCache })).problems).toEqual([]);
+    writeFileSync(join(root, 'clusters/test/apps/config.yaml'), configMap('settings', 'colour: blue\n'));
+    const lines = (await validateTree(root, clusters, extensions, { passCache })).problems.map((p) => p.message);
+    expect(lines).toEqual(["additional properties 'colour' not allowed"]);
+  });
+
+  it('validates again against a changed schema set: a pass under the old schemas counts for nothing', async () => {
+    const root = tree();
+    const passCache = mkdtempSync(join(tmpdir(), 'passes-'));
+    const stricter = mkdtempSync(join(tmpdir(), 'schemas-'));
+    trees.push(passCache, stricter);
+    const schemaDir = ensureSchemas(versions.kubernetes, crdSourcesOf(catalogue));
+    const run = (dir: string) =>
+      runKubeconform({
+        files: ['/repo/clusters/test/apps/config.yaml'],
+        mounts: [{ guest: '/repo', host: root }],
+        schemaDir: dir,
+        passCache,
+      });
+    expect(await run(schemaDir)).toEqual([]);
+    cpSync(schemaDir, stricter, { recursive: true });
+    const configMapSchema = join(stricter, 'v1/configmap_v1.json');
+    const schema = JSON.parse(readFileSync(configMapSchema, 'utf8'));
+    delete schema.properties.data;
+    writeFileSync(configMapSchema, JSON.stringify(schema));
+    expect((await run(stricter)).map((r) => r.msg)).toEqual([expect.stringContaining("'data' not allowed")]);
+    expect(await run(schemaDir), 'the old schema set keeps its own passes').toEqual([]);
   });
 });

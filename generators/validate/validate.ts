@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { renderCharts, type DeclaredChart } from '../charts';
 import type { Cluster } from '../model';
 import { missingOutput } from '../layout';
@@ -27,10 +28,26 @@ export interface GroupSummary {
   errors: number;
 }
 
+/** Wall time of one phase of a validation run (`npm run validate -- --timings` prints them). */
+export interface Span {
+  label: string;
+  seconds: number;
+}
+
 export interface ValidationReport {
   problems: CheckProblem[];
   summaries: GroupSummary[];
   objectCount: number;
+  spans: Span[];
+}
+
+async function timed<T>(spans: Span[], label: string, run: () => T | Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    spans.push({ label, seconds: (performance.now() - started) / 1000 });
+  }
 }
 
 type ClusterVersion = Pick<Cluster, 'name' | 'kubernetesVersion'>;
@@ -97,6 +114,8 @@ async function validateSchemas(
   filesWithErrors: Set<string>,
   kubernetesVersion: string,
   crdSources: readonly CrdSource[],
+  spans: Span[],
+  options: ValidationOptions,
 ): Promise<CheckProblem[]> {
   const problems: CheckProblem[] = [];
   const byFile = new Map<string, ManifestDoc[]>();
@@ -133,14 +152,20 @@ async function validateSchemas(
         preparedDocs.set(`${PREPARED_MOUNT}/${name}`, doc);
       }
     }
-    const results = await runKubeconform({
-      files: [...direct.keys(), ...preparedDocs.keys()],
-      mounts: [
-        { guest: REPO_MOUNT, host: root },
-        { guest: PREPARED_MOUNT, host: prepared },
-      ],
-      schemaDir: ensureSchemas(kubernetesVersion, crdSources, chartCrds(docs)),
-    });
+    const schemaDir = await timed(spans, `schemas (Kubernetes ${kubernetesVersion})`, () =>
+      ensureSchemas(kubernetesVersion, crdSources, chartCrds(docs)),
+    );
+    const results = await timed(spans, `kubeconform (Kubernetes ${kubernetesVersion})`, () =>
+      runKubeconform({
+        files: [...direct.keys(), ...preparedDocs.keys()],
+        mounts: [
+          { guest: REPO_MOUNT, host: root },
+          { guest: PREPARED_MOUNT, host: prepared },
+        ],
+        schemaDir,
+        passCache: options.passCache,
+      }),
+    );
     for (const result of results) {
       const doc =
         preparedDocs.get(result.filename) ??
@@ -175,15 +200,32 @@ function chartCrds(docs: ManifestDoc[]): KubeObject[] {
   return docs.filter((d) => d.chart !== undefined && d.object.kind === 'CustomResourceDefinition').map((d) => d.object);
 }
 
+export interface ValidationOptions {
+  /**
+   * kubeconform's pass cache (see runKubeconform), or false for a clean run that neither reads nor writes it.
+   * @default PASS_CACHE
+   */
+  passCache?: string | false;
+  /**
+   * Whether files are parsed through loadManifests' parse cache.
+   * @default true
+   */
+  parseCache?: boolean;
+}
+
 /** Validates the rendered tree at `root` for the given clusters. */
 export async function validateTree(
   root: string,
   clusters: ClusterVersion[],
   extensions: ValidationExtensions,
+  options: ValidationOptions = {},
 ): Promise<ValidationReport> {
-  const files = loadManifests(root, VALIDATED_DIRS);
+  const spans: Span[] = [];
+  const files = await timed(spans, 'read and parse YAML', () =>
+    loadManifests(root, VALIDATED_DIRS, { parseCache: options.parseCache }),
+  );
   const { errors } = files;
-  const charts = renderCharts(files.docs, extensions.charts, clusters);
+  const charts = await timed(spans, 'charts', () => renderCharts(files.docs, extensions.charts, clusters));
   const docs = [...files.docs, ...charts.docs];
   const problems: CheckProblem[] = errors.map((e) => ({
     file: e.file,
@@ -213,17 +255,21 @@ export async function validateTree(
   for (const version of [...new Set(clusters.map((c) => c.kubernetesVersion))].sort()) {
     const names = new Set(clusters.filter((c) => c.kubernetesVersion === version).map((c) => c.name));
     const versionDocs = docs.filter((d) => d.cluster === undefined || names.has(d.cluster));
-    problems.push(...(await validateSchemas(root, versionDocs, filesWithErrors, version, extensions.crdSources)));
+    problems.push(
+      ...(await validateSchemas(root, versionDocs, filesWithErrors, version, extensions.crdSources, spans, options)),
+    );
   }
-  problems.push(...checkKustomizationEntries(root, docs));
-  for (const cluster of clusters) {
-    const objects = clusterObjects(docs, cluster.name);
-    problems.push(...checkDuplicates(objects), ...checkFluxReferences(root, objects));
-  }
-  for (const check of extensions.checks) problems.push(...check.run(docs));
+  await timed(spans, 'structure and repo checks', () => {
+    problems.push(...checkKustomizationEntries(root, docs));
+    for (const cluster of clusters) {
+      const objects = clusterObjects(docs, cluster.name);
+      problems.push(...checkDuplicates(objects), ...checkFluxReferences(root, objects));
+    }
+    for (const check of extensions.checks) problems.push(...check.run(docs));
+  });
   const unique = [...new Map(problems.map((p) => [JSON.stringify(p), p])).values()];
   unique.sort((a, b) => a.file.localeCompare(b.file) || a.index - b.index || a.path.localeCompare(b.path));
-  return { problems: unique, summaries: summarise(docs, unique, clusters), objectCount: docs.length };
+  return { problems: unique, summaries: summarise(docs, unique, clusters), objectCount: docs.length, spans };
 }
 
 function summarise(docs: ManifestDoc[], problems: CheckProblem[], clusters: ClusterVersion[]): GroupSummary[] {
