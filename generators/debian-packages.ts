@@ -14,6 +14,9 @@ export interface DebianPackage {
 export const DEBIAN_PACKAGES: DebianPackage[] = [
   // The federation gateway's image is nginx; the test runs the rendered nginx.conf under a real nginx.
   { name: 'nginx', command: 'nginx', usedBy: 'platform/monitoring/federation-gateway.test.ts' },
+  // The Kafka broker and the stream job run on the JVM; Maven fetches their pinned jars from Maven Central.
+  { name: 'openjdk-17-jre-headless', command: 'java', usedBy: 'platform/streaming/streaming-e2e.test.ts' },
+  { name: 'maven', command: 'mvn', usedBy: 'platform/streaming/streaming-e2e.test.ts' },
 ];
 
 /** The program's path on `path` (a PATH value), if it is there and executable. */

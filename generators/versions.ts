@@ -107,4 +107,9 @@ export const versions = {
   // The helper image local-path runs to create and remove volume folders (the chart defaults to busybox:latest).
   // renovate: datasource=docker depName=busybox
   busybox: '1.37.0',
+  // Apache Kafka clients and the test broker: the stream job's kafka-streams (platform/streaming/job/pom.xml) and the
+  // KRaft broker the streaming tests start from Maven Central (platform/streaming/broker/pom.xml); both poms carry
+  // this version, which platform/streaming/streaming.test.ts checks.
+  // renovate: datasource=maven depName=org.apache.kafka:kafka-streams
+  kafka: '4.4.0',
 } as const;

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/config"
+	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/events"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/httpapi"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/metrics"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/task"
@@ -28,6 +29,12 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 	store := task.NewMemory(cfg.MaxTasks, time.Now)
 	m := metrics.New(build, func() float64 { return float64(store.Pending()) })
 	var ready atomic.Bool
+	tasks, closeEvents, err := events.Open(cfg.Events, store, m.Register, log)
+	if err != nil {
+		return err
+	}
+	// Deferred, so it runs once the worker has stopped and its last events can still be flushed.
+	defer closeEvents()
 
 	apiListener, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
@@ -41,7 +48,7 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	api := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Deps{
-			Store: store, Metrics: m, Log: log, Ready: &ready, Build: build, DebugRoutes: cfg.DebugRoutes,
+			Store: tasks, Metrics: m, Log: log, Ready: &ready, Build: build, DebugRoutes: cfg.DebugRoutes,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       time.Minute,
@@ -63,7 +70,7 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 	workerCtx, stopWorker := context.WithCancel(context.Background())
 	workerStopped := make(chan struct{})
 	go func() {
-		worker.New(store, cfg.Worker, m, log).Run(workerCtx)
+		worker.New(tasks, cfg.Worker, m, log).Run(workerCtx)
 		close(workerStopped)
 	}()
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/events"
 )
 
 // Config is the validated configuration of one task-tracker process.
@@ -28,6 +30,8 @@ type Config struct {
 	// DebugRoutes enables /debug/delay, which holds a request open; for tests only.
 	DebugRoutes bool
 	Worker      Worker
+	// Events publishes task events to Kafka (TASK_EVENTS_*); off unless TASK_EVENTS_BROKERS is set.
+	Events events.Config
 }
 
 // Worker configures the background processing of tasks.
@@ -60,7 +64,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if cfg.ListenAddr == cfg.MetricsAddr && !strings.HasSuffix(cfg.ListenAddr, ":0") {
 		r.fail("METRICS_ADDR", cfg.MetricsAddr, "must differ from LISTEN_ADDR")
 	}
-	return cfg, errors.Join(r.errs...)
+	events, err := events.LoadConfig(lookup)
+	cfg.Events = events
+	return cfg, errors.Join(append(r.errs, err)...)
 }
 
 type reader struct {

@@ -86,6 +86,11 @@ func New(build Build, queueDepth func() float64) *Metrics {
 	return m
 }
 
+// Register adds the collectors of another part of the service (the task events producer) to the registry.
+func (m *Metrics) Register(collectors ...prometheus.Collector) {
+	m.registry.MustRegister(collectors...)
+}
+
 // Handler serves the registry in the Prometheus exposition formats.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})

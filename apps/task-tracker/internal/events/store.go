@@ -1,0 +1,80 @@
+package events
+
+import (
+	"sync"
+	"time"
+
+	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/task"
+)
+
+// Store is a task.Store that publishes an event for each lifecycle step the wrapped store records: a created task,
+// a claimed (started) one and a finished (done or failed) one.
+type Store struct {
+	task.Store
+	publisher Publisher
+	producer  string
+	now       func() time.Time
+
+	mu      sync.Mutex
+	started map[string]time.Time // claimed tasks, until they finish or are deleted
+}
+
+// Wrap publishes the lifecycle of store's tasks through publisher; producer names this process in every event.
+func Wrap(store task.Store, publisher Publisher, producer string, now func() time.Time) *Store {
+	return &Store{Store: store, publisher: publisher, producer: producer, now: now, started: map[string]time.Time{}}
+}
+
+func (s *Store) publish(id string, typ Type, at time.Time, duration *float64) {
+	s.publisher.Publish(Event{
+		Schema: Schema, ID: s.producer + "/" + id + "/" + string(typ), TaskID: id, Type: typ, Time: at.UTC(),
+		DurationMs: duration, Producer: s.producer,
+	})
+}
+
+func (s *Store) Create(d task.Draft) (task.Task, error) {
+	t, err := s.Store.Create(d)
+	if err == nil {
+		s.publish(t.ID, Created, s.now(), nil)
+	}
+	return t, err
+}
+
+func (s *Store) Claim() (task.Task, bool) {
+	t, ok := s.Store.Claim()
+	if ok {
+		at := s.now()
+		s.mu.Lock()
+		s.started[t.ID] = at
+		s.mu.Unlock()
+		s.publish(t.ID, Started, at, nil)
+	}
+	return t, ok
+}
+
+func (s *Store) Finish(id string, outcome task.Status) (task.Task, error) {
+	t, err := s.Store.Finish(id, outcome)
+	s.mu.Lock()
+	began, claimed := s.started[id]
+	delete(s.started, id)
+	s.mu.Unlock()
+	if err == nil {
+		at := s.now()
+		var duration *float64
+		if claimed {
+			ms := float64(at.Sub(began).Microseconds()) / 1000
+			duration = &ms
+		}
+		s.publish(id, Type(outcome), at, duration)
+	}
+	return t, err
+}
+
+func (s *Store) Delete(id string) error {
+	err := s.Store.Delete(id)
+	if err == nil {
+		s.mu.Lock()
+		delete(s.started, id)
+		s.mu.Unlock()
+	}
+	return err
+}

@@ -1,0 +1,240 @@
+// The real Kafka pieces the streaming tests and the benchmark run on loopback, all from Maven Central with the
+// machine's JDK: a KRaft broker (one combined broker+controller node), the stream job, and Kafka's own tools to
+// create and read topics. Jars are cached under .cache/streaming/ and .cache/maven/.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { repoRoot } from '../../generators/repo';
+import { versions } from '../../generators/versions';
+
+const here = join(repoRoot, 'platform', 'streaming');
+const cache = join(repoRoot, '.cache', 'streaming');
+const kafkaDir = join(cache, `kafka-${versions.kafka}`);
+const jobDir = join(cache, 'job');
+
+function mvn(pom: string, args: string[]): void {
+  const run = spawnSync(
+    'mvn',
+    ['-B', '-q', `-Dmaven.repo.local=${join(repoRoot, '.cache', 'maven')}`, '-f', pom, ...args],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (run.status !== 0) {
+    const out = `${run.stdout ?? ''}${run.stderr ?? ''}${run.error?.message ?? ''}`.trim().split('\n').slice(-20);
+    throw new Error(`mvn -f ${pom} ${args.join(' ')} failed:\n${out.join('\n')}`);
+  }
+}
+
+/** The broker's and tools' classpath; the first call copies the jars (≈ 90, 100 MB) into the cache. */
+export function kafkaClasspath(): string {
+  if (!existsSync(join(kafkaDir, '.complete'))) {
+    const staging = `${kafkaDir}.partial`;
+    rmSync(staging, { recursive: true, force: true });
+    mvn(join(here, 'broker', 'pom.xml'), [
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${staging}`,
+    ]);
+    writeFileSync(join(staging, '.complete'), '');
+    rmSync(kafkaDir, { recursive: true, force: true });
+    renameSync(staging, kafkaDir);
+  }
+  return `${kafkaDir}/*`;
+}
+
+let jobBuilt = false;
+
+/** The stream job's classpath, built once per process with `mvn package` (its JUnit tests run there). */
+export function streamJobClasspath(): string {
+  if (!jobBuilt) {
+    mvn(join(here, 'job', 'pom.xml'), ['package']);
+    jobBuilt = true;
+  }
+  return `${join(jobDir, 'task-aggregates.jar')}:${join(jobDir, 'lib')}/*`;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('connect', () => (socket.destroy(), resolve(true)));
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** Runs a Kafka tool class to completion; rejects with its output when it fails. */
+export function kafkaTool(main: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', ['-Xmx256m', '-cp', kafkaClasspath(), main, ...args], { stdio: 'pipe' });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${main} ${args.join(' ')} exited ${code}: ${err.split('\n').slice(-10).join('\n')}`));
+    });
+  });
+}
+
+export interface Broker {
+  bootstrap: string;
+  /** Stops the broker (SIGTERM, a clean shutdown) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports and data, and waits until it accepts connections. */
+  start(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 60_000;
+
+/** A single-node KRaft broker on loopback ports, with its data in a temporary folder. */
+export async function startBroker(): Promise<Broker> {
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-'));
+  const properties = join(dir, 'server.properties');
+  writeFileSync(
+    properties,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      `log.dirs=${join(dir, 'data')}`,
+      // One node: every internal topic (offsets, transactions, share state) has one replica.
+      'offsets.topic.replication.factor=1',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      '',
+    ].join('\n'),
+  );
+  const clusterId = randomBytes(16).toString('base64url');
+  await kafkaTool('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties]);
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const broker: Broker = {
+    bootstrap: `127.0.0.1:${port}`,
+    async start() {
+      child = spawn('java', ['-Xmx512m', '-cp', kafkaClasspath(), 'kafka.Kafka', properties], { stdio: 'ignore' });
+      const running = child;
+      exited = new Promise((resolve) => running.on('close', () => resolve()));
+      const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+      while (!(await accepts(port))) {
+        if (running.exitCode !== null) throw new Error(`the Kafka broker exited (${running.exitCode}) at start`);
+        if (Date.now() > deadline) throw new Error(`the Kafka broker did not listen on ${port} within 60 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async stop() {
+      child?.kill('SIGTERM');
+      await exited;
+      child = undefined;
+    },
+  };
+  await broker.start();
+  return broker;
+}
+
+export async function createTopic(broker: Broker, topic: string, partitions: number, config: string[] = []) {
+  await kafkaTool('org.apache.kafka.tools.TopicCommand', [
+    '--bootstrap-server',
+    broker.bootstrap,
+    '--create',
+    '--if-not-exists',
+    '--topic',
+    topic,
+    '--partitions',
+    String(partitions),
+    '--replication-factor',
+    '1',
+    ...config.flatMap((c) => ['--config', c]),
+  ]);
+}
+
+/** Every committed record of a topic as [key, value], read with Kafka's console consumer until it is idle. */
+export async function readTopic(broker: Broker, topic: string, idleMs = 4000): Promise<[string, string][]> {
+  const out = await kafkaTool('org.apache.kafka.tools.consumer.ConsoleConsumer', [
+    '--bootstrap-server',
+    broker.bootstrap,
+    '--topic',
+    topic,
+    '--from-beginning',
+    '--timeout-ms',
+    String(idleMs),
+    '--property',
+    'print.key=true',
+    '--property',
+    'key.separator=\t',
+    '--consumer-property',
+    'isolation.level=read_committed',
+  ]);
+  return out
+    .split('\n')
+    .filter((line) => line.includes('\t'))
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      return [line.slice(0, tab), line.slice(tab + 1)];
+    });
+}
+
+export interface RunningJob {
+  process: ChildProcess;
+  metrics: string;
+  stop(): Promise<void>;
+}
+
+/** The stream job against `broker`; resolves once it has started its stream threads. */
+export async function startStreamJob(broker: Broker, cluster: string): Promise<RunningJob> {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), 'streams-'));
+  mkdirSync(state, { recursive: true });
+  const child = spawn('java', ['-Xmx512m', '-cp', streamJobClasspath(), 'com.acme.streaming.Main'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      CLUSTER: cluster,
+      METRICS_PORT: String(port),
+      WINDOW_GRACE_SECONDS: '5',
+      KAFKA_BOOTSTRAP_SERVERS: broker.bootstrap,
+      KAFKA_STATE_DIR: state,
+      KAFKA_COMMIT_INTERVAL_MS: '200',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the stream job did not start within 60 s: ${stderr}`)), 60_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('task-aggregates: started')) clearTimeout(timer), resolve();
+    });
+    void exited.then(() => (clearTimeout(timer), reject(new Error(`the stream job exited: ${stderr}`))));
+  });
+  return {
+    process: child,
+    metrics: `http://127.0.0.1:${port}/metrics`,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,219 @@
+// Acceptance on loopback, every component real: a KRaft Kafka broker (Maven Central, the machine's JDK), the
+// task-tracker binary publishing task events, and the Kafka Streams job computing the per-minute aggregates.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningTaskTracker, sample, startTaskTracker } from '../../apps/task-tracker/launch';
+import { type Broker, createTopic, readTopic, type RunningJob, startBroker, startStreamJob } from './kafka.testkit';
+
+interface TaskEvent {
+  id: string;
+  task_id: string;
+  type: 'created' | 'started' | 'done' | 'failed';
+  time: string;
+  duration_ms?: number;
+}
+
+interface Aggregate {
+  window_start: string;
+  status: string;
+  count: number;
+  failure_ratio: number | null;
+  p50_ms: number | null;
+  p95_ms: number | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The nearest-rank percentile, as the job defines it. */
+function percentile(values: number[], p: number): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(Math.ceil(p * sorted.length), 1) - 1]!;
+}
+
+/** The aggregates the job must produce from these events, computed independently, by `window_start/status`. */
+function expected(events: TaskEvent[]): Map<string, Aggregate> {
+  const windows = new Map<string, TaskEvent[]>();
+  for (const e of events) {
+    const start = new Date(Math.floor(Date.parse(e.time) / 60_000) * 60_000).toISOString().replace('.000Z', 'Z');
+    windows.set(start, [...(windows.get(start) ?? []), e]);
+  }
+  const out = new Map<string, Aggregate>();
+  for (const [start, inWindow] of windows) {
+    const of = (s: string) => inWindow.filter((e) => e.type === s);
+    const finished = of('done').length + of('failed').length;
+    for (const status of ['created', 'started', 'done', 'failed']) {
+      const durations = of(status).flatMap((e) => (e.duration_ms === undefined ? [] : [e.duration_ms]));
+      out.set(`${start}/${status}`, {
+        window_start: start,
+        status,
+        count: of(status).length,
+        failure_ratio: finished ? of('failed').length / finished : null,
+        p50_ms: percentile(durations, 0.5),
+        p95_ms: percentile(durations, 0.95),
+      });
+    }
+  }
+  return out;
+}
+
+/** The last aggregate of each key on task-aggregates (a later update of a window replaces the earlier one). */
+async function aggregates(broker: Broker): Promise<Map<string, Aggregate>> {
+  const last = new Map<string, Aggregate>();
+  for (const [key, value] of await readTopic(broker, 'task-aggregates', 3000)) {
+    const { window_start, status, count, failure_ratio, p50_ms, p95_ms } = JSON.parse(value) as Aggregate;
+    last.set(key, { window_start, status, count, failure_ratio, p50_ms, p95_ms });
+  }
+  return last;
+}
+
+async function events(broker: Broker): Promise<TaskEvent[]> {
+  return (await readTopic(broker, 'task-events')).map(([, value]) => JSON.parse(value) as TaskEvent);
+}
+
+async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+async function createTask(tracker: RunningTaskTracker, title: string): Promise<number> {
+  const res = await fetch(`${tracker.api}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function unfinished(tracker: RunningTaskTracker): Promise<number> {
+  let n = 0;
+  for (const status of ['pending', 'processing']) {
+    const res = await fetch(`${tracker.api}/tasks?status=${status}`);
+    n += ((await res.json()) as { tasks: unknown[] }).tasks.length;
+  }
+  return n;
+}
+
+async function producerCounts(tracker: RunningTaskTracker) {
+  const text = await (await fetch(`${tracker.metrics}/metrics`)).text();
+  const full = sample(text, 'task_tracker_events_dropped_total{reason="buffer_full"}');
+  const failed = sample(text, 'task_tracker_events_dropped_total{reason="delivery_failed"}');
+  return { published: sample(text, 'task_tracker_events_published_total'), dropped: full + failed, full, failed };
+}
+
+describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Streams job → task-aggregates', () => {
+  let broker: Broker;
+  let tracker: RunningTaskTracker;
+  let job: RunningJob;
+
+  beforeAll(async () => {
+    broker = await startBroker();
+    await createTopic(broker, 'task-events', 3);
+    await createTopic(broker, 'task-aggregates', 1, ['cleanup.policy=compact']);
+    tracker = await startTaskTracker({
+      TASK_EVENTS_BROKERS: broker.bootstrap,
+      TASK_EVENTS_BUFFER: '500',
+      TASK_EVENTS_DELIVERY_TIMEOUT: '2s',
+      WORKER_PROCESSING_TIME: '15ms',
+      WORKER_FAILURE_RATIO: '0.3',
+      WORKER_POLL_INTERVAL: '10ms',
+    });
+    job = await startStreamJob(broker, 'onprem');
+  });
+
+  afterAll(async () => {
+    tracker?.process.kill('SIGTERM');
+    await tracker?.exited;
+    await job?.stop();
+    await broker?.stop();
+  });
+
+  it('turns a known sequence of tasks into the exact aggregates of each minute', async () => {
+    for (let i = 0; i < 30; i++) expect(await createTask(tracker, `known ${i}`)).toBe(201);
+    await waitUntil('the 30 tasks to finish', 30_000, async () =>
+      (await unfinished(tracker)) === 0 ? true : undefined,
+    );
+    const done = ((await (await fetch(`${tracker.api}/tasks?status=done`)).json()) as { tasks: unknown[] }).tasks
+      .length;
+    const published = await waitUntil('90 events on task-events', 30_000, async () => {
+      const all = await events(broker);
+      return all.length === 90 ? all : undefined;
+    });
+    expect(new Set(published.map((e) => e.id)).size).toBe(90);
+    expect((await producerCounts(tracker)).dropped).toBe(0);
+    expect(published.filter((e) => e.type === 'done').length).toBe(done);
+    expect(published.filter((e) => e.type === 'failed').length).toBe(30 - done);
+    const want = expected(published);
+    const got = await waitUntil('the aggregates of every window', 60_000, async () => {
+      const have = await aggregates(broker);
+      return [...want].every(([k, v]) => have.get(k)?.count === v.count) ? have : undefined;
+    });
+    expect(got.size).toBe(want.size);
+    for (const [key, agg] of want) {
+      const { failure_ratio, ...exact } = got.get(key)!;
+      const { failure_ratio: ratio, ...wantExact } = agg;
+      expect(exact, key).toEqual(wantExact);
+      if (ratio === null) expect(failure_ratio, key).toBeNull();
+      else expect(failure_ratio, key).toBeCloseTo(ratio, 12);
+    }
+    // The job's metrics describe the newest minute.
+    const metrics = await (await fetch(job.metrics)).text();
+    expect(metrics).toMatch(/^task_stream_window_events\{status="created"\} \d+/m);
+    expect(metrics).toMatch(/^task_stream_window_processing_seconds\{quantile="0\.95",status="done"\} /m);
+  });
+
+  it('keeps the API up through a broker outage, and the counted drops are exactly what is missing', async () => {
+    const before = await producerCounts(tracker);
+    const onTopicBefore = (await events(broker)).length;
+    const statuses: number[] = [];
+    let outage = true;
+    const traffic = (async () => {
+      for (let i = 0; outage || i < 100; i++) {
+        statuses.push(await createTask(tracker, `outage ${i}`));
+        await sleep(20);
+      }
+    })();
+    await sleep(1500);
+    await broker.stop();
+    // Down long enough to time out what waits in the buffer (2 s delivery timeout) and to fill its 500 places.
+    await sleep(6000);
+    const ready = await fetch(`${tracker.api}/readyz`);
+    expect(ready.status).toBe(200);
+    await broker.start();
+    outage = false;
+    await traffic;
+    expect(statuses.filter((s) => s !== 201)).toEqual([]);
+    await waitUntil('every task to finish', 60_000, async () => ((await unfinished(tracker)) === 0 ? true : undefined));
+    const emitted = 3 * statuses.length;
+    const after = await waitUntil('the producer to settle every event', 60_000, async () => {
+      const c = await producerCounts(tracker);
+      return c.published + c.dropped - before.published - before.dropped === emitted ? c : undefined;
+    });
+    const dropped = after.dropped - before.dropped;
+    expect(dropped).toBeGreaterThan(0);
+    const all = await events(broker);
+    // Idempotent producer: nothing twice, even though it retried through the outage.
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    expect(all.length - onTopicBefore).toBe(emitted - dropped);
+    expect(all.length).toBe(after.published);
+    // The job, exactly once across the restart: its aggregates add up to the events on the topic.
+    const totals = await waitUntil('the aggregates to catch up', 90_000, async () => {
+      const have = await aggregates(broker);
+      const sum = (s: string) => [...have.values()].filter((a) => a.status === s).reduce((n, a) => n + a.count, 0);
+      const t = { created: sum('created'), started: sum('started'), done: sum('done'), failed: sum('failed') };
+      return t.created + t.started + t.done + t.failed === all.length ? t : undefined;
+    });
+    for (const type of ['created', 'started', 'done', 'failed'] as const)
+      expect(totals[type], type).toBe(all.filter((e) => e.type === type).length);
+    console.log(
+      `outage: ${statuses.length} requests, all 201; ${emitted} events, ${dropped} dropped ` +
+        `(buffer_full ${after.full - before.full}, delivery_failed ${after.failed - before.failed}), ` +
+        `${all.length - onTopicBefore} on task-events`,
+    );
+  });
+});
