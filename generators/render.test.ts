@@ -165,8 +165,11 @@ describe('render', () => {
     const edge = cloneOf(aws, 'edge', 50);
     withEdge.clusters.push(edge);
     const rendering = renderEstate(withEdge, catalogue);
-    const awsFiles = filesOf(rendering, 'aws');
-    const edgeFiles = filesOf(rendering, 'edge');
+    // A ConfigMap named by its content's hash differs in name when its content holds a model value.
+    const unhashed = (text: string) => text.replace(/-[0-9a-f]{10}\b/g, '-<hash>');
+    const byUnhashedPath = (files: Map<string, string>) => new Map([...files].map(([p, c]) => [unhashed(p), c]));
+    const awsFiles = byUnhashedPath(filesOf(rendering, 'aws'));
+    const edgeFiles = byUnhashedPath(filesOf(rendering, 'edge'));
     expect([...edgeFiles.keys()]).toEqual([...awsFiles.keys()]);
     const modelValues = (c: Cluster) => [c.name, ...Object.values(c.network)];
     for (const [path, content] of awsFiles) {
@@ -174,7 +177,7 @@ describe('render', () => {
       const awsLines = content.split('\n');
       expect(edgeLines.length, path).toBe(awsLines.length);
       awsLines.forEach((line, i) => {
-        if (line === edgeLines[i]) return;
+        if (unhashed(line) === unhashed(edgeLines[i]!)) return;
         expect(
           modelValues(aws).some((v) => line.includes(v)),
           `${path}:${i + 1}: ${line}`,
