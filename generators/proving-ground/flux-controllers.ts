@@ -1,4 +1,4 @@
-// Flux's source-controller and kustomize-controller as local processes against the proving ground's API server, each
+// Flux's source-, kustomize- and notification-controller as local processes against the proving ground's API server, each
 // with a token of the ServiceAccount flux-system/ gives it, so RBAC applies as in the cluster.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ async function serviceAccountKubeconfig(cp: ControlPlane, dir: string, name: str
 }
 
 /**
- * Waits until flux-system/ is applied (its CRDs established, its ServiceAccounts there), then starts both
+ * Waits until flux-system/ is applied (its CRDs established, its ServiceAccounts there), then starts the
  * controllers with the flags of flux-system/gotk-components.yaml, save leader election (one replica, no Lease)
  * and loopback addresses for storage, metrics and health.
  */
@@ -37,21 +37,22 @@ export async function startFluxControllers(
         'serviceaccount',
         'source-controller',
         'kustomize-controller',
+        'notification-controller',
       ]);
       return true;
     },
     300_000,
   );
   const storage = await freePort();
-  const common = async () => [
+  const base = async () => [
     '--watch-all-namespaces',
     '--log-level=info',
     '--log-encoding=json',
     '--enable-leader-election=false',
     `--metrics-addr=127.0.0.1:${await freePort()}`,
     `--health-addr=127.0.0.1:${await freePort()}`,
-    `--requeue-dependency=${requeueDependency}`,
   ];
+  const common = async () => [...(await base()), `--requeue-dependency=${requeueDependency}`];
   const env = (kubeconfig: string) => ({ KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: FLUX_NAMESPACE });
   return [
     start(
@@ -72,6 +73,19 @@ export async function startFluxControllers(
       await common(),
       logs,
       env(await serviceAccountKubeconfig(cp, dir, 'kustomize-controller')),
+    ),
+    // It makes the Providers, Alerts and Receivers Ready, which the Kustomizations holding them wait for. Flags as in
+    // main.go of github.com/fluxcd/notification-controller v1.9.3 (events-addr, receiverAddr).
+    start(
+      'notification-controller',
+      tool('notification-controller'),
+      [
+        ...(await base()),
+        `--events-addr=127.0.0.1:${await freePort()}`,
+        `--receiverAddr=127.0.0.1:${await freePort()}`,
+      ],
+      logs,
+      env(await serviceAccountKubeconfig(cp, dir, 'notification-controller')),
     ),
   ];
 }

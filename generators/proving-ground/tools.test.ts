@@ -33,6 +33,12 @@ describe('the proving ground pins the versions of generators/versions.ts', () =>
       `v${versions.flux.kustomizeController}`,
       undefined,
     ],
+    [
+      'notification-controller',
+      'github.com/fluxcd/notification-controller',
+      `v${versions.flux.notificationController}`,
+      undefined,
+    ],
   ] as const)('%s: %s %s', (tool, module, version, staging) => {
     expect(pinProblems(goMod(tool), module, version, staging)).toEqual([]);
   });

@@ -25,6 +25,11 @@ export const PROVING_GROUND_TOOLS = {
     module: 'generators/proving-ground/kustomize-controller',
     pkg: 'github.com/fluxcd/kustomize-controller',
   },
+  'notification-controller': {
+    name: 'notification-controller',
+    module: 'generators/proving-ground/notification-controller',
+    pkg: 'github.com/fluxcd/notification-controller',
+  },
 } satisfies Record<string, GoTool>;
 
 export type ProvingGroundTool = keyof typeof PROVING_GROUND_TOOLS;
