@@ -26,11 +26,14 @@ describe('Debian prerequisites of the tests', () => {
   it('installs what is missing as root on Debian, does nothing when all is there', () => {
     expect(debianPlan(DEBIAN_PACKAGES, { root: true, debian: true })).toEqual({ action: 'install' });
     expect(debianPlan([], { root: false, debian: false })).toEqual({ action: 'none' });
-    expect(installCommand(DEBIAN_PACKAGES)).toBe('apt-get update && apt-get install -y nginx');
+    expect(installCommand(DEBIAN_PACKAGES)).toBe(
+      'apt-get update && apt-get install -y nginx openjdk-17-jre-headless maven',
+    );
   });
 
   it('stops with the exact install command when it may not install', () => {
-    expect(debianPlan(DEBIAN_PACKAGES, { root: false, debian: true })).toEqual({
+    const nginx = DEBIAN_PACKAGES.filter((p) => p.name === 'nginx');
+    expect(debianPlan(nginx, { root: false, debian: true })).toEqual({
       action: 'stop',
       message:
         'The tests need the Debian package nginx (for platform/monitoring/federation-gateway.test.ts), ' +
@@ -39,7 +42,10 @@ describe('Debian prerequisites of the tests', () => {
     });
     const elsewhere = debianPlan(DEBIAN_PACKAGES, { root: true, debian: false });
     expect(elsewhere.action === 'stop' && elsewhere.message).toMatch(
-      /Run on a Debian machine, as root: apt-get update && apt-get install -y nginx$/,
+      /^The tests need the Debian packages nginx \(for .*\), openjdk-17-jre-headless .*, which are missing\. /,
+    );
+    expect(elsewhere.action === 'stop' && elsewhere.message).toMatch(
+      /Run on a Debian machine, as root: apt-get update && apt-get install -y nginx openjdk-17-jre-headless maven$/,
     );
   });
 

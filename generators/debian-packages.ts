@@ -52,10 +52,11 @@ export function debianPlan(
   if (!missing.length) return { action: 'none' };
   if (host.root && host.debian) return { action: 'install' };
   const names = missing.map((p) => `${p.name} (for ${p.usedBy})`).join(', ');
+  const what = missing.length === 1 ? `package ${names}, which is` : `packages ${names}, which are`;
   const as = host.debian ? 'as root' : 'on a Debian machine, as root';
   return {
     action: 'stop',
-    message: `The tests need the Debian package ${names}, which is missing. Run ${as}: ${installCommand(missing)}`,
+    message: `The tests need the Debian ${what} missing. Run ${as}: ${installCommand(missing)}`,
   };
 }
 
