@@ -9,12 +9,26 @@ export interface DebianPackage {
   /** The program the tests start by name, found on PATH. */
   command: string;
   usedBy: string;
+  /** Folders the package installs the program into that are not on PATH. @default none */
+  dirs?: readonly string[];
 }
 
 export const DEBIAN_PACKAGES: DebianPackage[] = [
   // The federation gateway's image is nginx; the test runs the rendered nginx.conf under a real nginx.
   { name: 'nginx', command: 'nginx', usedBy: 'platform/monitoring/federation-gateway.test.ts' },
+  // The server task-tracker runs on (CloudNativePG's operand in the clusters); Debian keeps its programs off PATH.
+  {
+    name: 'postgresql-15',
+    command: 'postgres',
+    usedBy: 'apps/task-tracker/shared-state.test.ts',
+    dirs: ['/usr/lib/postgresql/15/bin'],
+  },
 ];
+
+/** Where a package's program is: on PATH or in one of the package's own folders. */
+export function packageCommand(p: DebianPackage, path = process.env.PATH ?? ''): string | undefined {
+  return findCommand(p.command, [path, ...(p.dirs ?? [])].join(delimiter));
+}
 
 /** The program's path on `path` (a PATH value), if it is there and executable. */
 export function findCommand(command: string, path = process.env.PATH ?? ''): string | undefined {
@@ -58,7 +72,7 @@ export function debianPlan(
 
 /** Installs the missing Debian packages or throws the message that names the install command. */
 export function ensureDebianPackages(host = thisHost()): void {
-  const missing = DEBIAN_PACKAGES.filter((p) => !findCommand(p.command));
+  const missing = DEBIAN_PACKAGES.filter((p) => !packageCommand(p));
   const plan = debianPlan(missing, host);
   if (plan.action === 'stop') throw new Error(plan.message);
   if (plan.action === 'none') return;
@@ -73,7 +87,7 @@ export function ensureDebianPackages(host = thisHost()): void {
     const e = error as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`\`${command}\` failed:\n${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim().slice(-2000)}`);
   }
-  const still = missing.filter((p) => !findCommand(p.command));
+  const still = missing.filter((p) => !packageCommand(p));
   if (still.length)
     throw new Error(
       `\`${command}\` ran, but ${still.map((p) => p.command).join(', ')} is still not on PATH (${process.env.PATH})`,

@@ -1,7 +1,10 @@
-// Loopback load on the real binary: `npm run bench:task-tracker` prints requests/s and latency percentiles.
-// Bounded: at most REQUESTS requests and DEADLINE_MS of load, CONCURRENCY connections, 127.0.0.1 only.
+// Loopback load on the real binary and Debian's PostgreSQL: `npm run bench:task-tracker` prints requests/s and
+// latency percentiles. Bounded: at most REQUESTS requests and DEADLINE_MS of load, CONCURRENCY connections, 127.0.0.1.
+import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { startTaskTracker } from '../../apps/task-tracker/launch.testkit';
+import { ready, startTaskTracker } from '../../apps/task-tracker/launch.testkit';
+import { freePort } from '../../platform/log-export/harness.testkit';
+import { initdb, serverDir, startPostgres } from '../testing/postgres.testkit';
 
 const REQUESTS = 50_000;
 const DEADLINE_MS = 20_000;
@@ -30,12 +33,17 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 // Logging at info, as in the clusters: one JSON line per request is part of the cost measured.
+const dataDir = serverDir('bench-task-tracker-pg-');
+initdb(dataDir);
+const pg = await startPostgres(dataDir, await freePort());
 const tt = await startTaskTracker({
+  DATABASE_URL: pg.url,
   MAX_TASKS: String(REQUESTS),
   WORKER_PROCESSING_TIME: '1ms',
   WORKER_FAILURE_RATIO: '0',
 });
 try {
+  await ready(tt);
   await call(tt.api, 'POST', '/tasks', '{"title":"seed"}');
   const latencies: number[] = [];
   let next = 0;
@@ -72,4 +80,6 @@ try {
   agent.destroy();
   tt.process.kill('SIGTERM');
   await tt.exited;
+  await pg.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
