@@ -17,6 +17,7 @@ const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 /** The issuer is served from the root of its host: the OIDC documents are objects at the root of bootstrap/aws's bucket. */
 const ISSUER_URL = /^https:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const PROVIDERS = { aws: 'region', metal: 'site' } as const;
 const LOAD_BALANCERS = { aws: 'aws-nlb', metal: 'metallb' } as const;
@@ -170,12 +171,40 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
   checkAddresses(cluster, catalogue, fail);
 }
 
+/**
+ * `database`: exactly one site is primary, and it is a cluster of the estate; the backups' bucket and retention are
+ * usable. Failing over changes `primarySite` alone, so this is what keeps a failover from leaving two primaries or none.
+ */
+function checkDatabase(estate: Estate, problems: string[]): void {
+  const database = estate.database as Record<string, any> | undefined;
+  if (database === undefined) return;
+  const fail = (field: string, message: string) => problems.push(`estate: field database.${field} ${message}`);
+  const names = (estate.clusters ?? []).map((c) => c?.name);
+  const primary = database.primarySite;
+  if (Array.isArray(primary)) {
+    fail('primarySite', `names ${primary.length} sites (${primary.join(', ')}): exactly one site is primary`);
+  } else if (primary === undefined || primary === null || primary === '') {
+    fail('primarySite', `is missing: exactly one site is primary; use one of ${names.join(', ')}`);
+  } else if (!names.includes(primary)) {
+    fail(
+      'primarySite',
+      `${JSON.stringify(primary)} is no cluster of the estate, so no site is primary; use one of ${names.join(', ')}`,
+    );
+  }
+  text(database.backups?.bucket, 'backups.bucket', (f, m) => fail(f, m), S3_BUCKET, 'an S3 bucket name');
+  text(database.backups?.region, 'backups.region', (f, m) => fail(f, m));
+  const days = database.backups?.retentionDays;
+  if (!Number.isInteger(days) || days < 1)
+    fail('backups.retentionDays', `must be a whole number of days, got ${JSON.stringify(days)}`);
+}
+
 /** Every problem in the estate, each naming the cluster and the field. Empty when the model is valid. */
 export function findProblems(estate: Estate, catalogue: Catalogue): string[] {
   const problems: string[] = [];
   if (!estate.repository?.url) problems.push('estate: field repository.url is missing');
   if (!estate.repository?.branch) problems.push('estate: field repository.branch is missing');
   if (!estate.clusters?.length) problems.push('estate: field clusters is empty');
+  checkDatabase(estate, problems);
   const seen = new Map<string, number>();
   const cidrs: { owner: string; cidr: Cidr }[] = [];
   (estate.clusters ?? []).forEach((cluster, index) => {

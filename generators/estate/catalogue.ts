@@ -1,6 +1,7 @@
 // The composition root: every platform component and app a cluster can run, by the name the cluster model uses.
 // Adding a component is one line here; everything it adds, it declares itself (generators/component.ts).
 import { taskTracker } from '../../apps/task-tracker/task-tracker';
+import { cloudnativePg } from '../../platform/cloudnative-pg';
 import { ingress } from '../../platform/ingress';
 import { loadBalancing } from '../../platform/load-balancing';
 import { logExport } from '../../platform/log-export';
@@ -17,6 +18,7 @@ const platform = {
   'load-balancing': loadBalancing,
   storage,
   metrics,
+  'cloudnative-pg': cloudnativePg,
 };
 
 const apps = {

@@ -6,6 +6,10 @@ import type { EstateOf } from './catalogue';
 export const estate: EstateOf = {
   repository: { url: 'ssh://git@github.com/acme/hybrid-gitops-platform.git', branch: 'main' },
   logArchive: { bucket: 'acme-estate-telemetry', region: 'eu-central-1', retentionDays: 400 },
+  database: {
+    primarySite: 'onprem',
+    backups: { bucket: 'acme-estate-databases', region: 'eu-central-1', retentionDays: 30 },
+  },
   clusters: [
     {
       name: 'aws',
@@ -27,6 +31,7 @@ export const estate: EstateOf = {
         ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
         storage: { reclaimPolicy: 'Delete' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        'cloudnative-pg': {},
         monitoring: {
           prometheus: {
             retention: '30d',
@@ -41,7 +46,11 @@ export const estate: EstateOf = {
         },
       },
       apps: {
-        'task-tracker': { replicas: { min: 3, max: 10 }, hostname: 'tasks.aws.acme.example' },
+        'task-tracker': {
+          replicas: { min: 3, max: 10 },
+          hostname: 'tasks.aws.acme.example',
+          database: { instances: 2, storageGi: 20 },
+        },
       },
     },
     {
@@ -73,6 +82,7 @@ export const estate: EstateOf = {
         'load-balancing': { interfaces: ['enp1s0'] },
         storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
+        'cloudnative-pg': {},
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
           federation: {
@@ -82,7 +92,11 @@ export const estate: EstateOf = {
         },
       },
       apps: {
-        'task-tracker': { replicas: { min: 2, max: 4 }, hostname: 'tasks.onprem.acme.internal' },
+        'task-tracker': {
+          replicas: { min: 2, max: 4 },
+          hostname: 'tasks.onprem.acme.internal',
+          database: { instances: 2, storageGi: 20 },
+        },
       },
     },
   ],
