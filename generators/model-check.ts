@@ -173,7 +173,7 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
 
 /**
  * `database`: exactly one site is primary, and it is a cluster of the estate; the backups' bucket and retention are
- * usable. Failing over changes `primarySite` alone, so this is what keeps a failover from leaving two primaries or none.
+ * usable. Failing over changes `primarySite` alone, so this keeps a failover from leaving two primaries or none.
  */
 function checkDatabase(estate: Estate, problems: string[]): void {
   const database = estate.database as Record<string, any> | undefined;

@@ -312,6 +312,16 @@ describe('task-tracker values', () => {
       { replicas: { min: 2, max: 3 }, hostname: 'Tasks_AWS' },
       /apps\.task-tracker\.hostname.*must be a DNS name/,
     ],
+    [
+      'a database of one instance',
+      { ...clusterNamed('aws').apps['task-tracker'], database: { instances: 1, storageGi: 20 } },
+      /cluster "aws": field apps\.task-tracker\.database\.instances must be a whole number from 2 to 5, got 1/,
+    ],
+    [
+      'a missing public hostname',
+      { ...clusterNamed('aws').apps['task-tracker'], publicHostname: undefined },
+      /cluster "aws": field apps\.task-tracker\.publicHostname must be a DNS name, got undefined/,
+    ],
   ])('rejects %s, naming the cluster and the field', (_, values, message) => {
     const found = problems('aws', values);
     expect(found.join('\n')).toMatch(message);

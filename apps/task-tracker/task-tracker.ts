@@ -299,14 +299,12 @@ export const taskTracker: Component<TaskTrackerValues> = {
     new kplus.Ingress(chart, 'ingress', {
       metadata: { name: NAME, namespace: NAMESPACE },
       className: ctx.cluster.ingress.className,
-      rules: [
-        {
-          host: values.hostname,
-          path: '/',
-          pathType: kplus.HttpIngressPathType.PREFIX,
-          backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }),
-        },
-      ],
+      rules: [values.hostname, values.publicHostname].map((host) => ({
+        host,
+        path: '/',
+        pathType: kplus.HttpIngressPathType.PREFIX,
+        backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }),
+      })),
     });
     networkPolicies(chart, ctx.cluster);
     database(ctx, values);

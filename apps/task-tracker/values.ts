@@ -7,6 +7,11 @@ export interface TaskTrackerValues {
   replicas: { min: number; max: number };
   /** Host the Ingress serves the API on; must lie under the cluster's `domain`. */
   hostname: string;
+  /**
+   * The app's public name, the same on every site: Route 53 failover records (bootstrap/aws) resolve it to the primary
+   * site's ingress, and every site's Ingress serves it besides its own `hostname`, which local clients keep using.
+   */
+  publicHostname: string;
   /** This site's member of the tasks database (platform/cloudnative-pg); its role comes from the model. */
   database: { instances: number; storageGi: number };
 }
@@ -41,6 +46,11 @@ export function validateValues(values: TaskTrackerValues, cluster: Cluster): Pro
     problems.push({
       field: 'database.storageGi',
       message: `must be a whole number of GiB, got ${JSON.stringify(storageGi)}`,
+    });
+  if (typeof values.publicHostname !== 'string' || !HOSTNAME.test(values.publicHostname))
+    problems.push({
+      field: 'publicHostname',
+      message: `must be a DNS name, got ${JSON.stringify(values.publicHostname)}`,
     });
   if (typeof values.hostname !== 'string' || !HOSTNAME.test(values.hostname)) {
     problems.push({ field: 'hostname', message: `must be a DNS name, got ${JSON.stringify(values.hostname)}` });

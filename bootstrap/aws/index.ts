@@ -8,6 +8,7 @@ import { estate } from '../../generators/estate/clusters';
 import { irsaRolesOf } from '../../generators/registries';
 import { declareApiLoadBalancer } from './api-endpoint';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
+import { declareDatabaseBucket, declareFailoverRecords } from './failover';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
@@ -28,6 +29,8 @@ const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.nam
 const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags);
+const backups = declareDatabaseBucket(settings, tags);
+declareFailoverRecords(settings.failover, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const configs = settings.machineConfigs;
 const nodes = configs
@@ -64,6 +67,9 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
     ),
   }),
   logBucket: pulumi.output({ name: bucket.bucket, region: settings.logArchive.region, arn: bucket.arn }),
+  databaseBucket: backups
+    ? pulumi.output({ name: backups.bucket, region: settings.region, arn: backups.arn })
+    : pulumi.output(null),
   serviceAccountIssuer: issuer.url,
   accessKeys: pulumi.secret(
     Object.fromEntries(
@@ -92,6 +98,7 @@ export const {
   securityGroupIds,
   roleArns,
   logBucket,
+  databaseBucket,
   serviceAccountIssuer,
   accessKeys,
   vpnTunnels,

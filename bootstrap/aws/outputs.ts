@@ -17,6 +17,8 @@ export interface AwsBootstrapOutputs {
   /** `irsa`: the components' IRSA roles by name, whose ARNs the model derives (generators/irsa.ts). */
   roleArns: { controlPlane: string; worker: string; irsa: Record<string, string> };
   logBucket: { name: string; region: string; arn: string };
+  /** Where each site's database archives, under its own prefix; null when the estate has no databases. */
+  databaseBucket: { name: string; region: string; arn: string } | null;
   /** `https://<distribution>.cloudfront.net`, where the OIDC documents are published: the model's serviceAccountIssuer. */
   serviceAccountIssuer: string;
   /**

@@ -154,9 +154,13 @@ describe('network', () => {
     expect(endpoint!.inputs.routeTableIds).not.toContain(publicTable.id);
   });
 
-  it('issue 23 defect 7: declares no Route 53 zone or record; the API keeps the load balancer name', async () => {
+  it('issue 23 defect 7: declares no Route 53 zone, nor a record for the API, which keeps the load balancer name', async () => {
     expect(recorder.ofType('aws:route53/zone:Zone')).toEqual([]);
-    expect(recorder.ofType('aws:route53/record:Record')).toEqual([]);
+    // The only records are the app's failover records (program-failover.test.ts).
+    expect(recorder.ofType('aws:route53/record:Record').map((r) => r.inputs.name)).toEqual([
+      'tasks.acme.example',
+      'tasks.acme.example',
+    ]);
     expect(Object.keys(program)).not.toContain('privateZoneId');
     expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
   });
@@ -595,6 +599,7 @@ describe('outputs', () => {
       'securityGroupIds',
       'roleArns',
       'logBucket',
+      'databaseBucket',
       'serviceAccountIssuer',
       'accessKeys',
       'vpnTunnels',
@@ -623,8 +628,16 @@ describe('outputs', () => {
       expect(await isSecret(plain)).toBe(false);
     expect(await valueOf(program.accessKeys)).toEqual({
       'onprem-log-writer': { accessKeyId: 'AccessKey-onprem-log-writer', secretAccessKey: 'mock-secret-access-key' },
+      'onprem-task-tracker-db': {
+        accessKeyId: 'AccessKey-onprem-task-tracker-db',
+        secretAccessKey: 'mock-secret-access-key',
+      },
     });
-    expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual(['ebs-csi-controller', 'log-writer']);
+    expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual([
+      'ebs-csi-controller',
+      'log-writer',
+      'task-tracker-db',
+    ]);
   });
 });
 

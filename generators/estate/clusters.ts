@@ -49,6 +49,7 @@ export const estate: EstateOf = {
         'task-tracker': {
           replicas: { min: 3, max: 10 },
           hostname: 'tasks.aws.acme.example',
+          publicHostname: 'tasks.acme.example',
           database: { instances: 2, storageGi: 20 },
         },
       },
@@ -95,6 +96,7 @@ export const estate: EstateOf = {
         'task-tracker': {
           replicas: { min: 2, max: 4 },
           hostname: 'tasks.onprem.acme.internal',
+          publicHostname: 'tasks.acme.example',
           database: { instances: 2, storageGi: 20 },
         },
       },
