@@ -34,6 +34,12 @@ export const versions = {
   // which carries barman-cloud for the in-tree WAL archive (cloudnative-pg v1.28.2, docs/src/image_catalog.md).
   // renovate: datasource=docker depName=ghcr.io/cloudnative-pg/postgresql
   postgresImage: '15.14-system-trixie',
+  // The failover drill (platform/cloudnative-pg): barman-cloud, which the operand runs to archive WAL and take base
+  // backups, installed from PyPI into .cache/barman-cloud with the S3 client it uses.
+  // renovate: datasource=pypi depName=barman
+  barman: '3.19.1',
+  // renovate: datasource=pypi depName=boto3
+  boto3: '1.44.8',
   // renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=kube-prometheus-stack
   kubePrometheusStack: '82.15.1',
   // The operator that kube-prometheus-stack 82.x ships (appVersion v0.89.0); its CRDs validate monitoring.coreos.com objects.

@@ -3,7 +3,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DEBIAN_PACKAGES, packageCommand } from '../debian-packages';
 
 const PACKAGE = DEBIAN_PACKAGES.find((p) => p.name === 'postgresql-15')!;
@@ -34,10 +34,12 @@ export function serverDir(prefix: string): string {
   return dir;
 }
 
-/** Runs one of the server's programs as the server's account. */
+/** Runs one of the server's programs (or another program, by absolute path) as the server's account. */
 export function runAsServer(program: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(join(postgresBin(), program), args, {
+  return execFileSync(resolve(postgresBin(), program), args, {
     ...serverUser(),
+    // A synchronous call blocks vitest's own timeouts: a hung program (a backup waiting for the archive) must end.
+    timeout: 120_000,
     env: { PATH: process.env.PATH, LC_ALL: 'C', ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,7 +112,7 @@ export async function startPostgres(
   }
 }
 
-/** One SQL statement through psql as the superuser; its unaligned, tuples-only output. */
+/** One SQL statement through psql as the superuser; its unaligned, tuples-only output, trimmed. */
 export function psql(pg: RunningPostgres, sql: string): string {
   return runAsServer('psql', [
     '-X',
@@ -124,5 +126,5 @@ export function psql(pg: RunningPostgres, sql: string): string {
     '-c',
     sql,
     'postgres',
-  ]);
+  ]).trim();
 }
