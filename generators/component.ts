@@ -10,6 +10,7 @@ import type { IrsaRole } from './irsa';
 import type { Cluster, Estate } from './model';
 import type { RuleId } from './policy/rules';
 import type { PanelSpec, RuleGroup } from './telemetry';
+import type { Shape } from './shape';
 import type { RepoCheck } from './validate/checks';
 import type { CrdSource } from './validate/schemas';
 
@@ -39,7 +40,7 @@ export interface RenderContext {
    * Declares a Secret by name and the keys its consumer reads. Its SOPS-encrypted file sits next to the component's
    * objects and is created with `npm run secret`; values never pass through the render.
    */
-  secret(layer: Layer, namespace: string, name: string, keys?: readonly string[]): void;
+  secret(layer: Layer, namespace: string, name: string, keys: readonly [string, ...string[]]): void;
   /** Every component the named cluster runs (this one by default), with its values, in catalogue-name order. */
   installed(cluster?: string): readonly Installed[];
 }
@@ -70,6 +71,8 @@ export interface Component<V> {
    * which may differ per cluster (a component that installs one thing on aws and another on metal).
    */
   readonly version: string | ((cluster: Cluster) => string);
+  /** The keys its values may have: the model check fails on any other (a misspelt key would be ignored). */
+  readonly keys: Shape;
   validate(values: V, cluster: Cluster, estate: Estate): Problem[];
   render(ctx: RenderContext, values: V): void;
   /** @default none */
@@ -106,6 +109,11 @@ export interface Component<V> {
    * @default none
    */
   readonly telemetry?: { aggregates: readonly RuleGroup[]; overview?: readonly PanelSpec[] };
+}
+
+/** The version a component installs on `cluster` (see `Component.version`). */
+export function versionOf(component: Component<any>, cluster: Cluster): string {
+  return typeof component.version === 'function' ? component.version(cluster) : component.version;
 }
 
 export type ValuesOf<C> = C extends Component<infer V> ? V : never;

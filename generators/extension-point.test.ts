@@ -34,6 +34,7 @@ function fixtureComponent(exempt = true): Component<FixtureValues> {
   return {
     name: 'fixture',
     version: '1.2.3',
+    keys: { address: true },
     validate: () => [],
     crds: {
       groups: ['metallb.io'],

@@ -37,8 +37,9 @@ export function failover(root: string, estate: Estate, catalogue: Catalogue, to:
   const from = estate.database?.primarySite;
   if (!from) throw new Error(`${MODEL_FILE}: estate.database is missing, so there is no primary site to move`);
   const sites = estate.clusters.map((c) => c.name);
-  if (!sites.includes(to)) throw new Error(`--to ${to}: no such cluster; use one of ${sites.join(', ')}`);
-  if (to === from) throw new Error(`--to ${to}: ${to} is already the primary site; nothing to change`);
+  if (!sites.includes(to))
+    throw new Error(`${MODEL_FILE}: --to ${to}: no such cluster; use one of ${sites.join(', ')}`);
+  if (to === from) throw new Error(`${MODEL_FILE}: --to ${to}: ${to} is already the primary site; nothing to change`);
   const next: Estate = { ...estate, database: { ...estate.database!, primarySite: to } };
   assertValidModel(next, catalogue);
   const modelPath = join(root, MODEL_FILE);

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join } from 'node:path';
 import { repoRoot } from './repo';
 import { versions } from './versions';
+import { intact, seal } from './cache-seal';
 
 /** The gitignored folder that holds every built tool. */
 export const GO_TOOLS_CACHE = join(repoRoot, '.cache', 'go-tools');
@@ -136,7 +137,7 @@ export function goTool(name: CoreGoTool): string {
 export function buildGoTool(tool: GoTool): string {
   const { name } = tool;
   const out = goToolPath(tool);
-  if (existsSync(out)) return out;
+  if (intact(out)) return out;
   mkdirSync(dirname(out), { recursive: true });
   const lock = lockBuild(out);
   if (!lock) return out;
@@ -149,7 +150,7 @@ export function buildGoTool(tool: GoTool): string {
     ...(tool.goarch ? { GOARCH: tool.goarch } : {}),
   };
   try {
-    if (existsSync(out)) return out;
+    if (intact(out)) return out;
     execFileSync(
       'go',
       ['build', '-trimpath', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', partial, tool.pkg],
@@ -160,6 +161,7 @@ export function buildGoTool(tool: GoTool): string {
       },
     );
     renameSync(partial, out);
+    seal(out);
     return out;
   } catch {
     rmSync(partial, { force: true });

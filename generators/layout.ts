@@ -1,6 +1,6 @@
 // Where rendered output lives and how its files look: shared by the renderer, the writer and every gate.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { stringify } from 'yaml';
 
 export const HEADER =
@@ -20,10 +20,53 @@ export function kustomization(resources: string[]): string {
   return toYaml([{ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }]);
 }
 
-/** Every regular file below `dir`, as paths joined onto it. */
+/** Thrown for anything under a listed folder that is neither a folder nor a regular file. */
+export class IrregularFileError extends Error {
+  override name = 'IrregularFileError';
+}
+
+function kindOf(e: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (e.isSymbolicLink()) return 'a symbolic link';
+  if (e.isFIFO()) return 'a named pipe';
+  return e.isSocket() ? 'a socket' : 'a device';
+}
+
+/**
+ * Every regular file below `dir`, as paths joined onto it. Anything else (a symlink, a pipe, a device) throws naming
+ * its path: skipping it would let a gate pass over content Flux still applies, and following it would read outside.
+ */
 export function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
+  const shown = (path: string) => relative(dirname(dir), path).split('\\').join('/');
+  if (!lstatSync(dir).isDirectory()) throw new IrregularFileError(`${shown(dir)} is not a folder`);
+  const files: string[] = [];
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(e.parentPath, e.name);
+    if (e.isFile()) files.push(path);
+    else if (!e.isDirectory()) {
+      const problem = 'not a regular file: rendered output holds regular files only; remove it';
+      throw new IrregularFileError(`${shown(path)} is ${kindOf(e)}, ${problem}`);
+    }
+  }
+  return files;
+}
+
+/** The file every rendered cluster folder has: its absence means the cluster's output is missing. */
+export function clusterRoot(cluster: string): string {
+  return `${OUTPUT_DIR}/${cluster}/kustomization.yaml`;
+}
+
+/** The clusters of the model without rendered output under `root`, with the sentence that says so. */
+export function missingOutput(
+  root: string,
+  clusters: readonly string[],
+): { cluster: string; file: string; message: string }[] {
+  const whole = existsSync(join(root, OUTPUT_DIR)) ? '' : ` (${OUTPUT_DIR}/ itself is missing)`;
+  return clusters
+    .filter((c) => !existsSync(join(root, clusterRoot(c))))
+    .map((cluster) => ({
+      cluster,
+      file: clusterRoot(cluster),
+      message: `cluster "${cluster}" of the model has no rendered output${whole}; run \`npm run render\` and commit it`,
+    }));
 }

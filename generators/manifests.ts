@@ -42,17 +42,46 @@ export function isYaml(file: string): boolean {
   return file.endsWith('.yaml') || file.endsWith('.yml');
 }
 
-/** Parses one file's text; strict: duplicate keys and YAML errors are reported, empty documents skipped. */
-export function parseManifests(file: string, text: string): { docs: ManifestDoc[]; errors: ParseError[] } {
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The file's bytes as text, or why they are not UTF-8 (YAML and every tool that reads it expects UTF-8). */
+export function decodeUtf8(bytes: Uint8Array): { text: string } | { error: string } {
+  try {
+    return { text: UTF8.decode(bytes) };
+  } catch {
+    const lossy = new TextDecoder('utf-8').decode(bytes);
+    const at = Buffer.byteLength(lossy.slice(0, lossy.indexOf('\uFFFD')));
+    return {
+      error: `not UTF-8 text (invalid byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); save it as UTF-8`,
+    };
+  }
+}
+
+/**
+ * Parses one file's content; strict: duplicate keys, YAML errors, text that is not UTF-8 and alias bombs (the parser
+ * refuses to expand excessive aliases) are reported naming the file, empty documents skipped.
+ */
+export function parseManifests(
+  file: string,
+  content: string | Uint8Array,
+): { docs: ManifestDoc[]; errors: ParseError[] } {
   const docs: ManifestDoc[] = [];
   const errors: ParseError[] = [];
+  const decoded = typeof content === 'string' ? { text: content } : decodeUtf8(content);
+  if ('error' in decoded) return { docs, errors: [{ file, index: 0, message: decoded.error }] };
   const cluster = file.startsWith('clusters/') ? file.split('/')[1] : undefined;
-  parseAllDocuments(text, { uniqueKeys: true, strict: true }).forEach((doc, index) => {
+  parseAllDocuments(decoded.text, { uniqueKeys: true, strict: true }).forEach((doc, index) => {
     if (doc.errors.length) {
       errors.push({ file, index, message: doc.errors.map((e) => e.message.split('\n')[0]).join('; ') });
       return;
     }
-    const object = doc.toJS() as unknown;
+    let object: unknown;
+    try {
+      object = doc.toJS();
+    } catch (error) {
+      errors.push({ file, index, message: (error as Error).message.split('\n')[0]! });
+      return;
+    }
     if (object === null || object === undefined) return;
     if (typeof object !== 'object' || Array.isArray(object)) {
       errors.push({ file, index, message: 'document is not a mapping' });
@@ -74,7 +103,7 @@ export function loadManifests(
     for (const abs of listFiles(join(root, dir)).sort()) {
       const file = relative(root, abs).split('\\').join('/');
       if (!isYaml(file)) continue;
-      const parsed = parseManifests(file, readFileSync(abs, 'utf8'));
+      const parsed = parseManifests(file, readFileSync(abs));
       docs.push(...parsed.docs);
       errors.push(...parsed.errors);
     }

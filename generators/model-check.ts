@@ -1,7 +1,10 @@
 import { contains, overlaps, parseCidr, type Cidr } from './cidr';
-import type { Catalogue, Problem } from './component';
+import { versionOf, type Catalogue, type Problem } from './component';
 import type { Cluster, Estate } from './model';
 import { installed } from './registries';
+import { leaves, unknownKeys, type Shape } from './shape';
+import { versions } from './versions';
+import { labelValueProblem, versionProblems } from './versions-check';
 
 export const MODEL_FILE = 'generators/estate/clusters.ts';
 
@@ -19,10 +22,125 @@ const ISSUER_URL = /^https:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const INTERFACE = /^[a-z][a-z0-9._-]{0,14}$/;
 const PROVIDERS = { aws: 'region', metal: 'site' } as const;
 const LOAD_BALANCERS = { aws: 'aws-nlb', metal: 'metallb' } as const;
 
 type Check = (field: string, message: string) => void;
+
+const TALOS: Shape = {
+  cni: leaves('name'),
+  install: { disk: true, diskSelector: leaves('type', 'size', 'model') },
+};
+const CLUSTER: Shape = {
+  ...leaves('name', 'provider', 'kubernetesVersion', 'domain', 'storageClass', 'platform', 'apps'),
+  ingress: leaves('className', 'controllerNamespace', 'loadBalancer'),
+  network: leaves('nodeCidr', 'podCidr', 'serviceCidr'),
+  flux: leaves('path', 'ageRecipient'),
+  talos: TALOS,
+};
+/** The keys of each kind of cluster (generators/model.ts): any other is a typo that the model check names. */
+const CLUSTER_SHAPES: Record<keyof typeof PROVIDERS, Shape> = {
+  aws: { ...CLUSTER, ...leaves('region', 'accountId', 'serviceAccountIssuer') },
+  metal: {
+    ...CLUSTER,
+    site: true,
+    vpnPeer: leaves('publicIp', 'bgpAsn'),
+    loadBalancerPool: leaves('first', 'last'),
+    talos: { ...TALOS, endpoint: true, vip: leaves('address', 'link') },
+  },
+};
+const ESTATE: Shape = {
+  repository: leaves('url', 'branch'),
+  logArchive: leaves('bucket', 'region', 'retentionDays'),
+  database: { primarySite: true, backups: leaves('bucket', 'region', 'retentionDays') },
+  clusters: true,
+};
+/** The sections a cluster's checks and its components read: without them nothing else can be checked. */
+const SECTIONS = ['ingress', 'network', 'flux', 'talos'] as const;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+
+/** Whether an age recipient's bech32 checksum (BIP 173, which age uses with the prefix "age") holds. */
+export function bech32ChecksumHolds(text: string): boolean {
+  const at = text.lastIndexOf('1');
+  const prefix = text.slice(0, at);
+  const data = [...text.slice(at + 1)].map((c) => BECH32.indexOf(c));
+  if (at < 1 || data.length < 6 || data.includes(-1)) return false;
+  const GENERATORS = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+  let check = 1;
+  const values = [
+    ...[...prefix].map((c) => c.charCodeAt(0) >> 5),
+    0,
+    ...[...prefix].map((c) => c.charCodeAt(0) & 31),
+    ...data,
+  ];
+  for (const v of values) {
+    const top = check >> 25;
+    check = ((check & 0x1ffffff) << 5) ^ v;
+    GENERATORS.forEach((g, i) => {
+      if ((top >> i) & 1) check ^= g;
+    });
+  }
+  return check === 1;
+}
+
+/**
+ * Validate fetches the schemas of `k8s.io/kubernetes@v<version>` from the Go module proxy, which a render cannot
+ * reach: so a version is accepted when it is of the pinned minor (`versions.kubernetes`) and not newer than the pin,
+ * whose patch releases all exist. A newer or other release is a bump of the pin (Renovate proposes it).
+ */
+function kubernetesVersionProblem(version: string): string | undefined {
+  const [major, minor, patch] = version.split('.').map(Number);
+  const [pinMajor, pinMinor, pinPatch] = versions.kubernetes.split('.').map(Number);
+  if (major === pinMajor && minor === pinMinor && patch! <= pinPatch!) return undefined;
+  return (
+    `${version} is not a Kubernetes release of the pinned family: generators/versions.ts pins kubernetes ` +
+    `${versions.kubernetes}, so use ${pinMajor}.${pinMinor}.0 to ${versions.kubernetes} (to move on, bump the pin)`
+  );
+}
+
+/** The control-plane VIP and the endpoint that points at it (bootstrap/talos reads both). */
+function checkMetalTalos(talos: Record<string, any>, fail: Check): void {
+  const vip = talos.vip;
+  if (!isObject(vip)) fail('talos.vip', "is missing: give { address, link } of the control planes' shared address");
+  else {
+    text(vip.address, 'talos.vip.address', fail, IPV4, 'an IPv4 address');
+    text(vip.link, 'talos.vip.link', fail, INTERFACE, 'a network interface name');
+  }
+  if (!text(talos.endpoint, 'talos.endpoint', fail)) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(talos.endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:' || !/^https:\/\/[^/]+:6443$/.test(talos.endpoint)) {
+    fail(
+      'talos.endpoint',
+      `${JSON.stringify(talos.endpoint)} is not https://<VIP>:6443 (the scheme and port are required)`,
+    );
+  } else if (isObject(vip) && url.hostname !== vip.address) {
+    fail('talos.endpoint', `${talos.endpoint} does not point at the VIP ${vip.address}`);
+  }
+}
+
+function checkTalos(c: Record<string, any>, fail: Check): void {
+  const talos = c.talos as Record<string, any>;
+  if (talos.cni?.name !== 'calico')
+    fail('talos.cni.name', `${JSON.stringify(talos.cni?.name)} is not a supported CNI; use calico`);
+  const install = talos.install;
+  if (!isObject(install) || 'disk' in install === 'diskSelector' in install) {
+    fail('talos.install', 'must be either { disk: "/dev/…" } or { diskSelector: { … } }');
+  } else if ('disk' in install)
+    text(install.disk, 'talos.install.disk', fail, /^\/dev\/\S+$/, 'a device path like /dev/sda');
+  if (c.provider === 'metal') checkMetalTalos(talos, fail);
+}
 
 function text(value: unknown, field: string, fail: Check, pattern?: RegExp, hint?: string): value is string {
   if (value === undefined || value === null || value === '') {
@@ -48,10 +166,7 @@ function checkComponents(
   estate: Estate,
   fail: Check,
 ): void {
-  if (values === undefined || values === null || typeof values !== 'object' || Array.isArray(values)) {
-    fail(kind, 'is missing (use {} for none)');
-    return;
-  }
+  if (!isObject(values)) return;
   for (const [name, componentValues] of Object.entries(values)) {
     const component = known[name];
     if (!component) {
@@ -61,12 +176,26 @@ function checkComponents(
       );
       continue;
     }
-    if (componentValues === null || typeof componentValues !== 'object') {
+    if (!isObject(componentValues)) {
       fail(`${kind}.${name}`, 'must be an object of values');
       continue;
     }
-    for (const p of component.validate(componentValues, cluster, estate) as Problem[])
-      fail([kind, name, p.field].filter(Boolean).join('.'), p.message);
+    unknownKeys(componentValues, component.keys, `${kind}.${name}`, fail);
+    const version = labelValueProblem(versionOf(component, cluster));
+    if (version) fail(`${kind}.${name}`, `the component's version ${version}`);
+    let problems: Problem[];
+    try {
+      problems = component.validate(componentValues, cluster, estate);
+    } catch (error) {
+      // A value of the wrong type can still throw inside a component's checks: name the values, not the line.
+      problems = [
+        {
+          field: '',
+          message: `cannot be checked: ${(error as Error).message}; compare them with the component's values type`,
+        },
+      ];
+    }
+    for (const p of problems) fail([kind, name, p.field].filter(Boolean).join('.'), p.message);
   }
 }
 
@@ -121,7 +250,23 @@ function checkLoadBalancerPool(c: Record<string, any>, fail: Check): void {
     fail('loadBalancerPool', `${range} contains the control-plane VIP ${c.talos.vip.address}`);
 }
 
-function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fail: Check): void {
+/** Whether the cluster has what its components' checks read; their checks run only when every cluster has. */
+function isSound(cluster: unknown): boolean {
+  if (!isObject(cluster) || !(String(cluster.provider) in PROVIDERS)) return false;
+  return [...SECTIONS, 'platform', 'apps'].every((section) => isObject(cluster[section]));
+}
+
+function checkComponentsOf(cluster: Cluster, estate: Estate, catalogue: Catalogue, fail: Check): void {
+  checkComponents('platform', cluster.platform, catalogue.platform, cluster, estate, fail);
+  checkComponents('apps', cluster.apps, catalogue.apps, cluster, estate, fail);
+  checkAddresses(cluster, catalogue, fail);
+}
+
+function checkCluster(cluster: Cluster, fail: Check): void {
+  if (!isObject(cluster)) {
+    fail('', `must be a cluster object, got ${JSON.stringify(cluster)}`);
+    return;
+  }
   const c = cluster as unknown as Record<string, any>;
   text(c.name, 'name', fail, DNS_LABEL, 'a DNS label (lowercase letters, digits, "-")');
   const provider = c.provider as keyof typeof PROVIDERS;
@@ -129,7 +274,12 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
     fail('provider', `${JSON.stringify(c.provider)} is unknown; use one of ${Object.keys(PROVIDERS).join(', ')}`);
   } else {
     text(c[PROVIDERS[provider]], PROVIDERS[provider], fail);
+    unknownKeys(c, CLUSTER_SHAPES[provider], '', fail);
   }
+  const absent = SECTIONS.filter((section) => !isObject(c[section]));
+  for (const section of absent) fail(section, `is missing or not an object (see generators/model.ts for its fields)`);
+  if (absent.length || !(provider in PROVIDERS)) return;
+  checkTalos(c, fail);
   if (provider === 'aws') {
     text(c.accountId, 'accountId', fail, /^\d{12}$/, 'a 12-digit AWS account id');
     text(
@@ -146,6 +296,10 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
     const [major, minor] = (c.kubernetesVersion as string).split('.').map(Number);
     if (major !== 1 || minor! < 30)
       fail('kubernetesVersion', `${c.kubernetesVersion} is not a supported Kubernetes release (1.30 or newer)`);
+    else {
+      const problem = kubernetesVersionProblem(c.kubernetesVersion);
+      if (problem) fail('kubernetesVersion', problem);
+    }
   }
   text(c.domain, 'domain', fail, DOMAIN, 'a DNS domain');
   text(c.ingress?.className, 'ingress.className', fail, DNS_LABEL, 'a DNS label');
@@ -165,10 +319,15 @@ function checkCluster(cluster: Cluster, estate: Estate, catalogue: Catalogue, fa
   if (text(c.flux?.path, 'flux.path', fail) && c.flux.path !== `clusters/${c.name}`) {
     fail('flux.path', `${JSON.stringify(c.flux.path)} must be "clusters/${c.name}"`);
   }
-  text(c.flux?.ageRecipient, 'flux.ageRecipient', fail, AGE_RECIPIENT, 'an age public key (age1…)');
-  checkComponents('platform', c.platform, catalogue.platform, cluster, estate, fail);
-  checkComponents('apps', c.apps, catalogue.apps, cluster, estate, fail);
-  checkAddresses(cluster, catalogue, fail);
+  if (text(c.flux?.ageRecipient, 'flux.ageRecipient', fail, AGE_RECIPIENT, 'an age public key (age1…)')) {
+    if (!bech32ChecksumHolds(c.flux.ageRecipient)) {
+      fail(
+        'flux.ageRecipient',
+        `${c.flux.ageRecipient} has a wrong bech32 checksum (a typo?): copy it again from age-keygen -y`,
+      );
+    }
+  }
+  for (const kind of ['platform', 'apps']) if (!isObject(c[kind])) fail(kind, 'is missing (use {} for none)');
 }
 
 /**
@@ -201,16 +360,21 @@ function checkDatabase(estate: Estate, problems: string[]): void {
 /** Every problem in the estate, each naming the cluster and the field. Empty when the model is valid. */
 export function findProblems(estate: Estate, catalogue: Catalogue): string[] {
   const problems: string[] = [];
+  unknownKeys(estate, ESTATE, '', (field, message) => problems.push(`estate: field ${field} ${message}`));
+  if (!Array.isArray(estate.clusters)) return [...problems, 'estate: field clusters must be a list of clusters'];
   if (!estate.repository?.url) problems.push('estate: field repository.url is missing');
   if (!estate.repository?.branch) problems.push('estate: field repository.branch is missing');
   if (!estate.clusters?.length) problems.push('estate: field clusters is empty');
   checkDatabase(estate, problems);
+  const sound = estate.clusters.every(isSound);
   const seen = new Map<string, number>();
   const cidrs: { owner: string; cidr: Cidr }[] = [];
   (estate.clusters ?? []).forEach((cluster, index) => {
     const label = typeof cluster?.name === 'string' && cluster.name ? `cluster "${cluster.name}"` : `cluster #${index}`;
-    const fail: Check = (field, message) => problems.push(`${label}: field ${field} ${message}`);
-    checkCluster(cluster, estate, catalogue, fail);
+    const fail: Check = (field, message) => problems.push(`${label}: ${field ? `field ${field} ` : ''}${message}`);
+    checkCluster(cluster, fail);
+    if (sound) checkComponentsOf(cluster, estate, catalogue, fail);
+    if (!isObject(cluster)) return;
     if (seen.has(cluster.name)) fail('name', `duplicates cluster #${seen.get(cluster.name)}`);
     seen.set(cluster.name, index);
     for (const key of ['nodeCidr', 'podCidr', 'serviceCidr'] as const) {
@@ -227,7 +391,14 @@ export function findProblems(estate: Estate, catalogue: Catalogue): string[] {
   return problems;
 }
 
+export class VersionsError extends Error {
+  override name = 'VersionsError';
+}
+
+/** The pins and the model, checked before anything renders. */
 export function assertValidModel(estate: Estate, catalogue: Catalogue): void {
+  const pins = versionProblems();
+  if (pins.length) throw new VersionsError(`invalid pins:\n${pins.map((p) => `  - ${p}`).join('\n')}`);
   const problems = findProblems(estate, catalogue);
   if (problems.length) throw new ModelError(problems);
 }

@@ -1,4 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject } from 'cdk8s';
@@ -13,7 +25,7 @@ import type { Component } from './component';
 import { HEADER } from './layout';
 import { renderEstate, type Rendering } from './render';
 import { syntheticApp } from './testing/synthetic.testkit';
-import { findDrift, writeRendering } from './writer';
+import { findDrift, recoverOutput, writeRendering } from './writer';
 import { listFiles } from './layout';
 
 const web = syntheticApp('web');
@@ -123,6 +135,7 @@ describe('render', () => {
     const everywhere: Component<object> = {
       name: 'everywhere',
       version: '0.1.0',
+      keys: {},
       validate: () => [],
       render(ctx) {
         for (const layer of ['platform-controllers', 'platform-configs', 'apps'] as const) {
@@ -188,6 +201,7 @@ describe('render', () => {
     const plus: Component<object> = {
       name: 'plus',
       version: '0.1.0',
+      keys: {},
       validate: () => [],
       render(ctx) {
         new kplus.Deployment(ctx.chart('apps'), 'd', { containers: [{ image: 'registry.example/x:1.0.0' }] });
@@ -203,9 +217,10 @@ describe('render', () => {
     const withSecret: Component<object> = {
       name: 'vault',
       version: '0.1.0',
+      keys: {},
       validate: () => [],
       render(ctx) {
-        ctx.secret('apps', 'vault', 'credentials');
+        ctx.secret('apps', 'vault', 'credentials', ['password']);
       },
     };
     const e = testEstate((x) => (x.clusters[1]!.apps = { vault: {} } as Cluster['apps']));
@@ -219,7 +234,7 @@ describe('render', () => {
         namespace: 'vault',
         name: 'credentials',
         path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml',
-        keys: [],
+        keys: ['password'],
       },
     ]);
     expect(parse(rendering.files.get('clusters/onprem/apps/vault/kustomization.yaml')!).resources).toEqual([
@@ -277,8 +292,9 @@ describe('writer and drift check', () => {
     const vault: Component<object> = {
       name: 'vault',
       version: '0.1.0',
+      keys: {},
       validate: () => [],
-      render: (ctx) => ctx.secret('apps', 'vault', 'credentials'),
+      render: (ctx) => ctx.secret('apps', 'vault', 'credentials', ['password']),
     };
     const cat = { platform: catalogue.platform, apps: { ...testCatalogue.apps, vault } };
     const withVault = renderEstate(
@@ -295,6 +311,16 @@ describe('writer and drift check', () => {
     expect(findDrift(root, without).flatMap((d) => d.orphaned)).toContain(
       'clusters/onprem/apps/vault/secret-credentials.sops.yaml',
     );
+    expect(() => writeRendering(root, without)).toThrow(
+      'Git does not track, which the new tree would drop: clusters/onprem/apps/vault',
+    );
+    for (const args of [
+      ['init', '-q'],
+      ['add', 'clusters'],
+      ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x'],
+    ]) {
+      execFileSync('git', args, { cwd: root });
+    }
     writeRendering(root, without);
     expect(existsSync(secret)).toBe(false);
   });
@@ -333,14 +359,59 @@ describe('writer and drift check', () => {
     expect(readdirSync(root)).toEqual(['clusters']);
   });
 
-  it('restores the previous output if a run died between the two renames', () => {
+  it('restores the previous tree, complete, when a run died between the two renames, and removes leftovers', () => {
     const rendering = render();
     writeRendering(root, rendering);
-    mkdirSync(join(root, '.clusters.render-old-1'));
+    const before = snapshot(join(root, 'clusters'));
+    // A killed render: the previous tree moved aside whole, the new one staged, a half-deleted older one in trash.
+    renameSync(join(root, 'clusters'), join(root, '.clusters.render-old-7'));
+    cpSync(join(root, '.clusters.render-old-7'), join(root, '.clusters.render-ready-7'), { recursive: true });
+    writeFileSync(join(root, '.clusters.render-ready-7/aws/kustomization.yaml'), 'new\n');
+    mkdirSync(join(root, '.clusters.render-trash-5-old-5/aws'), { recursive: true });
+    mkdirSync(join(root, '.clusters.render-new-9/aws'), { recursive: true });
+    writeFileSync(join(root, '.clusters.render.lock'), '999999999\n');
+    recoverOutput(root);
+    expect(snapshot(join(root, 'clusters'))).toEqual(before);
+    expect(readdirSync(root).sort()).toEqual(['.clusters.render.lock', 'clusters']);
     writeRendering(root, rendering);
-    rmSync(join(root, 'clusters'), { recursive: true });
-    writeFileSync(join(root, '.clusters.render-old-1/marker'), '');
+    expect(readdirSync(root)).toEqual(['clusters']);
+  });
+
+  it('picks the staged tree only once it is complete (renamed to ready), never one still being written', () => {
+    const rendering = render();
     writeRendering(root, rendering);
-    expect(findDrift(root, rendering).flatMap((d) => d.orphaned)).toEqual([]);
+    const before = snapshot(join(root, 'clusters'));
+    renameSync(join(root, 'clusters'), join(root, '.clusters.render-ready-3'));
+    mkdirSync(join(root, '.clusters.render-new-4/aws'), { recursive: true });
+    recoverOutput(root);
+    expect(snapshot(join(root, 'clusters'))).toEqual(before);
+    expect(readdirSync(root)).toEqual(['clusters']);
+  });
+
+  it('refuses to run while another render holds the lock, naming its pid', () => {
+    writeFileSync(join(root, '.clusters.render.lock'), `${process.ppid}\n`);
+    expect(() => writeRendering(root, render())).toThrow(
+      `another render (pid ${process.ppid}) is writing clusters/ and holds .clusters.render.lock`,
+    );
+    expect(existsSync(join(root, 'clusters'))).toBe(false);
+  });
+
+  it('refuses untracked files it does not manage under clusters/, naming them, and a read-only tree', () => {
+    const rendering = render();
+    writeRendering(root, rendering);
+    const before = snapshot(join(root, 'clusters'));
+    writeFileSync(join(root, 'clusters/aws/notes.txt'), 'mine\n');
+    expect(() => writeRendering(root, rendering)).toThrow(
+      'clusters/ holds files that render does not manage and Git does not track, which the new tree would drop: clusters/aws/notes.txt',
+    );
+    rmSync(join(root, 'clusters/aws/notes.txt'));
+    expect(snapshot(join(root, 'clusters'))).toEqual(before);
+    chmodSync(join(root, 'clusters/onprem'), 0o555);
+    try {
+      expect(() => writeRendering(root, rendering)).toThrow('clusters/onprem is read-only: render replaces clusters/');
+    } finally {
+      chmodSync(join(root, 'clusters/onprem'), 0o755);
+    }
+    expect(readdirSync(root)).toEqual(['clusters']);
   });
 });

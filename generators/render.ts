@@ -1,6 +1,6 @@
 // Cluster model → cdk8s charts → file contents, all in memory. Nothing here touches the disk.
 import { App, Chart } from 'cdk8s';
-import { LAYERS, type Catalogue, type Component, type Layer, type RenderContext } from './component';
+import { LAYERS, versionOf, type Catalogue, type Component, type Layer, type RenderContext } from './component';
 import { dependencyGraph, mermaidGraph, unitName, type Unit } from './dependencies';
 import { FLUX_NAMESPACE, fluxKustomization, gitRepository } from './flux';
 import { FLUX_INSTALL_DIR, HEADER, kustomization, MANAGED_BY, OUTPUT_DIR, SOPS_SUFFIX, toYaml } from './layout';
@@ -8,6 +8,7 @@ import type { Cluster, Estate } from './model';
 import { assertValidModel } from './model-check';
 import { installed } from './registries';
 import { versions } from './versions';
+import { labelValueProblem } from './versions-check';
 
 /** The generated Flux dependency graph of a cluster, beside its output. */
 export const GRAPH_FILE = 'flux-dependencies.md';
@@ -18,7 +19,7 @@ export interface SecretRef {
   namespace: string;
   name: string;
   path: string;
-  /** The keys its consumer reads; empty when the component did not say. */
+  /** The keys its consumer reads: `npm run secret` writes exactly these. */
   keys: readonly string[];
 }
 
@@ -36,7 +37,7 @@ interface ComponentChart {
   chart: Chart;
 }
 
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: object } };
 
 function fileName(m: Manifest, where: string, taken: Set<string>): string {
   const base = `${m.kind.toLowerCase()}-${m.metadata.name}`;
@@ -49,10 +50,6 @@ function fileName(m: Manifest, where: string, taken: Set<string>): string {
 
 function synthErrors(app: App): string[] {
   return app.node.findAll().flatMap((c) => c.node.validate().map((e) => `${c.node.path}: ${e}`));
-}
-
-function versionOn(component: Component<any>, cluster: Cluster): string {
-  return typeof component.version === 'function' ? component.version(cluster) : component.version;
 }
 
 /** How often and how long each layer's Kustomizations reconcile. */
@@ -75,7 +72,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
 
   const use = (component: Component<any>, values: object) => {
     const chartFor = new Map<Layer, Chart>();
-    const version = versionOn(component, cluster);
+    const version = versionOf(component, cluster);
     const ctx: RenderContext = {
       estate,
       cluster,
@@ -95,7 +92,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
         }
         return chart;
       },
-      secret(layer, namespace, name, keys = []) {
+      secret(layer, namespace, name, keys) {
         ctx.chart(layer);
         const path = `${root}/${layer}/${component.name}/secret-${name}${SOPS_SUFFIX}`;
         const ref = { cluster: cluster.name, namespace, name, path, keys: [...keys] };
@@ -123,6 +120,9 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
   };
 
   const rendered = charts.map((c) => ({ ...c, manifests: c.chart.toJson() as Manifest[] }));
+  for (const { layer, component, manifests } of rendered) {
+    for (const m of manifests) checkLabels(`${root}/${layer}/${component.name}`, m);
+  }
   const units: Unit[] = rendered.map(({ layer, component, values, manifests }) => ({
     component: component.name,
     layer,
@@ -175,7 +175,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
       wait: true,
     });
     unitSync.metadata.addLabel('app.kubernetes.io/part-of', component.name);
-    unitSync.metadata.addLabel('app.kubernetes.io/version', versionOn(component, cluster));
+    unitSync.metadata.addLabel('app.kubernetes.io/version', versionOf(component, cluster));
     unitSync.metadata.addLabel('app.kubernetes.io/managed-by', MANAGED_BY);
     emit(`${dir}.yaml`, toYaml([unitSync.toJson()]));
     unitFiles.push(`${layer}/${component.name}.yaml`);
@@ -193,6 +193,21 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
   }
   emit(`${root}/kustomization.yaml`, kustomization(['flux-system', ...unitFiles]));
   emit(`${root}/${GRAPH_FILE}`, `<!-- ${HEADER.slice(2).trim()} -->\n${mermaidGraph(cluster.name, graph)}`);
+}
+
+/** Label values the API server would refuse (a version such as `^82.0.0`) fail here, naming the object and label. */
+function checkLabels(dir: string, m: Manifest): void {
+  const spec = (m as { spec?: { template?: { metadata?: { labels?: unknown } } } }).spec;
+  const sets = {
+    'metadata.labels': m.metadata?.labels,
+    'spec.template.metadata.labels': spec?.template?.metadata?.labels,
+  };
+  for (const [field, labels] of Object.entries(sets)) {
+    for (const [key, value] of Object.entries((labels ?? {}) as Record<string, unknown>)) {
+      const problem = labelValueProblem(value);
+      if (problem) throw new Error(`${dir}: ${m.kind}/${m.metadata?.name} ${field}[${JSON.stringify(key)}] ${problem}`);
+    }
+  }
 }
 
 function byLayerThenName(a: ComponentChart, b: ComponentChart): number {

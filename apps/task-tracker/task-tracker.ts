@@ -43,7 +43,7 @@ import {
 import { taskTrackerDashboard } from './dashboard';
 import { imageReference } from '../../generators/images';
 import { taskTrackerRuleGroups } from './rules';
-import { validateValues, type TaskTrackerValues } from './values';
+import { TASK_TRACKER_KEYS, validateValues, type TaskTrackerValues } from './values';
 
 const SELECTOR = { 'app.kubernetes.io/name': NAME } as const;
 const DATABASE_PODS = { [CLUSTER_LABEL]: DATABASE };
@@ -277,6 +277,7 @@ const databaseRole: IrsaRole = {
 export const taskTracker: Component<TaskTrackerValues> = {
   name: NAME,
   version: versions.taskTracker.tag,
+  keys: TASK_TRACKER_KEYS,
   validate: (values, cluster) => validateValues(values, cluster),
   images: [IMAGE],
   irsaRoles: [databaseRole],

@@ -1,6 +1,7 @@
 // What the cluster model sets for the task-tracker app on each cluster, and the checks on it.
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
+import { leaves } from '../../generators/shape';
 
 export interface TaskTrackerValues {
   /** Bounds of the HorizontalPodAutoscaler; the Deployment itself has no fixed replica count. */
@@ -15,6 +16,13 @@ export interface TaskTrackerValues {
   /** This site's member of the tasks database (platform/cloudnative-pg); its role comes from the model. */
   database: { instances: number; storageGi: number };
 }
+
+export const TASK_TRACKER_KEYS = {
+  replicas: leaves('min', 'max'),
+  hostname: true,
+  publicHostname: true,
+  database: leaves('instances', 'storageGi'),
+} as const;
 
 /** Upper bound on replicas, to catch typos such as 100 for 10. */
 const MAX_REPLICAS = 50;

@@ -393,7 +393,7 @@ describe('fails before any command runs', () => {
     [
       'a misspelt field',
       inventory([...threeCps, node('worker-1', '10.30.0.21', 'worker', ', instalDisk: /dev/sdb')]),
-      'nodes[3].instalDisk: unknown field; use name, ip, role, installDisk',
+      'nodes[3].instalDisk: is not a known field; known: name, ip, role, installDisk',
     ],
     [
       'an unknown role',

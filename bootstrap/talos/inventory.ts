@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { contains, parseCidr } from '../../generators/cidr';
 import type { Cluster, MetalCluster } from '../../generators/model';
 import { MODEL_FILE } from '../../generators/model-check';
+import { leaves, unknownKeys } from '../../generators/shape';
 import type { AwsBootstrapOutputs } from '../aws/outputs';
 import { ROLES, type Role } from './machine-config';
 import { shortPath } from './paths';
@@ -41,6 +42,8 @@ export class InventoryError extends Error {
 }
 
 const NODE_KEYS = ['name', 'ip', 'role', 'installDisk'];
+/** Every key of the inventory file: a misspelt `dhcpRange` would silently skip the DHCP check. */
+const INVENTORY_SHAPE = { cluster: true, dhcpRange: leaves('start', 'end'), nodes: [leaves(...NODE_KEYS)] } as const;
 
 function ipNumber(ip: string): number | undefined {
   return parseCidr(`${ip}/32`)?.first;
@@ -90,13 +93,14 @@ function awsInventory(data: unknown, problems: string[]): Inventory {
 
 function metalInventory(cluster: MetalCluster, data: unknown, problems: string[]): Inventory {
   const inventory = (data ?? {}) as Partial<InventoryFile>;
+  if (data !== null && (typeof data !== 'object' || Array.isArray(data)))
+    problems.push('the file must hold a mapping of cluster, nodes, dhcpRange');
+  unknownKeys(data, INVENTORY_SHAPE, '', (field, message) => problems.push(`${field}: ${message}`));
   if (inventory.cluster !== cluster.name)
     problems.push(`cluster: ${JSON.stringify(inventory.cluster ?? null)} should be "${cluster.name}"`);
   if (!Array.isArray(inventory.nodes) || inventory.nodes.length === 0) problems.push('nodes: must list the nodes');
   const nodes = (Array.isArray(inventory.nodes) ? inventory.nodes : []) as Node[];
   nodes.forEach((node, i) => {
-    for (const key of Object.keys(node ?? {}).filter((k) => !NODE_KEYS.includes(k)))
-      problems.push(`nodes[${i}].${key}: unknown field; use ${NODE_KEYS.join(', ')}`);
     if (typeof node?.name !== 'string' || node.name === '') problems.push(`nodes[${i}].name: is missing`);
     if (node?.installDisk !== undefined) {
       if (typeof node.installDisk !== 'string' || !/^\/dev\/\S+$/.test(node.installDisk)) {

@@ -34,6 +34,10 @@ describe('render CLIs', () => {
     expect(result.stderr).toContain('changed   clusters/aws/kustomization.yaml');
     expect(result.stderr).toContain('orphaned  clusters/onprem/flux-system/extra.yaml');
     expect(result.stderr).toContain('Run `npm run render`');
+    expect(run('render').stderr).toContain(
+      'Git does not track, which the new tree would drop: clusters/onprem/flux-system/extra.yaml',
+    );
+    rmSync(join(copy, 'clusters/onprem/flux-system/extra.yaml'));
   });
 
   it('render exits 1 with the model problem and leaves the previous output untouched', () => {

@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { minimist, which } from 'zx';
 import { runCli } from './run';
 import { parse } from 'yaml';
+import { catalogue } from '../estate/catalogue';
 import { estate } from '../estate/clusters';
+import { assertValidModel } from '../model-check';
 import type { Cluster } from '../model';
 import { repoRoot } from '../repo';
 import { ageRecipients } from '../secrets/sops';
@@ -92,7 +94,15 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown option ${unknown.join(', ')}\n\n${USAGE}`);
   const repeated = STRING_FLAGS.filter((flag) => Array.isArray(args[flag]));
   if (repeated.length) throw new Error(`${repeated.map((f) => `--${f}`).join(', ')} given more than once`);
-  if (args._.length !== 1 || !COMMANDS.includes(command)) throw new Error(USAGE);
+  if (args._.length === 1 && !COMMANDS.includes(command)) {
+    throw new Error(
+      `unknown command ${JSON.stringify(String(command))}; use one of ${COMMANDS.join(', ')}\n\n${USAGE}`,
+    );
+  }
+  if (args._.length !== 1)
+    throw new Error(args._.length ? `give one command, got ${args._.join(' ')}\n\n${USAGE}` : USAGE);
+  // The steps read the model's Talos, network and flux fields: a broken model fails here, naming the field.
+  assertValidModel(estate, catalogue);
   const cluster = estate.clusters.find((c) => c.name === args.cluster);
   if (!cluster)
     throw new Error(

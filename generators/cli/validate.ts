@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { catalogue } from '../estate/catalogue';
 import { estate } from '../estate/clusters';
+import { assertValidModel } from '../model-check';
 import { validationExtensionsOf } from '../registries';
 import { formatReport, validateTree } from '../validate/validate';
 import { repoRoot, runCli } from './run';
 
 runCli(async () => {
   const started = performance.now();
+  assertValidModel(estate, catalogue);
   const report = await validateTree(repoRoot, estate.clusters, validationExtensionsOf(catalogue));
   const lines = formatReport(report);
   const seconds = ((performance.now() - started) / 1000).toFixed(2);

@@ -39,11 +39,20 @@ export function manifestsAt(root: string, commit: string): ManifestDoc[] {
     .filter(Boolean)
     .map((line) => {
       const [meta = '', path = ''] = line.split('\t');
-      return { id: meta.split(' ')[2] ?? '', path };
+      const [mode = '', , id = ''] = meta.split(' ');
+      // Flux applies what a symlink or submodule points at, which the comparison below would not see.
+      if (!mode.startsWith('100'))
+        throw new Error(`base ${commit.slice(0, 12)}: ${path} is not a regular file (mode ${mode})`);
+      return { id, path };
     })
     .filter((b) => isYaml(b.path))
     .sort((a, b) => (a.path < b.path ? -1 : 1));
-  if (!blobs.length) return [];
+  if (!blobs.length) {
+    throw new Error(
+      `base ${commit.slice(0, 12)} has no rendered output under ${RENDERED_DIRS.join('/ or ')}/: there is nothing to compare ` +
+        'against; pass a --base that has it (a commit after the first `npm run render`)',
+    );
+  }
   const batch = git(root, ['cat-file', '--batch'], blobs.map((b) => `${b.id}\n`).join(''));
   const docs: ManifestDoc[] = [];
   const errors: ParseError[] = [];
@@ -51,9 +60,9 @@ export function manifestsAt(root: string, commit: string): ManifestDoc[] {
   for (const blob of blobs) {
     const headerEnd = batch.indexOf(10, offset);
     const size = Number(batch.subarray(offset, headerEnd).toString().split(' ')[2]);
-    const text = batch.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8');
+    const content = batch.subarray(headerEnd + 1, headerEnd + 1 + size);
     offset = headerEnd + 1 + size + 1;
-    const parsed = parseManifests(blob.path, text);
+    const parsed = parseManifests(blob.path, content);
     docs.push(...parsed.docs);
     errors.push(...parsed.errors);
   }

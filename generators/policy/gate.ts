@@ -5,7 +5,7 @@ import { renderCharts, unmatchedCharts, type ChartProblem, type DeclaredChart } 
 import type { Estate } from '../model';
 import { loadManifests, type ManifestDoc, type ParseError } from '../manifests';
 import { SOPS_CONFIG } from '../secrets/sops';
-import { listFiles } from '../layout';
+import { listFiles, missingOutput } from '../layout';
 import type { AllowEntry } from './allow-list';
 import { rules, type ClusterView, type Finding } from './rules';
 
@@ -22,12 +22,14 @@ export interface PolicyInput {
   /** Every file under the checked folders, repo-relative. */
   files: Set<string>;
   sopsConfig: string | undefined;
+  /** Clusters of the model whose rendered output is missing. */
+  missing: { cluster: string; file: string; message: string }[];
 }
 
 export interface Violation extends Finding {
   /**
-   * A rule id, or one of the gate's own checks: `manifest-parse`, `chart-render`, `unknown-cluster`,
-   * `allow-list-stale`.
+   * A rule id, or one of the gate's own checks: `manifest-parse`, `chart-render`, `output-missing`,
+   * `unknown-cluster`, `allow-list-stale`.
    */
   rule: string;
   clusters: string[];
@@ -54,6 +56,10 @@ export function loadPolicyInput(root: string, estate: Estate, charts: readonly D
     chartProblems: [...unmatchedCharts(docs, charts), ...rendered.problems],
     files,
     sopsConfig: existsSync(config) ? readFileSync(config, 'utf8') : undefined,
+    missing: missingOutput(
+      root,
+      estate.clusters.map((c) => c.name),
+    ),
   };
 }
 
@@ -87,6 +93,19 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
     const clusters = p.file.startsWith('clusters/') ? [p.file.split('/')[1]!] : [];
     collect(violations, { rule: 'chart-render', clusters, ...p, hint });
   }
+  for (const m of input.missing) {
+    const hint = 'run `npm run render` and commit clusters/ (the exemptions are checked once the output exists)';
+    collect(violations, {
+      rule: 'output-missing',
+      clusters: [m.cluster],
+      file: m.file,
+      object: '-',
+      field: '-',
+      message: m.message,
+      hint,
+    });
+  }
+  const unchecked = new Set(input.missing.map((m) => m.cluster));
   for (const doc of input.docs.filter((d) => d.cluster !== undefined && !names.includes(d.cluster))) {
     collect(violations, {
       rule: 'unknown-cluster',
@@ -125,7 +144,8 @@ export function runPolicy(input: PolicyInput, allowList: AllowEntry[]): PolicyRe
     }
   }
   allowList.forEach((e, i) => {
-    const stale = e.clusters.filter((c) => !used.has(`${i}/${c}`));
+    // Without a cluster's output nothing breaks a rule there: the missing output is the violation, not the exemption.
+    const stale = e.clusters.filter((c) => !used.has(`${i}/${c}`) && !unchecked.has(c));
     if (!stale.length) return;
     collect(violations, {
       rule: 'allow-list-stale',

@@ -124,8 +124,15 @@ function input(f: Fixture): PolicyInput {
   const docs = Object.entries(f.objects).flatMap(
     ([key, object]) => parseManifests(f.files[key]!, stringify(object)).docs,
   );
-  const files = new Set(docs.map((d) => d.file));
-  return { estate, docs, parseErrors: [], chartProblems: [], files, sopsConfig: stringify(f.sopsConfig) };
+  return {
+    estate,
+    docs,
+    parseErrors: [],
+    chartProblems: [],
+    files: new Set(docs.map((d) => d.file)),
+    sopsConfig: stringify(f.sopsConfig),
+    missing: [],
+  };
 }
 
 function ruleIds(f: Fixture, allowList: Exemption[] = []): string[] {

@@ -19,22 +19,62 @@ export interface SecretRequest {
 
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
-/** `KEY=value` and `--from-file KEY=path` arguments → entries; throws naming the bad argument. */
-export function parseEntries(args: string[], readFile: (path: string) => Buffer = readFileSync): Map<string, Buffer> {
+export const SECRET_USAGE = `usage: npm run secret -- <cluster> <namespace> <name> [--from-file KEY=path]… [--stdin KEY]
+
+Give exactly the keys the component declares for the Secret (ctx.secret(layer, namespace, name, keys)):
+  --from-file KEY=path  the value is the file's content
+  --stdin KEY           the value is read from standard input, one trailing newline dropped
+                        (e.g. \`pass show s3 | npm run secret -- onprem log-export s3-writer --stdin KEY ...\`)
+  KEY=value             also accepted, but npm echoes the command line: the value can end up in logs and history`;
+
+const EXPECTED = 'expected --from-file KEY=path, --stdin KEY or KEY=value';
+
+/** Where values come from: files and standard input (tests pass their own). */
+export interface ValueSources {
+  readFile(path: string): Buffer;
+  readStdin(): Buffer;
+}
+
+const PROCESS_SOURCES: ValueSources = { readFile: (path) => readFileSync(path), readStdin: () => readFileSync(0) };
+
+function checkedKey(key: string, entries: Map<string, Buffer>): string {
+  if (!DATA_KEY.test(key))
+    throw new Error(`key ${JSON.stringify(key)} is not a valid Secret data key (letters, digits, "-", "_", ".")`);
+  if (entries.has(key)) throw new Error(`key ${JSON.stringify(key)} is given twice`);
+  return key;
+}
+
+/** `--from-file KEY=path`, `--stdin KEY` and `KEY=value` arguments → entries; throws naming the bad argument. */
+export function parseEntries(args: string[], sources: ValueSources = PROCESS_SOURCES): Map<string, Buffer> {
   const entries = new Map<string, Buffer>();
+  let stdinTaken = false;
   for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--stdin') {
+      const key = args[++i];
+      if (!key || key.startsWith('-')) throw new Error(`${EXPECTED}, got "--stdin" without a KEY`);
+      if (stdinTaken) throw new Error('--stdin can give one key only: standard input is read once');
+      stdinTaken = true;
+      const value = sources.readStdin();
+      entries.set(checkedKey(key, entries), value.at(-1) === 10 ? value.subarray(0, -1) : value);
+      continue;
+    }
     const fromFile = args[i] === '--from-file';
     const arg = fromFile ? args[++i] : args[i];
     const eq = arg?.indexOf('=') ?? -1;
-    if (!arg || eq <= 0)
-      throw new Error(`expected KEY=value or --from-file KEY=path, got ${JSON.stringify(arg ?? args[i - 1])}`);
-    const key = arg.slice(0, eq);
-    if (!DATA_KEY.test(key))
-      throw new Error(`key ${JSON.stringify(key)} is not a valid Secret data key (letters, digits, "-", "_", ".")`);
-    if (entries.has(key)) throw new Error(`key ${JSON.stringify(key)} is given twice`);
-    entries.set(key, fromFile ? readFile(arg.slice(eq + 1)) : Buffer.from(arg.slice(eq + 1)));
+    if (!arg || eq <= 0) throw new Error(`${EXPECTED}, got ${JSON.stringify(arg ?? args[i - 1])}`);
+    const key = checkedKey(arg.slice(0, eq), entries);
+    const path = arg.slice(eq + 1);
+    if (fromFile) {
+      try {
+        entries.set(key, sources.readFile(path));
+      } catch (error) {
+        throw new Error(
+          `--from-file ${key}=${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
+      }
+    } else entries.set(key, Buffer.from(path));
   }
-  if (!entries.size) throw new Error('give at least one KEY=value or --from-file KEY=path');
+  if (!entries.size) throw new Error(`give at least one key\n\n${SECRET_USAGE}`);
   return entries;
 }
 
@@ -61,6 +101,25 @@ function declaredSecret(estate: Estate, catalogue: Catalogue, request: SecretReq
  */
 export function createSecret(root: string, estate: Estate, request: SecretRequest, catalogue: Catalogue): string {
   const ref = declaredSecret(estate, catalogue, request);
+  const given = [...request.entries.keys()];
+  const undeclared = given.filter((k) => !ref.keys.includes(k));
+  const missing = ref.keys.filter((k) => !request.entries.has(k));
+  if (undeclared.length || missing.length) {
+    const what = [
+      undeclared.length
+        ? `${undeclared.join(', ')} ${undeclared.length > 1 ? 'are' : 'is'} not read by its consumer`
+        : '',
+      missing.length ? `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing` : '',
+    ];
+    throw new Error(
+      `${ref.path}: Secret ${ref.namespace}/${ref.name} declares the keys ${ref.keys.join(', ')}; ` +
+        `${what.filter(Boolean).join(' and ')} (nothing was written)`,
+    );
+  }
+  for (const [key, value] of request.entries) {
+    if (!value.length)
+      throw new Error(`${ref.path}: key ${key} has an empty value: give it content (nothing was written)`);
+  }
   const cluster = estate.clusters.find((c) => c.name === request.cluster)!;
   const configPath = join(root, SOPS_CONFIG);
   const problems = sopsConfigProblems(existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined, cluster);

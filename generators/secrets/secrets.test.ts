@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -23,8 +23,9 @@ const CERT = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBfixture\n-----END CER
 const shop: Component<Record<string, never>> = {
   name: 'shop',
   version: '1.0.0',
+  keys: {},
   validate: () => [],
-  render: (ctx) => ctx.secret('apps', 'shop', 'db-credentials'),
+  render: (ctx) => ctx.secret('apps', 'shop', 'db-credentials', ['ca.crt', 'password']),
 };
 const catalogue: Catalogue = { platform: {}, apps: { shop } };
 
@@ -139,6 +140,44 @@ describe('npm run secret with the real sops and age', () => {
     );
   });
 
+  it('refuses keys the consumer does not read, missing keys and empty values, writing nothing', () => {
+    const path = join(root, 'clusters/aws/apps/shop/secret-db-credentials.sops.yaml');
+    rmSync(path, { force: true });
+    const withEntries = (entries: [string, string][]) => ({
+      ...request(),
+      entries: new Map(entries.map(([k, v]) => [k, Buffer.from(v)])),
+    });
+    expect(() =>
+      createSecret(
+        root,
+        testEstate,
+        withEntries([
+          ['ca.crt', 'x'],
+          ['password', 'y'],
+          ['passwrd', 'z'],
+        ]),
+        catalogue,
+      ),
+    ).toThrow(
+      'Secret shop/db-credentials declares the keys ca.crt, password; passwrd is not read by its consumer (nothing was written)',
+    );
+    expect(() => createSecret(root, testEstate, withEntries([['password', 'y']]), catalogue)).toThrow(
+      'ca.crt is missing',
+    );
+    expect(() =>
+      createSecret(
+        root,
+        testEstate,
+        withEntries([
+          ['ca.crt', 'x'],
+          ['password', ''],
+        ]),
+        catalogue,
+      ),
+    ).toThrow('key password has an empty value');
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('refuses to encrypt when .sops.yaml would send the Secret to another key', () => {
     const [aws, onprem] = testEstate.clusters.map(creationRule) as [
       ReturnType<typeof creationRule>,
@@ -163,7 +202,9 @@ describe('the secret command', () => {
     });
 
   it('exits 1 with the usage, or with the reason a Secret is refused', () => {
-    expect(cli('aws').stderr).toContain('usage: npm run secret -- <cluster> <namespace> <name> KEY=value…');
+    expect(cli('aws').stderr).toContain(
+      'usage: npm run secret -- <cluster> <namespace> <name> [--from-file KEY=path]… [--stdin KEY]',
+    );
     const undeclared = cli('aws', 'default', 'not-declared-anywhere', 'password=x');
     expect(undeclared.status).toBe(1);
     expect(undeclared.stderr).toContain('Secret default/not-declared-anywhere is not declared for cluster "aws"');
@@ -172,24 +213,36 @@ describe('the secret command', () => {
 
 describe('secret arguments', () => {
   it('read KEY=value and --from-file KEY=path', () => {
-    const entries = parseEntries(
-      ['user=admin', 'url=postgres://db?sslmode=require', '--from-file', 'tls.crt=/certs/tls.crt'],
-      (path) => Buffer.from(`file ${path}`),
-    );
+    const sources = {
+      readFile: (path: string) => Buffer.from(`file ${path}`),
+      readStdin: () => Buffer.from('s3cret\n'),
+    };
+    const args = [
+      'user=admin',
+      'url=postgres://db?sslmode=require',
+      '--from-file',
+      'tls.crt=/certs/tls.crt',
+      '--stdin',
+      'pw',
+    ];
+    const entries = parseEntries(args, sources);
     expect(Object.fromEntries([...entries].map(([k, v]) => [k, v.toString()]))).toEqual({
       user: 'admin',
       url: 'postgres://db?sslmode=require',
       'tls.crt': 'file /certs/tls.crt',
+      pw: 's3cret',
     });
   });
 
   it.each([
-    [['password'], 'expected KEY=value or --from-file KEY=path, got "password"'],
-    [['=x'], 'expected KEY=value'],
+    [['password'], 'expected --from-file KEY=path, --stdin KEY or KEY=value, got "password"'],
+    [['=x'], 'expected --from-file KEY=path'],
+    [['--stdin'], 'got "--stdin" without a KEY'],
     [['a b=x'], 'key "a b" is not a valid Secret data key'],
     [['a=1', 'a=2'], 'key "a" is given twice'],
-    [['--from-file'], 'expected KEY=value or --from-file KEY=path, got "--from-file"'],
-    [[], 'give at least one KEY=value'],
+    [['--from-file'], 'expected --from-file KEY=path, --stdin KEY or KEY=value, got "--from-file"'],
+    [['--from-file', 'a=/nonexistent/file'], '--from-file a=/nonexistent/file: cannot read the file (ENOENT)'],
+    [[], 'give at least one key'],
   ])('reject %j', (args, message) => {
     expect(() => parseEntries(args)).toThrow(message);
   });

@@ -14,6 +14,7 @@ export function syntheticApp(name: string, fail?: (cluster: Cluster) => boolean)
   return {
     name,
     version: '1.0.0',
+    keys: { replicas: true, image: true },
     validate(values): Problem[] {
       return Number.isInteger(values.replicas) && values.replicas > 0
         ? []

@@ -11,6 +11,7 @@ import { goModuleDir } from '../go-modules';
 import type { KubeObject } from '../manifests';
 import { repoRoot } from '../repo';
 import { versions } from '../versions';
+import { intact, seal } from '../cache-seal';
 
 export interface CrdSource {
   /** Go module whose zip holds the CRDs. */
@@ -298,7 +299,7 @@ export function ensureSchemas(
 ): string {
   const dir = schemaDir(kubernetesVersion, crdSources, chartCrds);
   if (regenerate) rmSync(dir, { recursive: true, force: true });
-  if (existsSync(dir)) return dir;
+  if (intact(dir, true)) return dir;
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   for (const [file, schema] of generateSchemas(kubernetesVersion, crdSources, chartCrds)) {
@@ -307,6 +308,7 @@ export function ensureSchemas(
   }
   try {
     renameSync(partial, dir);
+    seal(dir, true);
   } catch (error) {
     // Another process finished the same folder first; theirs is identical.
     rmSync(partial, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCharts, type DeclaredChart } from '../charts';
 import type { Cluster } from '../model';
+import { missingOutput } from '../layout';
 import { loadManifests, objectRef, type KubeObject, type ManifestDoc } from '../manifests';
 import type { CheckProblem, RepoCheck } from './checks';
 import { runKubeconform, type KubeconformResult } from './kubeconform';
@@ -192,6 +193,12 @@ export async function validateTree(
     message: `broken YAML: ${e.message}`,
   }));
   problems.push(...charts.problems.map(({ field, ...p }) => ({ ...p, path: field })));
+  for (const missing of missingOutput(
+    root,
+    clusters.map((c) => c.name),
+  )) {
+    problems.push({ file: missing.file, index: 0, object: '-', path: '', message: missing.message });
+  }
   const known = new Set(clusters.map((c) => c.name));
   for (const doc of docs.filter((d) => d.cluster !== undefined && !known.has(d.cluster))) {
     problems.push({

@@ -1,7 +1,7 @@
 // CloudNativePG: the operator from its pinned release manifest, both database roles rendered from the model's one
 // primary-site field, each orientation valid against the pinned CRDs and passing the policy gate, and the checks that
 // reject two primaries or none (the model check and the repo check over rendered objects).
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ function renderedTree(model: Estate): string {
   for (const file of readdirSync(join(repoRoot, 'clusters'), { recursive: true, encoding: 'utf8' }))
     if (file.endsWith('.sops.yaml')) cpSync(join(repoRoot, 'clusters', file), join(root, 'clusters', file));
   cpSync(join(repoRoot, '.sops.yaml'), join(root, '.sops.yaml'));
-  symlinkSync(join(repoRoot, 'flux-system'), join(root, 'flux-system'));
+  cpSync(join(repoRoot, 'flux-system'), join(root, 'flux-system'), { recursive: true });
   return root;
 }
 

@@ -68,6 +68,8 @@ function operator(scope: Construct, cluster: Cluster): void {
 export const cloudnativePg: Component<Record<string, never>> = {
   name: 'cloudnative-pg',
   version: versions.cloudnativePg,
+  // No values: what the databases need comes from estate.database and the apps that declare them.
+  keys: {},
   validate: () => [],
   render(ctx) {
     operator(ctx.chart('platform-controllers'), ctx.cluster);

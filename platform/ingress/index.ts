@@ -9,7 +9,7 @@ import { cidrPeers, componentNamespace, fromApiServer, inNamespace, networkPolic
 import { versions } from '../../generators/versions';
 import { AWS_NLB_ANNOTATIONS, METALLB_ADDRESS_ANNOTATION } from '../load-balancing/api';
 import { MONITORING_SELECTOR, NAMESPACE as MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS } from '../monitoring/api';
-import { validateIngress, type IngressValues } from './values';
+import { INGRESS_KEYS, validateIngress, type IngressValues } from './values';
 
 export type { IngressValues } from './values';
 
@@ -80,6 +80,7 @@ export function chartValues(cluster: Cluster, values: IngressValues): Record<str
 export const ingress: Component<IngressValues> = {
   name: 'ingress',
   version: versions.ingressNginxChart,
+  keys: INGRESS_KEYS,
   validate: validateIngress,
   // On metal clusters the controller's LoadBalancer Service is ready once MetalLB gives it its address.
   dependsOn: (cluster) => (cluster.ingress.loadBalancer === 'metallb' ? ['load-balancing'] : []),

@@ -1,6 +1,7 @@
 // What the cluster model sets for the ingress controller on one cluster, and the checks on it.
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
+import { RESOURCE_KEYS, resourceProblems, type Shape } from '../../generators/shape';
 
 export interface IngressValues {
   /** Two or more keep serving through a node drain (the chart then adds a PodDisruptionBudget). */
@@ -11,6 +12,8 @@ export interface IngressValues {
   address?: string;
 }
 
+export const INGRESS_KEYS: Shape = { replicas: true, ...RESOURCE_KEYS, address: true };
+
 const MAX_REPLICAS = 10;
 
 export function validateIngress(values: IngressValues, cluster: Cluster): Problem[] {
@@ -19,12 +22,7 @@ export function validateIngress(values: IngressValues, cluster: Cluster): Proble
   if (!Number.isInteger(values.replicas) || values.replicas < 2 || values.replicas > MAX_REPLICAS) {
     fail('replicas', `must be a whole number from 2 to ${MAX_REPLICAS}, got ${JSON.stringify(values.replicas)}`);
   }
-  if (!/^[1-9][0-9]*m?$/.test(values.requests?.cpu ?? ''))
-    fail('requests.cpu', `${JSON.stringify(values.requests?.cpu)} is not a CPU quantity like 100m`);
-  if (!/^[1-9][0-9]*(Mi|Gi)$/.test(values.requests?.memory ?? ''))
-    fail('requests.memory', `${JSON.stringify(values.requests?.memory)} is not a memory quantity like 256Mi`);
-  if (!/^[1-9][0-9]*(Mi|Gi)$/.test(values.memoryLimit ?? ''))
-    fail('memoryLimit', `${JSON.stringify(values.memoryLimit)} is not a memory quantity like 512Mi`);
+  resourceProblems(values, '', fail);
   if (cluster.ingress.loadBalancer === 'metallb') {
     if (values.address === undefined)
       fail('address', 'is missing: a metallb cluster needs the Service address from loadBalancerPool');

@@ -8,7 +8,7 @@ import { helmRelease, helmRepository } from '../../generators/flux';
 import { componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
-import { validateLoadBalancing, type LoadBalancingValues } from './values';
+import { LOAD_BALANCING_KEYS, validateLoadBalancing, type LoadBalancingValues } from './values';
 
 export type { LoadBalancingValues } from './values';
 
@@ -81,6 +81,7 @@ function metallb(ctx: RenderContext, cluster: MetalCluster, values: LoadBalancin
 export const loadBalancing: Component<LoadBalancingValues> = {
   name: 'load-balancing',
   version: versions.metallb,
+  keys: LOAD_BALANCING_KEYS,
   validate: validateLoadBalancing,
   crds: {
     groups: ['metallb.io'],

@@ -2,11 +2,14 @@
 // for are checked against the pool by the model check (`Component.addresses`).
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
+import { leaves } from '../../generators/shape';
 
 export interface LoadBalancingValues {
   /** The node interfaces that answer ARP for pool addresses (layer 2 mode). */
   interfaces?: string[];
 }
+
+export const LOAD_BALANCING_KEYS = leaves('interfaces');
 
 /** Linux interface names: at most 15 characters. */
 const INTERFACE = /^[a-z][a-z0-9._-]{0,14}$/;

@@ -26,7 +26,7 @@ import {
   POD_LOGS_DIR,
   type S3Target,
 } from './collector-config';
-import { validateLogExport, type LogExportValues } from './values';
+import { LOG_EXPORT_KEYS, validateLogExport, type LogExportValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export type { LogExportValues } from './values';
@@ -56,6 +56,8 @@ export const S3_SERVER_TOOL: GoTool = {
 };
 /** Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` of the write-only on-prem identity. */
 export const S3_WRITER_SECRET = 's3-writer';
+/** The keys the collectors read from it, as environment variables of the same name. */
+export const S3_WRITER_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 const CHART_REPOSITORY = 'open-telemetry';
 
 type Values = Record<string, unknown>;
@@ -82,7 +84,7 @@ function identity(cluster: Cluster, values: LogExportValues) {
   if (values.s3Identity === 'web-identity' && cluster.provider === 'aws')
     return irsaCredentials(irsaRoleArn(cluster, LOG_WRITER_ROLE));
   const key = (name: string) => ({ name, valueFrom: { secretKeyRef: { name: S3_WRITER_SECRET, key: name } } });
-  return { env: [key('AWS_ACCESS_KEY_ID'), key('AWS_SECRET_ACCESS_KEY')], volumes: [], mounts: [] };
+  return { env: S3_WRITER_KEYS.map(key), volumes: [], mounts: [] };
 }
 
 const DISABLED_PORTS = ['otlp', 'otlp-http', 'jaeger-compact', 'jaeger-thrift', 'jaeger-grpc', 'zipkin'];
@@ -215,6 +217,7 @@ function monitoringObjects(scope: Construct): void {
 export const logExport: Component<LogExportValues> = {
   name: 'log-export',
   version: versions.otelCollector,
+  keys: LOG_EXPORT_KEYS,
   validate: validateLogExport,
   images: [COLLECTOR_IMAGE],
   goTools: [COLLECTOR_TOOL, S3_SERVER_TOOL],
@@ -237,7 +240,8 @@ export const logExport: Component<LogExportValues> = {
     // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster);
-    if (values.s3Identity === 'access-key') ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET);
+    if (values.s3Identity === 'access-key')
+      ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET, S3_WRITER_KEYS);
     helmRepository(controllers, CHART_REPOSITORY, {
       namespace: NAMESPACE,
       url: 'https://open-telemetry.github.io/opentelemetry-helm-charts',

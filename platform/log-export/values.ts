@@ -2,6 +2,7 @@
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
 import { QUEUE_CONSUMERS } from './collector-config';
+import { leaves } from '../../generators/shape';
 
 /**
  * How the collectors authenticate to S3.
@@ -19,6 +20,8 @@ export interface LogExportValues {
   /** How often nodes and workloads are snapshotted, as a Go duration such as `15m`. */
   statesInterval: string;
 }
+
+export const LOG_EXPORT_KEYS = leaves('s3Identity', 'queueRequests', 'statesInterval');
 
 const DURATION = /^\d+(s|m|h)$/;
 

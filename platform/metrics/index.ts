@@ -8,7 +8,7 @@ import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { cidrPeers, componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
-import { validateMetrics, type MetricsValues } from './values';
+import { METRICS_KEYS, validateMetrics, type MetricsValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export type { MetricsValues } from './values';
@@ -175,6 +175,7 @@ function approver(scope: Construct): void {
 export const metrics: Component<MetricsValues> = {
   name: 'metrics',
   version: versions.metricsServerChart,
+  keys: METRICS_KEYS,
   validate: validateMetrics,
   render(ctx, values) {
     const controllers = ctx.chart('platform-controllers');

@@ -22,6 +22,8 @@ const CONFIG_DIR = '/etc/federate-gateway';
 
 /** Keys of the TLS Secrets on both ends: the own certificate and key, and the CA that signs the other end. */
 export const TLS_KEYS = { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;
+/** Every key of a federation TLS Secret, as declared to `ctx.secret`. */
+export const TLS_SECRET_KEYS = [TLS_KEYS.cert, TLS_KEYS.key, TLS_KEYS.ca] as const;
 
 /** The Secret on the source holding the gateway's server certificate and the CA of allowed clients. */
 export const GATEWAY_TLS_SECRET = 'federate-gateway-tls';

@@ -11,17 +11,18 @@ import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE
 import { federationScrapeCheck } from './federation-check';
 import {
   GATEWAY_TLS_SECRET,
+  TLS_SECRET_KEYS,
   clientTlsSecret,
   federationGateway,
   federationScrapeConfig,
   sourceEndpoint,
 } from './federation';
-import { RECEIVERS_SECRET } from './alertmanager';
+import { RECEIVER_KEYS, RECEIVERS_SECRET } from './alertmanager';
 import { ALERTMANAGER, AMTOOL, PROMETHEUS, PROMTOOL } from './tools';
 import { hybridOverview } from './hybrid-overview';
 import { federationAlertGroup, platformAggregates } from './rules';
-import { GRAFANA_ADMIN_SECRET, networkPolicies, stackValues } from './stack';
-import { centralsOf, monitoringOf, validateMonitoring, type MonitoringValues } from './values';
+import { GRAFANA_ADMIN_KEYS, GRAFANA_ADMIN_SECRET, networkPolicies, stackValues } from './stack';
+import { centralsOf, MONITORING_KEYS, monitoringOf, validateMonitoring, type MonitoringValues } from './values';
 
 export type { MonitoringValues } from './values';
 
@@ -49,6 +50,7 @@ export function federatedSeries(components: readonly Installed[]): string[] {
 export const monitoring: Component<MonitoringValues> = {
   name: 'monitoring',
   version: versions.kubePrometheusStack,
+  keys: MONITORING_KEYS,
   validate: validateMonitoring,
   crds: {
     groups: ['monitoring.coreos.com'],
@@ -86,7 +88,10 @@ export const monitoring: Component<MonitoringValues> = {
     // node-exporter needs the host's network, PID namespace and filesystem (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
     networkPolicies(controllers, cluster, estate, values);
-    ctx.secret('platform-controllers', NAMESPACE, RECEIVERS_SECRET);
+    ctx.secret('platform-controllers', NAMESPACE, RECEIVERS_SECRET, [
+      RECEIVER_KEYS.onCall,
+      RECEIVER_KEYS.deadMansSwitch,
+    ]);
     helmRepository(controllers, CHART_REPOSITORY, {
       namespace: NAMESPACE,
       url: 'https://prometheus-community.github.io/helm-charts',
@@ -110,10 +115,13 @@ export const monitoring: Component<MonitoringValues> = {
         federation.endpoint,
         centralsOf(estate, cluster.name).map((c) => c.name),
       );
-      ctx.secret('platform-configs', NAMESPACE, GATEWAY_TLS_SECRET);
+      ctx.secret('platform-configs', NAMESPACE, GATEWAY_TLS_SECRET, TLS_SECRET_KEYS);
       return;
     }
-    ctx.secret('platform-controllers', NAMESPACE, GRAFANA_ADMIN_SECRET);
+    ctx.secret('platform-controllers', NAMESPACE, GRAFANA_ADMIN_SECRET, [
+      GRAFANA_ADMIN_KEYS.user,
+      GRAFANA_ADMIN_KEYS.password,
+    ]);
     for (const scrape of federation.sources) {
       const aggregates = recordedSeries(aggregatesOf(ctx.installed(scrape.cluster)));
       federationScrapeConfig(
@@ -122,7 +130,7 @@ export const monitoring: Component<MonitoringValues> = {
         sourceEndpoint(monitoringOf(estate, scrape.cluster)!.cluster)!,
         aggregates,
       );
-      ctx.secret('platform-configs', NAMESPACE, clientTlsSecret(scrape.cluster));
+      ctx.secret('platform-configs', NAMESPACE, clientTlsSecret(scrape.cluster), TLS_SECRET_KEYS);
     }
     prometheusRule(configs, 'federation', federation.sources.map(federationAlertGroup));
     const everywhere = [cluster.name, ...federation.sources.map((s) => s.cluster)].flatMap((name) =>

@@ -189,7 +189,7 @@ describe('model checks', () => {
     });
     expect(problems).toEqual([
       'cluster "aws": field platform.monitoring.prometheus.retention "30 days" is not a duration like 15d',
-      'cluster "aws": field platform.monitoring.prometheus.memoryLimit "4G" is not a memory quantity like 2Gi',
+      'cluster "aws": field platform.monitoring.prometheus.memoryLimit "4G" is not a memory quantity like "256Mi"',
     ]);
   });
 });

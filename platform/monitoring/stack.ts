@@ -11,6 +11,7 @@ import { centralsOf, monitoringOf } from './values';
 
 /** The Secret holding Grafana's admin login (keys `admin-user`, `admin-password`). */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+export const GRAFANA_ADMIN_KEYS = { user: 'admin-user', password: 'admin-password' } as const;
 
 /** Labels Prometheus adds to everything that leaves it: alerts, and what /federate returns. */
 export function externalLabels(cluster: Cluster): Record<string, string> {
@@ -124,7 +125,11 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
     grafana: central
       ? {
           enabled: true,
-          admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+          admin: {
+            existingSecret: GRAFANA_ADMIN_SECRET,
+            userKey: GRAFANA_ADMIN_KEYS.user,
+            passwordKey: GRAFANA_ADMIN_KEYS.password,
+          },
           resources: small('50m', '192Mi', '512Mi'),
           serviceMonitor: { labels: { ...MONITORING_SELECTOR } },
           sidecar: {

@@ -2,6 +2,7 @@
 import { contains, parseCidr } from '../../generators/cidr';
 import type { Cluster, Estate } from '../../generators/model';
 import type { Problem } from '../../generators/component';
+import { leaves, RESOURCE_KEYS, resourceProblems, type Shape } from '../../generators/shape';
 
 export interface PrometheusValues {
   /** How long samples are kept, e.g. `15d`. Prometheus also stops at 85% of `storageGi`. */
@@ -47,7 +48,15 @@ export interface MonitoringValues {
 }
 
 const DURATION = /^[1-9][0-9]*(s|m|h|d|w)$/;
-const QUANTITY = /^[1-9][0-9]*(m|Mi|Gi)?$/;
+
+export const MONITORING_KEYS: Shape = {
+  prometheus: { retention: true, storageGi: true, ...RESOURCE_KEYS },
+  federation: {
+    role: true,
+    sources: [leaves('cluster', 'interval', 'timeout', 'sampleLimit')],
+    endpoint: leaves('hostname', 'address', 'port'),
+  },
+};
 
 /** Seconds in a Prometheus duration such as `30s` or `2m`. */
 export function seconds(duration: string): number {
@@ -82,12 +91,7 @@ export function validateMonitoring(values: MonitoringValues, cluster: Cluster, e
     fail('prometheus.retention', `${JSON.stringify(p?.retention)} is not a duration like 15d`);
   if (!Number.isInteger(p?.storageGi) || p.storageGi < 5)
     fail('prometheus.storageGi', 'must be a whole number of GiB, at least 5');
-  if (!QUANTITY.test(p?.requests?.cpu ?? '')) fail('prometheus.requests.cpu', 'must be a CPU quantity like 500m');
-  for (const field of ['requests.memory', 'memoryLimit'] as const) {
-    const value = field === 'memoryLimit' ? p?.memoryLimit : p?.requests?.memory;
-    if (!/^[1-9][0-9]*(Mi|Gi)$/.test(value ?? ''))
-      fail(`prometheus.${field}`, `${JSON.stringify(value)} is not a memory quantity like 2Gi`);
-  }
+  resourceProblems(p, 'prometheus', fail);
 
   const federation = values.federation;
   if (federation?.role === 'source') {

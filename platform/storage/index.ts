@@ -9,7 +9,7 @@ import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
 import { cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import { EBS_CONTROLLER_SERVICE_ACCOUNT, EBS_CSI_CONTROLLER_ROLE, NAMESPACE } from './api';
-import { validateStorage, type StorageValues } from './values';
+import { STORAGE_KEYS, validateStorage, type StorageValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
 export type { StorageValues } from './values';
@@ -115,6 +115,7 @@ export const storage: Component<StorageValues> = {
   name: 'storage',
   // What it installs: the EBS CSI driver's chart on aws, local-path on metal.
   version: (cluster) => (cluster.provider === 'aws' ? versions.awsEbsCsiDriverChart : versions.localPathProvisioner),
+  keys: STORAGE_KEYS,
   validate: validateStorage,
   irsaRoles: [EBS_CSI_CONTROLLER_ROLE],
   // local-path's chart ships in its Go module (github.com/rancher/local-path-provisioner v0.0.30,

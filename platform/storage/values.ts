@@ -1,6 +1,7 @@
 // What the cluster model sets for storage on one cluster, and the checks on it.
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
+import { leaves } from '../../generators/shape';
 
 export interface StorageValues {
   /** What happens to a volume when its claim is deleted. */
@@ -8,6 +9,8 @@ export interface StorageValues {
   /** metal clusters: the node folder local-path keeps volumes in; Talos mounts it for kubelet (bootstrap/talos/patches/metal.yaml). */
   volumeDirectory?: string;
 }
+
+export const STORAGE_KEYS = leaves('reclaimPolicy', 'volumeDirectory');
 
 const DIRECTORY = /^(\/[A-Za-z0-9._-]+)+$/;
 

@@ -1,0 +1,48 @@
+// Checksums of what the gitignored .cache/ holds (built Go tools, generated schemas), written when an artefact is
+// built and checked when it is used: a truncated or edited cache file would otherwise surface as errors about the
+// manifests (a Deployment "invalid", a WebAssembly compile error) instead of about the cache.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+function digest(path: string): string {
+  const hash = createHash('sha256');
+  const files = readdirSync(path, { withFileTypes: true, recursive: true }).filter((e) => e.isFile());
+  for (const f of files.map((e) => join(e.parentPath, e.name)).sort()) {
+    hash.update(relative(path, f)).update('\0').update(readFileSync(f)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+function fileDigest(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function sealOf(path: string): string {
+  return `${path}.sha256`;
+}
+
+/** Records the checksum of a cached file or folder, beside it. */
+export function seal(path: string, isFolder = false): void {
+  writeFileSync(sealOf(path), `${isFolder ? digest(path) : fileDigest(path)}\n`);
+}
+
+/**
+ * Whether the cached artefact is present and intact. One that fails its checksum is removed, with a line saying so,
+ * so the caller rebuilds it; one cached before checksums existed is sealed as it is.
+ */
+export function intact(path: string, isFolder = false): boolean {
+  if (!existsSync(path)) return false;
+  const actual = isFolder ? digest(path) : fileDigest(path);
+  if (!existsSync(sealOf(path))) {
+    writeFileSync(sealOf(path), `${actual}\n`);
+    return true;
+  }
+  if (readFileSync(sealOf(path), 'utf8').trim() === actual) return true;
+  console.error(
+    `cache: ${relative(process.cwd(), path)} does not match its checksum (corrupt or edited); rebuilding it`,
+  );
+  rmSync(path, { recursive: true, force: true });
+  rmSync(sealOf(path), { force: true });
+  return false;
+}
