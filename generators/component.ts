@@ -90,6 +90,8 @@ export interface Component<V> {
   readonly images?: readonly ContainerImage[];
   /** Go programs its tests and checks build. @default none */
   readonly goTools?: readonly GoTool[];
+  /** Pinned Go modules whose files `render` reads (a release manifest), so tests can fetch them first. @default none */
+  readonly renderModules?: readonly { path: string; version: string }[];
   /** Checks over the rendered objects that schemas cannot express; `npm run validate` runs them. @default none */
   readonly checks?: readonly RepoCheck[];
   /**

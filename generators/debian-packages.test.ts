@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './repo';
-import { DEBIAN_PACKAGES, debianPlan, findCommand, installCommand } from './debian-packages';
+import { DEBIAN_PACKAGES, debianPlan, findCommand, installCommand, packageCommand } from './debian-packages';
 import setupTestRun from './testing/global-setup';
 
 const dir = mkdtempSync(join(tmpdir(), 'debian-packages-'));
@@ -27,7 +27,7 @@ describe('Debian prerequisites of the tests', () => {
     expect(debianPlan(DEBIAN_PACKAGES, { root: true, debian: true })).toEqual({ action: 'install' });
     expect(debianPlan([], { root: false, debian: false })).toEqual({ action: 'none' });
     expect(installCommand(DEBIAN_PACKAGES)).toBe(
-      'apt-get update && apt-get install -y nginx openjdk-17-jre-headless maven',
+      'apt-get update && apt-get install -y nginx openjdk-17-jre-headless maven postgresql-15',
     );
   });
 
@@ -40,12 +40,12 @@ describe('Debian prerequisites of the tests', () => {
         'which is missing. ' +
         'Run as root: apt-get update && apt-get install -y nginx',
     });
-    const elsewhere = debianPlan(DEBIAN_PACKAGES, { root: true, debian: false });
+    const elsewhere = debianPlan(DEBIAN_PACKAGES.slice(0, 1), { root: true, debian: false });
     expect(elsewhere.action === 'stop' && elsewhere.message).toMatch(
       /^The tests need the Debian packages nginx \(for .*\), openjdk-17-jre-headless .*, which are missing\. /,
     );
     expect(elsewhere.action === 'stop' && elsewhere.message).toMatch(
-      /Run on a Debian machine, as root: apt-get update && apt-get install -y nginx openjdk-17-jre-headless maven$/,
+      /Run on a Debian machine, as root: apt-get update && apt-get install -y nginx openjdk-17-jre-headless maven postgresql-15$/,
     );
   });
 
@@ -57,6 +57,16 @@ describe('Debian prerequisites of the tests', () => {
     chmodSync(join(bin, 'nginx'), 0o755);
     expect(findCommand('nginx', `/nonexistent:${bin}`)).toBe(join(bin, 'nginx'));
     expect(findCommand('nginx', '/nonexistent')).toBeUndefined();
+  });
+
+  it("finds a package's program in the package's own folders, which are not on PATH", () => {
+    const own = join(dir, 'lib', 'bin');
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, 'postgres'), '#!/bin/sh\n');
+    chmodSync(join(own, 'postgres'), 0o755);
+    const pkg = { name: 'postgresql-15', command: 'postgres', usedBy: 'a test', dirs: [own] };
+    expect(packageCommand(pkg, '/nonexistent')).toBe(join(own, 'postgres'));
+    expect(packageCommand({ ...pkg, dirs: [] }, '/nonexistent')).toBeUndefined();
   });
 
   it('a vitest run without nginx, as a user who may not install it, stops before any test with the command', () => {

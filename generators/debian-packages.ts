@@ -9,6 +9,8 @@ export interface DebianPackage {
   /** The program the tests start by name, found on PATH. */
   command: string;
   usedBy: string;
+  /** Folders the package installs the program into that are not on PATH. @default none */
+  dirs?: readonly string[];
 }
 
 export const DEBIAN_PACKAGES: DebianPackage[] = [
@@ -17,7 +19,19 @@ export const DEBIAN_PACKAGES: DebianPackage[] = [
   // The Kafka broker and the stream job run on the JVM; Maven fetches their pinned jars from Maven Central.
   { name: 'openjdk-17-jre-headless', command: 'java', usedBy: 'platform/streaming/streaming-e2e.test.ts' },
   { name: 'maven', command: 'mvn', usedBy: 'platform/streaming/streaming-e2e.test.ts' },
+  // The server task-tracker runs on (CloudNativePG's operand in the clusters); Debian keeps its programs off PATH.
+  {
+    name: 'postgresql-15',
+    command: 'postgres',
+    usedBy: 'apps/task-tracker/shared-state.test.ts',
+    dirs: ['/usr/lib/postgresql/15/bin'],
+  },
 ];
+
+/** Where a package's program is: on PATH or in one of the package's own folders. */
+export function packageCommand(p: DebianPackage, path = process.env.PATH ?? ''): string | undefined {
+  return findCommand(p.command, [path, ...(p.dirs ?? [])].join(delimiter));
+}
 
 /** The program's path on `path` (a PATH value), if it is there and executable. */
 export function findCommand(command: string, path = process.env.PATH ?? ''): string | undefined {
@@ -62,7 +76,7 @@ export function debianPlan(
 
 /** Installs the missing Debian packages or throws the message that names the install command. */
 export function ensureDebianPackages(host = thisHost()): void {
-  const missing = DEBIAN_PACKAGES.filter((p) => !findCommand(p.command));
+  const missing = DEBIAN_PACKAGES.filter((p) => !packageCommand(p));
   const plan = debianPlan(missing, host);
   if (plan.action === 'stop') throw new Error(plan.message);
   if (plan.action === 'none') return;
@@ -77,7 +91,7 @@ export function ensureDebianPackages(host = thisHost()): void {
     const e = error as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`\`${command}\` failed:\n${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim().slice(-2000)}`);
   }
-  const still = missing.filter((p) => !findCommand(p.command));
+  const still = missing.filter((p) => !packageCommand(p));
   if (still.length)
     throw new Error(
       `\`${command}\` ran, but ${still.map((p) => p.command).join(', ')} is still not on PATH (${process.env.PATH})`,

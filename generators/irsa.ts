@@ -10,6 +10,8 @@ export interface IrsaPolicyContext {
   accountId: string;
   /** The telemetry bucket of the estate (`logArchive.bucket`). */
   bucket: string;
+  /** The databases' backup bucket (`database.backups.bucket`), when the estate has databases. */
+  backupBucket?: string;
 }
 
 /** An IAM role that a component's service accounts assume on aws clusters. */

@@ -20,6 +20,7 @@ const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 /** The issuer is served from the root of its host: the OIDC documents are objects at the root of bootstrap/aws's bucket. */
 const ISSUER_URL = /^https:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const INTERFACE = /^[a-z][a-z0-9._-]{0,14}$/;
@@ -53,6 +54,7 @@ const CLUSTER_SHAPES: Record<keyof typeof PROVIDERS, Shape> = {
 const ESTATE: Shape = {
   repository: leaves('url', 'branch'),
   logArchive: leaves('bucket', 'region', 'retentionDays'),
+  database: { primarySite: true, backups: leaves('bucket', 'region', 'retentionDays') },
   clusters: true,
 };
 /** The sections a cluster's checks and its components read: without them nothing else can be checked. */
@@ -328,6 +330,33 @@ function checkCluster(cluster: Cluster, fail: Check): void {
   for (const kind of ['platform', 'apps']) if (!isObject(c[kind])) fail(kind, 'is missing (use {} for none)');
 }
 
+/**
+ * `database`: exactly one site is primary, and it is a cluster of the estate; the backups' bucket and retention are
+ * usable. Failing over changes `primarySite` alone, so this keeps a failover from leaving two primaries or none.
+ */
+function checkDatabase(estate: Estate, problems: string[]): void {
+  const database = estate.database as Record<string, any> | undefined;
+  if (database === undefined) return;
+  const fail = (field: string, message: string) => problems.push(`estate: field database.${field} ${message}`);
+  const names = (estate.clusters ?? []).map((c) => c?.name);
+  const primary = database.primarySite;
+  if (Array.isArray(primary)) {
+    fail('primarySite', `names ${primary.length} sites (${primary.join(', ')}): exactly one site is primary`);
+  } else if (primary === undefined || primary === null || primary === '') {
+    fail('primarySite', `is missing: exactly one site is primary; use one of ${names.join(', ')}`);
+  } else if (!names.includes(primary)) {
+    fail(
+      'primarySite',
+      `${JSON.stringify(primary)} is no cluster of the estate, so no site is primary; use one of ${names.join(', ')}`,
+    );
+  }
+  text(database.backups?.bucket, 'backups.bucket', (f, m) => fail(f, m), S3_BUCKET, 'an S3 bucket name');
+  text(database.backups?.region, 'backups.region', (f, m) => fail(f, m));
+  const days = database.backups?.retentionDays;
+  if (!Number.isInteger(days) || days < 1)
+    fail('backups.retentionDays', `must be a whole number of days, got ${JSON.stringify(days)}`);
+}
+
 /** Every problem in the estate, each naming the cluster and the field. Empty when the model is valid. */
 export function findProblems(estate: Estate, catalogue: Catalogue): string[] {
   const problems: string[] = [];
@@ -336,6 +365,7 @@ export function findProblems(estate: Estate, catalogue: Catalogue): string[] {
   if (!estate.repository?.url) problems.push('estate: field repository.url is missing');
   if (!estate.repository?.branch) problems.push('estate: field repository.branch is missing');
   if (!estate.clusters?.length) problems.push('estate: field clusters is empty');
+  checkDatabase(estate, problems);
   const sound = estate.clusters.every(isSound);
   const seen = new Map<string, number>();
   const cidrs: { owner: string; cidr: Cidr }[] = [];

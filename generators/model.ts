@@ -104,7 +104,21 @@ export interface Estate {
   repository: { url: string; branch: string };
   /** The S3 bucket that logs, events and states are exported to (created by bootstrap/aws). */
   logArchive: { bucket: string; region: string; retentionDays: number };
+  /** The replicated databases (platform/cloudnative-pg). @default none: no cluster runs a database */
+  database?: DatabaseSites;
   clusters: Cluster[];
+}
+
+/**
+ * Which site takes writes, and where both sites' WAL archives and base backups are kept. Failing over is changing
+ * `primarySite` (`npm run failover -- --to <cluster>`): every database cluster renders its role from it, and the
+ * public hostname's Route 53 failover records (bootstrap/aws) make that site the primary answer.
+ */
+export interface DatabaseSites {
+  /** The cluster, by name, whose databases are the primaries; the other clusters run replicas of them. */
+  primarySite: string;
+  /** The bucket (created by bootstrap/aws) under which each cluster's database archives to its own prefix. */
+  backups: { bucket: string; region: string; retentionDays: number };
 }
 
 /** `region` for a cloud cluster, `site` for on-prem hardware: the label that tells where series and logs come from. */

@@ -41,6 +41,10 @@ export function goToolsOf(catalogue: Catalogue): GoTool[] {
   return everyComponent(catalogue).flatMap((c) => c.goTools ?? []);
 }
 
+export function renderModulesOf(catalogue: Catalogue): { path: string; version: string }[] {
+  return everyComponent(catalogue).flatMap((c) => c.renderModules ?? []);
+}
+
 export function checksOf(catalogue: Catalogue): RepoCheck[] {
   return everyComponent(catalogue).flatMap((c) => c.checks ?? []);
 }

@@ -36,6 +36,11 @@ const FORMATS: Record<string, Format> = {
     pattern: new RegExp(`^gcr\\.io/distroless/static-debian12:nonroot(${DIGEST.source})?$`),
     hint: 'gcr.io/distroless/static-debian12:nonroot, optionally with its @sha256 digest',
   },
+  // PostgreSQL releases are major.minor; CloudNativePG's operand tags add the flavour and the Debian release.
+  postgresImage: {
+    pattern: /^\d+\.\d+-(system|standard|minimal)-[a-z]+$/,
+    hint: 'a CloudNativePG operand tag like 15.14-system-trixie',
+  },
   'taskTracker.image': { pattern: new RegExp(`^${REPOSITORY.source}$`), hint: 'an image repository without tag' },
 };
 

@@ -38,6 +38,20 @@ export const versions = {
     // renovate: datasource=go depName=sigs.k8s.io/kwok
     kwok: '0.8.0',
   },
+  // platform/cloudnative-pg: the operator's release manifest (releases/cnpg-<version>.yaml) and its CRDs
+  // (config/crd/bases) come from the Go module at this tag; the manifest's operator image has the same tag.
+  // renovate: datasource=go depName=github.com/cloudnative-pg/cloudnative-pg
+  cloudnativePg: '1.28.2',
+  // The PostgreSQL operand: major 15, the major the tests run (Debian 12's postgresql-15), in the "system" flavour,
+  // which carries barman-cloud for the in-tree WAL archive (cloudnative-pg v1.28.2, docs/src/image_catalog.md).
+  // renovate: datasource=docker depName=ghcr.io/cloudnative-pg/postgresql
+  postgresImage: '15.14-system-trixie',
+  // The failover drill (platform/cloudnative-pg): barman-cloud, which the operand runs to archive WAL and take base
+  // backups, installed from PyPI into .cache/barman-cloud with the S3 client it uses.
+  // renovate: datasource=pypi depName=barman
+  barman: '3.19.1',
+  // renovate: datasource=pypi depName=boto3
+  boto3: '1.44.8',
   // renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=kube-prometheus-stack
   kubePrometheusStack: '82.15.1',
   // The operator that kube-prometheus-stack 82.x ships (appVersion v0.89.0); its CRDs validate monitoring.coreos.com objects.

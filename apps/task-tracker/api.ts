@@ -6,6 +6,14 @@ import { versions } from '../../generators/versions';
 export const NAME = 'task-tracker';
 export const NAMESPACE = 'task-tracker';
 export const PORTS = { http: 8080, metrics: 9090 } as const;
+/** The CloudNativePG Cluster that holds the tasks: the same name on every site (so its `-rw` Service is too). */
+export const DATABASE = 'task-tracker-db';
+/** The database owner's credentials, the same on every site (CloudNativePG's distributed topology requires it). */
+export const DATABASE_OWNER_SECRET = `${DATABASE}-owner`;
+/** A metal site's S3 access key for the WAL archive (the IAM user bootstrap/aws declares), SOPS-encrypted. */
+export const DATABASE_S3_SECRET = `${DATABASE}-s3`;
+/** The IRSA role of the database's pods on aws, and the IAM user of the same policy elsewhere. */
+export const DATABASE_ROLE = DATABASE;
 
 export const IMAGE: ContainerImage = {
   name: NAME,

@@ -56,3 +56,18 @@ export function sample(exposition: string, series: string): number {
   const line = exposition.split('\n').find((l) => l.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
+
+/** Resolves once /readyz answers 200: the database answered, is migrated and takes writes. */
+export async function ready(tt: RunningTaskTracker, timeoutMs = 20_000): Promise<RunningTaskTracker> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await fetch(`${tt.api}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return tt;
+    if (Date.now() > deadline)
+      throw new Error(`task-tracker was not ready within ${timeoutMs} ms:\n${tt.logs.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,15 +1,33 @@
 // End to end: the real binary, built with its version stamp, on loopback ports.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../platform/log-export/harness.testkit';
+import { initdb, psql, serverDir, startPostgres, type RunningPostgres } from '../../generators/local-postgres';
 import { versions } from '../../generators/versions';
-import { sample, startTaskTracker, type RunningTaskTracker } from './launch';
+import { ready, sample, startTaskTracker, type RunningTaskTracker } from './launch';
 
 const FAST_WORKER = { WORKER_POLL_INTERVAL: '20ms', WORKER_PROCESSING_TIME: '5ms', WORKER_FAILURE_RATIO: '0' };
 const running: RunningTaskTracker[] = [];
 
+// One real PostgreSQL for the file, and a fresh database for each test.
+let pg: RunningPostgres;
+let database = '';
+beforeAll(async () => {
+  const dataDir = serverDir('service-pg-');
+  initdb(dataDir);
+  pg = await startPostgres(dataDir, await freePort());
+});
+afterAll(() => pg?.stop());
+let databases = 0;
+beforeEach(() => {
+  database = `service_${++databases}`;
+  psql(pg, `CREATE DATABASE ${database}`);
+});
+
 async function start(env: Record<string, string> = {}): Promise<RunningTaskTracker> {
-  const tt = await startTaskTracker({ ...FAST_WORKER, ...env });
+  const url = pg.url.replace('/postgres?', `/${database}?`);
+  const tt = await startTaskTracker({ ...FAST_WORKER, DATABASE_URL: url, ...env });
   running.push(tt);
-  return tt;
+  return ready(tt);
 }
 
 afterEach(() => {

@@ -20,8 +20,11 @@ type Manifest = {
   [k: string]: any;
 };
 
+const declaredSecrets = new Map<string, string[]>();
+
 function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTrackerValues): Manifest[] {
   const chart = Testing.chart();
+  declaredSecrets.delete(cluster.name);
   const ctx: RenderContext = {
     estate,
     cluster,
@@ -29,8 +32,9 @@ function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTr
       expect(layer).toBe('apps');
       return chart;
     },
-    secret: () => {
-      throw new Error('task-tracker declares no secrets');
+    secret: (layer, namespace, name) => {
+      expect([layer, namespace]).toEqual(['apps', NAMESPACE]);
+      declaredSecrets.set(cluster.name, [...(declaredSecrets.get(cluster.name) ?? []), name]);
     },
     installed: () => [],
   };
@@ -58,9 +62,29 @@ describe('task-tracker bundle', () => {
     expect(one(aws, 'Ingress').spec.rules[0].host).toBe('tasks.aws.acme.example');
     expect(one(onprem, 'Ingress').spec.rules[0].host).toBe('tasks.onprem.acme.internal');
 
+    // The database's role and S3 access differ by design: platform/cloudnative-pg/cloudnative-pg.test.ts.
     const strip = (objects: Manifest[]) =>
-      objects.filter((o) => o.kind !== 'HorizontalPodAutoscaler' && o.kind !== 'Ingress');
+      objects.filter(
+        (o) =>
+          !['HorizontalPodAutoscaler', 'Ingress', 'Cluster', 'ScheduledBackup'].includes(o.kind) &&
+          o.metadata.name !== 'allow-database-egress',
+      );
     expect(strip(aws)).toEqual(strip(onprem));
+  });
+
+  it('reads its shared state from the database on every site, with the owner password from a SOPS Secret', () => {
+    for (const objects of [aws, onprem]) {
+      expect(env(objects).DATABASE_URL).toBe(
+        'postgres://app@task-tracker-db-rw.task-tracker.svc:5432/app?sslmode=require',
+      );
+      expect(container(objects).env).toContainEqual({
+        name: 'PGPASSWORD',
+        valueFrom: { secretKeyRef: { name: 'task-tracker-db-owner', key: 'password' } },
+      });
+      expect(one(objects, 'Cluster', 'task-tracker-db').spec.instances).toBe(2);
+    }
+    expect(declaredSecrets.get('aws')).toEqual(['task-tracker-db-owner']);
+    expect(declaredSecrets.get('onprem')).toEqual(['task-tracker-db-owner', 'task-tracker-db-s3']);
   });
 
   it('takes the ingress class and the ingress controller namespace from the cluster', () => {
@@ -163,11 +187,14 @@ describe('task-tracker bundle', () => {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
   });
 
-  it('denies all traffic but DNS, the ingress controller and Prometheus', () => {
+  it('denies all traffic but DNS, the ingress controller, Prometheus and the database flows', () => {
     const policies = Object.fromEntries(
       aws.filter((o) => o.kind === 'NetworkPolicy').map((o) => [o.metadata.name, o.spec]),
     );
     expect(Object.keys(policies).sort()).toEqual([
+      'allow-app-to-database',
+      'allow-database-egress',
+      'allow-database-ingress',
       'allow-dns',
       'allow-ingress-controller',
       'allow-prometheus-scrape',
@@ -185,8 +212,18 @@ describe('task-tracker bundle', () => {
       ],
       ports: [{ protocol: 'TCP', port: 'metrics' }],
     });
+    // The app's pods reach DNS and their database only; the database's pods also S3 and the Kubernetes API.
+    expect(policies['allow-app-to-database'].egress).toEqual([
+      {
+        to: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': 'task-tracker-db' } } }],
+        ports: [{ protocol: 'TCP', port: 5432 }],
+      },
+    ]);
+    expect(policies['allow-database-egress'].podSelector).toEqual({
+      matchLabels: { 'cnpg.io/cluster': 'task-tracker-db' },
+    });
     const egress = Object.values(policies).filter((p) => p.egress);
-    expect(egress).toHaveLength(1);
+    expect(egress).toHaveLength(3);
   });
 
   it('is scraped, alerted on and graphed through the labels kube-prometheus-stack and Grafana select', () => {
@@ -221,7 +258,9 @@ describe('task-tracker bundle', () => {
     const first = renderEstate(estate, catalogue);
     const second = renderEstate(estate, catalogue);
     const ours = (files: Map<string, string>) => [...files].filter(([path]) => path.includes('/apps/task-tracker/'));
-    expect(ours(first.files).length).toBe(2 * 14);
+    // 14 files on each cluster, the database's Cluster and its 3 NetworkPolicies, and on the primary site (onprem)
+    // the daily backup; the SOPS files are not rendered.
+    expect(ours(first.files).length).toBe(2 * 18 + 1);
     expect(ours(second.files)).toEqual(ours(first.files));
   });
 });
@@ -272,6 +311,16 @@ describe('task-tracker values', () => {
       'a host that is no DNS name',
       { replicas: { min: 2, max: 3 }, hostname: 'Tasks_AWS' },
       /apps\.task-tracker\.hostname.*must be a DNS name/,
+    ],
+    [
+      'a database of one instance',
+      { ...clusterNamed('aws').apps['task-tracker'], database: { instances: 1, storageGi: 20 } },
+      /cluster "aws": field apps\.task-tracker\.database\.instances must be a whole number from 2 to 5, got 1/,
+    ],
+    [
+      'a missing public hostname',
+      { ...clusterNamed('aws').apps['task-tracker'], publicHostname: undefined },
+      /cluster "aws": field apps\.task-tracker\.publicHostname must be a DNS name, got undefined/,
     ],
   ])('rejects %s, naming the cluster and the field', (_, values, message) => {
     const found = problems('aws', values);

@@ -5,7 +5,8 @@ import * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/model';
 import type { Component } from '../../generators/component';
-import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
+import { irsaRoleArn, type IrsaRole } from '../../generators/irsa';
+import { API_SERVER_PORT, cidrPeers, componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import {
   DASHBOARD_ANNOTATIONS,
@@ -15,13 +16,39 @@ import {
   PROMETHEUS_POD_LABELS,
 } from '../../platform/monitoring/api';
 import { aggregates, overview } from './aggregates';
-import { IMAGE, NAME, NAMESPACE, PORTS, TOOL } from './api';
+import {
+  archivePolicy,
+  CLUSTER_LABEL,
+  databaseCluster,
+  INSTANCE_STATUS_PORT,
+  OPERATOR_NAMESPACE,
+  POSTGRES_PORT,
+  roleOf,
+  S3_SECRET_KEYS,
+  scheduledBackup,
+  type DatabaseRequest,
+} from '../../platform/cloudnative-pg/api';
+import type { RenderContext } from '../../generators/component';
+import {
+  DATABASE,
+  DATABASE_OWNER_SECRET,
+  DATABASE_ROLE,
+  DATABASE_S3_SECRET,
+  IMAGE,
+  NAME,
+  NAMESPACE,
+  PORTS,
+  TOOL,
+} from './api';
 import { taskTrackerDashboard } from './dashboard';
 import { imageReference } from '../../generators/images';
 import { taskTrackerRuleGroups } from './rules';
 import { TASK_TRACKER_KEYS, validateValues, type TaskTrackerValues } from './values';
 
 const SELECTOR = { 'app.kubernetes.io/name': NAME } as const;
+const DATABASE_PODS = { [CLUSTER_LABEL]: DATABASE };
+/** CloudNativePG's `-rw` Service always points at the member that takes writes (on a replica site: none does). */
+const DATABASE_URL = `postgres://app@${DATABASE}-rw.${NAMESPACE}.svc:${POSTGRES_PORT}/app?sslmode=require`;
 const UID = 65532;
 
 /** Not ready for this long after SIGTERM, still serving, while endpoints and the ingress controller drop the pod. */
@@ -50,6 +77,61 @@ function networkPolicies(scope: Construct, cluster: Cluster): void {
       },
     ],
   });
+}
+
+/** The app to its database; the database's instances to each other, the operator, S3 and the Kubernetes API. */
+function databasePolicies(scope: Construct, cluster: Cluster): void {
+  const postgres = [{ protocol: 'TCP', port: POSTGRES_PORT }];
+  networkPolicy(scope, NAMESPACE, 'allow-app-to-database', {
+    podSelector: { matchLabels: SELECTOR },
+    policyTypes: ['Egress'],
+    egress: [{ to: [{ podSelector: { matchLabels: DATABASE_PODS } }], ports: postgres }],
+  });
+  networkPolicy(scope, NAMESPACE, 'allow-database-ingress', {
+    podSelector: { matchLabels: DATABASE_PODS },
+    policyTypes: ['Ingress'],
+    ingress: [
+      {
+        from: [{ podSelector: { matchLabels: SELECTOR } }, { podSelector: { matchLabels: DATABASE_PODS } }],
+        ports: postgres,
+      },
+      { from: [inNamespace(OPERATOR_NAMESPACE)], ports: [{ protocol: 'TCP', port: INSTANCE_STATUS_PORT }] },
+    ],
+  });
+  networkPolicy(scope, NAMESPACE, 'allow-database-egress', {
+    podSelector: { matchLabels: DATABASE_PODS },
+    policyTypes: ['Egress'],
+    egress: [
+      { to: [{ podSelector: { matchLabels: DATABASE_PODS } }], ports: postgres },
+      // The instance manager watches its Cluster; barman-cloud reaches S3 over HTTPS.
+      { to: cidrPeers(cluster.network.nodeCidr), ports: [{ protocol: 'TCP', port: API_SERVER_PORT }] },
+      { to: cidrPeers('0.0.0.0/0'), ports: [{ protocol: 'TCP', port: 443 }] },
+    ],
+  });
+}
+
+/** This site's member of the tasks database, its role taken from `estate.database.primarySite`. */
+function database(ctx: RenderContext, values: TaskTrackerValues): void {
+  const chart = ctx.chart('apps');
+  const { cluster, estate } = ctx;
+  ctx.secret('apps', NAMESPACE, DATABASE_OWNER_SECRET, ['username', 'password']);
+  const request: DatabaseRequest = {
+    name: DATABASE,
+    namespace: NAMESPACE,
+    instances: values.database.instances,
+    storageGi: values.database.storageGi,
+    database: 'app',
+    owner: 'app',
+    ownerSecret: DATABASE_OWNER_SECRET,
+    s3:
+      cluster.provider === 'aws'
+        ? { roleArn: irsaRoleArn(cluster, { name: DATABASE_ROLE }) }
+        : { secret: DATABASE_S3_SECRET },
+  };
+  if (cluster.provider !== 'aws') ctx.secret('apps', NAMESPACE, DATABASE_S3_SECRET, S3_SECRET_KEYS);
+  new ApiObject(chart, 'database', databaseCluster(estate, cluster, request) as any);
+  if (roleOf(estate, cluster) === 'primary') new ApiObject(chart, 'database-backup', scheduledBackup(request) as any);
+  databasePolicies(chart, cluster);
 }
 
 const probe = (path: string, periodSeconds: number, failureThreshold: number) =>
@@ -81,6 +163,12 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
           LISTEN_ADDR: kplus.EnvValue.fromValue(`:${PORTS.http}`),
           METRICS_ADDR: kplus.EnvValue.fromValue(`:${PORTS.metrics}`),
           LOG_LEVEL: kplus.EnvValue.fromValue('info'),
+          DATABASE_URL: kplus.EnvValue.fromValue(DATABASE_URL),
+          // pgx reads PGPASSWORD like libpq; the URL stays free of it.
+          PGPASSWORD: kplus.EnvValue.fromSecretValue({
+            secret: kplus.Secret.fromSecretName(scope, 'database-owner', DATABASE_OWNER_SECRET),
+            key: 'password',
+          }),
           SHUTDOWN_DRAIN_DELAY: kplus.EnvValue.fromValue(`${SHUTDOWN_DRAIN_DELAY_SECONDS}s`),
           SHUTDOWN_TIMEOUT: kplus.EnvValue.fromValue(`${SHUTDOWN_TIMEOUT_SECONDS}s`),
           // The Go runtime collects garbage harder before it reaches the container's memory limit.
@@ -176,12 +264,23 @@ function monitoring(scope: Construct): void {
   });
 }
 
+/** The database pods' role: IRSA on aws, an IAM user with the same policy (its key in a SOPS Secret) on metal. */
+const databaseRole: IrsaRole = {
+  name: DATABASE_ROLE,
+  namespace: NAMESPACE,
+  // CloudNativePG runs the instances under a ServiceAccount named after the Cluster.
+  serviceAccounts: [DATABASE],
+  policy: (ctx) => archivePolicy(DATABASE, ctx),
+  accessKeyOutsideAws: true,
+};
+
 export const taskTracker: Component<TaskTrackerValues> = {
   name: NAME,
   version: versions.taskTracker.tag,
   keys: TASK_TRACKER_KEYS,
   validate: (values, cluster) => validateValues(values, cluster),
   images: [IMAGE],
+  irsaRoles: [databaseRole],
   goTools: [TOOL],
   telemetry: { aggregates, overview },
   render(ctx, values) {
@@ -201,16 +300,15 @@ export const taskTracker: Component<TaskTrackerValues> = {
     new kplus.Ingress(chart, 'ingress', {
       metadata: { name: NAME, namespace: NAMESPACE },
       className: ctx.cluster.ingress.className,
-      rules: [
-        {
-          host: values.hostname,
-          path: '/',
-          pathType: kplus.HttpIngressPathType.PREFIX,
-          backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }),
-        },
-      ],
+      rules: [values.hostname, values.publicHostname].map((host) => ({
+        host,
+        path: '/',
+        pathType: kplus.HttpIngressPathType.PREFIX,
+        backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }),
+      })),
     });
     networkPolicies(chart, ctx.cluster);
+    database(ctx, values);
     monitoring(chart);
   },
 };

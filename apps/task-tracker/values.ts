@@ -8,9 +8,21 @@ export interface TaskTrackerValues {
   replicas: { min: number; max: number };
   /** Host the Ingress serves the API on; must lie under the cluster's `domain`. */
   hostname: string;
+  /**
+   * The app's public name, the same on every site: Route 53 failover records (bootstrap/aws) resolve it to the primary
+   * site's ingress, and every site's Ingress serves it besides its own `hostname`, which local clients keep using.
+   */
+  publicHostname: string;
+  /** This site's member of the tasks database (platform/cloudnative-pg); its role comes from the model. */
+  database: { instances: number; storageGi: number };
 }
 
-export const TASK_TRACKER_KEYS = { replicas: leaves('min', 'max'), hostname: true } as const;
+export const TASK_TRACKER_KEYS = {
+  replicas: leaves('min', 'max'),
+  hostname: true,
+  publicHostname: true,
+  database: leaves('instances', 'storageGi'),
+} as const;
 
 /** Upper bound on replicas, to catch typos such as 100 for 10. */
 const MAX_REPLICAS = 50;
@@ -31,6 +43,23 @@ export function validateValues(values: TaskTrackerValues, cluster: Cluster): Pro
       message: `must be a whole number from replicas.min to ${MAX_REPLICAS}, got ${JSON.stringify(max)}`,
     });
   }
+  const { instances, storageGi } = values.database ?? {};
+  // Two instances at least: CloudNativePG fails over within the site before anyone has to fail over the site.
+  if (!Number.isInteger(instances) || instances! < 2 || instances! > 5)
+    problems.push({
+      field: 'database.instances',
+      message: `must be a whole number from 2 to 5, got ${JSON.stringify(instances)}`,
+    });
+  if (!Number.isInteger(storageGi) || storageGi! < 1)
+    problems.push({
+      field: 'database.storageGi',
+      message: `must be a whole number of GiB, got ${JSON.stringify(storageGi)}`,
+    });
+  if (typeof values.publicHostname !== 'string' || !HOSTNAME.test(values.publicHostname))
+    problems.push({
+      field: 'publicHostname',
+      message: `must be a DNS name, got ${JSON.stringify(values.publicHostname)}`,
+    });
   if (typeof values.hostname !== 'string' || !HOSTNAME.test(values.hostname)) {
     problems.push({ field: 'hostname', message: `must be a DNS name, got ${JSON.stringify(values.hostname)}` });
   } else if (!values.hostname.endsWith(`.${cluster.domain}`)) {

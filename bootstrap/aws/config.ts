@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { contains, overlaps, parseCidr, type Cidr } from '../../generators/cidr';
-import type { AwsCluster, Estate, VpnPeer } from '../../generators/model';
+import type { AwsCluster, DatabaseSites, Estate, VpnPeer } from '../../generators/model';
 import { versions } from '../../generators/versions';
 import { defaultPaths } from '../talos/paths';
 import { type Arch, workerTypeProblems } from './worker-types';
@@ -35,6 +35,7 @@ export interface StackConfig {
   talosControlPlaneConfig?: unknown;
   talosWorkerConfig?: unknown;
   preview?: unknown;
+  failover?: unknown;
 }
 export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
   'onPremCluster',
@@ -46,6 +47,7 @@ export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
   'talosControlPlaneConfig',
   'talosWorkerConfig',
   'preview',
+  'failover',
 ];
 /** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
 export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
@@ -86,6 +88,10 @@ export interface Settings {
   cluster: AwsCluster;
   onPrem: { name: string; nodeCidr: string; vpnPeer: VpnPeer };
   logArchive: Estate['logArchive'];
+  /** The databases' sites: this stack creates their backup bucket. */
+  database?: DatabaseSites;
+  /** The app's public hostname and the Route 53 failover records in front of both sites' ingress. */
+  failover?: Failover;
   vpcCidr: string;
   natGateways: NatGateways;
   /** One per AZ, in AZ order; `publicSubnets[i]` and `privateSubnets[i]` share AZ i. */
@@ -118,6 +124,16 @@ export interface Settings {
   machineConfigs?: { controlPlane: string; worker: string };
   /** What the pull-request preview reads besides the AWS APIs: the stack's S3 backend and its secrets key. */
   preview: { stateBucket: string; secretsKeyArn: string };
+}
+
+export interface Failover {
+  /** The public hosted zone that holds `hostname`. */
+  zoneId: string;
+  hostname: string;
+  /** The public IPv4 address of each site's ingress (on aws: the Elastic IP of the ingress NLB), by cluster name. */
+  endpoints: Record<string, string>;
+  /** The site that the PRIMARY record answers with: `database.primarySite`. */
+  primary: string;
 }
 
 export class ConfigError extends Error {
@@ -207,6 +223,39 @@ function checkMachineConfig(value: string, role: 'controlplane' | 'worker', fiel
   const type = /^machine:\n(?: {4}.*\n)*? {4}type: (\w+)$/m.exec(value)?.[1];
   if (type !== role)
     fail(field, `must be a Talos machine config of machine.type ${role}, got ${type ?? 'no machine.type'}`);
+}
+
+/**
+ * `failover`: a hosted zone and one public address per database site; the hostname is the one every cluster's
+ * task-tracker serves (`publicHostname` in the model), the primary is `database.primarySite`.
+ */
+function loadFailover(value: unknown, estate: Estate, fail: Fail, failModel: Fail): Failover | undefined {
+  const failover = record(value, 'failover', fail, ['zoneId', 'endpoints']);
+  const zoneId = text(failover.zoneId, 'failover.zoneId', fail, /^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id (Z…)');
+  const primary = estate.database?.primarySite;
+  if (!primary) {
+    failModel('database.primarySite', 'is missing: the failover records need the primary site');
+    return undefined;
+  }
+  const sites = estate.clusters.map((c) => c.name);
+  const endpoints = record(failover.endpoints, 'failover.endpoints', fail, sites);
+  for (const site of sites) {
+    const address = endpoints[site];
+    const ip = typeof address === 'string' ? parseCidr(`${address}/32`) : undefined;
+    if (!ip || PRIVATE_RANGES.some((r) => contains(r, address as string)))
+      fail(`failover.endpoints.${site}`, `${JSON.stringify(address)} is not a public IPv4 address of its ingress`);
+  }
+  const hostnames = [
+    ...new Set(estate.clusters.map((c) => (c.apps as Record<string, any>)['task-tracker']?.publicHostname)),
+  ];
+  if (hostnames.length !== 1 || typeof hostnames[0] !== 'string') {
+    failModel(
+      'apps.task-tracker.publicHostname',
+      `must be one hostname on every cluster, got ${hostnames.map((h) => JSON.stringify(h)).join(', ')}`,
+    );
+    return undefined;
+  }
+  return { zoneId, hostname: hostnames[0], endpoints: endpoints as Record<string, string>, primary };
 }
 
 /**
@@ -443,6 +492,14 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
   );
 
   const publicApi = bool(raw.publicApi, 'publicApi', fail);
+  const database = estate.database;
+  if (database && database.backups.region !== cluster.region) {
+    failModel(
+      'database.backups.region',
+      `(${database.backups.region}) must be the region of cluster "${cluster.name}" (${cluster.region}): this stack creates the bucket`,
+    );
+  }
+  const failover = raw.failover === undefined ? undefined : loadFailover(raw.failover, estate, fail, failModel);
   if (problems.length || !onPrem) throw new ConfigError(problems);
   const vpnRoutes = [...new Set([onPrem.nodeCidr, ...adminCidrs.map((c) => c.text)])];
   return {
@@ -451,6 +508,8 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     cluster,
     onPrem,
     logArchive: estate.logArchive,
+    database,
+    failover,
     vpcCidr: cluster.network.nodeCidr,
     natGateways,
     publicSubnets: subnets.publicSubnets.map((c) => c.text),

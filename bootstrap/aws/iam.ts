@@ -100,6 +100,7 @@ export function declareIdentities(
   const name = settings.cluster.name;
   const bucket = settings.logArchive.bucket;
   const accountId = settings.cluster.accountId;
+  const backupBucket = settings.database?.backups.bucket;
 
   const nodeRole = (role: string) => {
     const iamRole = new aws.iam.Role(`${name}-${role}`, { assumeRolePolicy: ec2Trust, tags });
@@ -147,7 +148,9 @@ export function declareIdentities(
       }),
       tags,
     });
-    const policy = JSON.stringify(role.policy({ cluster: name, region: settings.region, accountId, bucket }));
+    const policy = JSON.stringify(
+      role.policy({ cluster: name, region: settings.region, accountId, bucket, backupBucket }),
+    );
     new aws.iam.RolePolicy(roleName, { role: iamRole.id, policy });
     return [role.name, iamRole] as const;
   };
@@ -157,7 +160,9 @@ export function declareIdentities(
   const accessKey = (role: IrsaRole) => {
     const userName = irsaRoleName(onPrem, role);
     const user = new aws.iam.User(userName, { tags });
-    const policy = JSON.stringify(role.policy({ cluster: onPrem, region: settings.region, accountId, bucket }));
+    const policy = JSON.stringify(
+      role.policy({ cluster: onPrem, region: settings.region, accountId, bucket, backupBucket }),
+    );
     new aws.iam.UserPolicy(userName, { user: user.name, policy });
     return [userName, new aws.iam.AccessKey(userName, { user: user.name })] as const;
   };

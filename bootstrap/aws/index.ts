@@ -10,6 +10,7 @@ import { declareApiLoadBalancer } from './api-endpoint';
 import { declareCatalogue } from './catalogue';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareGithubOidc } from './github-oidc';
+import { declareDatabaseBucket, declareFailoverRecords } from './failover';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
@@ -34,6 +35,8 @@ const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRoles
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
 const bucket = declareLogBucket(settings, tags, [settings.cluster, onPremCluster]);
 declareCatalogue(settings, bucket, tags);
+const backups = declareDatabaseBucket(settings, tags);
+declareFailoverRecords(settings.failover, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const github = declareGithubOidc(tags);
 const images = imagesOf(catalogue);
@@ -76,6 +79,9 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
     ),
   }),
   logBucket: pulumi.output({ name: bucket.bucket, region: settings.logArchive.region, arn: bucket.arn }),
+  databaseBucket: backups
+    ? pulumi.output({ name: backups.bucket, region: settings.region, arn: backups.arn })
+    : pulumi.output(null),
   serviceAccountIssuer: issuer.url,
   accessKeys: pulumi.secret(
     Object.fromEntries(
@@ -109,6 +115,7 @@ export const {
   securityGroupIds,
   roleArns,
   logBucket,
+  databaseBucket,
   serviceAccountIssuer,
   accessKeys,
   vpnTunnels,

@@ -8,7 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { ConfigError, MODEL_FILE, type Settings } from './config';
-import { denyInsecureTransport, privateBucket } from './private-bucket';
+import { denyInsecureTransport, keepCurrentObjects, privateBucket } from './private-bucket';
 
 /** AWS's managed cache policy "Managed-CachingOptimized". */
 export const CACHING_OPTIMIZED_POLICY_ID = '658327ea-f89d-4fab-a63d-7e88639e58f6';
@@ -76,14 +76,7 @@ export function declareOidcIssuer(
   const bucket = privateBucket('oidc-issuer', {
     bucket: `${settings.cluster.name}-oidc-issuer-${settings.cluster.accountId}`,
     tags,
-    lifecycle: [
-      {
-        id: 'old-versions',
-        status: 'Enabled',
-        filter: { prefix: '' },
-        noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
-      },
-    ],
+    lifecycle: [keepCurrentObjects('old-versions', NONCURRENT_VERSION_DAYS)],
   });
 
   const accessControl = new aws.cloudfront.OriginAccessControl(name('access'), {

@@ -20,6 +20,8 @@ export interface AwsBootstrapOutputs {
    */
   roleArns: { controlPlane: string; worker: string; pulumiPreview: string; irsa: Record<string, string> };
   logBucket: { name: string; region: string; arn: string };
+  /** Where each site's database archives, under its own prefix; null when the estate has no databases. */
+  databaseBucket: { name: string; region: string; arn: string } | null;
   /** `https://<distribution>.cloudfront.net`, where the OIDC documents are published: the model's serviceAccountIssuer. */
   serviceAccountIssuer: string;
   /**

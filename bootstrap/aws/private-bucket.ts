@@ -14,6 +14,14 @@ export interface PrivateBucketProps {
   tags: Record<string, string>;
 }
 
+/** The lifecycle of a bucket whose current objects never expire (policy/conventions.ts BUCKETS_WITHOUT_EXPIRY). */
+export function keepCurrentObjects(
+  id: string,
+  noncurrentDays: number,
+): aws.types.input.s3.BucketLifecycleConfigurationRule {
+  return { id, status: 'Enabled', filter: { prefix: '' }, noncurrentVersionExpiration: { noncurrentDays } };
+}
+
 /** A private bucket; its resources are named `<name>-<part>`. The caller adds the bucket policy. */
 export function privateBucket(name: string, props: PrivateBucketProps): aws.s3.Bucket {
   const part = (suffix: string) => `${name}-${suffix}`;

@@ -1,7 +1,8 @@
 // Loopback streaming benchmark on the real pieces: `npm run bench:streaming` prints events/s from the task API to
 // task-aggregates, and the aggregate latency (the last event acknowledged by Kafka → the aggregates counting it).
 // Bounded: TASKS tasks at most, CONCURRENCY requests in flight, DEADLINE_MS of load, 127.0.0.1 only.
-import { sample, startTaskTracker } from '../../apps/task-tracker/launch';
+import { ready, sample, startTaskTracker } from '../../apps/task-tracker/launch';
+import { startScratchPostgres } from '../local-postgres';
 import { createTopic, readTopic, startBroker, startStreamJob } from '../../platform/streaming/kafka.testkit';
 
 const TASKS = 3000;
@@ -16,12 +17,14 @@ async function counted(bootstrap: Parameters<typeof readTopic>[0]): Promise<numb
   return [...last.values()].reduce((a, b) => a + b, 0);
 }
 
+const pg = await startScratchPostgres('bench-streaming-pg-');
 const broker = await startBroker();
-const stops: (() => Promise<unknown>)[] = [() => broker.stop()];
+const stops: (() => Promise<unknown>)[] = [() => broker.stop(), () => pg.stop()];
 try {
   await createTopic(broker, 'task-events', 3);
   await createTopic(broker, 'task-aggregates', 1, ['cleanup.policy=compact']);
   const tt = await startTaskTracker({
+    DATABASE_URL: pg.url,
     TASK_EVENTS_BROKERS: broker.bootstrap,
     MAX_TASKS: String(TASKS),
     WORKER_CONCURRENCY: '8',
@@ -30,6 +33,7 @@ try {
     LOG_LEVEL: 'info',
   });
   stops.unshift(async () => (tt.process.kill('SIGTERM'), await tt.exited));
+  await ready(tt);
   const job = await startStreamJob(broker, 'bench');
   stops.unshift(() => job.stop());
   const baselineStart = Date.now();

@@ -1,7 +1,8 @@
-// Loopback load on the real binary: `npm run bench:task-tracker` prints requests/s and latency percentiles.
-// Bounded: at most REQUESTS requests and DEADLINE_MS of load, CONCURRENCY connections, 127.0.0.1 only.
+// Loopback load on the real binary and Debian's PostgreSQL: `npm run bench:task-tracker` prints requests/s and
+// latency percentiles. Bounded: at most REQUESTS requests and DEADLINE_MS of load, CONCURRENCY connections, 127.0.0.1.
 import { Agent, request } from 'node:http';
-import { startTaskTracker } from '../../apps/task-tracker/launch';
+import { ready, startTaskTracker } from '../../apps/task-tracker/launch';
+import { startScratchPostgres } from '../local-postgres';
 
 const REQUESTS = 50_000;
 const DEADLINE_MS = 20_000;
@@ -30,12 +31,15 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 // Logging at info, as in the clusters: one JSON line per request is part of the cost measured.
+const pg = await startScratchPostgres('bench-task-tracker-pg-');
 const tt = await startTaskTracker({
+  DATABASE_URL: pg.url,
   MAX_TASKS: String(REQUESTS),
   WORKER_PROCESSING_TIME: '1ms',
   WORKER_FAILURE_RATIO: '0',
 });
 try {
+  await ready(tt);
   await call(tt.api, 'POST', '/tasks', '{"title":"seed"}');
   const latencies: number[] = [];
   let next = 0;
@@ -72,4 +76,5 @@ try {
   agent.destroy();
   tt.process.kill('SIGTERM');
   await tt.exited;
+  await pg.stop();
 }

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { NAME as TASK_TRACKER, TOOL as TASK_TRACKER_TOOL } from '../../apps/task-tracker/api';
 import { type RunningTaskTracker, startTaskTracker } from '../../apps/task-tracker/launch';
 import { buildGoTool, type GoTool } from '../go-tools';
+import { startScratchPostgres } from '../local-postgres';
 import { repoRoot, runCli } from './run';
 
 const WATCHED = ['generators', 'platform', 'apps'];
@@ -19,14 +20,34 @@ const SETTLE_MS = 300;
 const STOP_TIMEOUT_MS = 5000;
 const TSX_CLI = join(repoRoot, 'node_modules/tsx/dist/cli.mjs');
 
+interface Backing {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
 interface Runnable {
   tool: GoTool;
+  /** What the app needs beside it, started once per session; its environment joins the app's. */
+  backing?(): Promise<Backing>;
   /** Starts the built binary with these addresses in its environment; resolves once it serves. */
   start(env: Record<string, string>): Promise<RunningTaskTracker>;
 }
 
-/** The apps `--app` can run: the Go tool that builds each, and its launcher. */
-const RUNNABLE: Record<string, Runnable> = { [TASK_TRACKER]: { tool: TASK_TRACKER_TOOL, start: startTaskTracker } };
+/** task-tracker keeps its tasks in PostgreSQL: DATABASE_URL if set, else a scratch server for the session. */
+async function taskTrackerDatabase(): Promise<Backing> {
+  const url = process.env.DATABASE_URL;
+  if (url) return { env: { DATABASE_URL: url }, stop: async () => {} };
+  const pg = await startScratchPostgres('dev-task-tracker-pg-');
+  console.log(
+    `${TASK_TRACKER}: a scratch PostgreSQL on 127.0.0.1:${pg.port} for this session (DATABASE_URL overrides)`,
+  );
+  return { env: { DATABASE_URL: pg.url }, stop: pg.stop };
+}
+
+/** The apps `--app` can run: the Go tool that builds each, what it needs beside it, and its launcher. */
+const RUNNABLE: Record<string, Runnable> = {
+  [TASK_TRACKER]: { tool: TASK_TRACKER_TOOL, backing: taskTrackerDatabase, start: startTaskTracker },
+};
 const usage = `usage: npm run dev [-- --app <${Object.keys(RUNNABLE).join('|')}>]`;
 
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
@@ -108,6 +129,7 @@ class AppRunner {
   private current?: RunningTaskTracker;
   private firstBinary?: string;
   private binary?: string;
+  private backing?: Promise<Backing>;
   /** After the first start, restarts keep its ports, so the printed URLs stay valid. */
   private env: Record<string, string> = {
     LISTEN_ADDR: process.env.LISTEN_ADDR ?? '127.0.0.1:0',
@@ -132,7 +154,13 @@ class AppRunner {
     }
     await this.stop();
     try {
-      this.current = await this.app.start(this.env);
+      this.backing ??= this.app.backing?.() ?? Promise.resolve({ env: {}, stop: async () => {} });
+      // A backing that failed to start is tried again at the next restart.
+      const backing = await this.backing.catch((error: unknown) => {
+        this.backing = undefined;
+        throw error;
+      });
+      this.current = await this.app.start({ ...backing.env, ...this.env });
     } catch (error) {
       console.log(`${this.name}: ${error instanceof Error ? error.message : error}`);
       return;
@@ -162,6 +190,13 @@ class AppRunner {
     const killer = setTimeout(() => running.process.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await running.exited;
     clearTimeout(killer);
+  }
+
+  /** Stops the app, then what it needs beside it. */
+  async close(): Promise<void> {
+    await this.stop();
+    const backing = await this.backing?.catch(() => undefined);
+    await backing?.stop();
   }
 }
 
@@ -218,7 +253,7 @@ function watchLoop(app: string | undefined): void {
     renderBurst.cancel();
     goBurst.cancel();
     renders.stop();
-    await runner?.stop();
+    await runner?.close();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

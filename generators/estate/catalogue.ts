@@ -4,6 +4,7 @@ import { taskTracker } from '../../apps/task-tracker/task-tracker';
 import { clusterAutoscaler } from '../../platform/cluster-autoscaler';
 import { etcdBackup } from '../../platform/etcd-backup';
 import { fluxFeedback } from '../../platform/flux-feedback';
+import { cloudnativePg } from '../../platform/cloudnative-pg';
 import { ingress } from '../../platform/ingress';
 import { loadBalancing } from '../../platform/load-balancing';
 import { logExport } from '../../platform/log-export';
@@ -25,6 +26,7 @@ const platform = {
   'node-termination-handler': nodeTerminationHandler,
   'flux-feedback': fluxFeedback,
   'etcd-backup': etcdBackup,
+  'cloudnative-pg': cloudnativePg,
 };
 
 const apps = {

@@ -6,6 +6,10 @@ import type { EstateOf } from './catalogue';
 export const estate: EstateOf = {
   repository: { url: 'ssh://git@github.com/acme/hybrid-gitops-platform.git', branch: 'main' },
   logArchive: { bucket: 'acme-estate-telemetry', region: 'eu-central-1', retentionDays: 400 },
+  database: {
+    primarySite: 'onprem',
+    backups: { bucket: 'acme-estate-databases', region: 'eu-central-1', retentionDays: 30 },
+  },
   clusters: [
     {
       name: 'aws',
@@ -48,6 +52,7 @@ export const estate: EstateOf = {
           ageRecipient: 'age12etynylf8xaq42qe48std3mv09hzfmxe4qmrw3xj9e6kn4qruu7qhcmyhp',
         },
         'flux-feedback': { receiverHostname: 'flux-webhook.aws.acme.example' },
+        'cloudnative-pg': {},
         monitoring: {
           prometheus: {
             retention: '30d',
@@ -62,7 +67,12 @@ export const estate: EstateOf = {
         },
       },
       apps: {
-        'task-tracker': { replicas: { min: 3, max: 10 }, hostname: 'tasks.aws.acme.example' },
+        'task-tracker': {
+          replicas: { min: 3, max: 10 },
+          hostname: 'tasks.aws.acme.example',
+          publicHostname: 'tasks.acme.example',
+          database: { instances: 2, storageGi: 20 },
+        },
       },
     },
     {
@@ -101,6 +111,7 @@ export const estate: EstateOf = {
           ageRecipient: 'age12etynylf8xaq42qe48std3mv09hzfmxe4qmrw3xj9e6kn4qruu7qhcmyhp',
         },
         'flux-feedback': { receiverHostname: 'flux-webhook.onprem.acme.internal' },
+        'cloudnative-pg': {},
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
           federation: {
@@ -110,7 +121,12 @@ export const estate: EstateOf = {
         },
       },
       apps: {
-        'task-tracker': { replicas: { min: 2, max: 4 }, hostname: 'tasks.onprem.acme.internal' },
+        'task-tracker': {
+          replicas: { min: 2, max: 4 },
+          hostname: 'tasks.onprem.acme.internal',
+          publicHostname: 'tasks.acme.example',
+          database: { instances: 2, storageGi: 20 },
+        },
       },
     },
   ],

@@ -63,13 +63,13 @@ export function start(
   };
 }
 
-/** A free loopback port: bound, read and released (another process may take it in between: see `PORT_TAKEN`). */
 /** What a process logs when the port `freePort` gave it was taken in between; the caller starts again on new ports. */
 export const PORT_TAKEN = 'address already in use';
 
 /** Whether the process is gone. */
 export const exited = (p: Running): boolean => p.child.exitCode !== null || p.child.signalCode !== null;
 
+/** A free loopback port: bound, read and released (another process may take it in between: see `PORT_TAKEN`). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { estate } from '../../generators/estate/clusters';
 import { buildGoTool } from '../../generators/go-tools';
-import { startTaskTracker, type RunningTaskTracker } from '../../apps/task-tracker/launch';
+import { ready, startTaskTracker, type RunningTaskTracker } from '../../apps/task-tracker/launch';
+import { type RunningPostgres, startScratchPostgres } from '../../generators/local-postgres';
 import { PROMETHEUS } from '../monitoring/tools';
 import { externalLabels } from '../monitoring/stack';
 import { renderedDocs } from '../monitoring/prometheus.testkit';
@@ -90,6 +91,7 @@ describe('metrics export end to end (real Prometheus, task-tracker, collector an
   let collector: Process | undefined;
   let prometheus: ReturnType<typeof spawn> | undefined;
   let tracker: RunningTaskTracker | undefined;
+  let pg: RunningPostgres | undefined;
   let promUrl: string;
   let traffic: NodeJS.Timeout | undefined;
 
@@ -112,7 +114,8 @@ describe('metrics export end to end (real Prometheus, task-tracker, collector an
     sandbox = await sandboxIn(root);
     const promPort = await freePort();
     promUrl = `http://${LOOPBACK}:${promPort}`;
-    tracker = await startTaskTracker();
+    pg = await startScratchPostgres('metrics-e2e-pg-');
+    tracker = await ready(await startTaskTracker({ DATABASE_URL: pg.url }));
     const ruleFiles = renderedDocs()
       .filter((d) => d.cluster === CLUSTER && d.object.kind === 'PrometheusRule')
       .map((d) => {
@@ -165,6 +168,8 @@ describe('metrics export end to end (real Prometheus, task-tracker, collector an
     await s3?.stop();
     prometheus?.kill('SIGTERM');
     tracker?.process.kill('SIGTERM');
+    await tracker?.exited;
+    await pg?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -1,7 +1,8 @@
 // Acceptance on loopback, every component real: a KRaft Kafka broker (Maven Central, the machine's JDK), the
 // task-tracker binary publishing task events, and the Kafka Streams job computing the per-minute aggregates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningTaskTracker, sample, startTaskTracker } from '../../apps/task-tracker/launch';
+import { ready, type RunningTaskTracker, sample, startTaskTracker } from '../../apps/task-tracker/launch';
+import { type RunningPostgres, startScratchPostgres } from '../../generators/local-postgres';
 import { type Broker, createTopic, readTopic, type RunningJob, startBroker, startStreamJob } from './kafka.testkit';
 
 interface TaskEvent {
@@ -109,13 +110,16 @@ async function producerCounts(tracker: RunningTaskTracker) {
 describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Streams job → task-aggregates', () => {
   let broker: Broker;
   let tracker: RunningTaskTracker;
+  let pg: RunningPostgres;
   let job: RunningJob;
 
   beforeAll(async () => {
     broker = await startBroker();
     await createTopic(broker, 'task-events', 3);
     await createTopic(broker, 'task-aggregates', 1, ['cleanup.policy=compact']);
+    pg = await startScratchPostgres('streaming-e2e-pg-');
     tracker = await startTaskTracker({
+      DATABASE_URL: pg.url,
       TASK_EVENTS_BROKERS: broker.bootstrap,
       TASK_EVENTS_BUFFER: '500',
       TASK_EVENTS_DELIVERY_TIMEOUT: '2s',
@@ -123,6 +127,7 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
       WORKER_FAILURE_RATIO: '0.3',
       WORKER_POLL_INTERVAL: '10ms',
     });
+    await ready(tracker);
     job = await startStreamJob(broker, 'onprem');
   });
 
@@ -131,6 +136,7 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
     await tracker?.exited;
     await job?.stop();
     await broker?.stop();
+    await pg?.stop();
   });
 
   it('turns a known sequence of tasks into the exact aggregates of each minute', async () => {

@@ -50,4 +50,7 @@ export const JUSTIFIED_WILDCARDS: Record<string, string> = {
  */
 export const BUCKETS_WITHOUT_EXPIRY: Record<string, string> = {
   'oidc-issuer': "the cluster's OIDC discovery document and JWKS: STS rejects every IRSA token once they are gone",
+  'database-backups':
+    "barman-cloud's retention policy deletes base backups and the WAL they need; an expiration could delete the only " +
+    'base backup a WAL chain restores from (failover.ts)',
 };

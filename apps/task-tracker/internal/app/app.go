@@ -15,7 +15,7 @@ import (
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/events"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/httpapi"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/metrics"
-	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/task"
+	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/pgstore"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/worker"
 )
 
@@ -26,8 +26,16 @@ import (
 //
 // It returns nil after a clean shutdown.
 func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.Logger) error {
-	store := task.NewMemory(cfg.MaxTasks, time.Now)
-	m := metrics.New(build, func() float64 { return float64(store.Pending()) })
+	store, err := pgstore.Open(cfg.Database.URL, pgstore.Options{
+		MaxConns: int32(cfg.Database.MaxConns), ConnectTimeout: cfg.Database.ConnectTimeout,
+		QueryTimeout: cfg.Database.QueryTimeout, MaxTasks: cfg.MaxTasks, Lease: cfg.Worker.Lease,
+	})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var queueDepth atomic.Int64
+	m := metrics.New(build, func() float64 { return float64(queueDepth.Load()) })
 	var ready atomic.Bool
 	tasks, closeEvents, err := events.Open(cfg.Events, store, m.Register, log)
 	if err != nil {
@@ -74,17 +82,25 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 		close(workerStopped)
 	}()
 
-	ready.Store(true)
+	checkCtx, stopChecks := context.WithCancel(context.Background())
+	checksStopped := make(chan struct{})
+	go func() {
+		checkDatabase(checkCtx, store, cfg.Database.CheckInterval, m, &ready, &queueDepth, log)
+		close(checksStopped)
+	}()
 	log.Info("serving", "api", apiListener.Addr().String(), "metrics", metricsListener.Addr().String(),
 		"version", build.Version, "revision", build.Revision)
 
 	select {
 	case err := <-serveErrors:
+		stopChecks()
 		stopWorker()
 		return fmt.Errorf("serving HTTP: %w", err)
 	case <-ctx.Done():
 	}
 
+	stopChecks()
+	<-checksStopped
 	ready.Store(false)
 	log.Info("shutting down", "drain_delay", cfg.ShutdownDrainDelay.String(), "timeout", cfg.ShutdownTimeout.String())
 	time.Sleep(cfg.ShutdownDrainDelay)
@@ -103,4 +119,49 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// checkDatabase migrates the schema once the database takes writes, then keeps checking it every interval: the
+// process is ready only while the database answers, is migrated and is the primary (a replica's app is not ready, so
+// neither the Service nor the Route 53 health check sends it requests). It returns when ctx is cancelled.
+func checkDatabase(ctx context.Context, store *pgstore.Store, every time.Duration, m *metrics.Metrics,
+	ready *atomic.Bool, queueDepth *atomic.Int64, log *slog.Logger) {
+	migrated, was := false, "unknown"
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		primary, err := store.Role(ctx)
+		if err == nil && primary && !migrated {
+			var applied int
+			if applied, err = pgstore.Migrate(ctx, store.Pool()); err == nil {
+				migrated = true
+				log.Info("database migrated", "applied", applied)
+			}
+		}
+		if err == nil && primary {
+			var pending int
+			if pending, err = store.Pending(ctx); err == nil {
+				queueDepth.Store(int64(pending))
+			}
+		}
+		state := map[bool]string{true: "primary", false: "replica"}[primary]
+		if err != nil {
+			state = "unreachable"
+		}
+		if state != was && ctx.Err() == nil {
+			if err != nil {
+				log.Warn("database check failed: not ready", "state", state, "error", err.Error())
+			} else {
+				log.Info("database checked", "state", state, "ready", state == "primary")
+			}
+			was = state
+		}
+		m.DatabaseChecked(err == nil, err == nil && primary)
+		ready.Store(err == nil && primary && migrated)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -25,8 +25,9 @@ type Config struct {
 	ShutdownDrainDelay time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may take to finish once the listener is closed.
 	ShutdownTimeout time.Duration
-	// MaxTasks bounds the in-memory store.
+	// MaxTasks bounds the store, across every replica.
 	MaxTasks int
+	Database Database
 	// DebugRoutes enables /debug/delay, which holds a request open; for tests only.
 	DebugRoutes bool
 	Worker      Worker
@@ -41,6 +42,19 @@ type Worker struct {
 	ProcessingTime time.Duration
 	// FailureRatio is the share of tasks, from 0 to 1, whose processing fails.
 	FailureRatio float64
+	// Lease is how long a task may stay processing before another worker takes it over.
+	Lease time.Duration
+}
+
+// Database is the PostgreSQL that every replica shares.
+type Database struct {
+	// URL is a libpq connection string or URL; it holds the password, so no message ever quotes it.
+	URL            string
+	MaxConns       int
+	ConnectTimeout time.Duration
+	QueryTimeout   time.Duration
+	// CheckInterval is how often the process checks that the database answers and takes writes; /readyz reports it.
+	CheckInterval time.Duration
 }
 
 // Load reads every variable through lookup (os.LookupEnv in production) and reports all invalid ones at once.
@@ -54,11 +68,19 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 5*time.Minute),
 		MaxTasks:           r.integer("MAX_TASKS", 10000, 1, 1_000_000),
 		DebugRoutes:        r.boolean("DEBUG_ROUTES", false),
+		Database: Database{
+			URL:            r.secret("DATABASE_URL"),
+			MaxConns:       r.integer("DB_MAX_CONNS", 10, 1, 100),
+			ConnectTimeout: r.duration("DB_CONNECT_TIMEOUT", 5*time.Second, 100*time.Millisecond, time.Minute),
+			QueryTimeout:   r.duration("DB_QUERY_TIMEOUT", 5*time.Second, 10*time.Millisecond, time.Minute),
+			CheckInterval:  r.duration("DB_CHECK_INTERVAL", 2*time.Second, 50*time.Millisecond, time.Minute),
+		},
 		Worker: Worker{
 			Concurrency:    r.integer("WORKER_CONCURRENCY", 2, 1, 64),
 			PollInterval:   r.duration("WORKER_POLL_INTERVAL", 200*time.Millisecond, time.Millisecond, time.Minute),
 			ProcessingTime: r.duration("WORKER_PROCESSING_TIME", 100*time.Millisecond, 0, time.Minute),
 			FailureRatio:   r.ratio("WORKER_FAILURE_RATIO", 0.05),
+			Lease:          r.duration("WORKER_LEASE", time.Minute, time.Second, time.Hour),
 		},
 	}
 	if cfg.ListenAddr == cfg.MetricsAddr && !strings.HasSuffix(cfg.ListenAddr, ":0") {
@@ -97,6 +119,15 @@ func (r *reader) address(name, fallback string) string {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		r.fail(name, value, "port must be a number from 0 to 65535")
 		return fallback
+	}
+	return value
+}
+
+// secret reads a required variable whose value must never appear in a message.
+func (r *reader) secret(name string) string {
+	value, ok := r.get(name)
+	if !ok {
+		r.errs = append(r.errs, fmt.Errorf("%s: is required (a PostgreSQL connection string)", name))
 	}
 	return value
 }

@@ -14,8 +14,10 @@ func env(vars map[string]string) func(string) (string, bool) {
 	}
 }
 
+const dbURL = "postgres://tt:secret-password@127.0.0.1:5432/tasks"
+
 func TestDefaults(t *testing.T) {
-	cfg, err := Load(env(nil))
+	cfg, err := Load(env(map[string]string{"DATABASE_URL": dbURL}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -25,6 +27,22 @@ func TestDefaults(t *testing.T) {
 	if cfg.DebugRoutes {
 		t.Fatal("debug routes must be off by default")
 	}
+	want := Database{URL: dbURL, MaxConns: 10, ConnectTimeout: 5 * time.Second, QueryTimeout: 5 * time.Second,
+		CheckInterval: 2 * time.Second}
+	if cfg.Database != want || cfg.Worker.Lease != time.Minute {
+		t.Fatalf("database defaults %+v, lease %s", cfg.Database, cfg.Worker.Lease)
+	}
+}
+
+func TestDatabaseURLIsRequiredAndNeverQuoted(t *testing.T) {
+	_, err := Load(env(nil))
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL: is required") {
+		t.Fatalf("want DATABASE_URL required, got %v", err)
+	}
+	_, err = Load(env(map[string]string{"DATABASE_URL": dbURL, "DB_MAX_CONNS": "0"}))
+	if err == nil || strings.Contains(err.Error(), "secret-password") || !strings.Contains(err.Error(), "DB_MAX_CONNS=") {
+		t.Fatalf("want DB_MAX_CONNS named and no password, got %v", err)
+	}
 }
 
 func TestValidValues(t *testing.T) {
@@ -32,6 +50,8 @@ func TestValidValues(t *testing.T) {
 		"LISTEN_ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0", "LOG_LEVEL": "DEBUG", "SHUTDOWN_TIMEOUT": "3s",
 		"SHUTDOWN_DRAIN_DELAY": "1s", "MAX_TASKS": "5", "DEBUG_ROUTES": "true", "WORKER_CONCURRENCY": "4",
 		"WORKER_POLL_INTERVAL": "10ms", "WORKER_PROCESSING_TIME": "0s", "WORKER_FAILURE_RATIO": "1",
+		"WORKER_LEASE": "30s", "DATABASE_URL": dbURL, "DB_MAX_CONNS": "4", "DB_CONNECT_TIMEOUT": "1s",
+		"DB_QUERY_TIMEOUT": "2s", "DB_CHECK_INTERVAL": "100ms",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -39,7 +59,13 @@ func TestValidValues(t *testing.T) {
 	want := Config{
 		ListenAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", LogLevel: slog.LevelDebug, ShutdownTimeout: 3 * time.Second,
 		ShutdownDrainDelay: time.Second, MaxTasks: 5, DebugRoutes: true,
-		Worker: Worker{Concurrency: 4, PollInterval: 10 * time.Millisecond, ProcessingTime: 0, FailureRatio: 1},
+		Worker: Worker{
+			Concurrency: 4, PollInterval: 10 * time.Millisecond, ProcessingTime: 0, FailureRatio: 1, Lease: 30 * time.Second,
+		},
+		Database: Database{
+			URL: dbURL, MaxConns: 4, ConnectTimeout: time.Second, QueryTimeout: 2 * time.Second,
+			CheckInterval: 100 * time.Millisecond,
+		},
 	}
 	if cfg != want {
 		t.Fatalf("got %+v, want %+v", cfg, want)
@@ -57,10 +83,12 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"ratio":         {"WORKER_FAILURE_RATIO", "1.5", "must be a number from 0 to 1"},
 		"nan":           {"WORKER_FAILURE_RATIO", "NaN", "must be a number from 0 to 1"},
 		"bool":          {"DEBUG_ROUTES", "maybe", "must be true or false"},
+		"query timeout": {"DB_QUERY_TIMEOUT", "1ns", "must be from 10ms to 1m0s"},
+		"lease":         {"WORKER_LEASE", "0s", "must be from 1s to 1h0m0s"},
 	}
 	for label, c := range cases {
 		t.Run(label, func(t *testing.T) {
-			_, err := Load(env(map[string]string{c.name: c.value}))
+			_, err := Load(env(map[string]string{c.name: c.value, "DATABASE_URL": dbURL}))
 			if err == nil {
 				t.Fatalf("%s=%q was accepted", c.name, c.value)
 			}

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -31,28 +32,28 @@ func (s *Store) publish(id string, typ Type, at time.Time, duration *float64) {
 	})
 }
 
-func (s *Store) Create(d task.Draft) (task.Task, error) {
-	t, err := s.Store.Create(d)
+func (s *Store) Create(ctx context.Context, d task.Draft) (task.Task, error) {
+	t, err := s.Store.Create(ctx, d)
 	if err == nil {
 		s.publish(t.ID, Created, s.now(), nil)
 	}
 	return t, err
 }
 
-func (s *Store) Claim() (task.Task, bool) {
-	t, ok := s.Store.Claim()
-	if ok {
+func (s *Store) Claim(ctx context.Context) (task.Task, bool, error) {
+	t, ok, err := s.Store.Claim(ctx)
+	if ok && err == nil {
 		at := s.now()
 		s.mu.Lock()
 		s.started[t.ID] = at
 		s.mu.Unlock()
 		s.publish(t.ID, Started, at, nil)
 	}
-	return t, ok
+	return t, ok, err
 }
 
-func (s *Store) Finish(id string, outcome task.Status) (task.Task, error) {
-	t, err := s.Store.Finish(id, outcome)
+func (s *Store) Finish(ctx context.Context, id string, outcome task.Status) (task.Task, error) {
+	t, err := s.Store.Finish(ctx, id, outcome)
 	s.mu.Lock()
 	began, claimed := s.started[id]
 	delete(s.started, id)
@@ -69,8 +70,8 @@ func (s *Store) Finish(id string, outcome task.Status) (task.Task, error) {
 	return t, err
 }
 
-func (s *Store) Delete(id string) error {
-	err := s.Store.Delete(id)
+func (s *Store) Delete(ctx context.Context, id string) error {
+	err := s.Store.Delete(ctx, id)
 	if err == nil {
 		s.mu.Lock()
 		delete(s.started, id)

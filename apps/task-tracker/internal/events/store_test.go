@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 	"testing"
@@ -32,16 +33,17 @@ func clock(step time.Duration) func() time.Time {
 
 func TestPublishesEachLifecycleStepKeyedByTask(t *testing.T) {
 	pub := &collected{}
+	ctx := context.Background()
 	store := Wrap(task.NewMemory(10, time.Now), pub, "pod-a", clock(250*time.Millisecond))
-	created, err := store.Create(task.Draft{Title: "one"})
+	created, err := store.Create(ctx, task.Draft{Title: "one"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	claimed, ok := store.Claim()
-	if !ok || claimed.ID != created.ID {
-		t.Fatalf("claim: %+v %v", claimed, ok)
+	claimed, ok, err := store.Claim(ctx)
+	if err != nil || !ok || claimed.ID != created.ID {
+		t.Fatalf("claim: %+v %v %v", claimed, ok, err)
 	}
-	if _, err := store.Finish(created.ID, task.Failed); err != nil {
+	if _, err := store.Finish(ctx, created.ID, task.Failed); err != nil {
 		t.Fatal(err)
 	}
 	if len(pub.events) != 3 {
@@ -64,17 +66,21 @@ func TestPublishesEachLifecycleStepKeyedByTask(t *testing.T) {
 
 func TestNothingIsPublishedForWhatTheStoreRefuses(t *testing.T) {
 	pub := &collected{}
+	ctx := context.Background()
 	store := Wrap(task.NewMemory(1, time.Now), pub, "pod-a", time.Now)
-	store.Create(task.Draft{Title: "fits"})
-	if _, err := store.Create(task.Draft{Title: "full"}); err == nil {
+	fits, err := store.Create(ctx, task.Draft{Title: "fits"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Create(ctx, task.Draft{Title: "full"}); err == nil {
 		t.Fatal("a full store must refuse")
 	}
-	if _, err := store.Finish("1", task.Done); err == nil {
+	if _, err := store.Finish(ctx, fits.ID, task.Done); err == nil {
 		t.Fatal("finishing a task that was never claimed must fail")
 	}
-	store.Claim()
-	store.Delete("1")
-	if _, err := store.Finish("1", task.Done); err == nil {
+	store.Claim(ctx)
+	store.Delete(ctx, fits.ID)
+	if _, err := store.Finish(ctx, fits.ID, task.Done); err == nil {
 		t.Fatal("finishing a deleted task must fail")
 	}
 	if len(pub.events) != 2 || len(store.started) != 0 {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -50,7 +51,10 @@ func newFixture(t *testing.T, maxTasks int, debugRoutes bool) *fixture {
 	f := &fixture{store: task.NewMemory(maxTasks, time.Now), ready: &atomic.Bool{}, logs: &syncBuffer{}}
 	f.log = slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.ready.Store(true)
-	f.metrics = metrics.New(metrics.Build{Version: "1.2.3", Revision: "abc", GoVersion: "go"}, func() float64 { return float64(f.store.Pending()) })
+	f.metrics = metrics.New(metrics.Build{Version: "1.2.3", Revision: "abc", GoVersion: "go"}, func() float64 {
+		n, _ := f.store.Pending(context.Background())
+		return float64(n)
+	})
 	f.server = httptest.NewServer(NewHandler(Deps{
 		Store: f.store, Metrics: f.metrics, Log: f.log, Ready: f.ready,
 		Build: metrics.Build{Version: "1.2.3", Revision: "abc", GoVersion: "go"}, DebugRoutes: debugRoutes,

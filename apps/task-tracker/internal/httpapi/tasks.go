@@ -17,14 +17,27 @@ type taskList struct {
 	Tasks []task.Task `json:"tasks"`
 }
 
+// storeError answers for a store that failed: 404 for a missing task, 503 for a full or unreachable store. The
+// database's own message stays out of the response; the request's log line (5xx at error) has the status.
+func storeError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, task.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, task.ErrFull):
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+	default:
+		writeError(w, http.StatusServiceUnavailable, "task store unavailable, try again")
+	}
+}
+
 func (h *taskHandlers) create(w http.ResponseWriter, r *http.Request) {
 	draft, ok := readDraft(w, r)
 	if !ok {
 		return
 	}
-	created, err := h.store.Create(draft)
-	if errors.Is(err, task.ErrFull) {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	created, err := h.store.Create(r.Context(), draft)
+	if err != nil {
+		storeError(w, err)
 		return
 	}
 	h.metrics.TaskCreated()
@@ -41,13 +54,18 @@ func (h *taskHandlers) list(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, taskList{Tasks: h.store.List(status)})
+	tasks, err := h.store.List(r.Context(), status)
+	if err != nil {
+		storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, taskList{Tasks: tasks})
 }
 
 func (h *taskHandlers) get(w http.ResponseWriter, r *http.Request) {
-	found, err := h.store.Get(r.PathValue("id"))
+	found, err := h.store.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
+		storeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, found)
@@ -58,17 +76,17 @@ func (h *taskHandlers) update(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	updated, err := h.store.Update(r.PathValue("id"), draft)
+	updated, err := h.store.Update(r.Context(), r.PathValue("id"), draft)
 	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
+		storeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, updated)
 }
 
 func (h *taskHandlers) remove(w http.ResponseWriter, r *http.Request) {
-	if err := h.store.Delete(r.PathValue("id")); err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
+	if err := h.store.Delete(r.Context(), r.PathValue("id")); err != nil {
+		storeError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

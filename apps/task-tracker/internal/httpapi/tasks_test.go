@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,7 +51,7 @@ func TestListFiltersByStatus(t *testing.T) {
 	f := newFixture(t, 10, false)
 	f.json(t, http.MethodPost, "/tasks", `{"title":"a"}`)
 	f.json(t, http.MethodPost, "/tasks", `{"title":"b"}`)
-	f.store.Claim()
+	f.store.Claim(context.Background())
 
 	pending := decode[taskList](t, f.json(t, http.MethodGet, "/tasks?status=pending", ""))
 	if len(pending.Tasks) != 1 || pending.Tasks[0].ID != "2" {
@@ -92,8 +94,8 @@ func TestRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	if n := len(f.store.List("")); n != 0 {
-		t.Fatalf("rejected requests created %d tasks", n)
+	if all, _ := f.store.List(context.Background(), ""); len(all) != 0 {
+		t.Fatalf("rejected requests created %d tasks", len(all))
 	}
 	if !strings.Contains(f.json(t, http.MethodPost, "/tasks", `{"title":"valid"}`).body, `"id":"1"`) {
 		t.Fatal("a valid task after rejected ones must be created")
@@ -120,5 +122,39 @@ func TestMethodNotAllowed(t *testing.T) {
 	expectStatus(t, r, http.StatusMethodNotAllowed)
 	if allow := r.header.Get("Allow"); !strings.Contains(allow, "PUT") || !strings.Contains(allow, "DELETE") {
 		t.Fatalf("Allow %q", allow)
+	}
+}
+
+// unreachable is a store whose database does not answer.
+type unreachable struct{ task.Store }
+
+var errUnreachable = errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
+
+func (unreachable) Create(context.Context, task.Draft) (task.Task, error) {
+	return task.Task{}, errUnreachable
+}
+func (unreachable) Get(context.Context, string) (task.Task, error) {
+	return task.Task{}, errUnreachable
+}
+func (unreachable) List(context.Context, task.Status) ([]task.Task, error) {
+	return nil, errUnreachable
+}
+func (unreachable) Delete(context.Context, string) error { return errUnreachable }
+func (unreachable) Update(context.Context, string, task.Draft) (task.Task, error) {
+	return task.Task{}, errUnreachable
+}
+
+func TestAnUnreachableStoreAnswers503WithoutItsError(t *testing.T) {
+	f := newFixture(t, 10, false)
+	f.server.Config.Handler = NewHandler(Deps{Store: unreachable{}, Metrics: f.metrics, Log: f.log, Ready: f.ready})
+	for _, c := range []struct{ method, path, body string }{
+		{http.MethodPost, "/tasks", `{"title":"a"}`}, {http.MethodGet, "/tasks", ""}, {http.MethodGet, "/tasks/1", ""},
+		{http.MethodPut, "/tasks/1", `{"title":"b"}`}, {http.MethodDelete, "/tasks/1", ""},
+	} {
+		r := f.json(t, c.method, c.path, c.body)
+		expectStatus(t, r, http.StatusServiceUnavailable)
+		if strings.Contains(r.body, "5432") || !strings.Contains(r.body, "task store unavailable") {
+			t.Fatalf("%s %s: body %s", c.method, c.path, r.body)
+		}
 	}
 }

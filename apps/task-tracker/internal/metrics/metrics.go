@@ -37,6 +37,8 @@ type Metrics struct {
 	inFlight  prometheus.Gauge
 	created   prometheus.Counter
 	processed *prometheus.CounterVec
+	dbUp      prometheus.Gauge
+	dbPrimary prometheus.Gauge
 }
 
 // New registers every metric; queueDepth is read at each scrape.
@@ -65,6 +67,14 @@ func New(build Build, queueDepth func() float64) *Metrics {
 			Help: "Tasks the worker finished, by outcome (done or failed).",
 		}, []string{"outcome"}),
 	}
+	m.dbUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "task_tracker_database_up",
+		Help: "1 when the last check reached the database (and the schema is migrated), else 0.",
+	})
+	m.dbPrimary = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "task_tracker_database_primary",
+		Help: "1 when the database takes writes, 0 while it is unreachable or a replica; /readyz fails at 0.",
+	})
 	for _, outcome := range []task.Status{task.Done, task.Failed} {
 		m.processed.WithLabelValues(string(outcome))
 	}
@@ -75,7 +85,7 @@ func New(build Build, queueDepth func() float64) *Metrics {
 	})
 	buildInfo.Set(1)
 	m.registry.MustRegister(
-		m.requests, m.durations, m.inFlight, m.created, m.processed, buildInfo,
+		m.requests, m.durations, m.inFlight, m.created, m.processed, buildInfo, m.dbUp, m.dbPrimary,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "task_tracker_tasks_queue_depth",
 			Help: "Tasks waiting for a worker.",
@@ -115,4 +125,17 @@ func (m *Metrics) TaskCreated() { m.created.Inc() }
 
 func (m *Metrics) TaskProcessed(outcome task.Status) {
 	m.processed.WithLabelValues(string(outcome)).Inc()
+}
+
+// DatabaseChecked records what the last check of the database found.
+func (m *Metrics) DatabaseChecked(up, primary bool) {
+	m.dbUp.Set(boolGauge(up))
+	m.dbPrimary.Set(boolGauge(primary))
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -69,3 +69,16 @@ func TestExposition(t *testing.T) {
 	assertLine(t, out, `task_tracker_http_requests_in_flight 0`)
 	assertLine(t, out, `task_tracker_tasks_queue_depth 0`)
 }
+
+func TestDatabaseGauges(t *testing.T) {
+	m := New(Build{}, func() float64 { return 0 })
+	out := scrape(t, m)
+	assertLine(t, out, "task_tracker_database_up 0")
+	assertLine(t, out, "task_tracker_database_primary 0")
+	m.DatabaseChecked(true, false)
+	out = scrape(t, m)
+	assertLine(t, out, "task_tracker_database_up 1")
+	assertLine(t, out, "task_tracker_database_primary 0")
+	m.DatabaseChecked(true, true)
+	assertLine(t, scrape(t, m), "task_tracker_database_primary 1")
+}

@@ -2,6 +2,7 @@ package task
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,7 +10,7 @@ import (
 	"time"
 )
 
-// Memory is a Store that lives in the process; every replica has its own.
+// Memory is a Store that lives in the process: the test double of the unit tests. The service runs on Postgres.
 type Memory struct {
 	mu      sync.Mutex
 	now     func() time.Time
@@ -30,7 +31,7 @@ func NewMemory(max int, now func() time.Time) *Memory {
 	return &Memory{now: now, max: max, tasks: map[string]*entry{}}
 }
 
-func (m *Memory) Create(d Draft) (Task, error) {
+func (m *Memory) Create(_ context.Context, d Draft) (Task, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.tasks) >= m.max {
@@ -45,7 +46,7 @@ func (m *Memory) Create(d Draft) (Task, error) {
 	return t, nil
 }
 
-func (m *Memory) Get(id string) (Task, error) {
+func (m *Memory) Get(_ context.Context, id string) (Task, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.tasks[id]
@@ -55,7 +56,7 @@ func (m *Memory) Get(id string) (Task, error) {
 	return e.task, nil
 }
 
-func (m *Memory) List(status Status) []Task {
+func (m *Memory) List(_ context.Context, status Status) ([]Task, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	entries := make([]*entry, 0, len(m.tasks))
@@ -69,10 +70,10 @@ func (m *Memory) List(status Status) []Task {
 	for i, e := range entries {
 		tasks[i] = e.task
 	}
-	return tasks
+	return tasks, nil
 }
 
-func (m *Memory) Update(id string, d Draft) (Task, error) {
+func (m *Memory) Update(_ context.Context, id string, d Draft) (Task, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.tasks[id]
@@ -83,7 +84,7 @@ func (m *Memory) Update(id string, d Draft) (Task, error) {
 	return e.task, nil
 }
 
-func (m *Memory) Delete(id string) error {
+func (m *Memory) Delete(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.tasks[id]
@@ -97,7 +98,7 @@ func (m *Memory) Delete(id string) error {
 	return nil
 }
 
-func (m *Memory) Claim() (Task, bool) {
+func (m *Memory) Claim(context.Context) (Task, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for len(m.queue) > 0 {
@@ -106,13 +107,13 @@ func (m *Memory) Claim() (Task, bool) {
 		if e, ok := m.tasks[id]; ok && e.task.Status == Pending {
 			e.task.Status, e.task.UpdatedAt = Processing, m.now().UTC()
 			m.pending--
-			return e.task, true
+			return e.task, true, nil
 		}
 	}
-	return Task{}, false
+	return Task{}, false, nil
 }
 
-func (m *Memory) Finish(id string, outcome Status) (Task, error) {
+func (m *Memory) Finish(_ context.Context, id string, outcome Status) (Task, error) {
 	if outcome != Done && outcome != Failed {
 		return Task{}, fmt.Errorf("finish task %s: outcome must be done or failed, got %q", id, outcome)
 	}
@@ -129,8 +130,8 @@ func (m *Memory) Finish(id string, outcome Status) (Task, error) {
 	return e.task, nil
 }
 
-func (m *Memory) Pending() int {
+func (m *Memory) Pending(context.Context) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.pending
+	return m.pending, nil
 }

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,37 +10,39 @@ import (
 	"time"
 )
 
+var ctx = context.Background()
+
 var epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func newStore(max int) *Memory { return NewMemory(max, func() time.Time { return epoch }) }
 
 func TestCreateGetUpdateDelete(t *testing.T) {
 	s := newStore(10)
-	created, err := s.Create(Draft{Title: "write report"})
+	created, err := s.Create(ctx, Draft{Title: "write report"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if created.ID != "1" || created.Status != Pending || !created.CreatedAt.Equal(epoch) {
 		t.Fatalf("unexpected task %+v", created)
 	}
-	got, err := s.Get("1")
+	got, err := s.Get(ctx, "1")
 	if err != nil || got != created {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
-	updated, err := s.Update("1", Draft{Title: "write the report", Description: "by Friday"})
+	updated, err := s.Update(ctx, "1", Draft{Title: "write the report", Description: "by Friday"})
 	if err != nil || updated.Title != "write the report" || updated.Description != "by Friday" || updated.Status != Pending {
 		t.Fatalf("Update = %+v, %v", updated, err)
 	}
-	if err := s.Delete("1"); err != nil {
+	if err := s.Delete(ctx, "1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get("1"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Get(ctx, "1"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get after delete: %v", err)
 	}
-	if err := s.Delete("1"); !errors.Is(err, ErrNotFound) {
+	if err := s.Delete(ctx, "1"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second Delete: %v", err)
 	}
-	if _, err := s.Update("1", Draft{Title: "x"}); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Update(ctx, "1", Draft{Title: "x"}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Update after delete: %v", err)
 	}
 }
@@ -47,67 +50,67 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 func TestListKeepsCreationOrderAndFilters(t *testing.T) {
 	s := newStore(20)
 	for i := 1; i <= 12; i++ {
-		if _, err := s.Create(Draft{Title: fmt.Sprintf("t%d", i)}); err != nil {
+		if _, err := s.Create(ctx, Draft{Title: fmt.Sprintf("t%d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var ids []string
-	for _, task := range s.List("") {
+	for _, task := range list(s, "") {
 		ids = append(ids, task.ID)
 	}
 	if got := strings.Join(ids, ","); got != "1,2,3,4,5,6,7,8,9,10,11,12" {
 		t.Fatalf("order %s", got)
 	}
-	claimed, _ := s.Claim()
-	if got := s.List(Processing); len(got) != 1 || got[0].ID != claimed.ID {
+	claimed, _, _ := s.Claim(ctx)
+	if got := list(s, Processing); len(got) != 1 || got[0].ID != claimed.ID {
 		t.Fatalf("List(processing) = %+v", got)
 	}
-	if got := len(s.List(Pending)); got != 11 {
+	if got := len(list(s, Pending)); got != 11 {
 		t.Fatalf("List(pending) has %d tasks", got)
 	}
 }
 
 func TestCapacity(t *testing.T) {
 	s := newStore(2)
-	s.Create(Draft{Title: "a"})
-	s.Create(Draft{Title: "b"})
-	if _, err := s.Create(Draft{Title: "c"}); !errors.Is(err, ErrFull) {
+	s.Create(ctx, Draft{Title: "a"})
+	s.Create(ctx, Draft{Title: "b"})
+	if _, err := s.Create(ctx, Draft{Title: "c"}); !errors.Is(err, ErrFull) {
 		t.Fatalf("third Create: %v", err)
 	}
-	s.Delete("1")
-	if _, err := s.Create(Draft{Title: "c"}); err != nil {
+	s.Delete(ctx, "1")
+	if _, err := s.Create(ctx, Draft{Title: "c"}); err != nil {
 		t.Fatalf("Create after Delete: %v", err)
 	}
 }
 
 func TestClaimAndFinish(t *testing.T) {
 	s := newStore(10)
-	s.Create(Draft{Title: "a"})
-	s.Create(Draft{Title: "b"})
-	s.Create(Draft{Title: "c"})
-	s.Delete("1")
-	if s.Pending() != 2 {
-		t.Fatalf("Pending = %d", s.Pending())
+	s.Create(ctx, Draft{Title: "a"})
+	s.Create(ctx, Draft{Title: "b"})
+	s.Create(ctx, Draft{Title: "c"})
+	s.Delete(ctx, "1")
+	if pending(s) != 2 {
+		t.Fatalf("Pending = %d", pending(s))
 	}
-	claimed, ok := s.Claim()
+	claimed, ok, _ := s.Claim(ctx)
 	if !ok || claimed.ID != "2" || claimed.Status != Processing {
 		t.Fatalf("Claim skipped the deleted task wrongly: %+v %v", claimed, ok)
 	}
-	if s.Pending() != 1 {
-		t.Fatalf("Pending after claim = %d", s.Pending())
+	if pending(s) != 1 {
+		t.Fatalf("Pending after claim = %d", pending(s))
 	}
-	if _, err := s.Finish("3", Done); err == nil {
+	if _, err := s.Finish(ctx, "3", Done); err == nil {
 		t.Fatal("finishing a pending task must fail")
 	}
-	if _, err := s.Finish("2", Processing); err == nil {
+	if _, err := s.Finish(ctx, "2", Processing); err == nil {
 		t.Fatal("processing is not an outcome")
 	}
-	finished, err := s.Finish("2", Failed)
+	finished, err := s.Finish(ctx, "2", Failed)
 	if err != nil || finished.Status != Failed {
 		t.Fatalf("Finish = %+v, %v", finished, err)
 	}
-	s.Claim()
-	if _, ok := s.Claim(); ok {
+	s.Claim(ctx)
+	if _, ok, _ := s.Claim(ctx); ok {
 		t.Fatal("Claim on an empty queue returned a task")
 	}
 }
@@ -115,7 +118,7 @@ func TestClaimAndFinish(t *testing.T) {
 func TestConcurrentClaimsHandOutEachTaskOnce(t *testing.T) {
 	s := newStore(1000)
 	for range 500 {
-		s.Create(Draft{Title: "t"})
+		s.Create(ctx, Draft{Title: "t"})
 	}
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -123,7 +126,7 @@ func TestConcurrentClaimsHandOutEachTaskOnce(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for {
-				task, ok := s.Claim()
+				task, ok, _ := s.Claim(ctx)
 				if !ok {
 					return
 				}
@@ -166,4 +169,14 @@ func TestParseStatus(t *testing.T) {
 	if _, err := ParseStatus("Done"); err == nil {
 		t.Fatal("statuses are case-sensitive")
 	}
+}
+
+func list(s *Memory, status Status) []Task {
+	tasks, _ := s.List(ctx, status)
+	return tasks
+}
+
+func pending(s *Memory) int {
+	n, _ := s.Pending(ctx)
+	return n
 }

@@ -44,7 +44,11 @@ func (w *Worker) loop(ctx context.Context) {
 	for {
 		// Drain the queue before waiting for the next poll.
 		for {
-			t, ok := w.store.Claim()
+			t, ok, err := w.store.Claim(ctx)
+			if err != nil && ctx.Err() == nil {
+				// The database is down or read-only: the database check logs that once, at warn; poll again.
+				w.log.Debug("claiming a task failed", "error", err.Error())
+			}
 			if !ok {
 				break
 			}
@@ -74,9 +78,9 @@ func (w *Worker) process(ctx context.Context, t task.Task) bool {
 	if rand.Float64() < w.cfg.FailureRatio {
 		outcome = task.Failed
 	}
-	if _, err := w.store.Finish(t.ID, outcome); err != nil {
-		// The task was deleted while it was processed: there is no outcome to record.
-		w.log.Debug("task vanished during processing", "task_id", t.ID, "error", err.Error())
+	if _, err := w.store.Finish(ctx, t.ID, outcome); err != nil {
+		// Deleted while it was processed, or the database failed: the lease hands the task to a worker again.
+		w.log.Debug("finishing a task failed", "task_id", t.ID, "error", err.Error())
 		return true
 	}
 	w.recorder.TaskProcessed(outcome)

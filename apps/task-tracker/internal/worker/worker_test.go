@@ -60,7 +60,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func fill(store task.Store, n int) {
 	for range n {
-		store.Create(task.Draft{Title: "t"})
+		store.Create(context.Background(), task.Draft{Title: "t"})
 	}
 }
 
@@ -73,11 +73,11 @@ func TestProcessesEveryTaskAndRecordsTheOutcome(t *testing.T) {
 		fill(store, 20)
 		rec, _, _ := runWorker(t, store, c.ratio, time.Millisecond)
 		waitFor(t, "20 processed tasks", func() bool { return rec.get(c.outcome) == 20 })
-		if got := len(store.List(c.outcome)); got != 20 {
+		if got := len(list(store, c.outcome)); got != 20 {
 			t.Fatalf("ratio %v: %d tasks are %s, want 20", c.ratio, got, c.outcome)
 		}
-		if store.Pending() != 0 || rec.get(task.Done)+rec.get(task.Failed) != 20 {
-			t.Fatalf("ratio %v: pending %d, done %d, failed %d", c.ratio, store.Pending(), rec.get(task.Done), rec.get(task.Failed))
+		if pending(store) != 0 || rec.get(task.Done)+rec.get(task.Failed) != 20 {
+			t.Fatalf("ratio %v: pending %d, done %d, failed %d", c.ratio, pending(store), rec.get(task.Done), rec.get(task.Failed))
 		}
 	}
 }
@@ -94,15 +94,15 @@ func TestStopsWhenCancelled(t *testing.T) {
 	store := task.NewMemory(100, time.Now)
 	fill(store, 5)
 	rec, cancel, stopped := runWorker(t, store, 0, time.Hour)
-	waitFor(t, "tasks claimed", func() bool { return len(store.List(task.Processing)) == 3 })
+	waitFor(t, "tasks claimed", func() bool { return len(list(store, task.Processing)) == 3 })
 	cancel()
 	select {
 	case <-stopped:
 	case <-time.After(2 * time.Second):
 		t.Fatal("Run did not return after cancellation")
 	}
-	if rec.get(task.Done) != 0 || store.Pending() != 2 {
-		t.Fatalf("done %d, pending %d after cancel", rec.get(task.Done), store.Pending())
+	if rec.get(task.Done) != 0 || pending(store) != 2 {
+		t.Fatalf("done %d, pending %d after cancel", rec.get(task.Done), pending(store))
 	}
 }
 
@@ -110,11 +110,21 @@ func TestTaskDeletedDuringProcessingIsNotCounted(t *testing.T) {
 	store := task.NewMemory(100, time.Now)
 	fill(store, 1)
 	rec, _, _ := runWorker(t, store, 0, 50*time.Millisecond)
-	waitFor(t, "task claimed", func() bool { return len(store.List(task.Processing)) == 1 })
-	store.Delete("1")
+	waitFor(t, "task claimed", func() bool { return len(list(store, task.Processing)) == 1 })
+	store.Delete(context.Background(), "1")
 	fill(store, 1)
 	waitFor(t, "second task processed", func() bool { return rec.get(task.Done) == 1 })
-	if got, _ := store.Get("2"); got.Status != task.Done {
+	if got, _ := store.Get(context.Background(), "2"); got.Status != task.Done {
 		t.Fatalf("task 2 is %s", got.Status)
 	}
+}
+
+func list(s *task.Memory, status task.Status) []task.Task {
+	tasks, _ := s.List(context.Background(), status)
+	return tasks
+}
+
+func pending(s *task.Memory) int {
+	n, _ := s.Pending(context.Background())
+	return n
 }
