@@ -8,6 +8,7 @@ import { ModelError } from '../../generators/model-check';
 import { renderEstate } from '../../generators/render';
 import { versions } from '../../generators/versions';
 import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../../platform/monitoring/api';
+import { ENVOY_POD_LABELS } from '../../platform/gateway/api';
 import { NAMESPACE } from './api';
 import { SHUTDOWN_DRAIN_DELAY_SECONDS, SHUTDOWN_TIMEOUT_SECONDS, taskTracker } from './task-tracker';
 import type { TaskTrackerValues } from './values';
@@ -55,26 +56,35 @@ describe('task-tracker bundle', () => {
   it('differs between the clusters only where the model says', () => {
     expect(one(aws, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
     expect(one(onprem, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
-    expect(one(aws, 'Ingress').spec.rules[0].host).toBe('tasks.aws.acme.example');
-    expect(one(onprem, 'Ingress').spec.rules[0].host).toBe('tasks.onprem.acme.internal');
+    expect(one(aws, 'HTTPRoute').spec.hostnames).toEqual(['tasks.aws.acme.example']);
+    expect(one(onprem, 'HTTPRoute').spec.hostnames).toEqual(['tasks.onprem.acme.internal']);
+    expect(aws.filter((o) => o.kind === 'Ingress')).toEqual([]);
 
     const strip = (objects: Manifest[]) =>
-      objects.filter((o) => o.kind !== 'HorizontalPodAutoscaler' && o.kind !== 'Ingress');
+      objects.filter((o) => o.kind !== 'HorizontalPodAutoscaler' && o.kind !== 'HTTPRoute');
     expect(strip(aws)).toEqual(strip(onprem));
   });
 
-  it('takes the ingress class and the ingress controller namespace from the cluster', () => {
+  it("attaches to the model listener of the Gateway in the cluster's gateway namespace, admitting only Envoy", () => {
     const base = clusterNamed('onprem');
-    const cluster = {
-      ...base,
-      ingress: { ...base.ingress, className: 'traefik', controllerNamespace: 'traefik-system' },
-    };
+    const cluster = { ...base, ingress: { ...base.ingress, controllerNamespace: 'edge-system' } };
     const objects = synth(cluster);
-    expect(one(objects, 'Ingress').spec.ingressClassName).toBe('traefik');
-    expect(one(objects, 'NetworkPolicy', 'allow-ingress-controller').spec.ingress[0].from).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik-system' } } },
+    expect(one(objects, 'HTTPRoute').spec.parentRefs).toEqual([
+      {
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        name: 'edge',
+        namespace: 'edge-system',
+        sectionName: 'https-tasks',
+      },
     ]);
-    expect(one(onprem, 'Ingress').spec.ingressClassName).toBe('nginx');
+    expect(one(objects, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ name: 'task-tracker', port: 8080 }]);
+    expect(one(objects, 'NetworkPolicy', 'allow-gateway').spec.ingress[0].from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge-system' } },
+        podSelector: { matchLabels: ENVOY_POD_LABELS },
+      },
+    ]);
   });
 
   it('runs a pinned image, with explicit resources, every probe and a restricted security context', () => {
@@ -163,19 +173,19 @@ describe('task-tracker bundle', () => {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
   });
 
-  it('denies all traffic but DNS, the ingress controller and Prometheus', () => {
+  it('denies all traffic but DNS, the Gateway and Prometheus', () => {
     const policies = Object.fromEntries(
       aws.filter((o) => o.kind === 'NetworkPolicy').map((o) => [o.metadata.name, o.spec]),
     );
     expect(Object.keys(policies).sort()).toEqual([
       'allow-dns',
-      'allow-ingress-controller',
+      'allow-gateway',
       'allow-prometheus-scrape',
       'default-deny',
     ]);
     expect(policies['default-deny']).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     expect(policies['allow-dns'].egress[0].ports.map((p: { protocol: string }) => p.protocol)).toEqual(['UDP', 'TCP']);
-    expect(policies['allow-ingress-controller'].ingress[0].ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
+    expect(policies['allow-gateway'].ingress[0].ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
     expect(policies['allow-prometheus-scrape'].ingress[0]).toEqual({
       from: [
         {

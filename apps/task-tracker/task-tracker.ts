@@ -1,6 +1,6 @@
-// The task-tracker app on a cluster: namespace, workload, autoscaling, disruption budget, network policies, ingress,
+// The task-tracker app on a cluster: namespace, workload, autoscaling, disruption budget, network policies, HTTPRoute,
 // scrape config, SLO rules and dashboard, all in the apps layer.
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, type ApiObjectProps, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/model';
@@ -14,6 +14,7 @@ import {
   NAMESPACE as MONITORING_NAMESPACE,
   PROMETHEUS_POD_LABELS,
 } from '../../platform/monitoring/api';
+import { ENVOY_POD_LABELS, httpRoute } from '../../platform/gateway/api';
 import { aggregates, overview } from './aggregates';
 import { IMAGE, NAME, NAMESPACE, PORTS, TOOL } from './api';
 import { taskTrackerDashboard } from './dashboard';
@@ -24,7 +25,7 @@ import { TASK_TRACKER_KEYS, validateValues, type TaskTrackerValues } from './val
 const SELECTOR = { 'app.kubernetes.io/name': NAME } as const;
 const UID = 65532;
 
-/** Not ready for this long after SIGTERM, still serving, while endpoints and the ingress controller drop the pod. */
+/** Not ready for this long after SIGTERM, still serving, while endpoints and the Gateway drop the pod. */
 export const SHUTDOWN_DRAIN_DELAY_SECONDS = 5;
 /** Then in-flight requests get this long to finish. */
 export const SHUTDOWN_TIMEOUT_SECONDS = 20;
@@ -33,12 +34,17 @@ export const TERMINATION_GRACE_SECONDS = SHUTDOWN_DRAIN_DELAY_SECONDS + SHUTDOWN
 
 const MEMORY_LIMIT_MIB = 128;
 
-/** The allows beyond the base policies: HTTP from the ingress controller, metrics to Prometheus. */
+/** The allows beyond the base policies: HTTP from the Gateway's Envoy pods, metrics to Prometheus. */
 function networkPolicies(scope: Construct, cluster: Cluster): void {
-  networkPolicy(scope, NAMESPACE, 'allow-ingress-controller', {
+  networkPolicy(scope, NAMESPACE, 'allow-gateway', {
     podSelector: { matchLabels: SELECTOR },
     policyTypes: ['Ingress'],
-    ingress: [{ from: [inNamespace(cluster.ingress.controllerNamespace)], ports: [{ protocol: 'TCP', port: 'http' }] }],
+    ingress: [
+      {
+        from: [{ ...inNamespace(cluster.ingress.controllerNamespace), podSelector: { matchLabels: ENVOY_POD_LABELS } }],
+        ports: [{ protocol: 'TCP', port: 'http' }],
+      },
+    ],
   });
   networkPolicy(scope, NAMESPACE, 'allow-prometheus-scrape', {
     podSelector: { matchLabels: SELECTOR },
@@ -198,18 +204,19 @@ export const taskTracker: Component<TaskTrackerValues> = {
     });
     service.selectLabel('app.kubernetes.io/name', NAME);
     ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
-    new kplus.Ingress(chart, 'ingress', {
-      metadata: { name: NAME, namespace: NAMESPACE },
-      className: ctx.cluster.ingress.className,
-      rules: [
-        {
-          host: values.hostname,
-          path: '/',
-          pathType: kplus.HttpIngressPathType.PREFIX,
-          backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }),
-        },
-      ],
-    });
+    new ApiObject(
+      chart,
+      'httproute',
+      httpRoute({
+        listener: values.listener,
+        namespace: NAMESPACE,
+        name: NAME,
+        hostname: values.hostname,
+        service: NAME,
+        port: PORTS.http,
+        gatewayNamespace: ctx.cluster.ingress.controllerNamespace,
+      }) as ApiObjectProps,
+    );
     networkPolicies(chart, ctx.cluster);
     monitoring(chart);
   },

@@ -6,11 +6,13 @@ import { leaves } from '../../generators/shape';
 export interface TaskTrackerValues {
   /** Bounds of the HorizontalPodAutoscaler; the Deployment itself has no fixed replica count. */
   replicas: { min: number; max: number };
-  /** Host the Ingress serves the API on; must lie under the cluster's `domain`. */
+  /** Host the Gateway serves the API on; must lie under the cluster's `domain`. */
   hostname: string;
+  /** The Gateway listener (`platform.gateway.listeners[].name`) whose HTTPS the route attaches to. */
+  listener: string;
 }
 
-export const TASK_TRACKER_KEYS = { replicas: leaves('min', 'max'), hostname: true } as const;
+export const TASK_TRACKER_KEYS = { replicas: leaves('min', 'max'), hostname: true, listener: true } as const;
 
 /** Upper bound on replicas, to catch typos such as 100 for 10. */
 const MAX_REPLICAS = 50;
@@ -31,6 +33,11 @@ export function validateValues(values: TaskTrackerValues, cluster: Cluster): Pro
       message: `must be a whole number from replicas.min to ${MAX_REPLICAS}, got ${JSON.stringify(max)}`,
     });
   }
+  if (typeof values.listener !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(values.listener))
+    problems.push({
+      field: 'listener',
+      message: `must name a Gateway listener, got ${JSON.stringify(values.listener)}`,
+    });
   if (typeof values.hostname !== 'string' || !HOSTNAME.test(values.hostname)) {
     problems.push({ field: 'hostname', message: `must be a DNS name, got ${JSON.stringify(values.hostname)}` });
   } else if (!values.hostname.endsWith(`.${cluster.domain}`)) {

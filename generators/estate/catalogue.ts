@@ -1,7 +1,8 @@
 // The composition root: every platform component and app a cluster can run, by the name the cluster model uses.
 // Adding a component is one line here; everything it adds, it declares itself (generators/component.ts).
 import { taskTracker } from '../../apps/task-tracker/task-tracker';
-import { ingress } from '../../platform/ingress';
+import { certificates } from '../../platform/certificates';
+import { gatewayComponent } from '../../platform/gateway';
 import { loadBalancing } from '../../platform/load-balancing';
 import { logExport } from '../../platform/log-export';
 import { metrics } from '../../platform/metrics';
@@ -13,7 +14,8 @@ import type { Cluster, Estate } from '../model';
 const platform = {
   'log-export': logExport,
   monitoring,
-  ingress,
+  gateway: gatewayComponent,
+  certificates,
   'load-balancing': loadBalancing,
   storage,
   metrics,

@@ -17,14 +17,23 @@ export const estate: EstateOf = {
       serviceAccountIssuer: 'https://d111111abcdef8.cloudfront.net',
       kubernetesVersion: versions.kubernetes,
       domain: 'aws.acme.example',
-      ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'aws-nlb' },
+      ingress: { className: 'envoy', controllerNamespace: 'envoy-gateway-system', loadBalancer: 'aws-nlb' },
       storageClass: 'gp3',
       network: { nodeCidr: '10.10.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '10.21.0.0/16' },
       flux: { path: 'clusters/aws', ageRecipient: 'age1c539rg3hvlj8xjjzetn708kxnrh9u6chy2t8e7dlkal9ck9785js765l3g' },
       talos: { cni: { name: 'calico' }, install: { disk: '/dev/xvda' } },
       platform: {
         'log-export': { s3Identity: 'web-identity', queueRequests: 5000, statesInterval: '15m' },
-        ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
+        gateway: {
+          replicas: 2,
+          requests: { cpu: '100m', memory: '128Mi' },
+          memoryLimit: '512Mi',
+          scheme: 'internet-facing',
+          listeners: [{ name: 'tasks', hostname: 'tasks.aws.acme.example', namespace: 'task-tracker' }],
+          requestsPerMinute: 300,
+          maxRequestBody: '64Ki',
+        },
+        certificates: { acmeEmail: 'platform@acme.example' },
         storage: { reclaimPolicy: 'Delete' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
         monitoring: {
@@ -41,7 +50,7 @@ export const estate: EstateOf = {
         },
       },
       apps: {
-        'task-tracker': { replicas: { min: 3, max: 10 }, hostname: 'tasks.aws.acme.example' },
+        'task-tracker': { replicas: { min: 3, max: 10 }, hostname: 'tasks.aws.acme.example', listener: 'tasks' },
       },
     },
     {
@@ -52,7 +61,7 @@ export const estate: EstateOf = {
       loadBalancerPool: { first: '10.30.0.240', last: '10.30.0.254' },
       kubernetesVersion: versions.kubernetes,
       domain: 'onprem.acme.internal',
-      ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'metallb' },
+      ingress: { className: 'envoy', controllerNamespace: 'envoy-gateway-system', loadBalancer: 'metallb' },
       storageClass: 'local-path',
       network: { nodeCidr: '10.30.0.0/24', podCidr: '10.40.0.0/16', serviceCidr: '10.41.0.0/16' },
       flux: { path: 'clusters/onprem', ageRecipient: 'age1cqky60axu0ml0q7pampchthx5ya6t633ftk4n9a0zep026df6gcqpw57t5' },
@@ -64,12 +73,16 @@ export const estate: EstateOf = {
       },
       platform: {
         'log-export': { s3Identity: 'access-key', queueRequests: 5000, statesInterval: '15m' },
-        ingress: {
+        gateway: {
           replicas: 2,
           requests: { cpu: '100m', memory: '128Mi' },
           memoryLimit: '512Mi',
           address: '10.30.0.241',
+          listeners: [{ name: 'tasks', hostname: 'tasks.onprem.acme.internal', namespace: 'task-tracker' }],
+          requestsPerMinute: 300,
+          maxRequestBody: '64Ki',
         },
+        certificates: {},
         'load-balancing': { interfaces: ['enp1s0'] },
         storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
@@ -82,7 +95,7 @@ export const estate: EstateOf = {
         },
       },
       apps: {
-        'task-tracker': { replicas: { min: 2, max: 4 }, hostname: 'tasks.onprem.acme.internal' },
+        'task-tracker': { replicas: { min: 2, max: 4 }, hostname: 'tasks.onprem.acme.internal', listener: 'tasks' },
       },
     },
   ],

@@ -6,6 +6,7 @@ import { SOPS_AGE_SECRET } from '../flux';
 import { objectRef, type KubeObject, type ManifestDoc } from '../manifests';
 import { SOPS_SUFFIX } from '../layout';
 import { ageRecipients, isEncryptedValue, SOPS_CONFIG, sopsConfigProblems } from '../secrets/sops';
+import { edgeRules } from './edge-rules';
 import { containers, named, podSpecs, type ContainerAt, type SecurityContext } from './pods';
 
 export interface ClusterView {
@@ -519,6 +520,7 @@ export const rules = {
           .map((phase) => at(d, `spec.${phase}.remediation.retries`, 'is not set')),
       ),
   },
+  ...edgeRules,
 } satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof rules;
