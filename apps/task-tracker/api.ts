@@ -6,6 +6,9 @@ import { versions } from '../../generators/versions';
 export const NAME = 'task-tracker';
 export const NAMESPACE = 'task-tracker';
 export const PORTS = { http: 8080, metrics: 9090 } as const;
+/** The SOPS Secret of the clients' keys (`<client>:<sha256 hex of the token>` lines) and its one key. */
+export const API_KEYS_SECRET = 'task-tracker-api-keys';
+export const API_KEYS_KEY = 'keys';
 
 export const IMAGE: ContainerImage = {
   name: NAME,

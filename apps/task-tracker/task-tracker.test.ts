@@ -21,6 +21,8 @@ type Manifest = {
   [k: string]: any;
 };
 
+const declaredSecrets: unknown[][] = [];
+
 function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTrackerValues): Manifest[] {
   const chart = Testing.chart();
   const ctx: RenderContext = {
@@ -30,9 +32,7 @@ function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTr
       expect(layer).toBe('apps');
       return chart;
     },
-    secret: () => {
-      throw new Error('task-tracker declares no secrets');
-    },
+    secret: (...args) => declaredSecrets.push(args),
     installed: () => [],
   };
   taskTracker.render(ctx, values);
@@ -287,5 +287,24 @@ describe('task-tracker values', () => {
     const found = problems('aws', values);
     expect(found.join('\n')).toMatch(message);
     expect(found.join('\n')).toContain('aws');
+  });
+});
+
+describe('the API keys', () => {
+  it('mounts the declared SOPS Secret read-only and points the service at it', () => {
+    declaredSecrets.length = 0;
+    const objects = synth(clusterNamed('aws'));
+    expect(declaredSecrets).toEqual([['apps', 'task-tracker', 'task-tracker-api-keys', ['keys']]]);
+    const pod = one(objects, 'Deployment').spec.template.spec;
+    expect(pod.volumes).toEqual([
+      { name: 'api-keys', secret: { secretName: 'task-tracker-api-keys', defaultMode: 0o440 } },
+    ]);
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: 'api-keys', mountPath: '/etc/task-tracker/keys', readOnly: true },
+    ]);
+    const env = Object.fromEntries(
+      pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({ API_KEYS_FILE: '/etc/task-tracker/keys/keys', RATE_LIMIT_PER_MINUTE: '600' });
   });
 });

@@ -16,7 +16,7 @@ import {
 } from '../../platform/monitoring/api';
 import { ENVOY_POD_LABELS, httpRoute } from '../../platform/gateway/api';
 import { aggregates, overview } from './aggregates';
-import { IMAGE, NAME, NAMESPACE, PORTS, TOOL } from './api';
+import { API_KEYS_KEY, API_KEYS_SECRET, IMAGE, NAME, NAMESPACE, PORTS, TOOL } from './api';
 import { taskTrackerDashboard } from './dashboard';
 import { imageReference } from '../../generators/images';
 import { taskTrackerRuleGroups } from './rules';
@@ -33,6 +33,12 @@ export const SHUTDOWN_TIMEOUT_SECONDS = 20;
 export const TERMINATION_GRACE_SECONDS = SHUTDOWN_DRAIN_DELAY_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 5;
 
 const MEMORY_LIMIT_MIB = 128;
+const KEYS_DIR = '/etc/task-tracker/keys';
+/**
+ * Requests a minute per client key and pod, beyond the Gateway's per-address limit: a client that spreads over many
+ * addresses is still bounded, and no request reaches the store unauthenticated.
+ */
+const RATE_LIMIT_PER_MINUTE = 600;
 
 /** The allows beyond the base policies: HTTP from the Gateway's Envoy pods, metrics to Prometheus. */
 function networkPolicies(scope: Construct, cluster: Cluster): void {
@@ -91,7 +97,24 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
           SHUTDOWN_TIMEOUT: kplus.EnvValue.fromValue(`${SHUTDOWN_TIMEOUT_SECONDS}s`),
           // The Go runtime collects garbage harder before it reaches the container's memory limit.
           GOMEMLIMIT: kplus.EnvValue.fromValue(`${Math.floor(MEMORY_LIMIT_MIB * 0.9)}MiB`),
+          API_KEYS_FILE: kplus.EnvValue.fromValue(`${KEYS_DIR}/${API_KEYS_KEY}`),
+          RATE_LIMIT_PER_MINUTE: kplus.EnvValue.fromValue(String(RATE_LIMIT_PER_MINUTE)),
         },
+        volumeMounts: [
+          {
+            path: KEYS_DIR,
+            readOnly: true,
+            volume: kplus.Volume.fromSecret(
+              scope,
+              'api-keys',
+              kplus.Secret.fromSecretName(scope, 'keys', API_KEYS_SECRET),
+              {
+                name: 'api-keys',
+                defaultMode: 0o440,
+              },
+            ),
+          },
+        ],
         resources: {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
           memory: { request: Size.mebibytes(64), limit: Size.mebibytes(MEMORY_LIMIT_MIB) },
@@ -194,6 +217,7 @@ export const taskTracker: Component<TaskTrackerValues> = {
     const chart = ctx.chart('apps');
     // The app never calls the Kubernetes API.
     componentNamespace(chart, ctx.cluster, NAMESPACE, 'restricted', { kubeApiServer: false });
+    ctx.secret('apps', NAMESPACE, API_KEYS_SECRET, [API_KEYS_KEY]);
     workload(chart, values);
     const service = new kplus.Service(chart, 'service', {
       metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/auth"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/config"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/httpapi"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/metrics"
@@ -24,11 +25,12 @@ import (
 //  3. the worker stops, and last the metrics server, so the shutdown itself can still be scraped.
 //
 // It returns nil after a clean shutdown.
-func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.Logger) error {
+func Run(ctx context.Context, cfg config.Config, keys []auth.Key, build metrics.Build, log *slog.Logger) error {
 	store := task.NewMemory(cfg.MaxTasks, time.Now)
 	m := metrics.New(build, func() float64 { return float64(store.Pending()) })
 	var ready atomic.Bool
 
+	guard := auth.NewGuard(keys, cfg.RateLimitPerMinute, time.Now)
 	apiListener, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("LISTEN_ADDR=%q: %w", cfg.ListenAddr, err)
@@ -41,7 +43,7 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	api := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Deps{
-			Store: store, Metrics: m, Log: log, Ready: &ready, Build: build, DebugRoutes: cfg.DebugRoutes,
+			Store: store, Metrics: m, Log: log, Ready: &ready, Build: build, DebugRoutes: cfg.DebugRoutes, Guard: guard.Wrap,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       time.Minute,

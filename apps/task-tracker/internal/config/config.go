@@ -27,7 +27,11 @@ type Config struct {
 	MaxTasks int
 	// DebugRoutes enables /debug/delay, which holds a request open; for tests only.
 	DebugRoutes bool
-	Worker      Worker
+	// APIKeysFile holds the clients' keys (internal/auth); required, so the API never runs open.
+	APIKeysFile string
+	// RateLimitPerMinute bounds each client's requests to /tasks.
+	RateLimitPerMinute int
+	Worker             Worker
 }
 
 // Worker configures the background processing of tasks.
@@ -50,6 +54,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 20*time.Second, time.Second, 5*time.Minute),
 		MaxTasks:           r.integer("MAX_TASKS", 10000, 1, 1_000_000),
 		DebugRoutes:        r.boolean("DEBUG_ROUTES", false),
+		APIKeysFile:        r.required("API_KEYS_FILE", "the path of the clients' keys file (the mounted SOPS Secret)"),
+		RateLimitPerMinute: r.integer("RATE_LIMIT_PER_MINUTE", 600, 1, 100_000),
 		Worker: Worker{
 			Concurrency:    r.integer("WORKER_CONCURRENCY", 2, 1, 64),
 			PollInterval:   r.duration("WORKER_POLL_INTERVAL", 200*time.Millisecond, time.Millisecond, time.Minute),
@@ -76,6 +82,14 @@ func (r *reader) fail(name, value, problem string) {
 func (r *reader) get(name string) (string, bool) {
 	value, ok := r.lookup(name)
 	return value, ok && value != ""
+}
+
+func (r *reader) required(name, what string) string {
+	value, ok := r.get(name)
+	if !ok {
+		r.fail(name, value, "is required: "+what)
+	}
+	return value
 }
 
 func (r *reader) address(name, fallback string) string {

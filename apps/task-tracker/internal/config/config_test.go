@@ -15,7 +15,7 @@ func env(vars map[string]string) func(string) (string, bool) {
 }
 
 func TestDefaults(t *testing.T) {
-	cfg, err := Load(env(nil))
+	cfg, err := Load(env(map[string]string{"API_KEYS_FILE": "/keys"}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -32,13 +32,14 @@ func TestValidValues(t *testing.T) {
 		"LISTEN_ADDR": "127.0.0.1:0", "METRICS_ADDR": "127.0.0.1:0", "LOG_LEVEL": "DEBUG", "SHUTDOWN_TIMEOUT": "3s",
 		"SHUTDOWN_DRAIN_DELAY": "1s", "MAX_TASKS": "5", "DEBUG_ROUTES": "true", "WORKER_CONCURRENCY": "4",
 		"WORKER_POLL_INTERVAL": "10ms", "WORKER_PROCESSING_TIME": "0s", "WORKER_FAILURE_RATIO": "1",
+		"API_KEYS_FILE": "/keys", "RATE_LIMIT_PER_MINUTE": "30",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
 		ListenAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", LogLevel: slog.LevelDebug, ShutdownTimeout: 3 * time.Second,
-		ShutdownDrainDelay: time.Second, MaxTasks: 5, DebugRoutes: true,
+		ShutdownDrainDelay: time.Second, MaxTasks: 5, DebugRoutes: true, APIKeysFile: "/keys", RateLimitPerMinute: 30,
 		Worker: Worker{Concurrency: 4, PollInterval: 10 * time.Millisecond, ProcessingTime: 0, FailureRatio: 1},
 	}
 	if cfg != want {
@@ -57,6 +58,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"ratio":         {"WORKER_FAILURE_RATIO", "1.5", "must be a number from 0 to 1"},
 		"nan":           {"WORKER_FAILURE_RATIO", "NaN", "must be a number from 0 to 1"},
 		"bool":          {"DEBUG_ROUTES", "maybe", "must be true or false"},
+		"no keys":       {"API_KEYS_FILE", "", "is required"},
+		"rate limit":    {"RATE_LIMIT_PER_MINUTE", "0", "must be a whole number from 1 to 100000"},
 	}
 	for label, c := range cases {
 		t.Run(label, func(t *testing.T) {
