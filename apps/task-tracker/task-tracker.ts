@@ -1,6 +1,6 @@
 // The task-tracker app on a cluster: namespace, workload, autoscaling, disruption budget, network policies, HTTPRoute,
 // scrape config, SLO rules and dashboard, all in the apps layer.
-import { ApiObject, type ApiObjectProps, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/model';
@@ -239,7 +239,7 @@ export const taskTracker: Component<TaskTrackerValues> = {
         service: NAME,
         port: PORTS.http,
         gatewayNamespace: ctx.cluster.ingress.controllerNamespace,
-      }) as ApiObjectProps,
+      }),
     );
     networkPolicies(chart, ctx.cluster);
     monitoring(chart);

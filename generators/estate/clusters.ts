@@ -29,7 +29,10 @@ export const estate: EstateOf = {
           requests: { cpu: '100m', memory: '128Mi' },
           memoryLimit: '512Mi',
           scheme: 'internet-facing',
-          listeners: [{ name: 'tasks', hostname: 'tasks.aws.acme.example', namespace: 'task-tracker' }],
+          listeners: [
+            { name: 'tasks', hostname: 'tasks.aws.acme.example', namespace: 'task-tracker' },
+            { name: 'grafana', hostname: 'grafana.aws.acme.example', namespace: 'monitoring' },
+          ],
           requestsPerMinute: 300,
           maxRequestBody: '64Ki',
         },
@@ -46,6 +49,7 @@ export const estate: EstateOf = {
           federation: {
             role: 'central',
             sources: [{ cluster: 'onprem', interval: '30s', timeout: '10s', sampleLimit: 5000 }],
+            grafana: { hostname: 'grafana.aws.acme.example', listener: 'grafana' },
           },
         },
       },

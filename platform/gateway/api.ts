@@ -35,7 +35,15 @@ export interface RouteProps {
 }
 
 /** An app's HTTPRoute: one hostname, every path to one Service port, through its HTTPS listener only. */
-export function httpRoute(props: RouteProps): Record<string, unknown> {
+/** A plain object that cdk8s's ApiObject takes as its props. */
+export interface RouteObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: Record<string, unknown>;
+}
+
+export function httpRoute(props: RouteProps): RouteObject {
   return {
     apiVersion: GATEWAY_API,
     kind: 'HTTPRoute',
