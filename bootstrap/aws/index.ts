@@ -8,6 +8,7 @@ import { estate } from '../../generators/estate/clusters';
 import { irsaRolesOf } from '../../generators/registries';
 import { declareApiLoadBalancer } from './api-endpoint';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
+import { declareKeys } from './encryption';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
@@ -18,7 +19,8 @@ import { declareSecurityGroups } from './security-groups';
 
 const config = pulumi.runtime.allConfig();
 const settings = loadSettings(pulumi.getStack(), config['aws:region'], readStackConfig(config), estate);
-checkAccount(settings, (await aws.getCallerIdentity()).accountId);
+const caller = await aws.getCallerIdentity();
+checkAccount(settings, caller.accountId);
 const tags = { cluster: settings.cluster.name, 'managed-by': `pulumi/${PROJECT}` };
 
 const network = declareNetwork(settings, tags);
@@ -27,7 +29,8 @@ const issuer = declareOidcIssuer(settings, readOidcDocuments(settings), tags);
 const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.name)!;
 const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
-const bucket = declareLogBucket(settings, tags);
+const keys = declareKeys(settings, roles, caller.arn, tags);
+const bucket = declareLogBucket(settings, keys.telemetry, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const configs = settings.machineConfigs;
 const nodes = configs
@@ -39,6 +42,7 @@ const nodes = configs
       identities,
       api,
       tags,
+      keys.ebs.arn,
     )
   : undefined;
 

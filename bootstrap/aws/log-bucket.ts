@@ -24,11 +24,12 @@ export const NONCURRENT_VERSION_DAYS = 7;
  */
 export const TRANSITION_MINIMUM_OBJECT_SIZE = 'all_storage_classes_128K';
 
-export function declareLogBucket(settings: Settings, tags: Record<string, string>): aws.s3.Bucket {
+export function declareLogBucket(settings: Settings, key: aws.kms.Key, tags: Record<string, string>): aws.s3.Bucket {
   const { bucket: bucketName, retentionDays } = settings.logArchive;
   const bucket = privateBucket('log-archive', {
     bucket: bucketName,
     tags,
+    kmsKeyArn: key.arn,
     transitionDefaultMinimumObjectSize: TRANSITION_MINIMUM_OBJECT_SIZE,
     lifecycle: [
       {

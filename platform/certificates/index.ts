@@ -42,7 +42,7 @@ export const ACME_ROLE: IrsaRole = {
           'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.*'] },
         },
       },
-      { Effect: 'Allow', Action: 'route53:ListHostedZonesByName', Resource: '*' },
+      { Sid: 'ListZonesForAcme', Effect: 'Allow', Action: 'route53:ListHostedZonesByName', Resource: '*' },
     ],
   }),
 };

@@ -23,6 +23,7 @@ export const API_PORT = 6443;
 export const JUSTIFIED_WILDCARDS: Record<string, string> = {
   DescribeForCloudIntegration:
     'EC2, Elastic Load Balancing and Auto Scaling Describe* calls support no resource-level permissions',
+  ListZonesForAcme: 'cert-manager finds the hosted zone of a name with ListHostedZonesByName, which has no resource ARN',
   DescribeForEbsCsi:
     'the EC2 Describe calls of the EBS CSI controller (volumes, snapshots, instances, zones, tags) support no resource-level permissions',
 };

@@ -8,6 +8,7 @@ import {
   JUSTIFIED_WILDCARDS,
   ROLE_TAG,
 } from './conventions';
+import { kmsPolicies } from './kms-rules';
 
 export const TYPES = {
   bucket: 'aws:s3/bucket:Bucket',
@@ -341,4 +342,5 @@ export const policies: Policies = [
   ebsEncrypted,
   controlPlaneNotInAsg,
   controlPlaneIgnoresUserDataAndAmi,
+  ...kmsPolicies,
 ];
