@@ -11,8 +11,11 @@ const INSTANCE = 'aws:ec2/instance:Instance';
 const LAUNCH_TEMPLATE = 'aws:ec2/launchTemplate:LaunchTemplate';
 
 /** Actions that administer a key without using it (encryption.ts KEY_ADMIN_ACTIONS). */
-const ADMIN_ACTION =
-  /^kms:(Create|Describe|Enable|List|Put|Update|Revoke|Disable|Get|Delete)\*?$|^kms:(TagResource|UntagResource|ScheduleKeyDeletion|CancelKeyDeletion)$/;
+const ADMIN_ACTION = {
+  test: (action: string) =>
+    /^kms:(Create|Describe|Enable|List|Put|Update|Revoke|Disable|Get|Delete)\*?$/.test(action) ||
+    /^kms:(TagResource|UntagResource|ScheduleKeyDeletion|CancelKeyDeletion)$/.test(action),
+};
 
 const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
