@@ -207,7 +207,7 @@ describe('the rendered Flux dependency graph', () => {
 
   it('makes every user of the monitoring CRDs wait for the monitoring controllers', () => {
     const graph = graphOf('onprem');
-    for (const name of ['apps-task-tracker', 'platform-configs-ingress', 'platform-configs-log-export']) {
+    for (const name of ['apps-task-tracker', 'platform-configs-gateway', 'platform-configs-log-export']) {
       expect(graph.get(name), name).toContain('platform-controllers-monitoring');
     }
   });

@@ -9,9 +9,9 @@ export interface Network {
 }
 
 export interface Ingress {
-  /** IngressClass that apps use. */
+  /** GatewayClass of the cluster's one Gateway (platform/gateway), which apps' HTTPRoutes attach to. */
   className: string;
-  /** Namespace of the ingress controller pods: apps' NetworkPolicies admit traffic from it. */
+  /** Namespace of the Gateway and its Envoy proxy pods: apps' NetworkPolicies admit traffic from it. */
   controllerNamespace: string;
   /** How Services of type LoadBalancer get an address. */
   loadBalancer: 'aws-nlb' | 'metallb';

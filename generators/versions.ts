@@ -90,8 +90,20 @@ export const versions = {
   duckdb: '1.5.6',
   // renovate: datasource=helm registryUrl=https://open-telemetry.github.io/opentelemetry-helm-charts depName=opentelemetry-collector
   otelCollectorChart: '0.127.2',
-  // renovate: datasource=helm registryUrl=https://kubernetes.github.io/ingress-nginx depName=ingress-nginx
-  ingressNginxChart: '4.14.1',
+  // platform/gateway: Envoy Gateway's chart gateway-helm, published as an OCI artifact (docker.io/envoyproxy/gateway-helm)
+  // with the release's version; the Go module github.com/envoyproxy/gateway at the same tag holds its CRDs
+  // (charts/gateway-helm/charts/crds/crds/generated), which validate the gateway.envoyproxy.io objects.
+  // renovate: datasource=docker depName=docker.io/envoyproxy/gateway-helm
+  envoyGateway: '1.9.1',
+  // The Gateway API release that Envoy Gateway 1.9.1 bundles and installs (bundle-version v1.6.1 in
+  // charts/gateway-helm/charts/crds/crds/gatewayapi-crds.yaml of github.com/envoyproxy/gateway v1.9.1, and its go.mod);
+  // the module sigs.k8s.io/gateway-api at this version validates the gateway.networking.k8s.io objects.
+  // renovate: datasource=go depName=sigs.k8s.io/gateway-api
+  gatewayApi: '1.6.1',
+  // platform/certificates: cert-manager's chart (charts.jetstack.io) and its Go module share the version; the module's
+  // deploy/crds validates the cert-manager.io objects.
+  // renovate: datasource=helm registryUrl=https://charts.jetstack.io depName=cert-manager
+  certManager: '1.21.2',
   // The chart and the Go module go.universe.tf/metallb share the version; the module's config/crd/bases validates
   // IPAddressPool and L2Advertisement.
   // renovate: datasource=helm registryUrl=https://metallb.github.io/metallb depName=metallb

@@ -14,6 +14,9 @@ export const DATABASE_OWNER_SECRET = `${DATABASE}-owner`;
 export const DATABASE_S3_SECRET = `${DATABASE}-s3`;
 /** The IRSA role of the database's pods on aws, and the IAM user of the same policy elsewhere. */
 export const DATABASE_ROLE = DATABASE;
+/** The SOPS Secret of the clients' keys (`<client>:<sha256 hex of the token>` lines) and its one key. */
+export const API_KEYS_SECRET = 'task-tracker-api-keys';
+export const API_KEYS_KEY = 'keys';
 
 export const IMAGE: ContainerImage = {
   name: NAME,

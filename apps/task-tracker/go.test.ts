@@ -17,7 +17,7 @@ describe('task-tracker Go module', () => {
 
   it('passes go test -race for every package that has tests', () => {
     const out = runGo(moduleDir, 'test', '-race', '-count=1', './...');
-    for (const pkg of ['config', 'events', 'httpapi', 'metrics', 'pgstore', 'task', 'worker'])
+    for (const pkg of ['auth', 'config', 'events', 'httpapi', 'metrics', 'pgstore', 'task', 'worker'])
       expect(out).toMatch(new RegExp(`^ok\\s+\\S+/internal/${pkg}\\s`, 'm'));
   });
 });

@@ -1,5 +1,9 @@
 // Starts the real task-tracker binary on loopback ports that the OS picks: for npm run dev, the tests and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildGoTool } from '../../generators/go-tools';
 import { TOOL } from './api';
@@ -11,6 +15,9 @@ export interface RunningTaskTracker {
   metrics: string;
   /** Every stdout line so far: the JSON log. */
   logs: string[];
+  /** The bearer token of the one client (`test`) in the keys file the process reads; `auth` is its header. */
+  token: string;
+  auth: { authorization: string };
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
@@ -22,15 +29,29 @@ const STARTUP_TIMEOUT_MS = 10_000;
  * info), rejects if it exits or stays silent before that.
  */
 export function startTaskTracker(env: Record<string, string> = {}): Promise<RunningTaskTracker> {
+  // The keys file as the mounted Secret holds it: the client's name and the SHA-256 of its token.
+  const token = randomBytes(24).toString('base64url');
+  const keysDir = mkdtempSync(join(tmpdir(), 'task-tracker-keys-'));
+  const keysFile = join(keysDir, 'keys');
+  writeFileSync(keysFile, `test:${createHash('sha256').update(token).digest('hex')}\n`, { mode: 0o600 });
   const child = spawn(buildGoTool(TOOL), [], {
-    env: { PATH: process.env.PATH ?? '', LISTEN_ADDR: '127.0.0.1:0', METRICS_ADDR: '127.0.0.1:0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LISTEN_ADDR: '127.0.0.1:0',
+      METRICS_ADDR: '127.0.0.1:0',
+      API_KEYS_FILE: keysFile,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+    child.on('close', (code, signal) => {
+      rmSync(keysDir, { recursive: true, force: true });
+      resolve({ code, signal, stderr });
+    }),
   );
   return new Promise((resolve, reject) => {
     const silent = setTimeout(() => {
@@ -42,7 +63,9 @@ export function startTaskTracker(env: Record<string, string> = {}): Promise<Runn
       if (!line.includes('"msg":"serving"')) return;
       const entry = JSON.parse(line) as { api: string; metrics: string };
       clearTimeout(silent);
-      resolve({ process: child, api: `http://${entry.api}`, metrics: `http://${entry.metrics}`, logs, exited });
+      const api = `http://${entry.api}`;
+      const auth = { authorization: `Bearer ${token}` };
+      resolve({ process: child, api, metrics: `http://${entry.metrics}`, logs, exited, token, auth });
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(silent);

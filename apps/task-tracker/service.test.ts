@@ -50,7 +50,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 const postTask = (tt: RunningTaskTracker, title: string) =>
   fetch(`${tt.api}/tasks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...tt.auth, 'content-type': 'application/json' },
     body: JSON.stringify({ title }),
   });
 
@@ -65,9 +65,11 @@ describe('task-tracker binary', () => {
     expect(sample(before, done)).toBe(0);
 
     for (const title of ['first', 'second', 'third']) expect((await postTask(tt, title)).status).toBe(201);
-    const list = (await (await fetch(`${tt.api}/tasks`)).json()) as { tasks: { id: string; title: string }[] };
+    const list = (await (await fetch(`${tt.api}/tasks`, { headers: tt.auth })).json()) as {
+      tasks: { id: string; title: string }[];
+    };
     expect(list.tasks.map((t) => t.title)).toEqual(['first', 'second', 'third']);
-    expect((await fetch(`${tt.api}/tasks/2`)).status).toBe(200);
+    expect((await fetch(`${tt.api}/tasks/2`, { headers: tt.auth })).status).toBe(200);
     expect((await fetch(`${tt.api}/nowhere/42`)).status).toBe(404);
 
     const after = await eventually('three processed tasks', async () => {
@@ -82,7 +84,9 @@ describe('task-tracker binary', () => {
     expect(sample(after, 'task_tracker_tasks_queue_depth')).toBe(0);
     expect(after).not.toMatch(/route="\/tasks\/2"|nowhere/);
 
-    const states = (await (await fetch(`${tt.api}/tasks?status=done`)).json()) as { tasks: unknown[] };
+    const states = (await (await fetch(`${tt.api}/tasks?status=done`, { headers: tt.auth })).json()) as {
+      tasks: unknown[];
+    };
     expect(states.tasks).toHaveLength(3);
   });
 
@@ -99,7 +103,7 @@ describe('task-tracker binary', () => {
 
   it('writes one JSON log line per request with method, route, status, duration and request id', async () => {
     const tt = await start();
-    const response = await fetch(`${tt.api}/tasks/7`, { headers: { 'x-request-id': 'e2e-check-1' } });
+    const response = await fetch(`${tt.api}/tasks/7`, { headers: { ...tt.auth, 'x-request-id': 'e2e-check-1' } });
     expect(response.status).toBe(404);
     const entries = await eventually('the request log line', async () => {
       const parsed = tt.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -169,6 +173,66 @@ describe('task-tracker binary', () => {
     );
     await expect(start({ SHUTDOWN_TIMEOUT: 'soon', WORKER_CONCURRENCY: '0' })).rejects.toThrow(
       /SHUTDOWN_TIMEOUT=\\"soon\\".*\\nWORKER_CONCURRENCY=\\"0\\"/,
+    );
+  });
+});
+
+describe('task-tracker binary: the guarded API', () => {
+  const tasks = (tt: RunningTaskTracker, headers: Record<string, string> = {}) => fetch(`${tt.api}/tasks`, { headers });
+
+  it('answers 401 without a bearer token, 403 with a wrong one, and leaves health and metrics open', async () => {
+    const tt = await start();
+    const none = await tasks(tt);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="task-tracker"');
+    expect(
+      (await tasks(tt, { authorization: `Basic ${Buffer.from(`test:${tt.token}`).toString('base64')}` })).status,
+    ).toBe(401);
+    const wrong = await tasks(tt, { authorization: `Bearer ${tt.token}x` });
+    expect(wrong.status).toBe(403);
+    expect(await wrong.json()).toEqual({ error: 'the token is not a key of this service' });
+    const post = await fetch(`${tt.api}/tasks`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: '{"title":"intruder"}',
+    });
+    expect(post.status).toBe(403);
+    expect((await tasks(tt, tt.auth)).status).toBe(200);
+    expect(((await (await tasks(tt, tt.auth)).json()) as { tasks: unknown[] }).tasks).toEqual([]);
+    for (const path of ['/healthz', '/readyz', '/version']) expect((await fetch(`${tt.api}${path}`)).status).toBe(200);
+    expect((await fetch(`${tt.metrics}/metrics`)).status).toBe(200);
+  });
+
+  it('answers 429 with Retry-After once the client is over its limit', async () => {
+    const tt = await start({ RATE_LIMIT_PER_MINUTE: '5' });
+    const statuses = [];
+    for (let i = 0; i < 7; i++) statuses.push((await tasks(tt, tt.auth)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const limited = await tasks(tt, tt.auth);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Refused requests never reach the store, so an over-eager client cannot fill it up.
+    expect(sample(await scrape(tt), 'task_tracker_http_requests_total{code="429",method="GET",route="/tasks"}')).toBe(
+      3,
+    );
+  });
+
+  it('answers 413 for a body over 64 KiB', async () => {
+    const tt = await start();
+    const response = await fetch(`${tt.api}/tasks`, {
+      method: 'POST',
+      headers: { ...tt.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'x'.repeat(70_000) }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('refuses to start without a keys file, or with one that holds no key', async () => {
+    await expect(start({ API_KEYS_FILE: '' })).rejects.toThrow(
+      /exited \(2\) before serving: .*API_KEYS_FILE=.*is required/,
+    );
+    await expect(start({ API_KEYS_FILE: '/dev/null' })).rejects.toThrow(
+      /exited \(2\) before serving: .*API_KEYS_FILE=\\"\/dev\/null\\" holds no key/,
     );
   });
 });

@@ -36,7 +36,7 @@ interface Task {
 async function call(tt: RunningTaskTracker, method: string, path: string, body?: object) {
   const response = await fetch(`${tt.api}${path}`, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: body ? { ...tt.auth, 'content-type': 'application/json' } : tt.auth,
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();

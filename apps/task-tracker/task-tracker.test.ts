@@ -8,6 +8,7 @@ import { ModelError } from '../../generators/model-check';
 import { renderEstate } from '../../generators/render';
 import { versions } from '../../generators/versions';
 import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../../platform/monitoring/api';
+import { ENVOY_POD_LABELS } from '../../platform/gateway/api';
 import { NAMESPACE } from './api';
 import { SHUTDOWN_DRAIN_DELAY_SECONDS, SHUTDOWN_TIMEOUT_SECONDS, taskTracker } from './task-tracker';
 import type { TaskTrackerValues } from './values';
@@ -20,7 +21,8 @@ type Manifest = {
   [k: string]: any;
 };
 
-const declaredSecrets = new Map<string, string[]>();
+/** The SOPS Secrets each cluster's render declares: [layer, namespace, name, keys]. */
+const declaredSecrets = new Map<string, unknown[][]>();
 
 function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTrackerValues): Manifest[] {
   const chart = Testing.chart();
@@ -32,9 +34,9 @@ function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTr
       expect(layer).toBe('apps');
       return chart;
     },
-    secret: (layer, namespace, name) => {
-      expect([layer, namespace]).toEqual(['apps', NAMESPACE]);
-      declaredSecrets.set(cluster.name, [...(declaredSecrets.get(cluster.name) ?? []), name]);
+    secret: (...args) => {
+      expect(args.slice(0, 2)).toEqual(['apps', NAMESPACE]);
+      declaredSecrets.set(cluster.name, [...(declaredSecrets.get(cluster.name) ?? []), args]);
     },
     installed: () => [],
   };
@@ -59,14 +61,16 @@ describe('task-tracker bundle', () => {
   it('differs between the clusters only where the model says', () => {
     expect(one(aws, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
     expect(one(onprem, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
-    expect(one(aws, 'Ingress').spec.rules[0].host).toBe('tasks.aws.acme.example');
-    expect(one(onprem, 'Ingress').spec.rules[0].host).toBe('tasks.onprem.acme.internal');
+    // Each site's own name, and the public name every site serves (Route 53 picks the primary).
+    expect(one(aws, 'HTTPRoute').spec.hostnames).toEqual(['tasks.aws.acme.example', 'tasks.acme.example']);
+    expect(one(onprem, 'HTTPRoute').spec.hostnames).toEqual(['tasks.onprem.acme.internal', 'tasks.acme.example']);
+    expect(aws.filter((o) => o.kind === 'Ingress')).toEqual([]);
 
     // The database's role and S3 access differ by design: platform/cloudnative-pg/cloudnative-pg.test.ts.
     const strip = (objects: Manifest[]) =>
       objects.filter(
         (o) =>
-          !['HorizontalPodAutoscaler', 'Ingress', 'Cluster', 'ScheduledBackup'].includes(o.kind) &&
+          !['HorizontalPodAutoscaler', 'HTTPRoute', 'Cluster', 'ScheduledBackup'].includes(o.kind) &&
           o.metadata.name !== 'allow-database-egress',
       );
     expect(strip(aws)).toEqual(strip(onprem));
@@ -83,22 +87,28 @@ describe('task-tracker bundle', () => {
       });
       expect(one(objects, 'Cluster', 'task-tracker-db').spec.instances).toBe(2);
     }
-    expect(declaredSecrets.get('aws')).toEqual(['task-tracker-db-owner']);
-    expect(declaredSecrets.get('onprem')).toEqual(['task-tracker-db-owner', 'task-tracker-db-s3']);
+    const names = (cluster: string) => declaredSecrets.get(cluster)!.map((args) => args[2]);
+    expect(names('aws')).toEqual(['task-tracker-api-keys', 'task-tracker-db-owner']);
+    expect(names('onprem')).toEqual(['task-tracker-api-keys', 'task-tracker-db-owner', 'task-tracker-db-s3']);
   });
 
-  it('takes the ingress class and the ingress controller namespace from the cluster', () => {
+  it("attaches to the model listeners of the Gateway in the cluster's gateway namespace, admitting only Envoy", () => {
     const base = clusterNamed('onprem');
-    const cluster = {
-      ...base,
-      ingress: { ...base.ingress, className: 'traefik', controllerNamespace: 'traefik-system' },
-    };
+    const cluster = { ...base, ingress: { ...base.ingress, controllerNamespace: 'edge-system' } };
     const objects = synth(cluster);
-    expect(one(objects, 'Ingress').spec.ingressClassName).toBe('traefik');
-    expect(one(objects, 'NetworkPolicy', 'allow-ingress-controller').spec.ingress[0].from).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik-system' } } },
+    const gateway = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'edge-system' };
+    expect(one(objects, 'HTTPRoute').spec.parentRefs).toEqual([
+      { ...gateway, sectionName: 'https-tasks' },
+      { ...gateway, sectionName: 'https-tasks-public' },
     ]);
-    expect(one(onprem, 'Ingress').spec.ingressClassName).toBe('nginx');
+    expect(one(objects, 'HTTPRoute').spec.hostnames).toEqual(['tasks.onprem.acme.internal', 'tasks.acme.example']);
+    expect(one(objects, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ name: 'task-tracker', port: 8080 }]);
+    expect(one(objects, 'NetworkPolicy', 'allow-gateway').spec.ingress[0].from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge-system' } },
+        podSelector: { matchLabels: ENVOY_POD_LABELS },
+      },
+    ]);
   });
 
   it('runs a pinned image, with explicit resources, every probe and a restricted security context', () => {
@@ -187,7 +197,7 @@ describe('task-tracker bundle', () => {
       expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
   });
 
-  it('denies all traffic but DNS, the ingress controller, Prometheus and the database flows', () => {
+  it('denies all traffic but DNS, the Gateway, Prometheus and the database flows', () => {
     const policies = Object.fromEntries(
       aws.filter((o) => o.kind === 'NetworkPolicy').map((o) => [o.metadata.name, o.spec]),
     );
@@ -196,13 +206,13 @@ describe('task-tracker bundle', () => {
       'allow-database-egress',
       'allow-database-ingress',
       'allow-dns',
-      'allow-ingress-controller',
+      'allow-gateway',
       'allow-prometheus-scrape',
       'default-deny',
     ]);
     expect(policies['default-deny']).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     expect(policies['allow-dns'].egress[0].ports.map((p: { protocol: string }) => p.protocol)).toEqual(['UDP', 'TCP']);
-    expect(policies['allow-ingress-controller'].ingress[0].ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
+    expect(policies['allow-gateway'].ingress[0].ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
     expect(policies['allow-prometheus-scrape'].ingress[0]).toEqual({
       from: [
         {
@@ -326,5 +336,24 @@ describe('task-tracker values', () => {
     const found = problems('aws', values);
     expect(found.join('\n')).toMatch(message);
     expect(found.join('\n')).toContain('aws');
+  });
+});
+
+describe('the API keys', () => {
+  it('mounts the declared SOPS Secret read-only and points the service at it', () => {
+    declaredSecrets.clear();
+    const objects = synth(clusterNamed('aws'));
+    expect(declaredSecrets.get('aws')).toContainEqual(['apps', 'task-tracker', 'task-tracker-api-keys', ['keys']]);
+    const pod = one(objects, 'Deployment').spec.template.spec;
+    expect(pod.volumes).toEqual([
+      { name: 'api-keys', secret: { secretName: 'task-tracker-api-keys', defaultMode: 0o440 } },
+    ]);
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: 'api-keys', mountPath: '/etc/task-tracker/keys', readOnly: true },
+    ]);
+    const env = Object.fromEntries(
+      pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    expect(env).toMatchObject({ API_KEYS_FILE: '/etc/task-tracker/keys/keys', RATE_LIMIT_PER_MINUTE: '600' });
   });
 });

@@ -1,4 +1,4 @@
-// The task-tracker app on a cluster: namespace, workload, autoscaling, disruption budget, network policies, ingress,
+// The task-tracker app on a cluster: namespace, workload, autoscaling, disruption budget, network policies, HTTPRoute,
 // scrape config, SLO rules and dashboard, all in the apps layer.
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -15,6 +15,7 @@ import {
   NAMESPACE as MONITORING_NAMESPACE,
   PROMETHEUS_POD_LABELS,
 } from '../../platform/monitoring/api';
+import { ENVOY_POD_LABELS, httpRoute } from '../../platform/gateway/api';
 import { aggregates, overview } from './aggregates';
 import {
   archivePolicy,
@@ -30,6 +31,8 @@ import {
 } from '../../platform/cloudnative-pg/api';
 import type { RenderContext } from '../../generators/component';
 import {
+  API_KEYS_KEY,
+  API_KEYS_SECRET,
   DATABASE,
   DATABASE_OWNER_SECRET,
   DATABASE_ROLE,
@@ -51,7 +54,7 @@ const DATABASE_PODS = { [CLUSTER_LABEL]: DATABASE };
 const DATABASE_URL = `postgres://app@${DATABASE}-rw.${NAMESPACE}.svc:${POSTGRES_PORT}/app?sslmode=require`;
 const UID = 65532;
 
-/** Not ready for this long after SIGTERM, still serving, while endpoints and the ingress controller drop the pod. */
+/** Not ready for this long after SIGTERM, still serving, while endpoints and the Gateway drop the pod. */
 export const SHUTDOWN_DRAIN_DELAY_SECONDS = 5;
 /** Then in-flight requests get this long to finish. */
 export const SHUTDOWN_TIMEOUT_SECONDS = 20;
@@ -59,13 +62,24 @@ export const SHUTDOWN_TIMEOUT_SECONDS = 20;
 export const TERMINATION_GRACE_SECONDS = SHUTDOWN_DRAIN_DELAY_SECONDS + SHUTDOWN_TIMEOUT_SECONDS + 5;
 
 const MEMORY_LIMIT_MIB = 128;
+const KEYS_DIR = '/etc/task-tracker/keys';
+/**
+ * Requests a minute per client key and pod, beyond the Gateway's per-address limit: a client that spreads over many
+ * addresses is still bounded, and no request reaches the store unauthenticated.
+ */
+const RATE_LIMIT_PER_MINUTE = 600;
 
-/** The allows beyond the base policies: HTTP from the ingress controller, metrics to Prometheus. */
+/** The allows beyond the base policies: HTTP from the Gateway's Envoy pods, metrics to Prometheus. */
 function networkPolicies(scope: Construct, cluster: Cluster): void {
-  networkPolicy(scope, NAMESPACE, 'allow-ingress-controller', {
+  networkPolicy(scope, NAMESPACE, 'allow-gateway', {
     podSelector: { matchLabels: SELECTOR },
     policyTypes: ['Ingress'],
-    ingress: [{ from: [inNamespace(cluster.ingress.controllerNamespace)], ports: [{ protocol: 'TCP', port: 'http' }] }],
+    ingress: [
+      {
+        from: [{ ...inNamespace(cluster.ingress.controllerNamespace), podSelector: { matchLabels: ENVOY_POD_LABELS } }],
+        ports: [{ protocol: 'TCP', port: 'http' }],
+      },
+    ],
   });
   networkPolicy(scope, NAMESPACE, 'allow-prometheus-scrape', {
     podSelector: { matchLabels: SELECTOR },
@@ -173,7 +187,24 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
           SHUTDOWN_TIMEOUT: kplus.EnvValue.fromValue(`${SHUTDOWN_TIMEOUT_SECONDS}s`),
           // The Go runtime collects garbage harder before it reaches the container's memory limit.
           GOMEMLIMIT: kplus.EnvValue.fromValue(`${Math.floor(MEMORY_LIMIT_MIB * 0.9)}MiB`),
+          API_KEYS_FILE: kplus.EnvValue.fromValue(`${KEYS_DIR}/${API_KEYS_KEY}`),
+          RATE_LIMIT_PER_MINUTE: kplus.EnvValue.fromValue(String(RATE_LIMIT_PER_MINUTE)),
         },
+        volumeMounts: [
+          {
+            path: KEYS_DIR,
+            readOnly: true,
+            volume: kplus.Volume.fromSecret(
+              scope,
+              'api-keys',
+              kplus.Secret.fromSecretName(scope, 'keys', API_KEYS_SECRET),
+              {
+                name: 'api-keys',
+                defaultMode: 0o440,
+              },
+            ),
+          },
+        ],
         resources: {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
           memory: { request: Size.mebibytes(64), limit: Size.mebibytes(MEMORY_LIMIT_MIB) },
@@ -287,6 +318,7 @@ export const taskTracker: Component<TaskTrackerValues> = {
     const chart = ctx.chart('apps');
     // The app never calls the Kubernetes API.
     componentNamespace(chart, ctx.cluster, NAMESPACE, 'restricted', { kubeApiServer: false });
+    ctx.secret('apps', NAMESPACE, API_KEYS_SECRET, [API_KEYS_KEY]);
     workload(chart, values);
     const service = new kplus.Service(chart, 'service', {
       metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },
@@ -297,16 +329,20 @@ export const taskTracker: Component<TaskTrackerValues> = {
     });
     service.selectLabel('app.kubernetes.io/name', NAME);
     ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
-    new kplus.Ingress(chart, 'ingress', {
-      metadata: { name: NAME, namespace: NAMESPACE },
-      className: ctx.cluster.ingress.className,
-      rules: [values.hostname, values.publicHostname].map((host) => ({
-        host,
-        path: '/',
-        pathType: kplus.HttpIngressPathType.PREFIX,
-        backend: kplus.IngressBackend.fromService(service, { port: PORTS.http }),
-      })),
-    });
+    new ApiObject(
+      chart,
+      'httproute',
+      httpRoute({
+        listener: values.listener,
+        namespace: NAMESPACE,
+        name: NAME,
+        hostname: values.hostname,
+        service: NAME,
+        port: PORTS.http,
+        gatewayNamespace: ctx.cluster.ingress.controllerNamespace,
+        aliases: [{ listener: values.publicListener, hostname: values.publicHostname }],
+      }),
+    );
     networkPolicies(chart, ctx.cluster);
     database(ctx, values);
     monitoring(chart);

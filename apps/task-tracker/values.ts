@@ -6,13 +6,17 @@ import { leaves } from '../../generators/shape';
 export interface TaskTrackerValues {
   /** Bounds of the HorizontalPodAutoscaler; the Deployment itself has no fixed replica count. */
   replicas: { min: number; max: number };
-  /** Host the Ingress serves the API on; must lie under the cluster's `domain`. */
+  /** Host the Gateway serves the API on; must lie under the cluster's `domain`. */
   hostname: string;
   /**
    * The app's public name, the same on every site: Route 53 failover records (bootstrap/aws) resolve it to the primary
-   * site's ingress, and every site's Ingress serves it besides its own `hostname`, which local clients keep using.
+   * site's Gateway, and every site serves it besides its own `hostname`, which local clients keep using.
    */
   publicHostname: string;
+  /** The Gateway listener (`platform.gateway.listeners[].name`) whose HTTPS the route attaches to for `hostname`. */
+  listener: string;
+  /** The listener that serves `publicHostname` on this site. */
+  publicListener: string;
   /** This site's member of the tasks database (platform/cloudnative-pg); its role comes from the model. */
   database: { instances: number; storageGi: number };
 }
@@ -21,12 +25,15 @@ export const TASK_TRACKER_KEYS = {
   replicas: leaves('min', 'max'),
   hostname: true,
   publicHostname: true,
+  listener: true,
+  publicListener: true,
   database: leaves('instances', 'storageGi'),
 } as const;
 
 /** Upper bound on replicas, to catch typos such as 100 for 10. */
 const MAX_REPLICAS = 50;
 const HOSTNAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+const LISTENER = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 export function validateValues(values: TaskTrackerValues, cluster: Cluster): Problem[] {
   const problems: Problem[] = [];
@@ -60,6 +67,9 @@ export function validateValues(values: TaskTrackerValues, cluster: Cluster): Pro
       field: 'publicHostname',
       message: `must be a DNS name, got ${JSON.stringify(values.publicHostname)}`,
     });
+  for (const field of ['listener', 'publicListener'] as const)
+    if (typeof values[field] !== 'string' || !LISTENER.test(values[field]))
+      problems.push({ field, message: `must name a Gateway listener, got ${JSON.stringify(values[field])}` });
   if (typeof values.hostname !== 'string' || !HOSTNAME.test(values.hostname)) {
     problems.push({ field: 'hostname', message: `must be a DNS name, got ${JSON.stringify(values.hostname)}` });
   } else if (!values.hostname.endsWith(`.${cluster.domain}`)) {

@@ -76,14 +76,17 @@ describe('Athena workgroup and analyst role', () => {
       bytesScannedCutoffPerQuery: BYTES_SCANNED_CUTOFF,
       resultConfiguration: {
         outputLocation: `s3://${BUCKET}-athena-results/results/`,
-        encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKeyArn: 'arn:aws:mock:::Key/aws-telemetry' },
       },
     });
     const encryption = recorder.one(
       'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
       'athena-results-encryption',
     ).inputs;
-    expect(encryption.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe('AES256');
+    expect(encryption.rules[0].applyServerSideEncryptionByDefault).toEqual({
+      sseAlgorithm: 'aws:kms',
+      kmsMasterKeyId: 'arn:aws:mock:::Key/aws-telemetry',
+    });
   });
 
   it('gives the analyst reads only, except the query results Athena writes for it', () => {

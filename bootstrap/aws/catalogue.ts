@@ -51,9 +51,11 @@ export interface Catalogue {
   analyst: aws.iam.Role;
 }
 
+/** `key`: the telemetry key, which encrypts the log archive and, here, the query results. */
 export function declareCatalogue(
   settings: Settings,
   logBucket: aws.s3.Bucket,
+  key: aws.kms.Key,
   tags: Record<string, string>,
 ): Catalogue {
   const { bucket } = settings.logArchive;
@@ -69,6 +71,7 @@ export function declareCatalogue(
 
   const results = privateBucket('athena-results', {
     bucket: `${bucket}-athena-results`,
+    kmsKeyArn: key.arn,
     tags,
     lifecycle: [
       {
@@ -96,7 +99,7 @@ export function declareCatalogue(
       engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
       resultConfiguration: {
         outputLocation: pulumi.interpolate`s3://${results.bucket}/${RESULTS_PREFIX}`,
-        encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKeyArn: key.arn },
         expectedBucketOwner: account,
       },
     },

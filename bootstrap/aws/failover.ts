@@ -17,10 +17,15 @@ export const RECORD_TTL_SECONDS = 30;
  * the WAL they no longer need; an S3 expiration could delete the only base backup a WAL chain restores from. Deleted
  * objects stay recoverable as noncurrent versions for a week.
  */
-export function declareDatabaseBucket(settings: Settings, tags: Record<string, string>): aws.s3.Bucket | undefined {
+export function declareDatabaseBucket(
+  settings: Settings,
+  key: aws.kms.Key | undefined,
+  tags: Record<string, string>,
+): aws.s3.Bucket | undefined {
   if (!settings.database) return undefined;
   const bucket = privateBucket('database-backups', {
     bucket: settings.database.backups.bucket,
+    kmsKeyArn: key?.arn,
     tags,
     lifecycle: [keepCurrentObjects('deleted-backups', NONCURRENT_VERSION_DAYS)],
   });

@@ -11,6 +11,7 @@ import { declareCatalogue } from './catalogue';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareGithubOidc } from './github-oidc';
 import { declareDatabaseBucket, declareFailoverRecords } from './failover';
+import { declareKeys } from './encryption';
 import { declareIdentities } from './iam';
 import { declareLogBucket } from './log-bucket';
 import { declareNetwork } from './network';
@@ -24,7 +25,8 @@ import { declareSecurityGroups } from './security-groups';
 
 const config = pulumi.runtime.allConfig();
 const settings = loadSettings(pulumi.getStack(), config['aws:region'], readStackConfig(config), estate);
-checkAccount(settings, (await aws.getCallerIdentity()).accountId);
+const caller = await aws.getCallerIdentity();
+checkAccount(settings, caller.accountId);
 const tags = { cluster: settings.cluster.name, 'managed-by': `pulumi/${PROJECT}` };
 
 const network = declareNetwork(settings, tags);
@@ -33,9 +35,10 @@ const issuer = declareOidcIssuer(settings, readOidcDocuments(settings), tags);
 const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.name)!;
 const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
-const bucket = declareLogBucket(settings, tags, [settings.cluster, onPremCluster]);
-declareCatalogue(settings, bucket, tags);
-const backups = declareDatabaseBucket(settings, tags);
+const keys = declareKeys(settings, roles, caller.arn, tags);
+const bucket = declareLogBucket(settings, keys.telemetry, tags, [settings.cluster, onPremCluster]);
+declareCatalogue(settings, bucket, keys.telemetry, tags);
+const backups = declareDatabaseBucket(settings, keys.database, tags);
 declareFailoverRecords(settings.failover, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const github = declareGithubOidc(tags);
@@ -52,6 +55,7 @@ const nodes = configs
       identities,
       api,
       tags,
+      keys.ebs.arn,
     )
   : undefined;
 const lifecycle = nodes && declareNodeLifecycle(settings, nodes.workerGroup, tags);

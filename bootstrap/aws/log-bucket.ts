@@ -51,6 +51,7 @@ function snapshotLifecycle(clusters: readonly Cluster[]): aws.types.input.s3.Buc
 /** `clusters`: those whose etcd snapshots the bucket keeps (the stack's cluster and its on-prem peer). */
 export function declareLogBucket(
   settings: Settings,
+  key: aws.kms.Key,
   tags: Record<string, string>,
   clusters: readonly Cluster[],
 ): aws.s3.Bucket {
@@ -58,6 +59,7 @@ export function declareLogBucket(
   const bucket = privateBucket('log-archive', {
     bucket: bucketName,
     tags,
+    kmsKeyArn: key.arn,
     transitionDefaultMinimumObjectSize: TRANSITION_MINIMUM_OBJECT_SIZE,
     lifecycle: [
       {

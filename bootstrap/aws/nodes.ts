@@ -74,6 +74,8 @@ export function declareNodes(
   identities: Identities,
   api: ApiLoadBalancer,
   tags: Record<string, string>,
+  /** The customer-managed key of every root volume (encryption.ts). */
+  ebsKeyArn: pulumi.Input<string>,
 ): Nodes {
   const name = settings.cluster.name;
   const ami = talosAmi(settings);
@@ -82,6 +84,7 @@ export function declareNodes(
     volumeType: 'gp3',
     volumeSize: settings.rootVolumeGiB,
     encrypted: true,
+    kmsKeyId: ebsKeyArn,
     deleteOnTermination: true,
   };
 
@@ -121,7 +124,13 @@ export function declareNodes(
     blockDeviceMappings: [
       {
         deviceName: '/dev/xvda',
-        ebs: { volumeType: 'gp3', volumeSize: settings.rootVolumeGiB, encrypted: 'true', deleteOnTermination: 'true' },
+        ebs: {
+          volumeType: 'gp3',
+          volumeSize: settings.rootVolumeGiB,
+          encrypted: 'true',
+          kmsKeyId: ebsKeyArn,
+          deleteOnTermination: 'true',
+        },
       },
     ],
     tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: roleTags('worker') })),

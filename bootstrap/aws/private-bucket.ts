@@ -12,6 +12,8 @@ export interface PrivateBucketProps {
   /** Which objects the lifecycle's transitions skip for their size; unset leaves S3's default. */
   transitionDefaultMinimumObjectSize?: 'all_storage_classes_128K' | 'varies_by_storage_class';
   tags: Record<string, string>;
+  /** SSE-KMS with this customer-managed key (and an S3 bucket key, to spare KMS requests); unset: SSE-S3. */
+  kmsKeyArn?: pulumi.Input<string>;
 }
 
 /** The lifecycle of a bucket whose current objects never expire (policy/conventions.ts BUCKETS_WITHOUT_EXPIRY). */
@@ -39,7 +41,14 @@ export function privateBucket(name: string, props: PrivateBucketProps): aws.s3.B
   });
   new aws.s3.BucketServerSideEncryptionConfiguration(part('encryption'), {
     bucket: bucket.id,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    rules: [
+      props.kmsKeyArn
+        ? {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.kmsKeyArn },
+            bucketKeyEnabled: true,
+          }
+        : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+    ],
   });
   new aws.s3.BucketVersioning(part('versioning'), {
     bucket: bucket.id,

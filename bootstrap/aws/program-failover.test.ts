@@ -40,7 +40,15 @@ describe('the database backup bucket', () => {
       restrictPublicBuckets: true,
     });
     expect(bucketPart('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual(
-      [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+      [
+        {
+          applyServerSideEncryptionByDefault: {
+            sseAlgorithm: 'aws:kms',
+            kmsMasterKeyId: 'arn:aws:mock:::Key/aws-database',
+          },
+          bucketKeyEnabled: true,
+        },
+      ],
     );
     expect(bucketPart('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
     const [rule, ...more] = bucketPart('bucketLifecycleConfiguration:BucketLifecycleConfiguration').rules;

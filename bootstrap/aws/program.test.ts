@@ -55,7 +55,10 @@ const group = (name: string) => recorder.one('aws:ec2/securityGroup:SecurityGrou
 const privateSubnets = () => recorder.ofType('aws:ec2/subnet:Subnet').filter((s) => s.name.includes('-private-'));
 
 /** What private-bucket.ts gives every bucket: no public access, owner-enforced, encrypted, versioned. */
-function expectPrivateBucket(of: (type: string) => any): void {
+const AES256 = { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } };
+const keyArn = (use: string) => recorder.one('aws:kms/key:Key', `aws-${use}`).state.arn as string;
+
+function expectPrivateBucket(of: (type: string) => any, encryption: object = AES256): void {
   expect(of('bucketPublicAccessBlock:BucketPublicAccessBlock')).toMatchObject({
     blockPublicAcls: true,
     blockPublicPolicy: true,
@@ -66,7 +69,7 @@ function expectPrivateBucket(of: (type: string) => any): void {
     objectOwnership: 'BucketOwnerEnforced',
   });
   expect(of('bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').rules).toEqual([
-    { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+    encryption,
   ]);
   expect(of('bucketVersioning:BucketVersioning').versioningConfiguration).toEqual({ status: 'Enabled' });
 }
@@ -482,7 +485,10 @@ describe('log bucket', () => {
 
   it('is the model bucket: private, owner-enforced, encrypted, versioned, TLS-only, with a lifecycle', () => {
     of('bucket:Bucket');
-    expectPrivateBucket(of);
+    expectPrivateBucket(of, {
+      applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: keyArn('telemetry') },
+      bucketKeyEnabled: true,
+    });
     const lifecycle = of('bucketLifecycleConfiguration:BucketLifecycleConfiguration');
     const snapshots = (c: string) => ({
       id: `etcd-snapshots-${c}`,
@@ -543,7 +549,13 @@ describe('nodes', () => {
         ami: TALOS_AMI_ID,
         instanceType: 'm7i.large',
         metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
-        rootBlockDevice: { volumeType: 'gp3', encrypted: true, volumeSize: 50, deleteOnTermination: true },
+        rootBlockDevice: {
+          volumeType: 'gp3',
+          encrypted: true,
+          kmsKeyId: keyArn('ebs'),
+          volumeSize: 50,
+          deleteOnTermination: true,
+        },
         vpcSecurityGroupIds: [group('aws-controlplane').id],
         tags: expect.objectContaining({ [ROLE_TAG]: 'controlplane' }),
       });
@@ -569,7 +581,13 @@ describe('nodes', () => {
     expect(template!.inputs.blockDeviceMappings).toEqual([
       {
         deviceName: '/dev/xvda',
-        ebs: { volumeType: 'gp3', volumeSize: 50, encrypted: 'true', deleteOnTermination: 'true' },
+        ebs: {
+          volumeType: 'gp3',
+          volumeSize: 50,
+          encrypted: 'true',
+          kmsKeyId: keyArn('ebs'),
+          deleteOnTermination: 'true',
+        },
       },
     ]);
     expect(Buffer.from(secretInput(template!.inputs.userData) as string, 'base64').toString('utf8')).toBe(
@@ -974,6 +992,7 @@ describe('outputs', () => {
       'onprem-task-tracker-db': key('onprem-task-tracker-db'),
     });
     expect(Object.keys((await valueOf(program.roleArns)).irsa).sort()).toEqual([
+      'cert-manager',
       'cluster-autoscaler',
       'ebs-csi-controller',
       'etcd-snapshot-writer',
@@ -1043,6 +1062,86 @@ describe('pull-request preview role', () => {
 
   it('is exported for the repository variable the workflow reads', async () => {
     expect((await valueOf(program.roleArns)).pulumiPreview).toBe(role().state.arn);
+  });
+});
+
+describe('KMS keys', () => {
+  const account = cluster.accountId;
+  const policyOf = (use: string) => JSON.parse(recorder.one('aws:kms/key:Key', `aws-${use}`).inputs.policy);
+  const statement = (use: string, sid: string) => policyOf(use).Statement.find((s: any) => s.Sid === sid);
+
+  it('rotate yearly, under the aliases the cluster names them by', () => {
+    for (const use of ['telemetry', 'database', 'ebs']) {
+      expect(recorder.one('aws:kms/key:Key', `aws-${use}`).inputs).toMatchObject({
+        enableKeyRotation: true,
+        rotationPeriodInDays: 365,
+      });
+      expect(recorder.one('aws:kms/alias:Alias', `aws-${use}`).inputs.name).toBe(`alias/aws-${use}`);
+    }
+  });
+
+  it('let the deployer administer them without using them, and give the account root nothing', () => {
+    for (const use of ['telemetry', 'database', 'ebs']) {
+      const admin = statement(use, 'KeyAdministration');
+      expect(admin.Principal).toEqual({ AWS: `arn:aws:iam::${account}:user/deployer` });
+      expect(admin.Action).not.toContain('kms:Decrypt');
+      expect(JSON.stringify(policyOf(use))).not.toContain(':root');
+    }
+  });
+
+  it('let only the log writers and the analysts use the telemetry key, and only through S3 of the bucket region', () => {
+    expect(statement('telemetry', 'UseThroughService')).toEqual({
+      Sid: 'UseThroughService',
+      Effect: 'Allow',
+      Principal: {
+        AWS: [
+          `arn:aws:iam::${account}:role/aws-etcd-snapshot-writer`,
+          `arn:aws:iam::${account}:role/aws-log-writer`,
+          `arn:aws:iam::${account}:user/onprem-etcd-snapshot-writer`,
+          `arn:aws:iam::${account}:user/onprem-log-writer`,
+          `arn:aws:iam::${account}:role/estate-analyst`,
+        ],
+      },
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:ViaService': `s3.${estate.logArchive.region}.amazonaws.com` } },
+    });
+  });
+
+  it("let only the database's identities use the database key, through S3 of the stack's region", () => {
+    expect(statement('database', 'UseThroughService')).toMatchObject({
+      Principal: {
+        AWS: [
+          `arn:aws:iam::${account}:role/aws-task-tracker-db`,
+          `arn:aws:iam::${account}:user/onprem-task-tracker-db`,
+        ],
+      },
+      Condition: { StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } },
+    });
+    const encryption = recorder
+      .ofType('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration')
+      .find((r) => r.name === 'database-backups-encryption')!;
+    expect(encryption.inputs.rules[0].applyServerSideEncryptionByDefault).toEqual({
+      sseAlgorithm: 'aws:kms',
+      kmsMasterKeyId: recorder.one('aws:kms/key:Key', 'aws-database').state.arn,
+    });
+  });
+
+  it('let only Auto Scaling, the EBS CSI controller and the deployer use the EBS key, through EC2', () => {
+    const users = [
+      `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+      `arn:aws:iam::${account}:role/aws-ebs-csi-controller`,
+      `arn:aws:iam::${account}:user/deployer`,
+    ];
+    expect(statement('ebs', 'UseThroughService')).toMatchObject({
+      Principal: { AWS: users },
+      Condition: { StringEquals: { 'kms:ViaService': 'ec2.eu-central-1.amazonaws.com' } },
+    });
+    expect(statement('ebs', 'GrantsForVolumes')).toMatchObject({
+      Principal: { AWS: users },
+      Action: 'kms:CreateGrant',
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    });
   });
 });
 

@@ -227,6 +227,19 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
     ]);
   });
 
+  it(`encrypt STATE and EPHEMERAL with LUKS2, keyed ${cluster.provider === 'aws' ? 'to the node' : 'to the TPM'}`, () => {
+    for (const role of ['controlplane', 'worker']) {
+      const volumes = docs(join(outDir, `${role}.yaml`)).filter((d) => d.kind === 'VolumeConfig');
+      expect(volumes.map((v) => v.name).sort()).toEqual(['EPHEMERAL', 'STATE']);
+      for (const v of volumes) {
+        expect(v.encryption.provider).toBe('luks2');
+        expect(v.encryption.keys).toEqual([
+          { slot: 0, ...(cluster.provider === 'aws' ? { nodeID: {} } : { tpm: {} }) },
+        ]);
+      }
+    }
+  });
+
   it('take time from the Amazon Time Sync Service on AWS only', () => {
     for (const role of ['controlplane', 'worker']) {
       const timeSync = docs(join(outDir, `${role}.yaml`)).find((d) => d.kind === 'TimeSyncConfig');
@@ -379,6 +392,34 @@ describe('talos-config gen', () => {
     );
     expect(badVip.status).toBe(1);
     expect(badVip.stderr).toMatch(/Layer2VIPConfig\/10\.30\.0: name must be a valid IP address/);
+  });
+
+  it.each([
+    ['aws', 'an encryption without keys', 'keys: []', /encryption keys are required/],
+    [
+      'onprem',
+      'an unknown provider',
+      'provider: luks1',
+      /patches\/metal.yaml: error decoding document v1alpha1\/VolumeConfig\/STATE/,
+    ],
+    [
+      'onprem',
+      'a key of no type',
+      'keys: [{ slot: 0 }]',
+      /at least one encryption key type must be specified for slot 0/,
+    ],
+  ])('fails validation of the %s disk encryption with %s', (name, _, change, message) => {
+    const cluster = byName(name);
+    const request = JSON.parse(genRequest(cluster, endpointOf(cluster), bundle, newDir()));
+    const provider = request.patches.worker.find((p: { file: string }) => p.file.endsWith(`/${cluster.provider}.yaml`));
+    const key = change.split(':')[0]!;
+    provider.content = provider.content.replace(
+      key === 'keys' ? /keys:\n(\s+- slot: 0\n\s+\w+: \{\}\n)/ : /provider: luks2/,
+      change + (key === 'keys' ? '\n' : ''),
+    );
+    const result = gen(JSON.stringify(request));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(message);
   });
 
   it('names the patch file that does not apply', () => {

@@ -47,7 +47,7 @@ try {
       next++;
       const res = await fetch(`${tt.api}/tasks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...tt.auth, 'content-type': 'application/json' },
         body: JSON.stringify({ title: 'bench' }),
       });
       await res.arrayBuffer();

@@ -175,6 +175,8 @@ class AppRunner {
     this.binary = binary;
     const urls = `${running.api} (metrics ${running.metrics}/metrics)`;
     console.log(`${this.name} serving at ${urls}, ready in ${seconds(started)}`);
+    // Each start writes a fresh keys file with one client; its token changes with every restart.
+    console.log(`${this.name}: curl -H 'authorization: Bearer ${running.token}' ${running.api}/tasks`);
     void running.exited.then(({ code, signal, stderr }) => {
       if (this.current !== running) return;
       console.log(`${this.name} exited (${code ?? signal}): ${stderr.trim()}; the next Go change restarts it`);

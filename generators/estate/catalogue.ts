@@ -5,7 +5,8 @@ import { clusterAutoscaler } from '../../platform/cluster-autoscaler';
 import { etcdBackup } from '../../platform/etcd-backup';
 import { fluxFeedback } from '../../platform/flux-feedback';
 import { cloudnativePg } from '../../platform/cloudnative-pg';
-import { ingress } from '../../platform/ingress';
+import { certificates } from '../../platform/certificates';
+import { gatewayComponent } from '../../platform/gateway';
 import { loadBalancing } from '../../platform/load-balancing';
 import { logExport } from '../../platform/log-export';
 import { metrics } from '../../platform/metrics';
@@ -18,7 +19,8 @@ import type { Cluster, Estate } from '../model';
 const platform = {
   'log-export': logExport,
   monitoring,
-  ingress,
+  gateway: gatewayComponent,
+  certificates,
   'load-balancing': loadBalancing,
   storage,
   metrics,

@@ -21,14 +21,29 @@ export const estate: EstateOf = {
       serviceAccountIssuer: 'https://d111111abcdef8.cloudfront.net',
       kubernetesVersion: versions.kubernetes,
       domain: 'aws.acme.example',
-      ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'aws-nlb' },
+      ingress: { className: 'envoy', controllerNamespace: 'envoy-gateway-system', loadBalancer: 'aws-nlb' },
       storageClass: 'gp3',
       network: { nodeCidr: '10.10.0.0/16', podCidr: '10.20.0.0/16', serviceCidr: '10.21.0.0/16' },
       flux: { path: 'clusters/aws', ageRecipient: 'age1c539rg3hvlj8xjjzetn708kxnrh9u6chy2t8e7dlkal9ck9785js765l3g' },
       talos: { cni: { name: 'calico' }, install: { disk: '/dev/xvda' } },
       platform: {
         'log-export': { s3Identity: 'web-identity', queueRequests: 5000, statesInterval: '15m' },
-        ingress: { replicas: 2, requests: { cpu: '100m', memory: '128Mi' }, memoryLimit: '512Mi' },
+        gateway: {
+          replicas: 2,
+          requests: { cpu: '100m', memory: '128Mi' },
+          memoryLimit: '512Mi',
+          scheme: 'internet-facing',
+          listeners: [
+            { name: 'tasks', hostname: 'tasks.aws.acme.example', namespace: 'task-tracker' },
+            // task-tracker's public name, which Route 53 resolves to the primary site (bootstrap/aws/failover.ts).
+            { name: 'tasks-public', hostname: 'tasks.acme.example', namespace: 'task-tracker', failover: true },
+            { name: 'flux-webhook', hostname: 'flux-webhook.aws.acme.example', namespace: 'flux-system' },
+            { name: 'grafana', hostname: 'grafana.aws.acme.example', namespace: 'monitoring' },
+          ],
+          requestsPerMinute: 300,
+          maxRequestBody: '64Ki',
+        },
+        certificates: { acmeEmail: 'platform@acme.example' },
         storage: { reclaimPolicy: 'Delete' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
         'cluster-autoscaler': {
@@ -51,7 +66,7 @@ export const estate: EstateOf = {
           retentionDays: 14,
           ageRecipient: 'age12etynylf8xaq42qe48std3mv09hzfmxe4qmrw3xj9e6kn4qruu7qhcmyhp',
         },
-        'flux-feedback': { receiverHostname: 'flux-webhook.aws.acme.example' },
+        'flux-feedback': { receiverHostname: 'flux-webhook.aws.acme.example', listener: 'flux-webhook' },
         'cloudnative-pg': {},
         monitoring: {
           prometheus: {
@@ -63,6 +78,7 @@ export const estate: EstateOf = {
           federation: {
             role: 'central',
             sources: [{ cluster: 'onprem', interval: '30s', timeout: '10s', sampleLimit: 5000 }],
+            grafana: { hostname: 'grafana.aws.acme.example', listener: 'grafana' },
           },
         },
       },
@@ -71,6 +87,8 @@ export const estate: EstateOf = {
           replicas: { min: 3, max: 10 },
           hostname: 'tasks.aws.acme.example',
           publicHostname: 'tasks.acme.example',
+          listener: 'tasks',
+          publicListener: 'tasks-public',
           database: { instances: 2, storageGi: 20 },
         },
       },
@@ -83,7 +101,7 @@ export const estate: EstateOf = {
       loadBalancerPool: { first: '10.30.0.240', last: '10.30.0.254' },
       kubernetesVersion: versions.kubernetes,
       domain: 'onprem.acme.internal',
-      ingress: { className: 'nginx', controllerNamespace: 'ingress-nginx', loadBalancer: 'metallb' },
+      ingress: { className: 'envoy', controllerNamespace: 'envoy-gateway-system', loadBalancer: 'metallb' },
       storageClass: 'local-path',
       network: { nodeCidr: '10.30.0.0/24', podCidr: '10.40.0.0/16', serviceCidr: '10.41.0.0/16' },
       flux: { path: 'clusters/onprem', ageRecipient: 'age1cqky60axu0ml0q7pampchthx5ya6t633ftk4n9a0zep026df6gcqpw57t5' },
@@ -95,12 +113,20 @@ export const estate: EstateOf = {
       },
       platform: {
         'log-export': { s3Identity: 'access-key', queueRequests: 5000, statesInterval: '15m' },
-        ingress: {
+        gateway: {
           replicas: 2,
           requests: { cpu: '100m', memory: '128Mi' },
           memoryLimit: '512Mi',
           address: '10.30.0.241',
+          listeners: [
+            { name: 'tasks', hostname: 'tasks.onprem.acme.internal', namespace: 'task-tracker' },
+            { name: 'tasks-public', hostname: 'tasks.acme.example', namespace: 'task-tracker', failover: true },
+            { name: 'flux-webhook', hostname: 'flux-webhook.onprem.acme.internal', namespace: 'flux-system' },
+          ],
+          requestsPerMinute: 300,
+          maxRequestBody: '64Ki',
         },
+        certificates: {},
         'load-balancing': { interfaces: ['enp1s0'] },
         storage: { reclaimPolicy: 'Delete', volumeDirectory: '/var/local-path-provisioner' },
         metrics: { replicas: 2, requests: { cpu: '50m', memory: '64Mi' }, memoryLimit: '256Mi' },
@@ -110,7 +136,7 @@ export const estate: EstateOf = {
           retentionDays: 14,
           ageRecipient: 'age12etynylf8xaq42qe48std3mv09hzfmxe4qmrw3xj9e6kn4qruu7qhcmyhp',
         },
-        'flux-feedback': { receiverHostname: 'flux-webhook.onprem.acme.internal' },
+        'flux-feedback': { receiverHostname: 'flux-webhook.onprem.acme.internal', listener: 'flux-webhook' },
         'cloudnative-pg': {},
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
@@ -125,6 +151,8 @@ export const estate: EstateOf = {
           replicas: { min: 2, max: 4 },
           hostname: 'tasks.onprem.acme.internal',
           publicHostname: 'tasks.acme.example',
+          listener: 'tasks',
+          publicListener: 'tasks-public',
           database: { instances: 2, storageGi: 20 },
         },
       },

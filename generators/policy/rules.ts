@@ -6,6 +6,7 @@ import { FLUX_NAMESPACE, repositoryWebUrl, SOPS_AGE_SECRET } from '../flux';
 import { objectRef, type KubeObject, type ManifestDoc } from '../manifests';
 import { SOPS_SUFFIX } from '../layout';
 import { ageRecipients, isEncryptedValue, SOPS_CONFIG, sopsConfigProblems } from '../secrets/sops';
+import { edgeRules } from './edge-rules';
 import { containers, named, podSpecs, type ContainerAt, type SecurityContext } from './pods';
 
 export interface ClusterView {
@@ -561,6 +562,7 @@ export const rules = {
     hint: 'run the flux-feedback component on the cluster (a Provider of type alertmanager and its Alert)',
     check: (view) => alertsFor(view, (p) => spec(p).type === 'alertmanager', 'an alertmanager Provider'),
   },
+  ...edgeRules,
 } satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof rules;

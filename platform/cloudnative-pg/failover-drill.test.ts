@@ -122,7 +122,7 @@ describe('failover drill', () => {
       const title = `drill ${acked.length}`;
       const response = await fetch(`${writer.api}/tasks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...writer.auth, 'content-type': 'application/json' },
         body: JSON.stringify({ title }),
       });
       expect(response.status).toBe(201);
@@ -153,16 +153,20 @@ describe('failover drill', () => {
     await ready(follower, 30_000);
     const response = await fetch(`${follower.api}/tasks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...follower.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'after failover' }),
     });
     expect(response.status).toBe(201);
     const rto = Date.now() - killedAt;
 
     const survived = new Set(
-      (((await (await fetch(`${follower.api}/tasks`)).json()) as { tasks: { title: string }[] }).tasks ?? []).map(
-        (t) => t.title,
-      ),
+      (
+        (
+          (await (await fetch(`${follower.api}/tasks`, { headers: follower.auth })).json()) as {
+            tasks: { title: string }[];
+          }
+        ).tasks ?? []
+      ).map((t) => t.title),
     );
     expect(covered.filter((t) => !survived.has(t.title))).toEqual([]);
     const lost = acked.filter((t) => !survived.has(t.title));

@@ -46,14 +46,17 @@ describe('notification objects', () => {
     expect(policy.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 9093 }]);
   });
 
-  it("expose the push Receiver on the cluster's ingress, its token in a SOPS Secret", () => {
+  it("expose the push Receiver's /hook/ paths on the cluster's Gateway, its token in a SOPS Secret", () => {
     expect(find('aws', 'Receiver', 'github-push').spec.secretRef).toEqual({ name: 'webhook-receiver-token' });
-    const ingress = find('aws', 'Ingress', 'github-push');
-    expect(ingress.spec.rules[0].host).toBe('flux-webhook.aws.acme.example');
-    expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({
-      name: 'webhook-receiver',
-      port: { number: 80 },
-    });
+    const route = find('aws', 'HTTPRoute', 'github-push');
+    expect(route.spec.hostnames).toEqual(['flux-webhook.aws.acme.example']);
+    expect(route.spec.parentRefs).toMatchObject([{ kind: 'Gateway', sectionName: 'https-flux-webhook' }]);
+    expect(route.spec.rules).toEqual([
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/hook/' } }],
+        backendRefs: [{ name: 'webhook-receiver', port: 80 }],
+      },
+    ]);
     for (const name of ['webhook-receiver-token', 'commit-status-token']) {
       const file = join(repoRoot, `clusters/aws/platform-configs/flux-feedback/secret-${name}.sops.yaml`);
       expect(readFileSync(file, 'utf8')).toMatch(/token: ENC\[AES256_GCM/);
@@ -121,18 +124,22 @@ describe('kube-state-metrics', () => {
 });
 
 describe('values', () => {
-  it('accept the model and name the field of a bad host name', () => {
-    expect(validateFluxFeedback({ receiverHostname: 'flux-webhook.aws.acme.example' }, aws!)).toEqual([]);
-    expect(validateFluxFeedback({ receiverHostname: 'flux-webhook.aws.acme.example' }, onprem!)).toEqual([
+  it('accept the model and name the field of a bad host name or listener', () => {
+    const listener = 'flux-webhook';
+    expect(validateFluxFeedback({ receiverHostname: 'flux-webhook.aws.acme.example', listener }, aws!)).toEqual([]);
+    expect(validateFluxFeedback({ receiverHostname: 'flux-webhook.aws.acme.example', listener }, onprem!)).toEqual([
       {
         field: 'receiverHostname',
         message: '"flux-webhook.aws.acme.example" is not under the cluster\'s domain onprem.acme.internal',
       },
     ]);
-    expect(validateFluxFeedback({ receiverHostname: 'Not A Host' }, aws!)[0]?.field).toBe('receiverHostname');
+    expect(validateFluxFeedback({ receiverHostname: 'Not A Host', listener }, aws!)[0]?.field).toBe('receiverHostname');
+    expect(
+      validateFluxFeedback({ receiverHostname: 'flux-webhook.aws.acme.example', listener: 'Web Hook' }, aws!),
+    ).toEqual([{ field: 'listener', message: 'must name a Gateway listener, got "Web Hook"' }]);
     const bare = { ...aws!, platform: {} };
-    expect(validateFluxFeedback({ receiverHostname: 'flux-webhook.aws.acme.example' }, bare)).toEqual([
-      { field: 'receiverHostname', message: 'needs the ingress component, which exposes the receiver' },
+    expect(validateFluxFeedback({ receiverHostname: 'flux-webhook.aws.acme.example', listener }, bare)).toEqual([
+      { field: 'receiverHostname', message: 'needs the gateway component, which exposes the receiver' },
     ]);
   });
 });

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { FLUX_NAMESPACE, repositoryWebUrl } from '../../generators/flux';
 import type { Cluster, Estate } from '../../generators/model';
 import { inNamespace, networkPolicy } from '../../generators/namespace';
+import { httpRoute } from '../gateway/api';
 import { ALERTMANAGER_API, ALERTMANAGER_POD_LABELS, NAMESPACE as MONITORING_NAMESPACE } from '../monitoring/api';
 import type { FluxFeedbackValues } from './values';
 
@@ -93,28 +94,20 @@ function receiver(scope: Construct, cluster: Cluster, values: FluxFeedbackValues
     secretRef: { name: RECEIVER.secret },
     resources: [{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: FLUX_NAMESPACE }],
   });
-  new ApiObject(scope, `ingress-${RECEIVER.name}`, {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name: RECEIVER.name, namespace: FLUX_NAMESPACE },
-    spec: {
-      ingressClassName: cluster.ingress.className,
-      rules: [
-        {
-          host: values.receiverHostname,
-          http: {
-            paths: [
-              {
-                path: '/hook/',
-                pathType: 'Prefix',
-                backend: { service: { name: RECEIVER_SERVICE.name, port: { number: RECEIVER_SERVICE.port } } },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  });
+  new ApiObject(
+    scope,
+    `httproute-${RECEIVER.name}`,
+    httpRoute({
+      listener: values.listener,
+      namespace: FLUX_NAMESPACE,
+      name: RECEIVER.name,
+      hostname: values.receiverHostname,
+      path: '/hook/',
+      service: RECEIVER_SERVICE.name,
+      port: RECEIVER_SERVICE.port,
+      gatewayNamespace: cluster.ingress.controllerNamespace,
+    }),
+  );
 }
 
 export function notifications(scope: Construct, cluster: Cluster, estate: Estate, values: FluxFeedbackValues): void {

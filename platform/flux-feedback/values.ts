@@ -4,11 +4,13 @@ import type { Cluster } from '../../generators/model';
 import { leaves, type Shape } from '../../generators/shape';
 
 export interface FluxFeedbackValues {
-  /** Host name on the cluster's edge (its ingress controller) where the Git provider posts push webhooks. */
+  /** Host name on the cluster's edge (its Gateway) where the Git provider posts push webhooks. */
   receiverHostname: string;
+  /** The Gateway listener (`platform.gateway.listeners[].name`, for namespace flux-system) that serves it. */
+  listener: string;
 }
 
-export const FLUX_FEEDBACK_KEYS: Shape = leaves('receiverHostname');
+export const FLUX_FEEDBACK_KEYS: Shape = leaves('receiverHostname', 'listener');
 
 const HOSTNAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 
@@ -18,7 +20,9 @@ export function validateFluxFeedback(values: FluxFeedbackValues, cluster: Cluste
     return [{ field: 'receiverHostname', message: `must be a DNS name, got ${JSON.stringify(host)}` }];
   if (!host.endsWith(`.${cluster.domain}`))
     return [{ field: 'receiverHostname', message: `"${host}" is not under the cluster's domain ${cluster.domain}` }];
-  if (!('ingress' in cluster.platform))
-    return [{ field: 'receiverHostname', message: 'needs the ingress component, which exposes the receiver' }];
+  if (typeof values.listener !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(values.listener))
+    return [{ field: 'listener', message: `must name a Gateway listener, got ${JSON.stringify(values.listener)}` }];
+  if (!('gateway' in cluster.platform))
+    return [{ field: 'receiverHostname', message: 'needs the gateway component, which exposes the receiver' }];
   return [];
 }

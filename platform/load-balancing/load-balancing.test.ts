@@ -101,8 +101,8 @@ describe('the model pool', () => {
     ],
     [
       'two components asking for one address',
-      (c: MetalCluster) => ((c.platform.ingress as { address: string }).address = '10.30.0.240'),
-      /field platform.monitoring.federation.endpoint.address asks for 10.30.0.240, which platform.ingress.address already takes/,
+      (c: MetalCluster) => ((c.platform.gateway as { address: string }).address = '10.30.0.240'),
+      /field platform.monitoring.federation.endpoint.address asks for 10.30.0.240, which platform.gateway.address already takes/,
     ],
   ])('rejects %s', (_, change, message) => {
     expect(findProblems(withChange(change), catalogue).join('\n')).toMatch(message);

@@ -148,7 +148,7 @@ describe('metrics export end to end (real Prometheus, task-tracker, collector an
     traffic = setInterval(() => {
       fetch(`${tracker!.api}/tasks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...tracker!.auth, 'content-type': 'application/json' },
         body: JSON.stringify({ title: 'metrics e2e' }),
       }).catch(() => undefined);
     }, 200);

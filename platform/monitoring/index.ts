@@ -4,9 +4,10 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
-import { componentNamespace } from '../../generators/namespace';
+import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { labelledAggregates, type RuleGroup } from '../../generators/telemetry';
 import { versions } from '../../generators/versions';
+import { ENVOY_POD_LABELS, httpRoute } from '../gateway/api';
 import {
   aggregateSeries,
   aggregatesOf,
@@ -28,7 +29,15 @@ import { RECEIVER_KEYS, RECEIVERS_SECRET } from './alertmanager';
 import { ALERTMANAGER, AMTOOL, PROMETHEUS, PROMTOOL } from './tools';
 import { hybridOverview } from './hybrid-overview';
 import { federationAlertGroup } from './rules';
-import { GRAFANA_ADMIN_KEYS, GRAFANA_ADMIN_SECRET, networkPolicies, stackValues } from './stack';
+import {
+  GRAFANA_ADMIN_KEYS,
+  GRAFANA_ADMIN_SECRET,
+  GRAFANA_POD_LABELS,
+  GRAFANA_PORTS,
+  GRAFANA_SERVICE,
+  networkPolicies,
+  stackValues,
+} from './stack';
 import { centralsOf, MONITORING_KEYS, monitoringOf, validateMonitoring, type MonitoringValues } from './values';
 
 export type { MonitoringValues } from './values';
@@ -122,6 +131,31 @@ export const monitoring: Component<MonitoringValues> = {
       GRAFANA_ADMIN_KEYS.user,
       GRAFANA_ADMIN_KEYS.password,
     ]);
+    // Grafana's only way in: HTTPS through the Gateway, from its Envoy pods.
+    const gatewayNamespace = cluster.ingress.controllerNamespace;
+    new ApiObject(
+      configs,
+      'httproute-grafana',
+      httpRoute({
+        listener: federation.grafana.listener,
+        namespace: NAMESPACE,
+        name: 'grafana',
+        hostname: federation.grafana.hostname,
+        service: GRAFANA_SERVICE,
+        port: GRAFANA_PORTS.service,
+        gatewayNamespace,
+      }),
+    );
+    networkPolicy(controllers, NAMESPACE, 'allow-gateway-to-grafana', {
+      podSelector: { matchLabels: GRAFANA_POD_LABELS },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ ...inNamespace(gatewayNamespace), podSelector: { matchLabels: ENVOY_POD_LABELS } }],
+          ports: [{ protocol: 'TCP', port: GRAFANA_PORTS.pod }],
+        },
+      ],
+    });
     for (const scrape of federation.sources) {
       const aggregates = aggregateSeries(ctx.installed(scrape.cluster));
       federationScrapeConfig(

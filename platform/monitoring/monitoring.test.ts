@@ -56,6 +56,21 @@ describe('rendering', () => {
       expect(new Set(find(docs, 'aws', kind).map(layerOf))).toEqual(new Set(['platform-configs']));
   });
 
+  it('serves Grafana only through its HTTPS Gateway listener, to the Envoy pods, with no anonymous access', () => {
+    const [route] = find(docs, 'aws', 'HTTPRoute', 'grafana').map((d) => d.object as any);
+    expect(route.spec.hostnames).toEqual(['grafana.aws.acme.example']);
+    expect(route.spec.parentRefs[0].sectionName).toBe('https-grafana');
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'kube-prometheus-stack-grafana', port: 80 }]);
+    const policy = find(docs, 'aws', 'NetworkPolicy', 'allow-gateway-to-grafana')[0]!.object as any;
+    expect(policy.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 3000 }]);
+    const release = find(docs, 'aws', 'HelmRelease', 'kube-prometheus-stack')[0]!.object as any;
+    const ini = release.spec.values.grafana['grafana.ini'];
+    expect(ini['auth.anonymous']).toEqual({ enabled: false });
+    expect(ini.server.root_url).toBe('https://grafana.aws.acme.example/');
+    expect(ini.security.cookie_secure).toBe(true);
+    expect(find(docs, 'onprem', 'HTTPRoute')).toEqual([]);
+  });
+
   it('pins the chart and labels everything Prometheus must select', () => {
     const release = find(docs, 'aws', 'HelmRelease', 'kube-prometheus-stack')[0]!.object as any;
     expect(release.spec.chart.spec.version).toMatch(/^\d+\.\d+\.\d+$/);
@@ -168,6 +183,13 @@ describe('model checks', () => {
     ]);
     expect(problemsAfter((m) => (source(m).endpoint.hostname = 'prometheus.example.com'))).toEqual([
       'cluster "onprem": field platform.monitoring.federation.endpoint.hostname "prometheus.example.com" must be a host under the cluster domain onprem.acme.internal',
+    ]);
+  });
+
+  it('rejects a Grafana host outside the domain or without a listener', () => {
+    expect(problemsAfter((m) => (central(m).grafana = { hostname: 'grafana.example.org', listener: '' }))).toEqual([
+      'cluster "aws": field platform.monitoring.federation.grafana.hostname "grafana.example.org" must be a host under aws.acme.example',
+      'cluster "aws": field platform.monitoring.federation.grafana.listener must name the Gateway listener Grafana is served through',
     ]);
   });
 

@@ -7,12 +7,19 @@ import { alertmanagerConfig, alertmanagerEgress, RECEIVERS_SECRET } from './aler
 import { DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE, PROMETHEUS_POD_LABELS } from './api';
 import { GATEWAY_LABELS, PROMETHEUS_NAME, sourceEndpoint } from './federation';
 import { PROMETHEUS_DATASOURCE_UID } from '../../generators/telemetry';
-import type { MonitoringValues } from './values';
+import type { CentralFederation, MonitoringValues } from './values';
 import { centralsOf, monitoringOf } from './values';
 
 /** The Secret holding Grafana's admin login (keys `admin-user`, `admin-password`). */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 export const GRAFANA_ADMIN_KEYS = { user: 'admin-user', password: 'admin-password' } as const;
+/**
+ * Grafana's Service, `<release>-grafana` (grafana.fullname in the grafana chart's templates/_helpers.tpl, which
+ * kube-prometheus-stack names after its release), its port and the pod's.
+ */
+export const GRAFANA_SERVICE = 'kube-prometheus-stack-grafana';
+export const GRAFANA_PORTS = { service: 80, pod: 3000 } as const;
+export const GRAFANA_POD_LABELS = { 'app.kubernetes.io/name': 'grafana' } as const;
 
 /** Labels Prometheus adds to everything that leaves it: alerts, and what /federate returns. */
 export function externalLabels(cluster: Cluster): Record<string, string> {
@@ -137,6 +144,16 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
             passwordKey: GRAFANA_ADMIN_KEYS.password,
           },
           resources: small('50m', '192Mi', '512Mi'),
+          // The Service the Gateway's route names; set here rather than left to the grafana chart's defaults.
+          service: { port: GRAFANA_PORTS.service, targetPort: GRAFANA_PORTS.pod },
+          // Behind the Gateway over HTTPS only: no anonymous viewer, no self sign-up, cookies for https only
+          // (grafana.ini sections auth.anonymous, users, security, server; Grafana's configuration reference).
+          'grafana.ini': {
+            server: { root_url: `https://${(values.federation as CentralFederation).grafana.hostname}/` },
+            'auth.anonymous': { enabled: false },
+            users: { allow_sign_up: false, allow_org_create: false },
+            security: { cookie_secure: true, cookie_samesite: 'strict', disable_gravatar: true },
+          },
           serviceMonitor: { labels: { ...MONITORING_SELECTOR } },
           sidecar: {
             resources: small('10m', '64Mi', '128Mi'),

@@ -17,6 +17,8 @@ export interface PrometheusValues {
 export interface CentralFederation {
   role: 'central';
   sources: FederationScrape[];
+  /** Where Grafana is served: a host under the cluster's domain, through this Gateway listener (platform/gateway). */
+  grafana: { hostname: string; listener: string };
 }
 
 export interface FederationScrape {
@@ -55,6 +57,7 @@ export const MONITORING_KEYS: Shape = {
     role: true,
     sources: [leaves('cluster', 'interval', 'timeout', 'sampleLimit')],
     endpoint: leaves('hostname', 'address', 'port'),
+    grafana: leaves('hostname', 'listener'),
   },
 };
 
@@ -114,6 +117,11 @@ export function validateMonitoring(values: MonitoringValues, cluster: Cluster, e
     if (centralsOf(estate, cluster.name).length === 0)
       fail('federation', "no central cluster federates this source; add it to a central cluster's federation.sources");
   } else if (federation?.role === 'central') {
+    const grafana = federation.grafana ?? ({} as CentralFederation['grafana']);
+    if (typeof grafana.hostname !== 'string' || !grafana.hostname.endsWith(`.${cluster.domain}`))
+      fail('federation.grafana.hostname', `${JSON.stringify(grafana.hostname)} must be a host under ${cluster.domain}`);
+    if (typeof grafana.listener !== 'string' || grafana.listener === '')
+      fail('federation.grafana.listener', 'must name the Gateway listener Grafana is served through');
     (federation.sources ?? []).forEach((s, i) => {
       const field = `federation.sources[${i}]`;
       const source = monitoringOf(estate, s.cluster);

@@ -3,6 +3,8 @@
 import type { IrsaPolicyContext, IrsaRole } from '../../generators/irsa';
 
 export const NAMESPACE = 'storage';
+/** The alias of the cluster's customer-managed EBS key, which bootstrap/aws creates and the StorageClass names. */
+export const ebsKeyAlias = (cluster: string) => `alias/${cluster}-ebs`;
 /** The EBS CSI controller's service account: the `ebs-csi-controller` IRSA role trusts it. */
 export const EBS_CONTROLLER_SERVICE_ACCOUNT = 'ebs-csi-controller-sa';
 

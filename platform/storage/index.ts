@@ -8,7 +8,7 @@ import { chartGitRepository, helmRelease, helmRepository } from '../../generator
 import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
 import { cidrPeers, componentNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
-import { EBS_CONTROLLER_SERVICE_ACCOUNT, EBS_CSI_CONTROLLER_ROLE, NAMESPACE } from './api';
+import { EBS_CONTROLLER_SERVICE_ACCOUNT, EBS_CSI_CONTROLLER_ROLE, NAMESPACE, ebsKeyAlias } from './api';
 import { STORAGE_KEYS, validateStorage, type StorageValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 
@@ -32,7 +32,14 @@ function storageClass(
   new ApiObject(scope, 'storageclass', {
     apiVersion: 'storage.k8s.io/v1',
     kind: 'StorageClass',
-    metadata: { name: cluster.storageClass, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    metadata: {
+      name: cluster.storageClass,
+      annotations: {
+        'storageclass.kubernetes.io/is-default-class': 'true',
+        // Parameters are immutable: Flux replaces the class when they change; existing volumes keep theirs.
+        'kustomize.toolkit.fluxcd.io/force': 'enabled',
+      },
+    },
     provisioner,
     reclaimPolicy: values.reclaimPolicy,
     // The volume is created where the pod lands: in its zone (EBS) or on its node (local-path).
@@ -74,7 +81,13 @@ function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValu
     },
   });
   storageClass(scope, cluster, values, EBS_PROVISIONER, {
-    parameters: { type: 'gp3', encrypted: 'true', 'csi.storage.k8s.io/fstype': 'ext4' },
+    parameters: {
+      type: 'gp3',
+      encrypted: 'true',
+      // The customer-managed key by its alias ARN, known before the key exists (CreateVolume takes an alias ARN).
+      kmsKeyId: `arn:aws:kms:${cluster.region}:${cluster.accountId}:${ebsKeyAlias(cluster.name)}`,
+      'csi.storage.k8s.io/fstype': 'ext4',
+    },
     allowVolumeExpansion: true,
   });
 }

@@ -2,7 +2,7 @@
 // metal, both named by the model; the checks on the values; the gates.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { estate } from '../../generators/estate/clusters';
 import { location } from '../../generators/model';
@@ -37,10 +37,18 @@ describe('rendering', () => {
       expect.objectContaining({
         metadata: expect.objectContaining({
           name: aws.storageClass,
-          annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+          annotations: {
+            'storageclass.kubernetes.io/is-default-class': 'true',
+            'kustomize.toolkit.fluxcd.io/force': 'enabled',
+          },
         }),
         provisioner: EBS_PROVISIONER,
-        parameters: { type: 'gp3', encrypted: 'true', 'csi.storage.k8s.io/fstype': 'ext4' },
+        parameters: {
+          type: 'gp3',
+          encrypted: 'true',
+          kmsKeyId: 'arn:aws:kms:eu-central-1:111122223333:alias/aws-ebs',
+          'csi.storage.k8s.io/fstype': 'ext4',
+        },
         volumeBindingMode: 'WaitForFirstConsumer',
         reclaimPolicy: 'Delete',
         allowVolumeExpansion: true,
@@ -73,7 +81,10 @@ describe('rendering', () => {
       expect.objectContaining({
         metadata: expect.objectContaining({
           name: onprem.storageClass,
-          annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+          annotations: {
+            'storageclass.kubernetes.io/is-default-class': 'true',
+            'kustomize.toolkit.fluxcd.io/force': 'enabled',
+          },
         }),
         provisioner: LOCAL_PATH_PROVISIONER,
         volumeBindingMode: 'WaitForFirstConsumer',
@@ -93,7 +104,10 @@ describe('rendering', () => {
   });
 
   it('keeps local-path volumes in the folder that the Talos patch mounts for kubelet', () => {
-    const patch = parse(readFileSync(join(repoRoot, 'bootstrap/talos/patches/metal.yaml'), 'utf8'));
+    // The patch's first document; the volume encryption documents follow it.
+    const patch = parseAllDocuments(
+      readFileSync(join(repoRoot, 'bootstrap/talos/patches/metal.yaml'), 'utf8'),
+    )[0]!.toJS();
     const mounted = patch.machine.kubelet.extraMounts.map((m: { destination: string }) => m.destination);
     const [release] = find('onprem', 'HelmRelease');
     expect(mounted).toContain(release.spec.values.nodePathMap[0].paths[0]);

@@ -84,7 +84,7 @@ async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promis
 async function createTask(tracker: RunningTaskTracker, title: string): Promise<number> {
   const res = await fetch(`${tracker.api}/tasks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...tracker.auth, 'content-type': 'application/json' },
     body: JSON.stringify({ title }),
   });
   await res.arrayBuffer();
@@ -94,7 +94,7 @@ async function createTask(tracker: RunningTaskTracker, title: string): Promise<n
 async function unfinished(tracker: RunningTaskTracker): Promise<number> {
   let n = 0;
   for (const status of ['pending', 'processing']) {
-    const res = await fetch(`${tracker.api}/tasks?status=${status}`);
+    const res = await fetch(`${tracker.api}/tasks?status=${status}`, { headers: tracker.auth });
     n += ((await res.json()) as { tasks: unknown[] }).tasks.length;
   }
   return n;
@@ -144,8 +144,11 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
     await waitUntil('the 30 tasks to finish', 30_000, async () =>
       (await unfinished(tracker)) === 0 ? true : undefined,
     );
-    const done = ((await (await fetch(`${tracker.api}/tasks?status=done`)).json()) as { tasks: unknown[] }).tasks
-      .length;
+    const done = (
+      (await (await fetch(`${tracker.api}/tasks?status=done`, { headers: tracker.auth })).json()) as {
+        tasks: unknown[];
+      }
+    ).tasks.length;
     const published = await waitUntil('90 events on task-events', 30_000, async () => {
       const all = await events(broker);
       return all.length === 90 ? all : undefined;

@@ -38,6 +38,8 @@ export const JUSTIFIED_WILDCARDS: Record<string, string> = {
     'autoscaling:DescribeAutoScalingInstances, autoscaling:DescribeTags and ec2:DescribeInstances support no resource-level permissions',
   PullAuthorization:
     'ecr:GetAuthorizationToken returns a registry-wide token and supports no resource-level permissions',
+  ListZonesForAcme:
+    'cert-manager finds the hosted zone of a name with ListHostedZonesByName, which has no resource ARN',
   DescribeForEbsCsi:
     'the EC2 Describe calls of the EBS CSI controller (volumes, snapshots, instances, zones, tags) support no resource-level permissions',
   PreviewDataSources:

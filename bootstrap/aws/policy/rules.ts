@@ -10,6 +10,7 @@ import {
   TERMINATING_TRANSITION,
   WORKER_GROUP_IGNORED_CHANGES,
 } from './conventions';
+import { kmsPolicies } from './kms-rules';
 
 export const TYPES = {
   bucket: 'aws:s3/bucket:Bucket',
@@ -432,4 +433,5 @@ export const policies: Policies = [
   asgSizeOwnedByAutoscaler,
   ecrImmutableScanned,
   oidcTrustOneRepository,
+  ...kmsPolicies,
 ];

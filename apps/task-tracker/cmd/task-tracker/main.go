@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/app"
+	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/auth"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/config"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/metrics"
 )
@@ -23,6 +24,10 @@ var (
 
 func main() {
 	cfg, err := config.Load(os.LookupEnv)
+	var keys []auth.Key
+	if err == nil {
+		keys, err = auth.LoadKeys(cfg.APIKeysFile)
+	}
 	if err != nil {
 		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("invalid configuration", "error", err.Error())
 		os.Exit(2)
@@ -32,7 +37,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	build := metrics.Build{Version: version, Revision: revision, GoVersion: runtime.Version()}
-	if err := app.Run(ctx, cfg, build, log); err != nil {
+	if err := app.Run(ctx, cfg, keys, build, log); err != nil {
 		log.Error("task-tracker failed", "error", err.Error())
 		stop()
 		os.Exit(1)

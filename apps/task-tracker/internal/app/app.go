@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/auth"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/config"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/events"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/httpapi"
@@ -25,7 +26,7 @@ import (
 //  3. the worker stops, and last the metrics server, so the shutdown itself can still be scraped.
 //
 // It returns nil after a clean shutdown.
-func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.Logger) error {
+func Run(ctx context.Context, cfg config.Config, keys []auth.Key, build metrics.Build, log *slog.Logger) error {
 	store, err := pgstore.Open(cfg.Database.URL, pgstore.Options{
 		MaxConns: int32(cfg.Database.MaxConns), ConnectTimeout: cfg.Database.ConnectTimeout,
 		QueryTimeout: cfg.Database.QueryTimeout, MaxTasks: cfg.MaxTasks, Lease: cfg.Worker.Lease,
@@ -37,6 +38,7 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 	var queueDepth atomic.Int64
 	m := metrics.New(build, func() float64 { return float64(queueDepth.Load()) })
 	var ready atomic.Bool
+	guard := auth.NewGuard(keys, cfg.RateLimitPerMinute, time.Now)
 	tasks, closeEvents, err := events.Open(cfg.Events, store, m.Register, log)
 	if err != nil {
 		return err
@@ -56,7 +58,7 @@ func Run(ctx context.Context, cfg config.Config, build metrics.Build, log *slog.
 	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	api := &http.Server{
 		Handler: httpapi.NewHandler(httpapi.Deps{
-			Store: tasks, Metrics: m, Log: log, Ready: &ready, Build: build, DebugRoutes: cfg.DebugRoutes,
+			Store: tasks, Metrics: m, Log: log, Ready: &ready, Build: build, DebugRoutes: cfg.DebugRoutes, Guard: guard.Wrap,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       time.Minute,

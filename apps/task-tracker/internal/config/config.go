@@ -30,7 +30,11 @@ type Config struct {
 	Database Database
 	// DebugRoutes enables /debug/delay, which holds a request open; for tests only.
 	DebugRoutes bool
-	Worker      Worker
+	// APIKeysFile holds the clients' keys (internal/auth); required, so the API never runs open.
+	APIKeysFile string
+	// RateLimitPerMinute bounds each client's requests to /tasks.
+	RateLimitPerMinute int
+	Worker             Worker
 	// Events publishes task events to Kafka (TASK_EVENTS_*); off unless TASK_EVENTS_BROKERS is set.
 	Events events.Config
 }
@@ -69,12 +73,14 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		MaxTasks:           r.integer("MAX_TASKS", 10000, 1, 1_000_000),
 		DebugRoutes:        r.boolean("DEBUG_ROUTES", false),
 		Database: Database{
-			URL:            r.secret("DATABASE_URL"),
+			URL:            r.required("DATABASE_URL", "a PostgreSQL connection string"),
 			MaxConns:       r.integer("DB_MAX_CONNS", 10, 1, 100),
 			ConnectTimeout: r.duration("DB_CONNECT_TIMEOUT", 5*time.Second, 100*time.Millisecond, time.Minute),
 			QueryTimeout:   r.duration("DB_QUERY_TIMEOUT", 5*time.Second, 10*time.Millisecond, time.Minute),
 			CheckInterval:  r.duration("DB_CHECK_INTERVAL", 2*time.Second, 50*time.Millisecond, time.Minute),
 		},
+		APIKeysFile:        r.required("API_KEYS_FILE", "the path of the clients' keys file (the mounted SOPS Secret)"),
+		RateLimitPerMinute: r.integer("RATE_LIMIT_PER_MINUTE", 600, 1, 100_000),
 		Worker: Worker{
 			Concurrency:    r.integer("WORKER_CONCURRENCY", 2, 1, 64),
 			PollInterval:   r.duration("WORKER_POLL_INTERVAL", 200*time.Millisecond, time.Millisecond, time.Minute),
@@ -106,6 +112,14 @@ func (r *reader) get(name string) (string, bool) {
 	return value, ok && value != ""
 }
 
+func (r *reader) required(name, what string) string {
+	value, ok := r.get(name)
+	if !ok {
+		r.fail(name, value, "is required: "+what)
+	}
+	return value
+}
+
 func (r *reader) address(name, fallback string) string {
 	value, ok := r.get(name)
 	if !ok {
@@ -119,15 +133,6 @@ func (r *reader) address(name, fallback string) string {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		r.fail(name, value, "port must be a number from 0 to 65535")
 		return fallback
-	}
-	return value
-}
-
-// secret reads a required variable whose value must never appear in a message.
-func (r *reader) secret(name string) string {
-	value, ok := r.get(name)
-	if !ok {
-		r.errs = append(r.errs, fmt.Errorf("%s: is required (a PostgreSQL connection string)", name))
 	}
 	return value
 }

@@ -17,7 +17,7 @@ func env(vars map[string]string) func(string) (string, bool) {
 const dbURL = "postgres://tt:secret-password@127.0.0.1:5432/tasks"
 
 func TestDefaults(t *testing.T) {
-	cfg, err := Load(env(map[string]string{"DATABASE_URL": dbURL}))
+	cfg, err := Load(env(map[string]string{"DATABASE_URL": dbURL, "API_KEYS_FILE": "/keys"}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -36,7 +36,7 @@ func TestDefaults(t *testing.T) {
 
 func TestDatabaseURLIsRequiredAndNeverQuoted(t *testing.T) {
 	_, err := Load(env(nil))
-	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL: is required") {
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL=\"\": is required: a PostgreSQL connection string") {
 		t.Fatalf("want DATABASE_URL required, got %v", err)
 	}
 	_, err = Load(env(map[string]string{"DATABASE_URL": dbURL, "DB_MAX_CONNS": "0"}))
@@ -52,13 +52,14 @@ func TestValidValues(t *testing.T) {
 		"WORKER_POLL_INTERVAL": "10ms", "WORKER_PROCESSING_TIME": "0s", "WORKER_FAILURE_RATIO": "1",
 		"WORKER_LEASE": "30s", "DATABASE_URL": dbURL, "DB_MAX_CONNS": "4", "DB_CONNECT_TIMEOUT": "1s",
 		"DB_QUERY_TIMEOUT": "2s", "DB_CHECK_INTERVAL": "100ms",
+		"API_KEYS_FILE": "/keys", "RATE_LIMIT_PER_MINUTE": "30",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
 		ListenAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", LogLevel: slog.LevelDebug, ShutdownTimeout: 3 * time.Second,
-		ShutdownDrainDelay: time.Second, MaxTasks: 5, DebugRoutes: true,
+		ShutdownDrainDelay: time.Second, MaxTasks: 5, DebugRoutes: true, APIKeysFile: "/keys", RateLimitPerMinute: 30,
 		Worker: Worker{
 			Concurrency: 4, PollInterval: 10 * time.Millisecond, ProcessingTime: 0, FailureRatio: 1, Lease: 30 * time.Second,
 		},
@@ -85,10 +86,14 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"bool":          {"DEBUG_ROUTES", "maybe", "must be true or false"},
 		"query timeout": {"DB_QUERY_TIMEOUT", "1ns", "must be from 10ms to 1m0s"},
 		"lease":         {"WORKER_LEASE", "0s", "must be from 1s to 1h0m0s"},
+		"no keys":       {"API_KEYS_FILE", "", "is required"},
+		"rate limit":    {"RATE_LIMIT_PER_MINUTE", "0", "must be a whole number from 1 to 100000"},
 	}
 	for label, c := range cases {
 		t.Run(label, func(t *testing.T) {
-			_, err := Load(env(map[string]string{c.name: c.value, "DATABASE_URL": dbURL}))
+			vars := map[string]string{"DATABASE_URL": dbURL, "API_KEYS_FILE": "/keys"}
+			vars[c.name] = c.value
+			_, err := Load(env(vars))
 			if err == nil {
 				t.Fatalf("%s=%q was accepted", c.name, c.value)
 			}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,9 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/auth"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/metrics"
 	"github.com/acme/hybrid-gitops-platform/apps/task-tracker/internal/task"
 )
+
+// testToken is the one client key the fixture's guard knows; every request of `do` carries it.
+const testToken = "test-token"
 
 type fixture struct {
 	server  *httptest.Server
@@ -58,9 +63,15 @@ func newFixture(t *testing.T, maxTasks int, debugRoutes bool) *fixture {
 	f.server = httptest.NewServer(NewHandler(Deps{
 		Store: f.store, Metrics: f.metrics, Log: f.log, Ready: f.ready,
 		Build: metrics.Build{Version: "1.2.3", Revision: "abc", GoVersion: "go"}, DebugRoutes: debugRoutes,
+		Guard: testGuard(),
 	}))
 	t.Cleanup(f.server.Close)
 	return f
+}
+
+// testGuard admits the one client whose token is testToken.
+func testGuard() func(http.Handler) http.Handler {
+	return auth.NewGuard([]auth.Key{{Client: "test", Digest: sha256.Sum256([]byte(testToken))}}, 100_000, time.Now).Wrap
 }
 
 type response struct {
@@ -78,6 +89,7 @@ func (f *fixture) do(t *testing.T, method, path, contentType, body string) respo
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

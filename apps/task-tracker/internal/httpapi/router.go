@@ -19,6 +19,8 @@ type Deps struct {
 	Build metrics.Build
 	// DebugRoutes adds /debug/delay, for tests only.
 	DebugRoutes bool
+	// Guard authenticates and rate-limits every /tasks request (internal/auth); required.
+	Guard func(http.Handler) http.Handler
 }
 
 // NewHandler routes every endpoint and instruments each request with metrics, a request ID and a log line.
@@ -28,12 +30,16 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle("GET /readyz", readyz(d.Ready))
 	mux.Handle("GET /version", versionHandler(d.Build))
 
+	if d.Guard == nil {
+		panic("httpapi: no Guard: the task API never runs unauthenticated")
+	}
 	tasks := &taskHandlers{store: d.Store, metrics: d.Metrics}
-	mux.HandleFunc("POST /tasks", tasks.create)
-	mux.HandleFunc("GET /tasks", tasks.list)
-	mux.HandleFunc("GET /tasks/{id}", tasks.get)
-	mux.HandleFunc("PUT /tasks/{id}", tasks.update)
-	mux.HandleFunc("DELETE /tasks/{id}", tasks.remove)
+	guarded := func(h http.HandlerFunc) http.Handler { return d.Guard(h) }
+	mux.Handle("POST /tasks", guarded(tasks.create))
+	mux.Handle("GET /tasks", guarded(tasks.list))
+	mux.Handle("GET /tasks/{id}", guarded(tasks.get))
+	mux.Handle("PUT /tasks/{id}", guarded(tasks.update))
+	mux.Handle("DELETE /tasks/{id}", guarded(tasks.remove))
 
 	if d.DebugRoutes {
 		mux.HandleFunc("GET /debug/delay", delay)

@@ -146,7 +146,9 @@ func (unreachable) Update(context.Context, string, task.Draft) (task.Task, error
 
 func TestAnUnreachableStoreAnswers503WithoutItsError(t *testing.T) {
 	f := newFixture(t, 10, false)
-	f.server.Config.Handler = NewHandler(Deps{Store: unreachable{}, Metrics: f.metrics, Log: f.log, Ready: f.ready})
+	f.server.Config.Handler = NewHandler(Deps{
+		Store: unreachable{}, Metrics: f.metrics, Log: f.log, Ready: f.ready, Guard: testGuard(),
+	})
 	for _, c := range []struct{ method, path, body string }{
 		{http.MethodPost, "/tasks", `{"title":"a"}`}, {http.MethodGet, "/tasks", ""}, {http.MethodGet, "/tasks/1", ""},
 		{http.MethodPut, "/tasks/1", `{"title":"b"}`}, {http.MethodDelete, "/tasks/1", ""},

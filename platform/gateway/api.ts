@@ -1,0 +1,73 @@
+// The edge's contract with apps: the one Gateway of each cluster, its listeners, and the HTTPRoute an app attaches to
+// it. cdk8s-free, so apps and bootstrap/aws may import it.
+
+/** The Gateway every cluster runs, in the controller namespace (`cluster.ingress.controllerNamespace`). */
+export const GATEWAY_NAME = 'edge';
+export const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+/** The Secret cert-manager keeps the Gateway's certificate in; every HTTPS listener serves it. */
+export const TLS_SECRET = 'edge-tls';
+/** The plain-HTTP listener: it only redirects to HTTPS. */
+export const REDIRECT_LISTENER = 'http';
+
+/**
+ * Labels Envoy Gateway puts on the Envoy proxy pods it runs for a Gateway (EnvoyAppLabel in
+ * internal/infrastructure/kubernetes/proxy/resource.go of github.com/envoyproxy/gateway v1.9.1): backends admit these.
+ */
+export const ENVOY_POD_LABELS = {
+  'app.kubernetes.io/name': 'envoy',
+  'app.kubernetes.io/component': 'proxy',
+  'app.kubernetes.io/managed-by': 'envoy-gateway',
+} as const;
+
+/** The listener that serves `hostname` over HTTPS. */
+export const listenerName = (name: string) => `https-${name}`;
+
+export interface RouteProps {
+  /** The model's listener name (`platform.gateway.listeners[].name`) the route attaches to. */
+  listener: string;
+  namespace: string;
+  name: string;
+  hostname: string;
+  /** The path prefix routed to the service. @default '/' */
+  path?: string;
+  service: string;
+  port: number;
+  /** The Gateway's namespace on this cluster: `cluster.ingress.controllerNamespace`. */
+  gatewayNamespace: string;
+  /** Further listeners the route attaches to, each with the hostname it serves there. @default none */
+  aliases?: readonly { listener: string; hostname: string }[];
+}
+
+/** A plain object that cdk8s's ApiObject takes as its props. */
+export interface RouteObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: Record<string, unknown>;
+}
+
+/** An app's HTTPRoute: its hostnames, every path to one Service port, through their HTTPS listeners only. */
+export function httpRoute(props: RouteProps): RouteObject {
+  const attached = [{ listener: props.listener, hostname: props.hostname }, ...(props.aliases ?? [])];
+  return {
+    apiVersion: GATEWAY_API,
+    kind: 'HTTPRoute',
+    metadata: { name: props.name, namespace: props.namespace },
+    spec: {
+      parentRefs: attached.map(({ listener }) => ({
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        name: GATEWAY_NAME,
+        namespace: props.gatewayNamespace,
+        sectionName: listenerName(listener),
+      })),
+      hostnames: attached.map(({ hostname }) => hostname),
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: props.path ?? '/' } }],
+          backendRefs: [{ name: props.service, port: props.port }],
+        },
+      ],
+    },
+  };
+}
