@@ -141,7 +141,7 @@ describe('npm run dev -- --app task-tracker, in a copy of the repo', () => {
   });
 
   it('after a component value change, names the file and the object it changes, field by field', async () => {
-    const values = "'task-tracker': { replicas: { min: 3, max: 10 }";
+    const values = "'task-tracker': {\n          replicas: { min: 3, max: 10 }";
     edit(copy, 'generators/estate/clusters.ts', values, values.replace('max: 10', 'max: 12'));
     const block = await dev.next(BLOCK_END);
     expect(block).toMatch(/━━ change 1 · [\d:]+ · generators\/estate\/clusters\.ts ━━/);

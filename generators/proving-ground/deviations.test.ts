@@ -50,8 +50,29 @@ describe('undeclaredChanges', () => {
     after.delete(`${dir}/configmap-cm.yaml`);
     after.set(`${dir}/kustomization.yaml`, kustomization(['crds-x.yaml']));
     expect(undeclaredChanges(before, after)).toEqual([
-      `${dir}/configmap-cm.yaml: ConfigMap/x/cm was removed, but it is neither a HelmRelease nor its chart source`,
+      `${dir}/configmap-cm.yaml: ConfigMap/x/cm was removed, but it is neither a HelmRelease, its chart source nor a webhook`,
     ]);
+  });
+
+  it('accepts a removed webhook configuration, whose pods kwok only pretends to run', () => {
+    const webhook = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'x-validating' },
+      webhooks: [],
+    };
+    const withWebhook = new Map(before);
+    withWebhook.set(`${dir}/validatingwebhookconfiguration-x.yaml`, toYaml([webhook]));
+    withWebhook.set(
+      `${dir}/kustomization.yaml`,
+      kustomization([
+        'configmap-cm.yaml',
+        'helmrelease-x.yaml',
+        'helmrepository-repo.yaml',
+        'validatingwebhookconfiguration-x.yaml',
+      ]),
+    );
+    expect(undeclaredChanges(withWebhook, served())).toEqual([]);
   });
 
   it('refuses a resources list that drops a file still served', () => {

@@ -4,6 +4,8 @@
 //  2. Git: the sync GitRepository points at the loopback Git server (HTTP, no deploy key) and polls often.
 //  3. Timeouts: each Flux Kustomization gets a short timeout and retry interval, so failures show in seconds.
 //  4. SOPS: every Secret file is encrypted to a throw-away age key (served-copy.ts).
+//  5. Admission webhooks: a webhook configuration that is not a chart's (CloudNativePG's release manifest) points at
+//     pods that kwok only pretends to run, so the API server's calls to it fail; such files are removed.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -22,6 +24,7 @@ export interface Timeouts {
 
 type Json = Record<string, any>;
 const CHART_SOURCES = new Set(['HelmRepository', 'GitRepository', 'OCIRepository']);
+const WEBHOOKS = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
 const isFluxKustomization = (o: KubeObject) =>
   o.kind === 'Kustomization' && o.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/');
 
@@ -83,11 +86,12 @@ export function replaceCharts(
     const chartDocs = inFile.filter(
       (o) =>
         o.kind === 'HelmRelease' ||
+        WEBHOOKS.has(o.kind) ||
         (CHART_SOURCES.has(o.kind) && sources.has(key(o.kind, o.metadata?.namespace, o.metadata?.name))),
     );
     if (!chartDocs.length) continue;
     if (chartDocs.length !== inFile.length)
-      throw new Error(`${file}: a HelmRelease or chart source shares its file with other objects`);
+      throw new Error(`${file}: a HelmRelease, chart source or webhook shares its file with other objects`);
     rmSync(join(root, file));
     removed.push(file);
   }
@@ -147,7 +151,7 @@ function comparable(o: Json): Json {
 
 /**
  * What differs between the rendered tree and the served one beyond the declared deviations: `removed` files must hold
- * HelmReleases or their chart sources, `added` ones CRDs only, kustomization.yaml resources may lose exactly the
+ * HelmReleases, their chart sources or webhook configurations, `added` ones CRDs only, kustomization.yaml resources may lose exactly the
  * removed and gain exactly the added files, and other objects may differ only in the fields the deviations change.
  */
 export function undeclaredChanges(before: Map<string, string>, after: Map<string, string>): string[] {
@@ -158,8 +162,10 @@ export function undeclaredChanges(before: Map<string, string>, after: Map<string
   for (const file of removed) {
     for (const o of docs(file, before.get(file)!)) {
       const chart = o.kind === 'HelmRelease' || sources.has(key(o.kind, o.metadata?.namespace, o.metadata?.name));
-      if (!chart)
-        problems.push(`${file}: ${objectRef(o)} was removed, but it is neither a HelmRelease nor its chart source`);
+      if (!chart && !WEBHOOKS.has(o.kind))
+        problems.push(
+          `${file}: ${objectRef(o)} was removed, but it is neither a HelmRelease, its chart source nor a webhook`,
+        );
     }
   }
   for (const file of added) {

@@ -15,7 +15,8 @@ import { TLS_KEYS, clientTlsSecret, federationMatchers, sourceEndpoint } from '.
 import { federationJob } from './rules';
 import { federatedSeries } from './index';
 import { installed } from '../../generators/registries';
-import { TOOL as TASK_TRACKER_TOOL } from '../../apps/task-tracker/api';
+import { type RunningTaskTracker, startTaskTracker } from '../../apps/task-tracker/launch';
+import { type RunningPostgres, startScratchPostgres } from '../../generators/local-postgres';
 import { scrapeJobFromScrapeConfig } from './scrape-job';
 import { externalLabels } from './stack';
 import { monitoringOf, type FederationEndpoint } from './values';
@@ -44,6 +45,8 @@ let onpremPort: number;
 let sampleLimit: number;
 let awsJob: Record<string, unknown>;
 const processes: Process[] = [];
+let pg: RunningPostgres | undefined;
+let tracker: RunningTaskTracker | undefined;
 let traffic: NodeJS.Timeout | undefined;
 
 async function query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
@@ -152,12 +155,12 @@ beforeAll(async () => {
     }),
   );
 
-  processes.push(
-    start(buildGoTool(TASK_TRACKER_TOOL), [], {
-      LISTEN_ADDR: `127.0.0.1:${apiPort}`,
-      METRICS_ADDR: `127.0.0.1:${metricsPort}`,
-    }),
-  );
+  pg = await startScratchPostgres('federation-e2e-pg-');
+  tracker = await startTaskTracker({
+    DATABASE_URL: pg.url,
+    LISTEN_ADDR: `127.0.0.1:${apiPort}`,
+    METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+  });
   processes.push(
     start(prometheus, [
       `--config.file=${join(dir, 'onprem.yml')}`,
@@ -191,6 +194,9 @@ beforeAll(async () => {
 afterAll(async () => {
   clearInterval(traffic);
   await stop(processes);
+  tracker?.process.kill('SIGTERM');
+  await tracker?.exited;
+  await pg?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
