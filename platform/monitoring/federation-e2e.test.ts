@@ -180,7 +180,10 @@ beforeAll(async () => {
     await eventually('the sample service', async () =>
       (await fetch(`http://127.0.0.1:${apiPort}/healthz`)).ok ? true : undefined,
     );
-    traffic = setInterval(() => void fetch(`http://127.0.0.1:${apiPort}/tasks`).catch(() => undefined), 100);
+    traffic = setInterval(
+      () => void fetch(`http://127.0.0.1:${apiPort}/tasks`, { headers: tracker!.auth }).catch(() => undefined),
+      100,
+    );
     for (const name of AGGREGATED) {
       await eventually(`${name}{cluster="${SOURCE}"} on the aws Prometheus`, async () =>
         (await query(`${name}{cluster="${SOURCE}"} > 0`)).length ? true : undefined,
