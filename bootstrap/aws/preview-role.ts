@@ -2,11 +2,9 @@
 // requests of this repository only, and read-only: it reads the stack's state and decrypts its secrets, and calls the
 // AWS APIs the program's data sources read; it can change nothing.
 import * as aws from '@pulumi/aws';
-import * as pulumi from '@pulumi/pulumi';
-import { IRSA_AUDIENCE } from '../../generators/irsa';
 import type { Estate } from '../../generators/model';
 import type { Settings } from './config';
-import { GITHUB_OIDC_HOST } from './github-oidc';
+import { githubTrustPolicy } from './github-oidc';
 import { previewRoleName, pullRequestSubject } from './preview';
 
 /** The program's reads at preview time: its data sources (AZs, the Talos AMI), the state, the secrets key. */
@@ -35,23 +33,10 @@ export function declarePreviewRole(
   tags: Record<string, string>,
 ): aws.iam.Role {
   const name = previewRoleName(settings.cluster.name);
-  const host = GITHUB_OIDC_HOST;
   const role = new aws.iam.Role(name, {
     name,
     maxSessionDuration: 3600,
-    assumeRolePolicy: pulumi.jsonStringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: github.arn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: {
-            StringEquals: { [`${host}:aud`]: IRSA_AUDIENCE, [`${host}:sub`]: pullRequestSubject(estate) },
-          },
-        },
-      ],
-    }),
+    assumeRolePolicy: githubTrustPolicy(github, { exactly: pullRequestSubject(estate) }),
     tags,
   });
   new aws.iam.RolePolicy(name, { role: role.id, policy: JSON.stringify(previewPolicy(settings)) });

@@ -3,10 +3,9 @@
 // through GitHub's OIDC tokens (no stored AWS keys).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { IRSA_AUDIENCE } from '../../generators/irsa';
 import type { ContainerImage } from '../../generators/images';
 import type { Settings } from './config';
-import { GITHUB_OIDC_HOST } from './github-oidc';
+import { githubTrustPolicy } from './github-oidc';
 
 /**
  * Release tags are immutable, so tagged images only ever expire when a newer hundred exist; untagged manifests (the
@@ -95,20 +94,7 @@ export function declareRegistry(
 
   const pushRole = new aws.iam.Role('image-push', {
     name: `${name}-image-push`,
-    assumeRolePolicy: pulumi.jsonStringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: github.arn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: {
-            StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: IRSA_AUDIENCE },
-            StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: pushSubjects(githubRepository(repositoryUrl), images) },
-          },
-        },
-      ],
-    }),
+    assumeRolePolicy: githubTrustPolicy(github, { like: pushSubjects(githubRepository(repositoryUrl), images) }),
     tags,
   });
   new aws.iam.RolePolicy('image-push', { role: pushRole.id, policy: policy('PushOwnImages', PUSH_ACTIONS) });
