@@ -157,7 +157,8 @@ describe('the policy pack under the Pulumi policy runner', () => {
     ofType(TYPES.ingressRule)[0]!.props.cidrIpv4 = '0.0.0.0/0';
     ofType(TYPES.instance)[1]!.opts.ignoreChanges = ['ami'];
     ofType('aws:kms/key:Key')[0]!.props.enableKeyRotation = false;
-    ofType(TYPES.encryption)[0]!.props.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }];
+    const logArchive = ofType(TYPES.encryption).find((r) => r.name === 'log-archive-encryption')!;
+    logArchive.props.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }];
     const found = await analyzeAll(resources);
     expect(found.map((d) => d.policy).sort()).toEqual([
       'controlplane-ignores-userdata-and-ami',
