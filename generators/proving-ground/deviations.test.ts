@@ -1,6 +1,9 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kustomization, toYaml } from '../layout';
-import { undeclaredChanges } from './deviations';
+import { replaceCharts, undeclaredChanges } from './deviations';
 import { parseCgi } from './git-server';
 
 const dir = 'clusters/c/platform-controllers/x';
@@ -112,5 +115,25 @@ describe('parseCgi', () => {
 
   it('refuses output without a header block', () => {
     expect(() => parseCgi(Buffer.from('no headers'))).toThrow(/without a header block/);
+  });
+});
+
+describe('replaceCharts', () => {
+  it('drops a webhook configuration without adding CRDs its folder already has (a release manifest, not a chart)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'deviations-'));
+    const folder = join(root, 'clusters/c/platform-controllers/op');
+    mkdirSync(folder, { recursive: true });
+    const webhook = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration' };
+    writeFileSync(join(folder, 'vwc.yaml'), toYaml([{ ...webhook, metadata: { name: 'op' }, webhooks: [] }]));
+    writeFileSync(join(folder, 'crd.yaml'), toYaml([crd]));
+    writeFileSync(join(folder, 'kustomization.yaml'), kustomization(['crd.yaml', 'vwc.yaml']));
+    // Were the CRDs of `op` added, this source would have to be downloaded, and the test would fail.
+    const sources = { op: [{ module: 'example.invalid/none', version: '0.0.0', dir: 'crds' }] };
+    expect(replaceCharts(root, 'c', sources)).toEqual({
+      removed: ['clusters/c/platform-controllers/op/vwc.yaml'],
+      added: [],
+    });
+    expect(existsSync(join(folder, 'vwc.yaml'))).toBe(false);
+    expect(readFileSync(join(folder, 'kustomization.yaml'), 'utf8')).toBe(kustomization(['crd.yaml']));
   });
 });

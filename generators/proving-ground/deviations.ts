@@ -82,6 +82,7 @@ export function replaceCharts(
   const sources = chartSourcesOf(objects.flatMap((o) => o.docs));
   const removed: string[] = [];
   const added: string[] = [];
+  const charted = new Set<string>();
   for (const { file, docs: inFile } of objects) {
     const chartDocs = inFile.filter(
       (o) =>
@@ -94,11 +95,13 @@ export function replaceCharts(
       throw new Error(`${file}: a HelmRelease, chart source or webhook shares its file with other objects`);
     rmSync(join(root, file));
     removed.push(file);
+    if (chartDocs.some((o) => o.kind === 'HelmRelease')) charted.add(dirname(file));
   }
   for (const folder of new Set(removed.map((f) => dirname(f)))) {
     const component = basename(folder);
     const files: string[] = [];
-    for (const source of crdSources[component] ?? []) {
+    // Only a chart's CRDs are missing; a folder that only lost webhooks has its CRDs already.
+    for (const source of charted.has(folder) ? (crdSources[component] ?? []) : []) {
       const file = `${folder}/crds-${basename(source.module)}.yaml`;
       writeFileSync(join(root, file), toYaml(crdsOf(source)));
       files.push(file);
