@@ -31,7 +31,7 @@ describe('npm run doctor', () => {
         new RegExp(`^  ${name} +${state} +${relative(repoRoot, goToolPath(tool)).replaceAll('.', '\\.')} `, 'm'),
       );
     }
-    expect(stdout).toMatch(/^  nginx: installed {2}\(for platform\/monitoring\/federation-gateway\.test\.ts\)$/m);
+    expect(stdout).toMatch(/^ {2}nginx: installed {2}\(for platform\/monitoring\/federation-gateway\.test\.ts\)$/m);
     expect(stdout).toContain(`  built tools      ${GO_TOOLS_CACHE}`);
     expect(stdout).toMatch(/^ {2}Go build cache {3}\/\S+/m);
   });
@@ -45,7 +45,7 @@ describe('npm run doctor', () => {
     const { status, stdout, stderr } = doctor(path);
     expect(status).toBe(1);
     expect(stdout).toContain('  go    MISSING: install Go');
-    expect(stdout).toMatch(/^  nginx missing {2}\(Debian package nginx\)$/m);
+    expect(stdout).toMatch(/^ {2}nginx missing {2}\(Debian package nginx\)$/m);
     expect(stdout).toContain('apt-get update && apt-get install -y nginx');
     expect(stderr).toContain('npm test cannot run on this machine as it is');
   });
