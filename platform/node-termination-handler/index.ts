@@ -14,7 +14,7 @@ import { awsApiEgress, componentNamespace, networkPolicy } from '../../generator
 import { ON_CONTROL_PLANES } from '../../generators/placement';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 import { versions } from '../../generators/versions';
-import { metricsMonitoring, metricsService, type ScrapedController } from '../monitoring/scraped-controller';
+import { monitoredService, prometheusScrapeIngress } from '../monitoring/api';
 import { alertGroups, METRICS_JOB } from './alerts';
 import { MANAGED_TAG, NAMESPACE, NODE_TERMINATION_HANDLER_ROLE, queueUrl, SERVICE_ACCOUNT } from './api';
 import {
@@ -161,24 +161,35 @@ function deployment(scope: Construct, cluster: AwsCluster, values: NodeTerminati
     metadata: { name: NAME, namespace: NAMESPACE, labels: LABELS },
     spec: { maxUnavailable: 1, selector: { matchLabels: LABELS } },
   });
+  new ApiObject(scope, 'service', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: METRICS_JOB, namespace: NAMESPACE, labels: LABELS },
+    spec: {
+      type: 'ClusterIP',
+      selector: LABELS,
+      ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
+    },
+  });
 }
 
-function allowAwsApis(scope: Construct, cluster: Cluster): void {
+function networkPolicies(scope: Construct, cluster: Cluster): void {
   networkPolicy(scope, NAMESPACE, 'allow-aws-apis', {
     podSelector: { matchLabels: LABELS },
     policyTypes: ['Egress'],
     egress: [awsApiEgress(cluster)],
   });
+  networkPolicy(scope, NAMESPACE, 'allow-metrics-scrape', {
+    podSelector: { matchLabels: LABELS },
+    policyTypes: ['Ingress'],
+    ingress: [prometheusScrapeIngress(METRICS_PORT)],
+  });
 }
 
-const SCRAPED: ScrapedController = {
-  name: NAME,
-  job: METRICS_JOB,
-  namespace: NAMESPACE,
-  labels: LABELS,
-  port: METRICS_PORT,
-  groups: alertGroups(),
-};
+function monitoringObjects(scope: Construct): void {
+  for (const manifest of monitoredService(NAME, NAMESPACE, LABELS, alertGroups()))
+    new ApiObject(scope, manifest.kind.toLowerCase(), manifest);
+}
 
 export const nodeTerminationHandler: Component<NodeTerminationHandlerValues> = {
   name: 'node-termination-handler',
@@ -190,10 +201,9 @@ export const nodeTerminationHandler: Component<NodeTerminationHandlerValues> = {
     const cluster = ctx.cluster as AwsCluster;
     const controllers = ctx.chart('platform-controllers');
     componentNamespace(controllers, cluster, NAMESPACE, 'restricted');
-    allowAwsApis(controllers, cluster);
-    metricsService(controllers, SCRAPED);
+    networkPolicies(controllers, cluster);
     rbac(controllers);
     deployment(controllers, cluster, values);
-    metricsMonitoring(ctx.chart('platform-configs'), SCRAPED);
+    monitoringObjects(ctx.chart('platform-configs'));
   },
 };
