@@ -62,8 +62,10 @@ describe('task-tracker bundle', () => {
     expect(one(aws, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
     expect(one(onprem, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
     // Each site's own name, and the public name every site serves (Route 53 picks the primary).
-    expect(one(aws, 'HTTPRoute').spec.hostnames).toEqual(['tasks.aws.acme.example', 'tasks.acme.example']);
-    expect(one(onprem, 'HTTPRoute').spec.hostnames).toEqual(['tasks.onprem.acme.internal', 'tasks.acme.example']);
+    expect(one(aws, 'HTTPRoute').spec.hostnames).toEqual(['tasks.aws.acme.example']);
+    expect(one(onprem, 'HTTPRoute').spec.hostnames).toEqual(['tasks.onprem.acme.internal']);
+    for (const objects of [aws, onprem])
+      expect(one(objects, 'HTTPRoute', 'task-tracker-public').spec.hostnames).toEqual(['tasks.acme.example']);
     expect(aws.filter((o) => o.kind === 'Ingress')).toEqual([]);
 
     // The database's role and S3 access differ by design: platform/cloudnative-pg/cloudnative-pg.test.ts.
@@ -97,11 +99,10 @@ describe('task-tracker bundle', () => {
     const cluster = { ...base, ingress: { ...base.ingress, controllerNamespace: 'edge-system' } };
     const objects = synth(cluster);
     const gateway = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'edge-system' };
-    expect(one(objects, 'HTTPRoute').spec.parentRefs).toEqual([
-      { ...gateway, sectionName: 'https-tasks' },
+    expect(one(objects, 'HTTPRoute').spec.parentRefs).toEqual([{ ...gateway, sectionName: 'https-tasks' }]);
+    expect(one(objects, 'HTTPRoute', 'task-tracker-public').spec.parentRefs).toEqual([
       { ...gateway, sectionName: 'https-tasks-public' },
     ]);
-    expect(one(objects, 'HTTPRoute').spec.hostnames).toEqual(['tasks.onprem.acme.internal', 'tasks.acme.example']);
     expect(one(objects, 'HTTPRoute').spec.rules[0].backendRefs).toEqual([{ name: 'task-tracker', port: 8080 }]);
     expect(one(objects, 'NetworkPolicy', 'allow-gateway').spec.ingress[0].from).toEqual([
       {

@@ -329,20 +329,23 @@ export const taskTracker: Component<TaskTrackerValues> = {
     });
     service.selectLabel('app.kubernetes.io/name', NAME);
     ApiObject.of(service).addJsonPatch(JsonPatch.remove('/spec/externalIPs'));
-    new ApiObject(
-      chart,
-      'httproute',
-      httpRoute({
-        listener: values.listener,
-        namespace: NAMESPACE,
-        name: NAME,
-        hostname: values.hostname,
-        service: NAME,
-        port: PORTS.http,
-        gatewayNamespace: ctx.cluster.ingress.controllerNamespace,
-        aliases: [{ listener: values.publicListener, hostname: values.publicHostname }],
-      }),
-    );
+    // One route per listener: the site's own name, and the public name every site serves (Route 53 picks the primary).
+    const routes = [
+      { name: NAME, listener: values.listener, hostname: values.hostname },
+      { name: `${NAME}-public`, listener: values.publicListener, hostname: values.publicHostname },
+    ];
+    for (const route of routes)
+      new ApiObject(
+        chart,
+        `httproute-${route.name}`,
+        httpRoute({
+          ...route,
+          namespace: NAMESPACE,
+          service: NAME,
+          port: PORTS.http,
+          gatewayNamespace: ctx.cluster.ingress.controllerNamespace,
+        }),
+      );
     networkPolicies(chart, ctx.cluster);
     database(ctx, values);
     monitoring(chart);

@@ -34,8 +34,6 @@ export interface RouteProps {
   port: number;
   /** The Gateway's namespace on this cluster: `cluster.ingress.controllerNamespace`. */
   gatewayNamespace: string;
-  /** Further listeners the route attaches to, each with the hostname it serves there. @default none */
-  aliases?: readonly { listener: string; hostname: string }[];
 }
 
 /** A plain object that cdk8s's ApiObject takes as its props. */
@@ -46,22 +44,23 @@ export interface RouteObject {
   spec: Record<string, unknown>;
 }
 
-/** An app's HTTPRoute: its hostnames, every path to one Service port, through their HTTPS listeners only. */
+/** An app's HTTPRoute: one hostname, every path to one Service port, through its HTTPS listener only. */
 export function httpRoute(props: RouteProps): RouteObject {
-  const attached = [{ listener: props.listener, hostname: props.hostname }, ...(props.aliases ?? [])];
   return {
     apiVersion: GATEWAY_API,
     kind: 'HTTPRoute',
     metadata: { name: props.name, namespace: props.namespace },
     spec: {
-      parentRefs: attached.map(({ listener }) => ({
-        group: 'gateway.networking.k8s.io',
-        kind: 'Gateway',
-        name: GATEWAY_NAME,
-        namespace: props.gatewayNamespace,
-        sectionName: listenerName(listener),
-      })),
-      hostnames: attached.map(({ hostname }) => hostname),
+      parentRefs: [
+        {
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: GATEWAY_NAME,
+          namespace: props.gatewayNamespace,
+          sectionName: listenerName(props.listener),
+        },
+      ],
+      hostnames: [props.hostname],
       rules: [
         {
           matches: [{ path: { type: 'PathPrefix', value: props.path ?? '/' } }],
