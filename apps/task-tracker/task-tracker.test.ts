@@ -269,9 +269,9 @@ describe('task-tracker bundle', () => {
     const first = renderEstate(estate, catalogue);
     const second = renderEstate(estate, catalogue);
     const ours = (files: Map<string, string>) => [...files].filter(([path]) => path.includes('/apps/task-tracker/'));
-    // 14 files on each cluster, the database's Cluster and its 3 NetworkPolicies, and on the primary site (onprem)
-    // the daily backup; the SOPS files are not rendered.
-    expect(ours(first.files).length).toBe(2 * 18 + 1);
+    // 15 files on each cluster (two HTTPRoutes), the database's Cluster and its 3 NetworkPolicies, and on the primary
+    // site (onprem) the daily backup; the SOPS files are not rendered.
+    expect(ours(first.files).length).toBe(2 * 19 + 1);
     expect(ours(second.files)).toEqual(ours(first.files));
   });
 });
