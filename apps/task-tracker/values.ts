@@ -2,6 +2,7 @@
 import type { Cluster } from '../../generators/model';
 import type { Problem } from '../../generators/component';
 import { leaves } from '../../generators/shape';
+import { listenerNameProblem } from '../../platform/gateway/api';
 
 export interface TaskTrackerValues {
   /** Bounds of the HorizontalPodAutoscaler; the Deployment itself has no fixed replica count. */
@@ -33,7 +34,6 @@ export const TASK_TRACKER_KEYS = {
 /** Upper bound on replicas, to catch typos such as 100 for 10. */
 const MAX_REPLICAS = 50;
 const HOSTNAME = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
-const LISTENER = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 export function validateValues(values: TaskTrackerValues, cluster: Cluster): Problem[] {
   const problems: Problem[] = [];
@@ -67,9 +67,10 @@ export function validateValues(values: TaskTrackerValues, cluster: Cluster): Pro
       field: 'publicHostname',
       message: `must be a DNS name, got ${JSON.stringify(values.publicHostname)}`,
     });
-  for (const field of ['listener', 'publicListener'] as const)
-    if (typeof values[field] !== 'string' || !LISTENER.test(values[field]))
-      problems.push({ field, message: `must name a Gateway listener, got ${JSON.stringify(values[field])}` });
+  for (const field of ['listener', 'publicListener'] as const) {
+    const message = listenerNameProblem(values[field]);
+    if (message) problems.push({ field, message });
+  }
   if (typeof values.hostname !== 'string' || !HOSTNAME.test(values.hostname)) {
     problems.push({ field: 'hostname', message: `must be a DNS name, got ${JSON.stringify(values.hostname)}` });
   } else if (!values.hostname.endsWith(`.${cluster.domain}`)) {

@@ -3,11 +3,11 @@
 // use it use it, and only through the service that stores the data (kms:ViaService). The account root gets no
 // statement, so no IAM policy can widen either key's use.
 import * as aws from '@pulumi/aws';
-import { irsaRoleName, type IrsaPolicyContext, type IrsaRole } from '../../generators/irsa';
+import { irsaRoleName, type IrsaRole } from '../../generators/irsa';
 import { ebsKeyAlias } from '../../platform/storage/api';
 import { ANALYST_ROLE } from './catalogue';
 import type { Settings } from './config';
-import type { DeclaredRoles } from './iam';
+import { type DeclaredRoles, policyContext } from './iam';
 
 export interface Keys {
   telemetry: aws.kms.Key;
@@ -55,17 +55,6 @@ export function principalOf(callerArn: string): string {
 }
 
 const analystRoleArn = (settings: Settings) => `arn:aws:iam::${settings.cluster.accountId}:role/${ANALYST_ROLE}`;
-
-/** What a component's IAM policy is rendered with for `cluster` in this stack. */
-function policyContext(settings: Settings, cluster: string): IrsaPolicyContext {
-  return {
-    cluster,
-    region: settings.region,
-    accountId: settings.cluster.accountId,
-    bucket: settings.logArchive.bucket,
-    backupBucket: settings.database?.backups.bucket,
-  };
-}
 
 /** The components' identities whose policy names `bucket`: the roles on aws, the users on-prem. */
 export function bucketUsers(settings: Settings, roles: DeclaredRoles, bucket: string): string[] {

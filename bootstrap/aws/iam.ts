@@ -3,7 +3,7 @@
 // whose role says so, an IAM user with the same policy whose access key goes into a SOPS Secret.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { IRSA_AUDIENCE, irsaRoleName, type IrsaRole } from '../../generators/irsa';
+import { IRSA_AUDIENCE, type IrsaPolicyContext, irsaRoleName, type IrsaRole } from '../../generators/irsa';
 import type { Settings } from './config';
 
 /** The components' roles, as generators/registries.ts derives them from the catalogue for each cluster. */
@@ -89,6 +89,17 @@ function cloudIntegrationPolicy(region: string, vpcArn: pulumi.Output<string>) {
   });
 }
 
+/** What a component's IAM policy is rendered with for `cluster` in this stack. */
+export function policyContext(settings: Settings, cluster: string): IrsaPolicyContext {
+  return {
+    cluster,
+    region: settings.region,
+    accountId: settings.cluster.accountId,
+    bucket: settings.logArchive.bucket,
+    backupBucket: settings.database?.backups.bucket,
+  };
+}
+
 /** `issuerUrl`: the URL that publishes the service-account issuer (bootstrap/aws/oidc-issuer.ts), which IAM trusts. */
 export function declareIdentities(
   settings: Settings,
@@ -98,9 +109,6 @@ export function declareIdentities(
   tags: Record<string, string>,
 ): Identities {
   const name = settings.cluster.name;
-  const bucket = settings.logArchive.bucket;
-  const accountId = settings.cluster.accountId;
-  const backupBucket = settings.database?.backups.bucket;
 
   const nodeRole = (role: string) => {
     const iamRole = new aws.iam.Role(`${name}-${role}`, { assumeRolePolicy: ec2Trust, tags });
@@ -148,9 +156,7 @@ export function declareIdentities(
       }),
       tags,
     });
-    const policy = JSON.stringify(
-      role.policy({ cluster: name, region: settings.region, accountId, bucket, backupBucket }),
-    );
+    const policy = JSON.stringify(role.policy(policyContext(settings, name)));
     new aws.iam.RolePolicy(roleName, { role: iamRole.id, policy });
     return [role.name, iamRole] as const;
   };
@@ -160,9 +166,7 @@ export function declareIdentities(
   const accessKey = (role: IrsaRole) => {
     const userName = irsaRoleName(onPrem, role);
     const user = new aws.iam.User(userName, { tags });
-    const policy = JSON.stringify(
-      role.policy({ cluster: onPrem, region: settings.region, accountId, bucket, backupBucket }),
-    );
+    const policy = JSON.stringify(role.policy(policyContext(settings, onPrem)));
     new aws.iam.UserPolicy(userName, { user: user.name, policy });
     return [userName, new aws.iam.AccessKey(userName, { user: user.name })] as const;
   };

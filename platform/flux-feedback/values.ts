@@ -2,6 +2,7 @@
 import type { Problem } from '../../generators/component';
 import type { Cluster } from '../../generators/model';
 import { leaves, type Shape } from '../../generators/shape';
+import { listenerNameProblem } from '../gateway/api';
 
 export interface FluxFeedbackValues {
   /** Host name on the cluster's edge (its Gateway) where the Git provider posts push webhooks. */
@@ -20,8 +21,8 @@ export function validateFluxFeedback(values: FluxFeedbackValues, cluster: Cluste
     return [{ field: 'receiverHostname', message: `must be a DNS name, got ${JSON.stringify(host)}` }];
   if (!host.endsWith(`.${cluster.domain}`))
     return [{ field: 'receiverHostname', message: `"${host}" is not under the cluster's domain ${cluster.domain}` }];
-  if (typeof values.listener !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(values.listener))
-    return [{ field: 'listener', message: `must name a Gateway listener, got ${JSON.stringify(values.listener)}` }];
+  const listener = listenerNameProblem(values.listener);
+  if (listener) return [{ field: 'listener', message: listener }];
   if (!('gateway' in cluster.platform))
     return [{ field: 'receiverHostname', message: 'needs the gateway component, which exposes the receiver' }];
   return [];

@@ -19,6 +19,15 @@ export const ENVOY_POD_LABELS = {
   'app.kubernetes.io/managed-by': 'envoy-gateway',
 } as const;
 
+/** A listener's name in the model (`platform.gateway.listeners[].name`): a DNS label that `https-<name>` keeps one. */
+export const LISTENER_NAME = /^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/;
+
+/** What is wrong with an app's value that names a listener, if anything. */
+export function listenerNameProblem(value: unknown): string | undefined {
+  if (typeof value === 'string' && LISTENER_NAME.test(value)) return undefined;
+  return `must name a Gateway listener, got ${JSON.stringify(value)}`;
+}
+
 /** The listener that serves `hostname` over HTTPS. */
 export const listenerName = (name: string) => `https-${name}`;
 

@@ -2,6 +2,7 @@
 import type { Problem } from '../../generators/component';
 import type { Cluster } from '../../generators/model';
 import { leaves, RESOURCE_KEYS, resourceProblems, type Shape } from '../../generators/shape';
+import { LISTENER_NAME } from './api';
 
 export interface Listener {
   /** Names the HTTPS listener `https-<name>`; an app's route names it (platform/gateway/api.ts `httpRoute`). */
@@ -58,7 +59,7 @@ function listenerProblems(values: GatewayValues, cluster: Cluster, fail: (f: str
   const seen = { name: new Set<string>(), hostname: new Set<string>() };
   values.listeners.forEach((l, i) => {
     const at = `listeners[${i}]`;
-    if (typeof l.name !== 'string' || !DNS_LABEL.test(l.name))
+    if (typeof l.name !== 'string' || !LISTENER_NAME.test(l.name))
       fail(`${at}.name`, `must be a DNS label of at most 42 characters, got ${JSON.stringify(l.name)}`);
     if (typeof l.hostname !== 'string' || !HOSTNAME.test(l.hostname))
       fail(`${at}.hostname`, `must be a DNS name, got ${JSON.stringify(l.hostname)}`);
