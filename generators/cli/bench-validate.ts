@@ -163,15 +163,53 @@ function print(label: string, f: Figures): void {
   console.log(`  render:check ${figure(f.renderCheck, n)}`);
 }
 
-/** Each gate as its own `npm run`, in sequence, as a developer runs them: start-up included. */
+const TABLE_HEAD = [
+  'tree',
+  'objects',
+  'wasm clean',
+  'wasm warm',
+  'native',
+  'wasm/native clean',
+  'wasm/native warm',
+  'validate clean',
+  'validate warm',
+  'policy',
+  'render:check',
+];
+
+/** The side-by-side table of every tree: wall time, best of three, and objects/s where the issue asks for them. */
+function table(rows: { label: string; figures: Figures }[]): void {
+  const lines = rows.map(({ label, figures: f }) => [
+    label,
+    String(f.objects),
+    `${s(f.wasmClean.wall)}, ${rate(f.objects, f.wasmClean.wall)}`,
+    `${s(f.wasmWarm.wall)}, ${rate(f.objects, f.wasmWarm.wall)}`,
+    `${s(f.native.wall)}, ${rate(f.objects, f.native.wall)}`,
+    `${(f.wasmClean.wall / f.native.wall).toFixed(1)}x`,
+    `${(f.wasmWarm.wall / f.native.wall).toFixed(2)}x`,
+    `${s(f.validateClean.wall)}, ${rate(f.objects, f.validateClean.wall)}`,
+    `${s(f.validateWarm.wall)}, ${rate(f.objects, f.validateWarm.wall)}`,
+    `${s(f.policy.wall)}, ${rate(f.objects, f.policy.wall)}`,
+    `${s(f.renderCheck.wall)}, ${rate(f.objects, f.renderCheck.wall)}`,
+  ]);
+  console.log(`\n| ${TABLE_HEAD.join(' | ')} |\n|${TABLE_HEAD.map(() => '---|').join('')}`);
+  for (const line of lines) console.log(`| ${line.join(' | ')} |`);
+}
+
+/**
+ * The whole local gate on the real repo, start-up included: `npm run gate` (one process) beside the three scripts it
+ * replaces, each its own `npm run` in sequence.
+ */
 async function gateProcesses(): Promise<void> {
+  const npm = (script: string) => () =>
+    execFileSync('npm', ['run', '--silent', script], { cwd: repoRoot, stdio: 'pipe' });
   const scripts = ['render:check', 'validate', 'policy'];
   const walls: number[] = [];
-  for (const script of scripts) {
-    walls.push(await seconds(() => execFileSync('npm', ['run', '--silent', script], { cwd: repoRoot, stdio: 'pipe' })));
-  }
-  const each = scripts.map((script, i) => `${script} ${s(walls[i] ?? 0)}`).join(', ');
-  console.log(`  as npm scripts (warm): ${each}; total ${s(walls.reduce((a, b) => a + b, 0))}`);
+  for (const script of scripts) walls.push(await seconds(npm(script)));
+  const each = scripts.map((script, i) => `${script} ${s(walls[i] ?? 0)}`).join(' + ');
+  const gate = await seconds(npm('gate'));
+  const three = walls.reduce((a, b) => a + b, 0);
+  console.log(`  npm run gate (warm, one process): ${s(gate)}; as three npm scripts: ${s(three)} (${each})`);
 }
 
 /**
@@ -211,6 +249,7 @@ console.log(
 );
 await gateProcesses();
 await charts();
+const rows = [{ label: 'real repo', figures: real }];
 const bySize: Figures[] = [];
 for (const size of SIZES) {
   const out = mkdtempSync(join(tmpdir(), 'validate-bench-'));
@@ -224,6 +263,7 @@ for (const size of SIZES) {
     const figures = await measure({ label, root: out, model: synthetic.estate, catalogue: synthetic.catalogue });
     print(label, figures);
     bySize.push(figures);
+    rows.push({ label: `~${size / 1000}k`, figures });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -238,4 +278,5 @@ if (small && large) {
       `${growth('validateWarm')} warm; kubeconform wasm ${growth('wasmClean')} clean, native ${growth('native')}`,
   );
 }
+table(rows);
 console.log(`load average at end: ${load()}`);
