@@ -108,20 +108,41 @@ function hostPath(file: string, mounts: Mount[]): string {
   return join(mount.host, file.slice(mount.guest.length + 1));
 }
 
-/** Files split into at most one batch per core, balanced by size, largest first; fewer when the input is small. */
-function batches(files: Map<string, number>): string[][] {
-  const sized = [...files]
-    .map(([file, bytes]) => ({ file, bytes }))
-    .sort((a, b) => b.bytes - a.bytes || a.file.localeCompare(b.file));
-  const total = sized.reduce((sum, f) => sum + f.bytes, 0);
+/** A file to validate: its sandbox path, its size and the kinds it declares. */
+interface Pending {
+  file: string;
+  bytes: number;
+  kinds: string;
+}
+
+/**
+ * The kinds a file's documents declare (YAML, or the JSON of a prepared document), for batching only: kubeconform
+ * reads the file itself, so a wrong guess here costs time, never a verdict.
+ */
+function kindsIn(text: string): string {
+  const kinds = Array.from(text.matchAll(/(?:^kind:[ \t]*["']?|"kind":")([\w.-]+)/gm), (m) => m[1]);
+  return [...new Set(kinds)].sort().join(',');
+}
+
+/**
+ * Files split into at most one batch per core, fewer when the input is small. Each wasm instance compiles the schema
+ * of every kind it meets (kubeconform v0.8.0 keeps them in `schemaMemoryCache`, pkg/validator/validator.go, one per
+ * instance), and a compile costs as much as validating dozens of objects: so files are ordered by kind and cut into
+ * runs of equal size, and a kind is compiled in two instances only where a cut falls inside it.
+ */
+function batches(pending: Pending[]): string[][] {
+  const sorted = [...pending].sort(
+    (a, b) => a.kinds.localeCompare(b.kinds) || b.bytes - a.bytes || a.file.localeCompare(b.file),
+  );
+  const total = sorted.reduce((sum, f) => sum + f.bytes, 0);
   const count = Math.max(1, Math.min(availableParallelism(), Math.floor(total / MIN_BATCH_BYTES)));
-  const result = Array.from({ length: count }, () => ({ files: [] as string[], bytes: 0 }));
-  for (const f of sized) {
-    const smallest = result.reduce((a, b) => (b.bytes < a.bytes ? b : a));
-    smallest.files.push(f.file);
-    smallest.bytes += f.bytes;
+  const result = Array.from({ length: count }, () => [] as string[]);
+  let before = 0;
+  for (const f of sorted) {
+    result[Math.min(count - 1, Math.floor(((before + f.bytes / 2) * count) / total))]!.push(f.file);
+    before += f.bytes;
   }
-  return result.map((b) => b.files).filter((files) => files.length > 0);
+  return result.filter((files) => files.length > 0);
 }
 
 function runBatch(files: string[], run: KubeconformRun, outputPrefix: string): Promise<KubeconformResult[]> {
@@ -158,9 +179,9 @@ function runBatch(files: string[], run: KubeconformRun, outputPrefix: string): P
   });
 }
 
-/** Validates the files (sandbox path → size) in as few kubeconform runs as keep every core busy. */
-async function validateFiles(files: Map<string, number>, run: KubeconformRun): Promise<KubeconformResult[]> {
-  if (!files.size) return [];
+/** Validates the files in as few kubeconform runs as keep every core busy. */
+async function validateFiles(files: Pending[], run: KubeconformRun): Promise<KubeconformResult[]> {
+  if (!files.length) return [];
   const scratch = mkdtempSync(join(tmpdir(), 'kubeconform-'));
   try {
     const outputs = await Promise.all(batches(files).map((batch, i) => runBatch(batch, run, join(scratch, String(i)))));
@@ -216,7 +237,7 @@ export async function runKubeconform(run: KubeconformRun): Promise<KubeconformRe
   const folder = run.passCache === false ? undefined : passFolder(run.passCache ?? PASS_CACHE, run);
   const passed = folder ? readPasses(folder) : new Set<string>();
   const sameContent = new Map<string, string[]>();
-  const sizes = new Map<string, number>();
+  const pending = new Map<string, Pending>();
   for (const file of run.files) {
     const bytes = readFileSync(hostPath(file, run.mounts));
     const key = contentKey(file, bytes);
@@ -224,16 +245,16 @@ export async function runKubeconform(run: KubeconformRun): Promise<KubeconformRe
     if (files) files.push(file);
     else {
       sameContent.set(key, [file]);
-      if (!passed.has(key)) sizes.set(file, bytes.length);
+      if (!passed.has(key)) pending.set(file, { file, bytes: bytes.length, kinds: kindsIn(bytes.toString('latin1')) });
     }
   }
   const keyOf = new Map([...sameContent].map(([key, files]) => [files[0]!, key]));
-  const results = await validateFiles(sizes, run);
-  if (folder && results.every((r) => sizes.has(r.filename))) {
+  const results = await validateFiles([...pending.values()], run);
+  if (folder && results.every((r) => pending.has(r.filename))) {
     const failed = new Set(results.map((r) => r.filename));
     recordPasses(
       folder,
-      [...sizes.keys()].filter((file) => !failed.has(file)).map((file) => keyOf.get(file)!),
+      [...pending.keys()].filter((file) => !failed.has(file)).map((file) => keyOf.get(file)!),
     );
   }
   return results.flatMap((r) => {
