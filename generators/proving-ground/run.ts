@@ -1,5 +1,7 @@
 // One proving-ground run for one cluster: a loopback control plane, the served copy of HEAD, Flux installed the way
-// `npm run talos -- flux` installs it, then the checks of checks.ts and the change scenarios of scenarios.ts.
+// `npm run talos -- flux` installs it, then the checks of checks.ts and the change scenarios of scenarios.ts. Beside
+// the Git server, a loopback stand-in for GitHub's commit-status API (github-status-stand-in.ts) receives the commit
+// statuses notification-controller posts for the Kustomizations, which the scenarios check.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
