@@ -202,6 +202,7 @@ export async function scenarios(h: Harness, o: RunOptions, timings: Record<strin
   writeFileSync(join(h.served.work, DEPLOYMENT(o.cluster)), h.served.atHead(DEPLOYMENT(o.cluster)));
   const restored = await h.served.commit('scenario: restore the task-tracker Deployment');
   await h.waitReady(restored);
+  // Checked here, not at the first commit: there, what was applied before flux-feedback's Alert had no Alert to post.
   const units = [...fluxUnits(h.served.work, o.cluster).keys()];
   problems.push(...(await commitStatuses(h, restored, units, 'success', log)));
   problems.push(...(await removeComponent(h, o, 'metrics', log)));
