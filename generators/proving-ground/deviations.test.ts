@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kustomization, toYaml } from '../layout';
-import { replaceCharts, undeclaredChanges } from './deviations';
+import { patchCommitStatus, replaceCharts, undeclaredChanges } from './deviations';
 import { parseCgi } from './git-server';
 
 const dir = 'clusters/c/platform-controllers/x';
@@ -135,5 +135,40 @@ describe('replaceCharts', () => {
     });
     expect(existsSync(join(folder, 'vwc.yaml'))).toBe(false);
     expect(readFileSync(join(folder, 'kustomization.yaml'), 'utf8')).toBe(kustomization(['crd.yaml']));
+  });
+});
+
+describe('the commit-status Provider (deviation 6)', () => {
+  const file = 'clusters/c/platform-configs/f/provider-commit-status.yaml';
+  const provider = (address: string, type = 'github') => ({
+    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+    kind: 'Provider',
+    metadata: { name: 'commit-status', namespace: 'flux-system' },
+    spec: { type, address, secretRef: { name: 'commit-status-token' } },
+  });
+  const rendered = new Map([[file, toYaml([provider('https://github.com/acme/estate')])]]);
+  const served = (address: string, type = 'github') => new Map([[file, toYaml([provider(address, type)])]]);
+
+  it('points the address at the GitHub stand-in, keeping the repository, and undeclaredChanges accepts that', () => {
+    const root = mkdtempSync(join(tmpdir(), 'deviations-'));
+    mkdirSync(join(root, 'clusters/c/platform-configs/f'), { recursive: true });
+    writeFileSync(join(root, file), rendered.get(file)!);
+    patchCommitStatus(root, 'c', 'http://127.0.0.1:4242');
+    const after = new Map([[file, readFileSync(join(root, file), 'utf8')]]);
+    expect(after).toEqual(served('http://127.0.0.1:4242/acme/estate'));
+    expect(undeclaredChanges(rendered, after)).toEqual([]);
+  });
+
+  it('refuses another repository, and an address change on a Provider that posts no commit status', () => {
+    const changed = `${file}: Provider/flux-system/commit-status changed beyond the declared deviations`;
+    expect(undeclaredChanges(rendered, served('http://127.0.0.1:4242/acme/other'))).toEqual([changed]);
+    const slack = new Map([[file, toYaml([provider('https://github.com/acme/estate', 'slack')])]]);
+    expect(undeclaredChanges(slack, served('http://127.0.0.1:4242/acme/estate', 'slack'))).toEqual([changed]);
+  });
+
+  it('names the Provider whose address is no URL', () => {
+    expect(() => undeclaredChanges(served('not a url'), served('http://127.0.0.1:4242/acme/estate'))).toThrow(
+      'Provider/flux-system/commit-status spec.address: "not a url" is not a URL',
+    );
   });
 });

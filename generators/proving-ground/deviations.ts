@@ -6,6 +6,8 @@
 //  4. SOPS: every Secret file is encrypted to a throw-away age key (served-copy.ts).
 //  5. Admission webhooks: a webhook configuration that is not a chart's (CloudNativePG's release manifest) points at
 //     pods that kwok only pretends to run, so the API server's calls to it fail; such files are removed.
+//  6. Commit statuses: the `address` of every commit-status Provider (type github) points at the loopback stand-in for
+//     GitHub's commit-status API (github-status-stand-in.ts); only its scheme and host change, `/<owner>/<repo>` stays.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -27,6 +29,8 @@ const CHART_SOURCES = new Set(['HelmRepository', 'GitRepository', 'OCIRepository
 const WEBHOOKS = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']);
 const isFluxKustomization = (o: KubeObject) =>
   o.kind === 'Kustomization' && o.apiVersion?.startsWith('kustomize.toolkit.fluxcd.io/');
+const isCommitStatusProvider = (o: Json) =>
+  o.kind === 'Provider' && o.apiVersion?.startsWith('notification.toolkit.fluxcd.io/') && o.spec?.type === 'github';
 
 function docs(file: string, text: string): Json[] {
   const parsed = parseManifests(file, text);
@@ -133,6 +137,31 @@ export function patchFlux(root: string, cluster: string, url: string, timeouts: 
   }
 }
 
+/** The `/<owner>/<repo>` of a commit-status Provider's address. */
+function repositoryPath(o: Json): string {
+  const address = o.spec.address;
+  if (!URL.canParse(address)) throw new Error(`${objectRef(o)} spec.address: ${JSON.stringify(address)} is not a URL`);
+  return new URL(address).pathname;
+}
+
+/** The commit-status Providers of a tree (type github), with the file each is in. */
+export function commitStatusProviders(tree: ReadonlyMap<string, string>): { file: string; provider: Json }[] {
+  return [...tree]
+    .filter(([f]) => f.endsWith('.yaml') && !f.endsWith(SOPS_SUFFIX))
+    .flatMap(([file, text]) => docs(file, text).map((provider) => ({ file, provider })))
+    .filter(({ provider }) => isCommitStatusProvider(provider));
+}
+
+/** Points every commit-status Provider at `origin` (scheme and host), keeping the repository path. */
+export function patchCommitStatus(root: string, cluster: string, origin: string): void {
+  const tree = readTree(root, cluster);
+  for (const file of new Set(commitStatusProviders(tree).map((p) => p.file))) {
+    const objects = docs(file, tree.get(file)!);
+    for (const o of objects.filter(isCommitStatusProvider)) o.spec.address = `${origin}${repositoryPath(o)}`;
+    writeFileSync(join(root, file), toYaml(objects));
+  }
+}
+
 /** An object with the fields a declared deviation may change taken out. */
 function comparable(o: Json): Json {
   const copy = structuredClone(o);
@@ -143,6 +172,7 @@ function comparable(o: Json): Json {
   if (copy.kind === 'GitRepository' && copy.metadata?.name === 'flux-system') {
     for (const field of ['url', 'interval', 'secretRef']) delete copy.spec[field];
   }
+  if (isCommitStatusProvider(copy)) copy.spec.address = repositoryPath(copy);
   if (copy.sops) {
     // Re-encryption changes every ciphertext and the sops block; the keys stay.
     delete copy.sops;

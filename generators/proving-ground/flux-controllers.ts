@@ -52,7 +52,13 @@ export async function startFluxControllers(
     `--metrics-addr=127.0.0.1:${await freePort()}`,
     `--health-addr=127.0.0.1:${await freePort()}`,
   ];
-  const common = async () => [...(await base()), `--requeue-dependency=${requeueDependency}`];
+  // Where source- and kustomize-controller send their events, as flux-system/gotk-components.yaml has them do.
+  const events = await freePort();
+  const common = async () => [
+    ...(await base()),
+    `--requeue-dependency=${requeueDependency}`,
+    `--events-addr=http://127.0.0.1:${events}/`,
+  ];
   const env = (kubeconfig: string) => ({ KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: FLUX_NAMESPACE });
   return [
     start(
@@ -74,16 +80,13 @@ export async function startFluxControllers(
       logs,
       env(await serviceAccountKubeconfig(cp, dir, 'kustomize-controller')),
     ),
-    // It makes the Providers, Alerts and Receivers Ready, which the Kustomizations holding them wait for. Flags as in
+    // It makes the Providers, Alerts and Receivers Ready, which the Kustomizations holding them wait for, and posts the
+    // commit statuses of the Kustomizations' events to the GitHub stand-in. Flags as in
     // main.go of github.com/fluxcd/notification-controller v1.9.3 (events-addr, receiverAddr).
     start(
       'notification-controller',
       tool('notification-controller'),
-      [
-        ...(await base()),
-        `--events-addr=127.0.0.1:${await freePort()}`,
-        `--receiverAddr=127.0.0.1:${await freePort()}`,
-      ],
+      [...(await base()), `--events-addr=127.0.0.1:${events}`, `--receiverAddr=127.0.0.1:${await freePort()}`],
       logs,
       env(await serviceAccountKubeconfig(cp, dir, 'notification-controller')),
     ),

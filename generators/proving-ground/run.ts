@@ -1,5 +1,7 @@
 // One proving-ground run for one cluster: a loopback control plane, the served copy of HEAD, Flux installed the way
-// `npm run talos -- flux` installs it, then the checks of checks.ts and the change scenarios of scenarios.ts.
+// `npm run talos -- flux` installs it, then the checks of checks.ts and the change scenarios of scenarios.ts. Beside
+// the Git server, a loopback stand-in for GitHub's commit-status API (github-status-stand-in.ts) receives the commit
+// statuses notification-controller posts for the Kustomizations, which the scenarios check.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { type ControlPlane, startControlPlane } from './control-plane';
 import { readTree, type Timeouts } from './deviations';
 import { startFluxControllers } from './flux-controllers';
 import { serveGit } from './git-server';
+import { commitStatusToken, type GitHubStatusStandIn, serveGitHubStatusStandIn } from './github-status-stand-in';
 import type { Running } from './processes';
 import { waitFor } from './processes';
 import { cloneHead, type DeviationOptions, deviate, reencryptSecrets, type ServedCopy } from './served-copy';
@@ -43,6 +46,8 @@ export interface Harness {
   served: ServedCopy;
   options: DeviationOptions;
   controllers: Running[];
+  /** Where notification-controller posts the commit statuses. */
+  github: GitHubStatusStandIn;
   /** The commit with the declared deviations, the first Flux reconciles. */
   first: string;
   /** `namespace/name` → key → the value encrypted into the served copy. */
@@ -89,6 +94,7 @@ export async function startHarness(o: RunOptions, dir: string, timings: Record<s
   const gitRoot = join(dir, 'git');
   mkdirSync(gitRoot);
   const server = await serveGit(gitRoot);
+  const github = await serveGitHubStatusStandIn();
   const served = cloneHead(join(dir, 'work'), join(gitRoot, 'estate.git'));
   const key = ageKey(dir);
   const options: DeviationOptions = {
@@ -96,12 +102,14 @@ export async function startHarness(o: RunOptions, dir: string, timings: Record<s
     catalogue: o.catalogue,
     cluster: o.cluster,
     gitUrl: server.url('estate'),
+    commitStatusOrigin: github.origin,
     ageRecipient: key.recipient,
     crdSources: o.crdSources,
     timeouts: TIMEOUTS,
   };
   const before = readTree(served.work, o.cluster);
   const expectedSecrets = reencryptSecrets(served.work, options);
+  github.acceptToken(commitStatusToken(before, expectedSecrets));
   deviate(served.work, options, before);
   const first = await served.commit('proving ground: declared deviations');
   const controllers: Running[] = [];
@@ -109,6 +117,7 @@ export async function startHarness(o: RunOptions, dir: string, timings: Record<s
   cp.stop = async () => {
     for (const c of controllers) await c.stop();
     await server.close();
+    await github.close();
     await stopAll();
   };
   const installStarted = Date.now();
@@ -140,6 +149,7 @@ export async function startHarness(o: RunOptions, dir: string, timings: Record<s
     served,
     options,
     controllers,
+    github,
     first,
     expectedSecrets,
     kustomizations,

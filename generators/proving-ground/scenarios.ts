@@ -3,8 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { compareManifests } from '../diff/changes';
+import { repositoryWebUrl } from '../flux';
 import { toYaml } from '../layout';
 import { loadManifests } from '../manifests';
+import { commitStatusProblems } from './github-status-stand-in';
 import { rerender } from './served-copy';
 import { waitFor } from './processes';
 import {
@@ -162,7 +164,33 @@ async function neverReady(h: Harness, component: string, log: Log): Promise<stri
       problems.push(`never ready: ${n} is Ready=${k.ready} at ${k.revision} (${k.message.slice(0, 160)})`);
   });
   log(`never ready: blocked ${[...blocked].join(', ')}; ${units.size - blocked.size} others Ready at the new commit`);
+  problems.push(...(await commitStatuses(h, commit, [unit], 'failure', log)));
   return problems;
+}
+
+/**
+ * notification-controller posted, through the GitHub commit-status API stand-in, a status `<cluster>/<Kustomization>`
+ * of `state` at `commit` for each of `units` (the posts follow the Kustomizations' events, so they may lag a little).
+ */
+async function commitStatuses(h: Harness, commit: string, units: readonly string[], state: string, log: Log) {
+  const expected = {
+    repository: new URL(repositoryWebUrl(h.options.estate.repository)).pathname.slice(1),
+    sha: commit,
+    contexts: units.map((u) => `${h.options.cluster}/${u}`),
+    state,
+  };
+  let problems: string[] = [];
+  await waitFor(
+    `${units.length} ${state} commit statuses at ${commit.slice(0, 12)}`,
+    async () => !(problems = commitStatusProblems(h.github, expected)).length,
+    60_000,
+  ).catch(() => undefined);
+  const matching = h.github.statuses.filter((s) => s.sha === commit && s.state === state).length;
+  log(
+    `commit statuses: ${matching} ${state} at ${commit.slice(0, 12)} for ${units.length} Kustomizations, ` +
+      `${h.github.statuses.length} received by the GitHub commit-status API stand-in so far`,
+  );
+  return problems.map((p) => `commit statuses: ${p}`);
 }
 
 /** Runs the scenarios in order on the reconciled baseline; each returns what went wrong. */
@@ -172,7 +200,11 @@ export async function scenarios(h: Harness, o: RunOptions, timings: Record<strin
   const problems = [...(await versionBump(h, log)), ...(await selectorChange(h, log))];
   // Back to the baseline's Deployment, so the next scenarios start from a Ready tree.
   writeFileSync(join(h.served.work, DEPLOYMENT(o.cluster)), h.served.atHead(DEPLOYMENT(o.cluster)));
-  await h.waitReady(await h.served.commit('scenario: restore the task-tracker Deployment'));
+  const restored = await h.served.commit('scenario: restore the task-tracker Deployment');
+  await h.waitReady(restored);
+  // Checked here, not at the first commit: there, what was applied before flux-feedback's Alert had no Alert to post.
+  const units = [...fluxUnits(h.served.work, o.cluster).keys()];
+  problems.push(...(await commitStatuses(h, restored, units, 'success', log)));
   problems.push(...(await removeComponent(h, o, 'metrics', log)));
   problems.push(...(await neverReady(h, 'storage', log)));
   timings.scenariosS = (Date.now() - started) / 1000;

@@ -13,7 +13,7 @@ import { createSecret } from '../secrets/secret';
 import { SOPS_CONFIG } from '../secrets/sops';
 import type { CrdSource } from '../validate/schemas';
 import { writeRendering } from '../writer';
-import { patchFlux, readTree, replaceCharts, type Timeouts, undeclaredChanges } from './deviations';
+import { patchCommitStatus, patchFlux, readTree, replaceCharts, type Timeouts, undeclaredChanges } from './deviations';
 
 export interface ServedCopy {
   /** The work tree commits are made in. */
@@ -60,6 +60,8 @@ export interface DeviationOptions {
   catalogue: Catalogue;
   cluster: string;
   gitUrl: string;
+  /** Scheme and host of the GitHub commit-status API stand-in, where the commit-status Providers post. */
+  commitStatusOrigin: string;
   /** The throw-away age recipient every Secret is encrypted to. */
   ageRecipient: string;
   crdSources: Readonly<Record<string, readonly CrdSource[]>>;
@@ -105,6 +107,7 @@ export function deviate(
 ): ReturnType<typeof replaceCharts> {
   const charts = replaceCharts(work, o.cluster, o.crdSources);
   patchFlux(work, o.cluster, o.gitUrl, o.timeouts);
+  patchCommitStatus(work, o.cluster, o.commitStatusOrigin);
   const problems = undeclaredChanges(before, readTree(work, o.cluster));
   if (problems.length)
     throw new Error(`the served copy differs beyond its declared deviations:\n  ${problems.join('\n  ')}`);
