@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readyOrderProblems, secretProblems, specMismatches } from './checks';
+import { readyOrderProblems, secretProblems, specMismatches, workloadNotReady } from './checks';
 
 describe('readyOrderProblems', () => {
   const dependsOn = new Map([
@@ -79,5 +79,43 @@ describe('secretProblems', () => {
     expect(secretProblems('ns/s', { k: 'v' }, undefined)).toEqual([
       'Secret ns/s: key k holds null, not the value encrypted into Git',
     ]);
+  });
+});
+
+describe('workloadNotReady', () => {
+  const deployment = (status: string) => ({
+    kind: 'Deployment',
+    status: { conditions: [{ type: 'Available', status, message: 'Deployment does not have minimum availability.' }] },
+  });
+
+  it('accepts an Available Deployment, a DaemonSet with every pod ready, a StatefulSet with its replicas ready', () => {
+    expect(workloadNotReady(deployment('True'))).toBeUndefined();
+    expect(workloadNotReady({ kind: 'DaemonSet', status: { desiredNumberScheduled: 6, numberReady: 6 } })).toBe(
+      undefined,
+    );
+    expect(workloadNotReady({ kind: 'StatefulSet', spec: { replicas: 2 }, status: { readyReplicas: 2 } })).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses a Deployment that is not Available, or has no condition yet', () => {
+    expect(workloadNotReady(deployment('False'))).toBe(
+      'is not Available (Deployment does not have minimum availability.)',
+    );
+    expect(workloadNotReady({ kind: 'Deployment', status: {} })).toBe('is not Available (no condition)');
+  });
+
+  it('refuses a DaemonSet with pods not ready, or that schedules none', () => {
+    expect(workloadNotReady({ kind: 'DaemonSet', status: { desiredNumberScheduled: 6, numberReady: 3 } })).toBe(
+      'has 3 of 6 pods ready',
+    );
+    expect(workloadNotReady({ kind: 'DaemonSet', status: { desiredNumberScheduled: 0 } })).toBe(
+      'schedules no pod on any node',
+    );
+  });
+
+  it('refuses a StatefulSet short of its replicas (one by default), and a kind that is no workload', () => {
+    expect(workloadNotReady({ kind: 'StatefulSet', spec: {}, status: {} })).toBe('has 0 of 1 ready');
+    expect(workloadNotReady({ kind: 'ConfigMap' })).toBe('is a ConfigMap, not a workload');
   });
 });

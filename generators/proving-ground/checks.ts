@@ -58,3 +58,27 @@ export function secretProblems(
       : [`Secret ${name}: key ${k} holds ${JSON.stringify(decoded[k] ?? null)}, not the value encrypted into Git`],
   );
 }
+
+type Live = Record<string, any>;
+
+/** The kinds of a chart's rendering whose pods kwok runs, and what makes each ready. */
+export const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
+
+/** Why a live Deployment, DaemonSet or StatefulSet is not ready (`undefined` when it is). */
+export function workloadNotReady(live: Live): string | undefined {
+  const status = live.status ?? {};
+  if (live.kind === 'Deployment') {
+    const available = (status.conditions ?? []).find((c: Live) => c.type === 'Available');
+    return available?.status === 'True' ? undefined : `is not Available (${available?.message ?? 'no condition'})`;
+  }
+  if (live.kind === 'DaemonSet') {
+    const desired = status.desiredNumberScheduled ?? 0;
+    if (!desired) return 'schedules no pod on any node';
+    return status.numberReady === desired ? undefined : `has ${status.numberReady ?? 0} of ${desired} pods ready`;
+  }
+  if (live.kind === 'StatefulSet') {
+    const replicas = live.spec?.replicas ?? 1;
+    return status.readyReplicas === replicas ? undefined : `has ${status.readyReplicas ?? 0} of ${replicas} ready`;
+  }
+  return `is a ${live.kind}, not a workload`;
+}

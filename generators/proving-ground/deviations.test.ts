@@ -1,9 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { catalogue } from '../estate/catalogue';
+import { estate } from '../estate/clusters';
 import { kustomization, toYaml } from '../layout';
-import { patchCommitStatus, replaceCharts, undeclaredChanges } from './deviations';
+import { chartsOf, everyComponent } from '../registries';
+import { repoRoot } from '../repo';
+import { chartRenderings, patchCommitStatus, readTree, replaceCharts, undeclaredChanges } from './deviations';
 import { parseCgi } from './git-server';
 
 const dir = 'clusters/c/platform-controllers/x';
@@ -82,7 +87,7 @@ describe('undeclaredChanges', () => {
     const after = served();
     after.set(`${dir}/kustomization.yaml`, kustomization(['crds-x.yaml']));
     expect(undeclaredChanges(before, after)).toEqual([
-      `${dir}/kustomization.yaml: resources changed beyond the removed chart files and the added CRD files`,
+      `${dir}/kustomization.yaml: resources changed beyond the removed chart files and the added files`,
     ]);
   });
 
@@ -90,7 +95,7 @@ describe('undeclaredChanges', () => {
     const after = served();
     after.set(`${dir}/crds-x.yaml`, toYaml([crd, configMap]));
     expect(undeclaredChanges(before, after)).toEqual([
-      `${dir}/crds-x.yaml: ConfigMap/x/cm was added, but only CRDs may be`,
+      `${dir}/crds-x.yaml: ConfigMap/x/cm was added, but only CRDs and a chart's rendering may be`,
     ]);
   });
 
@@ -103,6 +108,109 @@ describe('undeclaredChanges', () => {
       'clusters/c/platform-controllers/x.yaml: Kustomization/flux-system/platform-controllers-x changed beyond the ' +
         'declared deviations',
     ]);
+  });
+});
+
+describe('undeclaredChanges, a chart rendered from its module', () => {
+  const rendered = `${dir}/helmrelease-x.rendered.yaml`;
+  const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'x' }, spec: {} };
+  const webhook = {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: 'x' },
+    webhooks: [],
+  };
+  const charts = new Map([[rendered, [crd, deployment, webhook]]]);
+  const servedRendering = () =>
+    new Map([
+      [`${dir}/configmap-cm.yaml`, toYaml([configMap])],
+      [rendered, toYaml([crd, deployment])],
+      [`${dir}/kustomization.yaml`, kustomization(['configmap-cm.yaml', 'helmrelease-x.rendered.yaml'])],
+      ['clusters/c/platform-controllers/x.yaml', toYaml([fluxKustomization('90s')])],
+    ]);
+  const differs = `${rendered}: differs from what helm template renders for its HelmRelease, less the webhooks`;
+
+  it('accepts the rendering, less its webhooks, in place of the HelmRelease and its chart source', () => {
+    expect(undeclaredChanges(before, servedRendering(), charts)).toEqual([]);
+  });
+
+  it('refuses a rendering that differs from what helm template rendered', () => {
+    const after = servedRendering();
+    after.set(rendered, toYaml([crd, { ...deployment, spec: { replicas: 2 } }]));
+    expect(undeclaredChanges(before, after, charts)).toEqual([differs]);
+  });
+
+  it('refuses a rendering that keeps the webhooks', () => {
+    const after = servedRendering();
+    after.set(rendered, toYaml([crd, deployment, webhook]));
+    expect(undeclaredChanges(before, after, charts)).toEqual([differs]);
+  });
+
+  it('refuses a HelmRelease served beside its rendering', () => {
+    const after = servedRendering();
+    after.set(`${dir}/helmrelease-x.yaml`, before.get(`${dir}/helmrelease-x.yaml`)!);
+    after.set(
+      `${dir}/kustomization.yaml`,
+      kustomization(['configmap-cm.yaml', 'helmrelease-x.rendered.yaml', 'helmrelease-x.yaml']),
+    );
+    expect(undeclaredChanges(before, after, charts)).toEqual([
+      `${dir}/helmrepository-repo.yaml: HelmRepository/x/repo was removed, but it is neither a HelmRelease, its ` +
+        'chart source nor a webhook',
+      `${dir}/helmrelease-x.yaml: the HelmRelease is served beside the chart it renders`,
+    ]);
+  });
+
+  it('refuses a rendered chart that is not served', () => {
+    const after = servedRendering();
+    after.delete(rendered);
+    after.set(`${dir}/kustomization.yaml`, kustomization(['configmap-cm.yaml']));
+    expect(undeclaredChanges(before, after, charts)).toEqual([
+      `${rendered}: the chart its HelmRelease renders is not served`,
+    ]);
+  });
+});
+
+describe('chartRenderings and replaceCharts, MetalLB rendered by Helm from go.universe.tf/metallb', () => {
+  const folder = 'clusters/onprem/platform-controllers/load-balancing';
+  const release = `${folder}/helmrelease-metallb.yaml`;
+  const renderedFile = `${folder}/helmrelease-metallb.rendered.yaml`;
+  const crdSources = Object.fromEntries(everyComponent(catalogue).map((c) => [c.name, c.crds?.sources ?? []]));
+
+  it('serves the chart less its webhooks, its CRDs once, and nothing undeclared', { timeout: 180_000 }, () => {
+    const root = mkdtempSync(join(tmpdir(), 'deviations-'));
+    cpSync(join(repoRoot, folder), join(root, folder), { recursive: true });
+    const tree = readTree(root, 'onprem');
+    const charts = chartRenderings(tree, chartsOf(catalogue), estate.clusters);
+    expect([...charts.keys()]).toEqual([renderedFile]);
+    expect(charts.get(renderedFile)!.map((o) => o.kind)).toContain('ValidatingWebhookConfiguration');
+
+    expect(replaceCharts(root, 'onprem', crdSources, charts).added).toEqual([renderedFile]);
+    const served = parseAllDocuments(readFileSync(join(root, renderedFile), 'utf8')).map((d) => d.toJS());
+    const refs = served.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    expect(refs).toEqual(
+      expect.arrayContaining([
+        'Deployment/load-balancing/metallb-controller',
+        'DaemonSet/load-balancing/metallb-speaker',
+        'CustomResourceDefinition//ipaddresspools.metallb.io',
+        'CustomResourceDefinition//l2advertisements.metallb.io',
+      ]),
+    );
+    expect(refs.filter((r) => r.includes('WebhookConfiguration/'))).toEqual([]);
+    expect(readFileSync(join(root, folder, 'kustomization.yaml'), 'utf8')).toContain(
+      'helmrelease-metallb.rendered.yaml',
+    );
+    expect(existsSync(join(root, folder, 'crds-metallb.yaml'))).toBe(false);
+    expect(undeclaredChanges(tree, readTree(root, 'onprem'), charts)).toEqual([]);
+  });
+
+  it('names the file, the HelmRelease and the field of a chart version its module does not ship', () => {
+    const text = readFileSync(join(repoRoot, release), 'utf8').replace(
+      /^ {6}version: 0\.15\.2$/m,
+      '      version: 0.0.1',
+    );
+    expect(() => chartRenderings(new Map([[release, text]]), chartsOf(catalogue), estate.clusters)).toThrow(
+      `${release}: HelmRelease/load-balancing/metallb spec.chart.spec: chart metallb 0.0.1 from go.universe.tf/metallb`,
+    );
   });
 });
 

@@ -1,19 +1,25 @@
 // The served copy's declared deviations from the rendered estate, and the check that nothing else differs.
-//  1. Charts: Helm repositories are unreachable offline, so each HelmRelease and the chart source it pulls from are
-//     replaced by the CRDs its chart would install, read from the pinned module the schemas come from.
+//  1. Charts: Helm repositories are unreachable offline. A HelmRelease whose chart ships in a pinned Go module (the
+//     component's `charts`, generators/charts.ts) and its chart source are replaced by what `helm template` renders
+//     from that module with the release's values, CRDs included, as the gates render it; every other HelmRelease and
+//     its source by the CRDs its chart would install, read from the pinned module the schemas come from.
 //  2. Git: the sync GitRepository points at the loopback Git server (HTTP, no deploy key) and polls often.
 //  3. Timeouts: each Flux Kustomization gets a short timeout and retry interval, so failures show in seconds.
 //  4. SOPS: every Secret file is encrypted to a throw-away age key (served-copy.ts).
-//  5. Admission webhooks: a webhook configuration that is not a chart's (CloudNativePG's release manifest) points at
-//     pods that kwok only pretends to run, so the API server's calls to it fail; such files are removed.
+//  5. Admission webhooks: a webhook configuration, rendered (CloudNativePG's release manifest) or rendered by a chart
+//     of deviation 1 (MetalLB's), points at pods that kwok only pretends to run, so the API server's calls to it
+//     fail; such files and objects are removed. MetalLB's BGPPeer CRD keeps its conversion webhook: the API server
+//     calls it only to convert a stored BGPPeer, and no cluster renders one.
 //  6. Commit statuses: the `address` of every commit-status Provider (type github) points at the loopback stand-in for
 //     GitHub's commit-status API (github-status-stand-in.ts); only its scheme and host change, `/<owner>/<repo>` stays.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { type DeclaredChart, renderCharts } from '../charts';
 import { goModuleDir } from '../go-modules';
 import { kustomization, OUTPUT_DIR, SOPS_SUFFIX, toYaml } from '../layout';
 import { type KubeObject, objectRef, parseManifests } from '../manifests';
+import type { Cluster } from '../model';
 import type { CrdSource } from '../validate/schemas';
 
 export interface Timeouts {
@@ -72,14 +78,47 @@ export function readTree(root: string, cluster: string): Map<string, string> {
   return files;
 }
 
+/** Where the served copy puts the objects a HelmRelease's chart renders: beside the HelmRelease's file. */
+export const renderedChartFile = (helmReleaseFile: string) => helmReleaseFile.replace(/\.yaml$/, '.rendered.yaml');
+
+/** A chart's objects as the served copy applies them: without the webhook configurations of deviation 5. */
+export const servedChartObjects = (objects: readonly Json[]) => objects.filter((o) => !WEBHOOKS.has(o.kind));
+
 /**
- * Replaces each HelmRelease in clusters/<cluster> and its chart source with the CRDs of the component the folder
- * belongs to (`crdSources` by component name). Returns the files removed and added, repo-relative.
+ * What `helm template` renders (generators/charts.ts, as the gates render it) for each HelmRelease of `tree` whose
+ * chart ships in a pinned module, by `renderedChartFile` of the HelmRelease's file. A release that cannot be rendered
+ * fails, naming its file, object and field.
+ */
+export function chartRenderings(
+  tree: ReadonlyMap<string, string>,
+  declared: readonly DeclaredChart[],
+  clusters: readonly Pick<Cluster, 'name' | 'kubernetesVersion'>[],
+): Map<string, Json[]> {
+  const rendered = new Map<string, Json[]>();
+  for (const [file, text] of tree) {
+    if (!file.endsWith('.yaml') || file.endsWith(SOPS_SUFFIX)) continue;
+    for (const release of parseManifests(file, text).docs.filter((d) => d.object.kind === 'HelmRelease')) {
+      const { docs: objects, problems } = renderCharts([release], declared, clusters);
+      if (problems.length)
+        throw new Error(problems.map((p) => `${p.file}: ${p.object} ${p.field}: ${p.message}`).join('\n'));
+      if (!objects.length) continue;
+      const out = renderedChartFile(file);
+      rendered.set(out, [...(rendered.get(out) ?? []), ...objects.map((d) => d.object as Json)]);
+    }
+  }
+  return rendered;
+}
+
+/**
+ * Replaces each HelmRelease in clusters/<cluster> and its chart source with what deviation 1 serves: the objects of
+ * `charts` (chartRenderings) where the chart ships in a module, else the CRDs of the component the folder belongs to
+ * (`crdSources` by component name). Returns the files removed and added, repo-relative.
  */
 export function replaceCharts(
   root: string,
   cluster: string,
   crdSources: Readonly<Record<string, readonly CrdSource[]>>,
+  charts: ReadonlyMap<string, readonly Json[]> = new Map(),
 ) {
   const tree = readTree(root, cluster);
   const objects = [...tree].filter(([f]) => f.endsWith('.yaml')).map(([f, t]) => ({ file: f, docs: docs(f, t) }));
@@ -99,22 +138,40 @@ export function replaceCharts(
       throw new Error(`${file}: a HelmRelease, chart source or webhook shares its file with other objects`);
     rmSync(join(root, file));
     removed.push(file);
-    if (chartDocs.some((o) => o.kind === 'HelmRelease')) charted.add(dirname(file));
+    const rendered = charts.get(renderedChartFile(file));
+    if (rendered) {
+      writeFileSync(join(root, renderedChartFile(file)), toYaml(servedChartObjects(rendered)));
+      added.push(renderedChartFile(file));
+    } else if (chartDocs.some((o) => o.kind === 'HelmRelease')) charted.add(dirname(file));
   }
   for (const folder of new Set(removed.map((f) => dirname(f)))) {
     const component = basename(folder);
     const files: string[] = [];
+    // Kustomize refuses a CRD twice: one a chart of this folder renders is not added from the sources again.
+    const fromCharts = new Set(
+      added
+        .filter((f) => dirname(f) === folder)
+        .flatMap((f) =>
+          charts
+            .get(f)!
+            .filter((o) => o.kind === 'CustomResourceDefinition')
+            .map((o) => o.metadata.name),
+        ),
+    );
     // Only a chart's CRDs are missing; a folder that only lost webhooks has its CRDs already.
     for (const source of charted.has(folder) ? (crdSources[component] ?? []) : []) {
+      const crds = crdsOf(source).filter((o) => !fromCharts.has(o.metadata.name));
+      if (!crds.length) continue;
       const file = `${folder}/crds-${basename(source.module)}.yaml`;
-      writeFileSync(join(root, file), toYaml(crdsOf(source)));
+      writeFileSync(join(root, file), toYaml(crds));
       files.push(file);
     }
     added.push(...files);
     const kustomizationFile = join(root, folder, 'kustomization.yaml');
     const [k] = docs(kustomizationFile, readFileSync(kustomizationFile, 'utf8'));
     const resources = (k!.resources as string[]).filter((r) => !removed.includes(`${folder}/${r}`));
-    writeFileSync(kustomizationFile, kustomization([...resources, ...files.map((f) => basename(f))].sort()));
+    const ownAdded = added.filter((f) => dirname(f) === folder).map((f) => basename(f));
+    writeFileSync(kustomizationFile, kustomization([...resources, ...ownAdded].sort()));
   }
   return { removed, added };
 }
@@ -184,10 +241,16 @@ function comparable(o: Json): Json {
 
 /**
  * What differs between the rendered tree and the served one beyond the declared deviations: `removed` files must hold
- * HelmReleases, their chart sources or webhook configurations, `added` ones CRDs only, kustomization.yaml resources may lose exactly the
- * removed and gain exactly the added files, and other objects may differ only in the fields the deviations change.
+ * HelmReleases, their chart sources or webhook configurations; an `added` file must hold exactly the served objects
+ * of its entry in `charts` (chartRenderings of `before`), or else CRDs only; kustomization.yaml resources may lose
+ * exactly the removed and gain exactly the added files; other objects may differ only in the fields the deviations
+ * change.
  */
-export function undeclaredChanges(before: Map<string, string>, after: Map<string, string>): string[] {
+export function undeclaredChanges(
+  before: Map<string, string>,
+  after: Map<string, string>,
+  charts: ReadonlyMap<string, readonly Json[]> = new Map(),
+): string[] {
   const problems: string[] = [];
   const removed = [...before.keys()].filter((f) => !after.has(f));
   const added = [...after.keys()].filter((f) => !before.has(f));
@@ -201,10 +264,17 @@ export function undeclaredChanges(before: Map<string, string>, after: Map<string
         );
     }
   }
-  for (const file of added) {
+  for (const [file, objects] of charts) {
+    const release = file.replace(/\.rendered\.yaml$/, '.yaml');
+    if (after.has(release)) problems.push(`${release}: the HelmRelease is served beside the chart it renders`);
+    if (!after.has(file)) problems.push(`${file}: the chart its HelmRelease renders is not served`);
+    else if (stringify(docs(file, after.get(file)!)) !== stringify(servedChartObjects(objects)))
+      problems.push(`${file}: differs from what helm template renders for its HelmRelease, less the webhooks`);
+  }
+  for (const file of added.filter((f) => !charts.has(f))) {
     for (const o of docs(file, after.get(file)!)) {
       if (o.kind !== 'CustomResourceDefinition')
-        problems.push(`${file}: ${objectRef(o)} was added, but only CRDs may be`);
+        problems.push(`${file}: ${objectRef(o)} was added, but only CRDs and a chart's rendering may be`);
     }
   }
   for (const [file, text] of after) {
@@ -226,7 +296,7 @@ export function undeclaredChanges(before: Map<string, string>, after: Map<string
           .concat(added.filter((f) => dirname(f) === folder).map((f) => basename(f)))
           .sort();
         if (stringify(expected) !== stringify([...(n.resources as string[])].sort())) {
-          problems.push(`${file}: resources changed beyond the removed chart files and the added CRD files`);
+          problems.push(`${file}: resources changed beyond the removed chart files and the added files`);
         }
       }
     });

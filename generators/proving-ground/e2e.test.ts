@@ -20,7 +20,7 @@ describe('npm run e2e', () => {
     console.log(
       output
         .split('\n')
-        .filter((l) => /timings|RSS|built|passed|problems/.test(l))
+        .filter((l) => /timings|RSS|built|charts|passed|problems/.test(l))
         .join('\n'),
     );
     expect(code, output.slice(-6000)).toBe(0);

@@ -14,7 +14,7 @@ import { SOPS_SUFFIX } from '../layout';
 import { parseManifests } from '../manifests';
 import type { Cluster, Estate } from '../model';
 import type { CrdSource } from '../validate/schemas';
-import { readyOrderProblems, secretProblems, specMismatches } from './checks';
+import { readyOrderProblems, secretProblems, specMismatches, WORKLOAD_KINDS, workloadNotReady } from './checks';
 import { type ControlPlane, startControlPlane } from './control-plane';
 import { readTree, type Timeouts } from './deviations';
 import { startFluxControllers } from './flux-controllers';
@@ -48,6 +48,8 @@ export interface Harness {
   controllers: Running[];
   /** Where notification-controller posts the commit statuses. */
   github: GitHubStatusStandIn;
+  /** The objects of each chart rendered from its module (deviation 1), by the served file that holds them. */
+  charts: ReadonlyMap<string, readonly Json[]>;
   /** The commit with the declared deviations, the first Flux reconciles. */
   first: string;
   /** `namespace/name` → key → the value encrypted into the served copy. */
@@ -110,7 +112,7 @@ export async function startHarness(o: RunOptions, dir: string, timings: Record<s
   const before = readTree(served.work, o.cluster);
   const expectedSecrets = reencryptSecrets(served.work, options);
   github.acceptToken(commitStatusToken(before, expectedSecrets));
-  deviate(served.work, options, before);
+  const { charts } = deviate(served.work, options, before);
   const first = await served.commit('proving ground: declared deviations');
   const controllers: Running[] = [];
   const stopAll = cp.stop;
@@ -150,6 +152,7 @@ export async function startHarness(o: RunOptions, dir: string, timings: Record<s
     options,
     controllers,
     github,
+    charts,
     first,
     expectedSecrets,
     kustomizations,
@@ -222,7 +225,26 @@ export async function estateProblems(h: Harness): Promise<string[]> {
   return problems;
 }
 
-/** The baseline: the whole tree Ready in dependsOn order, every object as rendered, the sample app Available. */
+/** Every Deployment, DaemonSet and StatefulSet a chart of a pinned module rendered exists and is ready. */
+async function chartWorkloadProblems(h: Harness, log: (l: string) => void): Promise<string[]> {
+  const workloads = [...h.charts.values()].flat().filter((o) => WORKLOAD_KINDS.has(o.kind));
+  const { live } = await liveObjects(h);
+  const problems = workloads.flatMap((o) => {
+    const found = live.get(refOf(o));
+    const why = found ? workloadNotReady(found) : 'is not in the cluster';
+    return why ? [`${refOf(o)}, rendered by its chart, ${why}`] : [];
+  });
+  log(
+    `charts rendered from their modules: ${h.charts.size}; workloads ready: ${workloads.length - problems.length} ` +
+      `of ${workloads.length} (${workloads.map(refOf).join(', ') || 'none'})`,
+  );
+  return problems;
+}
+
+/**
+ * The baseline: the whole tree Ready in dependsOn order, every object as rendered, the workloads of the charts
+ * rendered from their modules ready, the sample app Available.
+ */
 export async function baseline(
   h: Harness,
   timings: Record<string, number>,
@@ -234,6 +256,7 @@ export async function baseline(
   log(`every Kustomization Ready ${timings.treeReadyS.toFixed(1)}s after Flux was installed`);
   const problems = readyOrderProblems(readyAt, fluxUnits(h.served.work, h.options.cluster));
   problems.push(...(await estateProblems(h)));
+  problems.push(...(await chartWorkloadProblems(h, log)));
   const available = await h.cp
     .kubectl([
       '-n',

@@ -7,13 +7,22 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import type { Catalogue } from '../component';
 import type { Estate } from '../model';
+import { chartsOf } from '../registries';
 import { renderEstate } from '../render';
 import { repoRoot } from '../repo';
 import { createSecret } from '../secrets/secret';
 import { SOPS_CONFIG } from '../secrets/sops';
 import type { CrdSource } from '../validate/schemas';
 import { writeRendering } from '../writer';
-import { patchCommitStatus, patchFlux, readTree, replaceCharts, type Timeouts, undeclaredChanges } from './deviations';
+import {
+  chartRenderings,
+  patchCommitStatus,
+  patchFlux,
+  readTree,
+  replaceCharts,
+  type Timeouts,
+  undeclaredChanges,
+} from './deviations';
 
 export interface ServedCopy {
   /** The work tree commits are made in. */
@@ -99,19 +108,19 @@ export function reencryptSecrets(work: string, o: DeviationOptions): Map<string,
   return expected;
 }
 
-/** Applies the declared deviations to the work tree and fails if anything else differs from the rendered cluster. */
-export function deviate(
-  work: string,
-  o: DeviationOptions,
-  before = readTree(work, o.cluster),
-): ReturnType<typeof replaceCharts> {
-  const charts = replaceCharts(work, o.cluster, o.crdSources);
+/**
+ * Applies the declared deviations to the work tree and fails if anything else differs from the rendered cluster.
+ * Returns the files removed and added, and the objects of each chart rendered from its module, by served file.
+ */
+export function deviate(work: string, o: DeviationOptions, before = readTree(work, o.cluster)) {
+  const charts = chartRenderings(before, chartsOf(o.catalogue), o.estate.clusters);
+  const files = replaceCharts(work, o.cluster, o.crdSources, charts);
   patchFlux(work, o.cluster, o.gitUrl, o.timeouts);
   patchCommitStatus(work, o.cluster, o.commitStatusOrigin);
-  const problems = undeclaredChanges(before, readTree(work, o.cluster));
+  const problems = undeclaredChanges(before, readTree(work, o.cluster), charts);
   if (problems.length)
     throw new Error(`the served copy differs beyond its declared deviations:\n  ${problems.join('\n  ')}`);
-  return charts;
+  return { ...files, charts };
 }
 
 /** Renders `estate` into the work tree, as `npm run render` would, then applies the deviations again. */
