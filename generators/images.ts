@@ -2,6 +2,7 @@
 // from, its reference, the docker build arguments that pin what its Dockerfile builds from, and the rules that
 // Dockerfile follows (checked on its text: there is no Docker here). Components declare their images
 // (`Component.images`); `npm run image` is the workflow's entry point.
+import type { AwsCluster, Cluster } from './model';
 import { versions } from './versions';
 
 export interface ContainerImage {
@@ -25,6 +26,25 @@ export function findImage(images: readonly ContainerImage[], name: string): Cont
 }
 
 export const imageReference = (i: ContainerImage, version = i.tag): string => `${i.repository}:${version}`;
+
+/** The account's private registry in the cluster's region, from the model alone (no lookup at render time). */
+export const ecrHost = (cluster: Pick<AwsCluster, 'accountId' | 'region'>): string =>
+  `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com`;
+
+/** bootstrap/aws names each image's ECR repository after the image. */
+export const ecrRepository = (i: ContainerImage, cluster: Pick<AwsCluster, 'accountId' | 'region'>): string =>
+  `${ecrHost(cluster)}/${i.name}`;
+
+/** The role the image workflows assume to push to an aws cluster's ECR (declared by bootstrap/aws registry.ts). */
+export const imagePushRoleName = (cluster: Pick<AwsCluster, 'name'>): string => `${cluster.name}-image-push`;
+
+/** The repository a cluster pulls `i` from: the one its model's `registry` names. */
+export function clusterRepository(i: ContainerImage, cluster: Cluster): string {
+  return cluster.provider === 'aws' && cluster.registry === 'ecr' ? ecrRepository(i, cluster) : i.repository;
+}
+
+export const clusterImageReference = (i: ContainerImage, cluster: Cluster, version = i.tag): string =>
+  `${clusterRepository(i, cluster)}:${version}`;
 
 /** Every ARG the Dockerfiles declare, by name; REVISION is the commit being built. */
 export function buildArgs(i: ContainerImage, revision: string, version = i.tag): Record<string, string> {
