@@ -4,7 +4,8 @@
 // through GitHub's OIDC tokens (no stored AWS keys).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { imagePushRoleName, type ContainerImage } from '../../generators/images';
+import { IMAGE_PUSH_ROLE, type ContainerImage } from '../../generators/images';
+import { irsaRoleName } from '../../generators/irsa';
 import type { Settings } from './config';
 import { githubTrustPolicy } from './github-oidc';
 
@@ -96,7 +97,7 @@ export function declareRegistry(
   }
 
   const pushRole = new aws.iam.Role('image-push', {
-    name: imagePushRoleName(settings.cluster),
+    name: irsaRoleName(name, IMAGE_PUSH_ROLE),
     assumeRolePolicy: githubTrustPolicy(github, { like: pushSubjects(githubRepository(repositoryUrl), images) }),
     tags,
   });
