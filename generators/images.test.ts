@@ -6,15 +6,20 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { catalogue } from './estate/catalogue';
+import { estate } from './estate/clusters';
 import {
   buildArgs,
   buildVersion,
+  clusterImageReference,
+  clusterRepository,
   dockerfileProblems,
+  ecrTarget,
   findImage,
   githubOutput,
   imageReference,
   type ContainerImage,
 } from './images';
+import type { AwsCluster, Cluster } from './model';
 import { imagesOf } from './registries';
 import { repoRoot } from './repo';
 import { versions } from './versions';
@@ -70,6 +75,31 @@ function imageWorkflowProblems(workflows: WorkflowFile[], images: readonly Conta
         problems.push(`${call.file}: ${event}.paths lacks '${i.context}/**'`);
     }
   }
+  return problems;
+}
+
+const ASSUME_ROLE = './.github/actions/assume-aws-role';
+interface ImageJob {
+  permissions?: Record<string, string>;
+  steps: { name?: string; if?: string; uses?: string; run?: string; with?: Record<string, string> }[];
+}
+
+/** What keeps a release from reaching ECR through the push role as well as GHCR, in go-image.yml's text. */
+function ecrPushProblems(text: string): string[] {
+  const job = (parse(text) as { jobs: Record<string, ImageJob> }).jobs.image!;
+  const problems: string[] = [];
+  if (job.permissions?.['id-token'] !== 'write') problems.push('the image job cannot ask for an OIDC token');
+  const onEcrTag = "github.ref_type == 'tag' && needs.spec.outputs.ecr-tag != ''";
+  const assume = job.steps.find((s) => s.uses === ASSUME_ROLE);
+  if (assume?.if !== onEcrTag || assume.with?.['role-arn'] !== '${{ needs.spec.outputs.ecr-role }}')
+    problems.push(`no step assumes the push role through ${ASSUME_ROLE} on a release tag with an ECR target`);
+  const login = job.steps.find((s) => s.run?.includes('docker login'));
+  if (login?.if !== onEcrTag || !/aws ecr get-login-password .*--password-stdin "\$ECR_REGISTRY"/.test(login.run!))
+    problems.push('no step logs in to the ECR registry with the assumed role on a release tag');
+  const build = job.steps.find((s) => s.uses?.startsWith('docker/build-push-action@'));
+  if (!build?.with?.tags?.includes('${{ needs.spec.outputs.ecr-tag }}'))
+    problems.push('the build does not tag for ECR');
+  if (job.steps.indexOf(build!) < job.steps.indexOf(login!)) problems.push('the build pushes before the ECR login');
   return problems;
 }
 
@@ -170,6 +200,19 @@ describe('build arguments and versions', () => {
     expect(versions.goRuntimeImage).toMatch(/^gcr\.io\/distroless\/static-/);
   });
 
+  it("follow each cluster's registry: the aws account's ECR, or the image's GHCR repository", () => {
+    const aws = estate.clusters.find((c) => c.name === 'aws') as AwsCluster;
+    const onprem = estate.clusters.find((c) => c.name === 'onprem')!;
+    expect(clusterImageReference(logExport, aws)).toBe(
+      `111122223333.dkr.ecr.eu-central-1.amazonaws.com/otelcol-log-export:${versions.otelCollector}`,
+    );
+    expect(clusterImageReference(logExport, onprem)).toBe(imageReference(logExport));
+    expect(clusterImageReference(logExport, { ...aws, registry: 'ghcr' })).toBe(imageReference(logExport));
+    expect(clusterRepository(logExport, { ...aws, accountId: '999988887777', region: 'us-east-1' })).toBe(
+      '999988887777.dkr.ecr.us-east-1.amazonaws.com/otelcol-log-export',
+    );
+  });
+
   it('take the version from a release tag of the image, else the pinned tag', () => {
     expect(buildVersion(logExport, { type: 'tag', name: 'otelcol-log-export/v0.129.1' })).toBe('0.129.1');
     expect(buildVersion(logExport, { type: 'branch', name: 'main' })).toBe(versions.otelCollector);
@@ -181,16 +224,16 @@ describe('build arguments and versions', () => {
     );
   });
 
-  it('become the step outputs of the image workflow', () => {
-    expect(
-      githubOutput(logExport, {
-        GITHUB_REF_TYPE: 'tag',
-        GITHUB_REF_NAME: 'otelcol-log-export/v0.129.1',
-        GITHUB_SHA: 'abc',
-      }).split('\n'),
-    ).toEqual([
+  const tagged = { GITHUB_REF_TYPE: 'tag', GITHUB_REF_NAME: 'otelcol-log-export/v0.129.1', GITHUB_SHA: 'abc' };
+
+  it('become the step outputs of the image workflow, with the ECR of the cluster that pulls from it', () => {
+    expect(githubOutput(logExport, tagged, estate.clusters).split('\n')).toEqual([
       'context=platform/log-export/collector',
       'tag=ghcr.io/acme/otelcol-log-export:0.129.1',
+      'ecr-tag=111122223333.dkr.ecr.eu-central-1.amazonaws.com/otelcol-log-export:0.129.1',
+      'ecr-registry=111122223333.dkr.ecr.eu-central-1.amazonaws.com',
+      'ecr-region=eu-central-1',
+      'ecr-role=arn:aws:iam::111122223333:role/aws-image-push',
       'build-args<<END_OF_ARGS',
       `BUILDER_IMAGE=${versions.goBuilderImage}`,
       `RUNTIME_IMAGE=${versions.goRuntimeImage}`,
@@ -198,6 +241,16 @@ describe('build arguments and versions', () => {
       'REVISION=abc',
       'END_OF_ARGS',
     ]);
+  });
+
+  it('push to GHCR alone when no cluster pulls from ECR, and refuse two ECR clusters', () => {
+    const ghcrOnly = estate.clusters.map((c) => ({ ...c, registry: 'ghcr' }) as Cluster);
+    expect(ecrTarget(logExport, ghcrOnly)).toBeUndefined();
+    expect(githubOutput(logExport, tagged, ghcrOnly)).toContain('ecr-tag=\necr-registry=\necr-region=\necr-role=\n');
+    const aws = estate.clusters.find((c) => c.name === 'aws')!;
+    expect(() => ecrTarget(logExport, [aws, { ...aws, name: 'aws-2' }])).toThrow(
+      'generators/estate/clusters.ts: clusters aws, aws-2 all pull from ECR; the image workflows push to one account',
+    );
   });
 
   it('reject an unknown image, naming the known ones', () => {
@@ -210,6 +263,32 @@ describe('build arguments and versions', () => {
 describe('image workflows', () => {
   it('build and release every image through go-image.yml on its tags and changes', () => {
     expect(imageWorkflowProblems(repoWorkflows, IMAGES)).toEqual([]);
+  });
+
+  it('push each release to ECR through the push role as well as to GHCR, and let the callers grant the token', () => {
+    const text = readFileSync(join(workflowDir, 'go-image.yml'), 'utf8');
+    expect(ecrPushProblems(text)).toEqual([]);
+    for (const { file, text: caller } of repoWorkflows) {
+      const jobs = Object.values((parse(caller) as CallerWorkflow & { jobs: Record<string, ImageJob> }).jobs ?? {});
+      for (const job of jobs.filter((j) => (j as { uses?: string }).uses === REUSABLE))
+        expect(job.permissions, file).toEqual({ contents: 'read', packages: 'write', 'id-token': 'write' });
+    }
+  });
+
+  it('report an ECR push without a token, role, login or tag', () => {
+    const text = readFileSync(join(workflowDir, 'go-image.yml'), 'utf8');
+    expect(ecrPushProblems(text.replace('      id-token: write\n', ''))).toEqual([
+      'the image job cannot ask for an OIDC token',
+    ]);
+    expect(ecrPushProblems(text.replace(`uses: ${ASSUME_ROLE}`, 'uses: ./elsewhere'))).toEqual([
+      `no step assumes the push role through ${ASSUME_ROLE} on a release tag with an ECR target`,
+    ]);
+    expect(ecrPushProblems(text.replace('--password-stdin "$ECR_REGISTRY"', '--password-stdin ghcr.io'))).toEqual([
+      'no step logs in to the ECR registry with the assumed role on a release tag',
+    ]);
+    expect(ecrPushProblems(text.replace('            ${{ needs.spec.outputs.ecr-tag }}\n', ''))).toEqual([
+      'the build does not tag for ECR',
+    ]);
   });
 
   it('report an image without a workflow, missing triggers and an unknown image', () => {

@@ -2,6 +2,8 @@
 // from, its reference, the docker build arguments that pin what its Dockerfile builds from, and the rules that
 // Dockerfile follows (checked on its text: there is no Docker here). Components declare their images
 // (`Component.images`); `npm run image` is the workflow's entry point.
+import { irsaRoleArn } from './irsa';
+import type { AwsCluster, Cluster } from './model';
 import { versions } from './versions';
 
 export interface ContainerImage {
@@ -25,6 +27,25 @@ export function findImage(images: readonly ContainerImage[], name: string): Cont
 }
 
 export const imageReference = (i: ContainerImage, version = i.tag): string => `${i.repository}:${version}`;
+
+/** The account's private registry in the cluster's region, from the model alone (no lookup at render time). */
+export const ecrHost = (cluster: Pick<AwsCluster, 'accountId' | 'region'>): string =>
+  `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com`;
+
+/** bootstrap/aws names each image's ECR repository after the image. */
+export const ecrRepository = (i: ContainerImage, cluster: Pick<AwsCluster, 'accountId' | 'region'>): string =>
+  `${ecrHost(cluster)}/${i.name}`;
+
+/** The role the image workflows assume to push to an aws cluster's ECR (declared by bootstrap/aws registry.ts). */
+export const IMAGE_PUSH_ROLE = { name: 'image-push' };
+
+/** The repository a cluster pulls `i` from: the one its model's `registry` names. */
+export function clusterRepository(i: ContainerImage, cluster: Cluster): string {
+  return cluster.provider === 'aws' && cluster.registry === 'ecr' ? ecrRepository(i, cluster) : i.repository;
+}
+
+export const clusterImageReference = (i: ContainerImage, cluster: Cluster, version = i.tag): string =>
+  `${clusterRepository(i, cluster)}:${version}`;
 
 /** Every ARG the Dockerfiles declare, by name; REVISION is the commit being built. */
 export function buildArgs(i: ContainerImage, revision: string, version = i.tag): Record<string, string> {
@@ -74,12 +95,43 @@ export function dockerfileProblems(i: ContainerImage, text: string): string[] {
   return problems.map((p) => `${i.context}/Dockerfile ${p}`);
 }
 
-export function githubOutput(i: ContainerImage, env: NodeJS.ProcessEnv): string {
+/**
+ * Where a release is pushed besides GHCR: the ECR of the aws cluster whose model pulls from it, with the region and
+ * the push role. One at most: the workflow pushes to one account.
+ */
+export function ecrTarget(
+  i: ContainerImage,
+  clusters: readonly Cluster[],
+  version = i.tag,
+): { tag: string; registry: string; region: string; role: string } | undefined {
+  const pulling = clusters.filter((c): c is AwsCluster => c.provider === 'aws' && c.registry === 'ecr');
+  if (pulling.length > 1) {
+    throw new Error(
+      `generators/estate/clusters.ts: clusters ${pulling.map((c) => c.name).join(', ')} all pull from ECR; ` +
+        'the image workflows push to one account, so only one cluster may say registry: ecr',
+    );
+  }
+  const [cluster] = pulling;
+  if (!cluster) return undefined;
+  return {
+    tag: clusterImageReference(i, cluster, version),
+    registry: ecrHost(cluster),
+    region: cluster.region,
+    role: irsaRoleArn(cluster, IMAGE_PUSH_ROLE),
+  };
+}
+
+export function githubOutput(i: ContainerImage, env: NodeJS.ProcessEnv, clusters: readonly Cluster[]): string {
   const version = buildVersion(i, { type: env.GITHUB_REF_TYPE ?? '', name: env.GITHUB_REF_NAME ?? '' });
   const args = Object.entries(buildArgs(i, env.GITHUB_SHA ?? '', version)).map(([k, v]) => `${k}=${v}`);
+  const ecr = ecrTarget(i, clusters, version);
   return [
     `context=${i.context}`,
     `tag=${imageReference(i, version)}`,
+    `ecr-tag=${ecr?.tag ?? ''}`,
+    `ecr-registry=${ecr?.registry ?? ''}`,
+    `ecr-region=${ecr?.region ?? ''}`,
+    `ecr-role=${ecr?.role ?? ''}`,
     'build-args<<END_OF_ARGS',
     ...args,
     'END_OF_ARGS',

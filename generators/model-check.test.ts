@@ -52,6 +52,17 @@ describe('cluster model validation', () => {
     ['a missing field', (e) => delete aws(e).domain, /cluster "aws": field domain is missing/],
     ['a missing region', (e) => delete aws(e).region, /cluster "aws": field region is missing/],
     [
+      'an unknown image registry',
+      (e) => ((aws(e) as any).registry = 'quay'),
+      /cluster "aws": field registry "quay" is unknown; use one of ghcr, ecr/,
+    ],
+    ['a missing image registry', (e) => delete (aws(e) as any).registry, /cluster "aws": field registry .*unknown/],
+    [
+      'an ECR registry on a cluster without an AWS account',
+      (e) => ((onprem(e) as any).registry = 'ecr'),
+      /cluster "onprem": field registry "ecr" is the registry of an aws cluster's own account/,
+    ],
+    [
       'a malformed AWS account id',
       (e) => (aws(e).accountId = '1111-2222-3333'),
       /cluster "aws": field accountId "1111-2222-3333" is not a 12-digit AWS account id/,

@@ -1,6 +1,6 @@
 import { contains, overlaps, parseCidr, type Cidr } from './cidr';
 import { versionOf, type Catalogue, type Problem } from './component';
-import type { Cluster, Estate } from './model';
+import { IMAGE_REGISTRIES, type Cluster, type Estate } from './model';
 import { installed } from './registries';
 import { leaves, unknownKeys, type Shape } from './shape';
 import { versions } from './versions';
@@ -34,7 +34,7 @@ const TALOS: Shape = {
   install: { disk: true, diskSelector: leaves('type', 'size', 'model') },
 };
 const CLUSTER: Shape = {
-  ...leaves('name', 'provider', 'kubernetesVersion', 'domain', 'storageClass', 'platform', 'apps'),
+  ...leaves('name', 'provider', 'kubernetesVersion', 'registry', 'domain', 'storageClass', 'platform', 'apps'),
   ingress: leaves('className', 'controllerNamespace', 'loadBalancer'),
   network: leaves('nodeCidr', 'podCidr', 'serviceCidr'),
   flux: leaves('path', 'ageRecipient'),
@@ -250,6 +250,15 @@ function checkLoadBalancerPool(c: Record<string, any>, fail: Check): void {
     fail('loadBalancerPool', `${range} contains the control-plane VIP ${c.talos.vip.address}`);
 }
 
+function checkRegistry(c: Record<string, any>, fail: Check): void {
+  if (!IMAGE_REGISTRIES.includes(c.registry)) {
+    fail('registry', `${JSON.stringify(c.registry)} is unknown; use one of ${IMAGE_REGISTRIES.join(', ')}`);
+  } else if (c.registry === 'ecr' && c.provider !== 'aws') {
+    // The nodes would have neither the ECR credential provider nor an instance role to pull with.
+    fail('registry', `"ecr" is the registry of an aws cluster's own account; a ${c.provider} cluster pulls from ghcr`);
+  }
+}
+
 /** Whether the cluster has what its components' checks read; their checks run only when every cluster has. */
 function isSound(cluster: unknown): boolean {
   if (!isObject(cluster) || !(String(cluster.provider) in PROVIDERS)) return false;
@@ -301,6 +310,7 @@ function checkCluster(cluster: Cluster, fail: Check): void {
       if (problem) fail('kubernetesVersion', problem);
     }
   }
+  checkRegistry(c, fail);
   text(c.domain, 'domain', fail, DOMAIN, 'a DNS domain');
   text(c.ingress?.className, 'ingress.className', fail, DNS_LABEL, 'a DNS label');
   if (provider in LOAD_BALANCERS && c.ingress?.loadBalancer !== LOAD_BALANCERS[provider]) {

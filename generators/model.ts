@@ -47,9 +47,18 @@ export interface MetalTalos extends Talos {
 /** What a cluster runs: catalogue name → that component's values (typed at the estate by `EstateOf`). */
 export type ComponentValues = Record<string, object | undefined>;
 
+/**
+ * Where a cluster pulls the images this repository builds (generators/images.ts) from: GHCR, where every release is
+ * published, or `ecr`, the private registry of an aws cluster's own account and region (bootstrap/aws registry.ts),
+ * which its nodes reach with their instance role and no pull secret.
+ */
+export type ImageRegistry = 'ghcr' | 'ecr';
+export const IMAGE_REGISTRIES: readonly ImageRegistry[] = ['ghcr', 'ecr'];
+
 interface ClusterBase {
   name: string;
   kubernetesVersion: string;
+  registry: ImageRegistry;
   /** DNS zone under which the cluster's hosts are published. */
   domain: string;
   ingress: Ingress;

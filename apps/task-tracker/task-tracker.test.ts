@@ -68,12 +68,17 @@ describe('task-tracker bundle', () => {
       expect(one(objects, 'HTTPRoute', 'task-tracker-public').spec.hostnames).toEqual(['tasks.acme.example']);
     expect(aws.filter((o) => o.kind === 'Ingress')).toEqual([]);
 
-    // The database's role and S3 access differ by design: platform/cloudnative-pg/cloudnative-pg.test.ts.
+    // The database's role and S3 access differ by design: platform/cloudnative-pg/cloudnative-pg.test.ts. The image
+    // differs by the model's registry, checked below.
     const strip = (objects: Manifest[]) =>
-      objects.filter(
-        (o) =>
-          !['HorizontalPodAutoscaler', 'HTTPRoute', 'Cluster', 'ScheduledBackup'].includes(o.kind) &&
-          o.metadata.name !== 'allow-database-egress',
+      JSON.parse(
+        JSON.stringify(
+          objects.filter(
+            (o) =>
+              !['HorizontalPodAutoscaler', 'HTTPRoute', 'Cluster', 'ScheduledBackup'].includes(o.kind) &&
+              o.metadata.name !== 'allow-database-egress',
+          ),
+        ).replaceAll(container(objects).image, '<image>'),
       );
     expect(strip(aws)).toEqual(strip(onprem));
   });
@@ -114,7 +119,9 @@ describe('task-tracker bundle', () => {
 
   it('runs a pinned image, with explicit resources, every probe and a restricted security context', () => {
     const c = container(aws);
-    expect(c.image).toBe(`${versions.taskTracker.image}:${versions.taskTracker.tag}`);
+    // The aws cluster pulls from its account's ECR (the model's registry), on-prem from GHCR.
+    expect(c.image).toBe(`111122223333.dkr.ecr.eu-central-1.amazonaws.com/task-tracker:${versions.taskTracker.tag}`);
+    expect(container(onprem).image).toBe(`${versions.taskTracker.image}:${versions.taskTracker.tag}`);
     expect(c.image).toMatch(/:\d+\.\d+\.\d+$/);
     expect(c.imagePullPolicy).toBe('IfNotPresent');
     expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } });

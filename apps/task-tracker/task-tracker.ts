@@ -44,7 +44,7 @@ import {
   TOOL,
 } from './api';
 import { taskTrackerDashboard } from './dashboard';
-import { imageReference } from '../../generators/images';
+import { clusterImageReference } from '../../generators/images';
 import { taskTrackerRuleGroups } from './rules';
 import { TASK_TRACKER_KEYS, validateValues, type TaskTrackerValues } from './values';
 
@@ -151,7 +151,7 @@ function database(ctx: RenderContext, values: TaskTrackerValues): void {
 const probe = (path: string, periodSeconds: number, failureThreshold: number) =>
   kplus.Probe.fromHttpGet(path, { port: PORTS.http, periodSeconds: Duration.seconds(periodSeconds), failureThreshold });
 
-function workload(scope: Construct, values: TaskTrackerValues): void {
+function workload(scope: Construct, cluster: Cluster, values: TaskTrackerValues): void {
   const deployment = new kplus.Deployment(scope, 'deployment', {
     metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },
     select: false,
@@ -167,7 +167,7 @@ function workload(scope: Construct, values: TaskTrackerValues): void {
     containers: [
       {
         name: NAME,
-        image: imageReference(IMAGE),
+        image: clusterImageReference(IMAGE, cluster),
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
         ports: [
           { name: 'http', number: PORTS.http },
@@ -319,7 +319,7 @@ export const taskTracker: Component<TaskTrackerValues> = {
     // The app never calls the Kubernetes API.
     componentNamespace(chart, ctx.cluster, NAMESPACE, 'restricted', { kubeApiServer: false });
     ctx.secret('apps', NAMESPACE, API_KEYS_SECRET, [API_KEYS_KEY]);
-    workload(chart, values);
+    workload(chart, ctx.cluster, values);
     const service = new kplus.Service(chart, 'service', {
       metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },
       ports: [

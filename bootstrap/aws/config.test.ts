@@ -4,6 +4,7 @@ import type { Estate, MetalCluster } from '../../generators/model';
 import { versions } from '../../generators/versions';
 import { ConfigError, loadSettings, PROJECT, readStackConfig, USER_DATA_LIMIT_BYTES, type StackConfig } from './config';
 import { MACHINE_CONFIGS, stackFileConfig } from './mocks.testkit';
+import { AWS_SCHEMATIC_ID } from '../talos/schematic';
 
 /** The committed Pulumi.aws.yaml, read the way the program reads it. */
 function committed(): StackConfig {
@@ -50,7 +51,7 @@ describe('loadSettings on the committed stack', () => {
       onPrem: { name: 'onprem', vpnPeer: { publicIp: '203.0.113.10', bgpAsn: 65010 } },
       logArchive: estate.logArchive,
       controlPlane: { privateIps: ['10.10.64.10', '10.10.128.10', '10.10.192.10'] },
-      talos: { version: versions.talos, amiName: `talos-v${versions.talos}-eu-central-1-amd64` },
+      talos: { version: versions.talos, amiName: `talos-v${versions.talos}-${AWS_SCHEMATIC_ID.slice(0, 12)}-amd64` },
       talosOutDir: 'bootstrap/talos/out/aws',
       machineConfigs: undefined,
     });

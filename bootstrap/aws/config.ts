@@ -7,14 +7,18 @@ import { contains, overlaps, parseCidr, type Cidr } from '../../generators/cidr'
 import type { AwsCluster, DatabaseSites, Estate, VpnPeer } from '../../generators/model';
 import { versions } from '../../generators/versions';
 import { defaultPaths } from '../talos/paths';
+import { awsAmiName } from '../talos/schematic';
 import { type Arch, workerTypeProblems } from './worker-types';
 
 export type { Arch } from './worker-types';
 
 export const PROJECT = 'aws-bootstrap';
 export const MODEL_FILE = 'generators/estate/clusters.ts';
-/** Sidero Labs' AWS account, which publishes the official Talos AMIs. */
-export const TALOS_AMI_OWNER = '540036508848';
+/**
+ * The nodes' AMI is this account's own: imported from the Image Factory disk image of the schematic that carries the
+ * ECR credential provider (bootstrap/talos/schematic.ts), which Sidero's public AMIs lack (bootstrap/README.md).
+ */
+export const TALOS_AMI_OWNER = 'self';
 /** S3's bucket naming rules: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** EC2 rejects user-data above 16 KB (before base64). */
@@ -517,7 +521,7 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     adminCidrs: adminCidrs.map((c) => c.text),
     vpnRoutes,
     publicApi,
-    talos: { version: versions.talos, arch, amiName: `talos-v${versions.talos}-${cluster.region}-${arch}` },
+    talos: { version: versions.talos, arch, amiName: awsAmiName(arch) },
     controlPlane: { instanceType: controlPlaneType, privateIps },
     workers: { instanceTypes: workerTypes, min, max, desired, onDemandBase, spotShare },
     rootVolumeGiB,

@@ -43,7 +43,8 @@ declareFailoverRecords(settings.failover, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
 const github = declareGithubOidc(tags);
 const images = imagesOf(catalogue);
-const registry = declareRegistry(settings, images, estate.repository.url, identities.workerRole, github, tags);
+const nodeRoles = { controlplane: identities.controlPlaneRole, worker: identities.workerRole };
+const registry = declareRegistry(settings, images, estate.repository.url, nodeRoles, github, tags);
 const previewRole = declarePreviewRole(settings, estate, github, tags);
 const configs = settings.machineConfigs;
 const nodes = configs

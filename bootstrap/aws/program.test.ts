@@ -7,7 +7,8 @@ import { estate } from '../../generators/estate/clusters';
 import type { AwsCluster } from '../../generators/model';
 import { OIDC_DOCUMENT_PATHS } from '../../generators/irsa';
 import { versions } from '../../generators/versions';
-import { PROJECT, TALOS_AMI_OWNER } from './config';
+import { PROJECT } from './config';
+import { AWS_SCHEMATIC_ID } from '../talos/schematic';
 import { LOG_DATASETS } from '../../platform/log-export/api';
 import {
   asPolicyResources,
@@ -525,13 +526,13 @@ describe('log bucket', () => {
 });
 
 describe('nodes', () => {
-  it('looks the Talos AMI up by the Sidero Labs owner and a name filter for the pinned version, region and arch', () => {
+  it("looks the Talos AMI up in the account's own images by the pinned version, the ECR schematic and the arch", () => {
     const call = recorder.calls.find((c) => c.token === 'aws:ec2/getAmi:getAmi');
     expect(call!.inputs).toMatchObject({
-      owners: [TALOS_AMI_OWNER],
+      owners: ['self'],
       mostRecent: true,
       filters: [
-        { name: 'name', values: [`talos-v${versions.talos}-eu-central-1-amd64`] },
+        { name: 'name', values: [`talos-v${versions.talos}-${AWS_SCHEMATIC_ID.slice(0, 12)}-amd64`] },
         { name: 'architecture', values: ['x86_64'] },
       ],
     });
@@ -798,14 +799,19 @@ describe('issue 16: ECR', () => {
     }
   });
 
-  it('lets the workers pull, read-only, from these repositories', () => {
-    expect(JSON.parse(recorder.one('aws:iam/rolePolicy:RolePolicy', 'aws-worker-ecr-pull').inputs.policy)).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        { Sid: 'PullAuthorization', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
-        { Sid: 'PullOwnImages', Effect: 'Allow', Action: pullPush, Resource: repositoryArns() },
-      ],
-    });
+  it('lets every node role pull, read-only, from these repositories (the log agent runs on control planes too)', () => {
+    const role = (name: string) => recorder.ofType('aws:iam/role:Role').find((r) => r.name === name)!.id;
+    for (const node of ['controlplane', 'worker']) {
+      const pull = recorder.one('aws:iam/rolePolicy:RolePolicy', `aws-${node}-ecr-pull`);
+      expect(pull.inputs.role).toBe(role(`aws-${node}`));
+      expect(JSON.parse(pull.inputs.policy)).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'PullAuthorization', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+          { Sid: 'PullOwnImages', Effect: 'Allow', Action: pullPush, Resource: repositoryArns() },
+        ],
+      });
+    }
   });
 
   it("trusts GitHub's OIDC tokens of this repository's release tags only for the push role", () => {

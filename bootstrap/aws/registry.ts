@@ -1,9 +1,11 @@
 // ECR: a private repository per image this repository builds (generators/images.ts, as the components declare them),
-// which the workers may only pull from, and which only this repository's image workflows push to, on a release tag,
+// which the nodes may only pull from (kubelet's credential provider uses the instance role; control planes run the
+// log agent's DaemonSet too), and which only this repository's image workflows push to, on a release tag,
 // through GitHub's OIDC tokens (no stored AWS keys).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { ContainerImage } from '../../generators/images';
+import { IMAGE_PUSH_ROLE, type ContainerImage } from '../../generators/images';
+import { irsaRoleName } from '../../generators/irsa';
 import type { Settings } from './config';
 import { githubTrustPolicy } from './github-oidc';
 
@@ -57,7 +59,7 @@ export function declareRegistry(
   settings: Settings,
   images: readonly ContainerImage[],
   repositoryUrl: string,
-  workerRole: aws.iam.Role,
+  nodeRoles: Record<'controlplane' | 'worker', aws.iam.Role>,
   github: aws.iam.OpenIdConnectProvider,
   tags: Record<string, string>,
 ): Registry {
@@ -87,13 +89,15 @@ export function declareRegistry(
         { Sid: sid, Effect: 'Allow', Action: actions, Resource: arns },
       ],
     });
-  new aws.iam.RolePolicy(`${name}-worker-ecr-pull`, {
-    role: workerRole.id,
-    policy: policy('PullOwnImages', PULL_ACTIONS),
-  });
+  for (const [role, nodeRole] of Object.entries(nodeRoles)) {
+    new aws.iam.RolePolicy(`${name}-${role}-ecr-pull`, {
+      role: nodeRole.id,
+      policy: policy('PullOwnImages', PULL_ACTIONS),
+    });
+  }
 
   const pushRole = new aws.iam.Role('image-push', {
-    name: `${name}-image-push`,
+    name: irsaRoleName(name, IMAGE_PUSH_ROLE),
     assumeRolePolicy: githubTrustPolicy(github, { like: pushSubjects(githubRepository(repositoryUrl), images) }),
     tags,
   });

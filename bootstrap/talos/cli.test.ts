@@ -25,6 +25,7 @@ import { versions } from '../../generators/versions';
 import { loadInventory } from './inventory';
 import { describe as show } from './runner';
 import { RETRIES } from './steps';
+import { AWS_SCHEMATIC_ID } from './schematic';
 
 const here = join(repoRoot, 'bootstrap/talos');
 const AWS_IPS = ['10.10.1.10', '10.10.2.10', '10.10.3.10'];
@@ -591,7 +592,10 @@ describe('issue 23 defect 3: upgrade, one node at a time', () => {
   function expectedUpgrade(outDir: string, cps: string[], workers: string[], behind: string[], listWorkers: boolean) {
     const on = (ip: string) => `talosctl --talosconfig ${join(outDir, 'talosconfig')} --nodes ${ip} --endpoints ${ip}`;
     const health = `${on(cps[0]!)} health --wait-timeout 10m`;
-    const image = `ghcr.io/siderolabs/installer:${TARGET}`;
+    // AWS nodes keep their ECR credential provider: the factory installer of the schematic that holds it.
+    const image = listWorkers
+      ? `factory.talos.dev/aws-installer/${AWS_SCHEMATIC_ID}:${TARGET}`
+      : `ghcr.io/siderolabs/installer:${TARGET}`;
     const selector = "$'!node-role.kubernetes.io/control-plane'";
     const list = `kubectl --kubeconfig ${join(outDir, 'kubeconfig')} get nodes --selector ${selector} --output json`;
     return [

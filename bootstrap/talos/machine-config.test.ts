@@ -24,6 +24,7 @@ import {
   type GenReport,
 } from './machine-config';
 import { catalogue } from '../../generators/estate/catalogue';
+import { AWS_SCHEMATIC_ID } from './schematic';
 import { validationExtensionsOf } from '../../generators/registries';
 
 let talosConfig: string;
@@ -90,7 +91,10 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
       expect(main!.machine.kubelet.image).toBe(`ghcr.io/siderolabs/kubelet:v${versions.kubernetes}`);
       expect(main!.machine.install).toMatchObject({
         ...cluster.talos.install,
-        image: `ghcr.io/siderolabs/installer:v${versions.talos}`,
+        image:
+          cluster.provider === 'aws'
+            ? `factory.talos.dev/aws-installer/${AWS_SCHEMATIC_ID}:v${versions.talos}`
+            : `ghcr.io/siderolabs/installer:v${versions.talos}`,
       });
     }
     const [controlPlane] = docs(join(outDir, 'controlplane.yaml'));
@@ -180,6 +184,29 @@ describe.each(estate.clusters.map((c) => [c.name, c] as const))('machine configs
           ]
         : [],
     );
+  });
+
+  it("authenticate kubelet pulls from the account's own ECR through the extension on every AWS node, nowhere else", () => {
+    for (const role of ['controlplane', 'worker']) {
+      const config = docs(join(outDir, `${role}.yaml`))[0]!.machine.kubelet.credentialProviderConfig;
+      if (cluster.provider !== 'aws') {
+        expect(config).toBeUndefined();
+        continue;
+      }
+      expect(config).toEqual({
+        apiVersion: 'kubelet.config.k8s.io/v1',
+        kind: 'CredentialProviderConfig',
+        providers: [
+          {
+            // The binary's name in the extension's folder, which Talos hands kubelet.
+            name: 'ecr-credential-provider',
+            apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
+            matchImages: [`${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com`],
+            defaultCacheDuration: '12h',
+          },
+        ],
+      });
+    }
   });
 
   it('run kubelets with an external cloud provider and install the AWS cloud controller manager on AWS only', () => {

@@ -1,12 +1,13 @@
 // What the machine configs are made of: the patch files in Git, filled with the cluster model's values.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { Cluster } from '../../generators/model';
+import { ecrHost } from '../../generators/images';
 import { jwksUri } from '../../generators/irsa';
 import { repoRoot } from '../../generators/repo';
 import { versions } from '../../generators/versions';
 import { cloudControllerManager } from './cloud-controller-manager';
+import { installImage } from './schematic';
 
 export type Role = 'controlplane' | 'worker';
 export const ROLES: Role[] = ['controlplane', 'worker'];
@@ -21,9 +22,6 @@ export interface PatchFile {
   content: string;
 }
 
-/** The Talos installer of the pinned version: in the machine configs, and what `upgrade` moves nodes to. */
-export const INSTALL_IMAGE = `ghcr.io/siderolabs/installer:v${versions.talos}`;
-
 /** The Tigera operator (its CRDs included) that Talos applies at bootstrap as the custom CNI's manifest. */
 export const CALICO_OPERATOR_URL = `https://raw.githubusercontent.com/projectcalico/calico/v${versions.calico}/manifests/tigera-operator.yaml`;
 
@@ -31,10 +29,11 @@ export const CALICO_OPERATOR_URL = `https://raw.githubusercontent.com/projectcal
  * The operator's Installation, which Talos applies next to the operator. VXLAN without BGP: the only node-to-node
  * ports are VXLAN 4789/udp and Typha 5473/tcp. The iptables dataplane matches kube-proxy, which runs in Talos's default
  * iptables mode (Calico's nftables dataplane needs kube-proxy in nftables mode). No CSI driver: Talos's Calico guide
- * turns it off (`kubeletVolumePluginPath: None`).
+ * turns it off (`kubeletVolumePluginPath: None`). One-line JSON, like the cloud controller's documents: the indented
+ * YAML of an inline manifest costs the aws control-plane config bytes it needs under the user-data limit.
  */
 export function calicoInstallation(cluster: Cluster): string {
-  return stringify({
+  return JSON.stringify({
     apiVersion: 'operator.tigera.io/v1',
     kind: 'Installation',
     metadata: { name: 'default' },
@@ -72,6 +71,7 @@ export function patchValues(cluster: Cluster): Record<string, unknown> {
           serviceAccountIssuer: cluster.serviceAccountIssuer,
           serviceAccountJwksUri: jwksUri(cluster.serviceAccountIssuer),
           cloudControllerManager: cloudControllerManager(cluster),
+          ecrHost: ecrHost(cluster),
         }),
   };
 }
@@ -104,7 +104,7 @@ export function genRequest(cluster: Cluster, endpoint: string, secretsBundle: st
     endpoint,
     kubernetesVersion: cluster.kubernetesVersion,
     talosVersion: versions.talos,
-    installImage: INSTALL_IMAGE,
+    installImage: installImage(cluster),
     mode: cluster.provider === 'aws' ? 'cloud' : 'metal',
     secrets: secretsBundle,
     patches: Object.fromEntries(ROLES.map((role) => [role, patchesFor(cluster, role)])),

@@ -9,7 +9,8 @@ import { ageRecipients } from '../../generators/secrets/sops';
 import { versions } from '../../generators/versions';
 import type { Inventory, Node } from './inventory';
 import { CCM_NAME, CCM_NAMESPACE } from './cloud-controller-manager';
-import { CALICO_OPERATOR_URL, genRequest, INSTALL_IMAGE, type GenReport } from './machine-config';
+import { CALICO_OPERATOR_URL, genRequest, type GenReport } from './machine-config';
+import { installImage } from './schematic';
 import { shortPath } from './paths';
 import type { Runner } from './runner';
 
@@ -342,13 +343,14 @@ export async function upgrade(ctx: Context, { nodes }: Inventory): Promise<void>
   const names = behind.map((n) => `${n.name} (${n.ip})`).join(', ');
   const onNodes = behind.length ? ` on ${names}, one at a time (each reboots),` : '';
   await confirm(ctx, `upgrade ${ctx.cluster.name} to Talos ${target}${onNodes} then to Kubernetes ${kubernetes}`);
+  const image = installImage(ctx.cluster);
   for (const node of behind) {
     await ctx.runner.run({
       tool: 'talosctl',
       // --wait tracks the node until it is back and has rebooted (cmd/talosctl/cmd/talos/upgrade.go, track.go).
-      args: [...onNode(ctx, node.ip), 'upgrade', '--image', INSTALL_IMAGE, '--wait', '--timeout', '30m'],
+      args: [...onNode(ctx, node.ip), 'upgrade', '--image', image, '--wait', '--timeout', '30m'],
       check:
-        `\`talosctl ${onNode(ctx, node.ip).join(' ')} dmesg\` and \`... service\`: ${INSTALL_IMAGE} pullable; ` +
+        `\`talosctl ${onNode(ctx, node.ip).join(' ')} dmesg\` and \`... service\`: ${image} pullable; ` +
         `talosctl refuses while etcd is unhealthy; rerun \`upgrade\`: nodes at ${target} are skipped`,
     });
     await healthy();

@@ -4,6 +4,7 @@
 //   npm run -s image -- <image> --github-output  the step outputs of the image workflow (from GITHUB_* variables)
 import { execFileSync } from 'node:child_process';
 import { catalogue } from '../estate/catalogue';
+import { estate } from '../estate/clusters';
 import { buildArgs, findImage, githubOutput, imageReference } from '../images';
 import { imagesOf } from '../registries';
 
@@ -18,7 +19,7 @@ try {
         .join(' '),
     );
   } else if (mode === '--github-output') {
-    console.log(githubOutput(i, process.env));
+    console.log(githubOutput(i, process.env, estate.clusters));
   } else {
     console.log(imageReference(i));
   }

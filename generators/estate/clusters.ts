@@ -20,6 +20,8 @@ export const estate: EstateOf = {
       accountId: '111122223333',
       serviceAccountIssuer: 'https://d111111abcdef8.cloudfront.net',
       kubernetesVersion: versions.kubernetes,
+      // The account's own ECR: in the region, pulled with the instance role, up when GHCR is not.
+      registry: 'ecr',
       domain: 'aws.acme.example',
       ingress: { className: 'envoy', controllerNamespace: 'envoy-gateway-system', loadBalancer: 'aws-nlb' },
       storageClass: 'gp3',
@@ -100,6 +102,7 @@ export const estate: EstateOf = {
       vpnPeer: { publicIp: '203.0.113.10', bgpAsn: 65010 },
       loadBalancerPool: { first: '10.30.0.240', last: '10.30.0.254' },
       kubernetesVersion: versions.kubernetes,
+      registry: 'ghcr',
       domain: 'onprem.acme.internal',
       ingress: { className: 'envoy', controllerNamespace: 'envoy-gateway-system', loadBalancer: 'metallb' },
       storageClass: 'local-path',

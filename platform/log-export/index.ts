@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import type { Component, RenderContext } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import type { GoTool } from '../../generators/go-tools';
-import type { ContainerImage } from '../../generators/images';
+import { clusterRepository, type ContainerImage } from '../../generators/images';
 import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
 import type { Cluster } from '../../generators/model';
 import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
@@ -108,7 +108,11 @@ function commonValues(
   return {
     nameOverride: name,
     fullnameOverride: name,
-    image: { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag, pullPolicy: 'IfNotPresent' },
+    image: {
+      repository: clusterRepository(COLLECTOR_IMAGE, cluster),
+      tag: COLLECTOR_IMAGE.tag,
+      pullPolicy: 'IfNotPresent',
+    },
     command: { name: BINARY },
     configMap: { create: false, existingName: configName },
     serviceAccount: { create: true, name },

@@ -44,7 +44,10 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
     expect(exporter).toMatchObject({ mode: 'deployment', replicaCount: 1 });
     for (const v of [agent, exporter])
       expect(v.image).toEqual({
-        repository: 'ghcr.io/acme/otelcol-log-export',
+        repository:
+          cluster.provider === 'aws'
+            ? '111122223333.dkr.ecr.eu-central-1.amazonaws.com/otelcol-log-export'
+            : 'ghcr.io/acme/otelcol-log-export',
         tag: versions.otelCollector,
         pullPolicy: 'IfNotPresent',
       });
