@@ -1137,7 +1137,7 @@ describe('KMS keys', () => {
       Principal: { AWS: users },
       Condition: { StringEquals: { 'kms:ViaService': 'ec2.eu-central-1.amazonaws.com' } },
     });
-    expect(statement('ebs', 'GrantsForVolumes')).toMatchObject({
+    expect(statement('ebs', 'GrantsForAwsResources')).toMatchObject({
       Principal: { AWS: users },
       Action: 'kms:CreateGrant',
       Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
