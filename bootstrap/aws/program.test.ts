@@ -963,6 +963,7 @@ describe('outputs', () => {
       'imagePushRoleArn',
       'nodeTerminationQueueUrl',
       'vpnPresharedKeys',
+      'analysis',
     ];
     expect(Object.keys(program).sort()).toEqual([...keys].sort());
     expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
@@ -998,6 +999,7 @@ describe('outputs', () => {
       'etcd-snapshot-writer',
       'log-writer',
       'node-termination-handler',
+      'prometheus-remote-write',
       'task-tracker-db',
     ]);
   });
@@ -1089,7 +1091,7 @@ describe('KMS keys', () => {
     }
   });
 
-  it('let only the log writers and the analysts use the telemetry key, and only through S3 of the bucket region', () => {
+  it('let only the log writers and the Athena users (analysts, Grafana, compaction) use the telemetry key, through S3', () => {
     expect(statement('telemetry', 'UseThroughService')).toEqual({
       Sid: 'UseThroughService',
       Effect: 'Allow',
@@ -1100,6 +1102,8 @@ describe('KMS keys', () => {
           `arn:aws:iam::${account}:user/onprem-etcd-snapshot-writer`,
           `arn:aws:iam::${account}:user/onprem-log-writer`,
           `arn:aws:iam::${account}:role/estate-analyst`,
+          `arn:aws:iam::${account}:role/aws-grafana`,
+          `arn:aws:iam::${account}:role/aws-parquet-compaction`,
         ],
       },
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
