@@ -84,7 +84,9 @@ describe('Amazon Managed Service for Prometheus', () => {
     const settings = loadSettings('aws', 'eu-central-1', readStackConfig(stackFileConfig('aws')), estate);
     expect(() => checkMetricsWorkspace(settings, METRICS_WORKSPACE_ID)).not.toThrow();
     expect(() => checkMetricsWorkspace(settings, 'ws-11111111-2222-4333-8444-555555555555')).toThrow(
-      `generators/estate/clusters.ts: cluster "aws" platform.monitoring.remoteWrite.workspaceId "${METRICS_WORKSPACE_ID}" is not the workspace this stack declares (ws-11111111-2222-4333-8444-555555555555): set it and run npm run render`,
+      `generators/estate/clusters.ts: cluster "aws" platform.monitoring.remoteWrite.workspaceId ` +
+        `"${METRICS_WORKSPACE_ID}" is not the workspace this stack declares ` +
+        '(ws-11111111-2222-4333-8444-555555555555): set it and run npm run render',
     );
   });
 });
@@ -123,7 +125,7 @@ describe('Amazon Managed Grafana', () => {
     });
   });
 
-  it('gives the workspace role queries of the AMP workspace and Athena reads, and only the query results writes', () => {
+  it('gives the workspace role AMP queries and Athena reads, and writes to the query results only', () => {
     const glue = (suffix: string) => `arn:aws:glue:eu-central-1:${ACCOUNT}:${suffix}`;
     const prefixes = [...LOG_DATASETS.map((d) => `${d}/`), ...LOG_DATASETS.map((d) => `parquet/${d}/`)];
     const results = `arn:aws:s3:::${BUCKET}-athena-results`;
@@ -222,7 +224,8 @@ describe('Parquet compaction', () => {
     expect(2 * knownNamespaces().length * 24).toBeGreaterThan(INSERT_PARTITION_LIMIT);
     const yesterday = "dt = date_format(current_date - INTERVAL '1' DAY, '%Y-%m-%d')";
     expect(queries.find((q) => q.name === 'metrics_parquet')!.sql).toBe(
-      `INSERT INTO "${DATABASE}"."metrics_parquet" SELECT "time", "metric", "labels", "value", "cluster", "dt", "hour" ` +
+      `INSERT INTO "${DATABASE}"."metrics_parquet" SELECT "time", "metric", "labels", "value", ` +
+        '"cluster", "dt", "hour" ' +
         `FROM "${DATABASE}"."metrics" WHERE ${yesterday}`,
     );
     expect(queries.find((q) => q.name === 'logs_parquet-hour-07')!.sql).toBe(
@@ -236,7 +239,8 @@ describe('Parquet compaction', () => {
     expect(() =>
       compactionQueries(datasetTables({ bucket: BUCKET, clusters: ['aws', 'onprem'], namespaces: many })),
     ).toThrow(
-      `logs_parquet: 2448 partitions a day, 102 per hour, exceed the ${INSERT_PARTITION_LIMIT} an Athena INSERT INTO may write`,
+      'logs_parquet: 2448 partitions a day, 102 per hour, ' +
+        `exceed the ${INSERT_PARTITION_LIMIT} an Athena INSERT INTO may write`,
     );
   });
 

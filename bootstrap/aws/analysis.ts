@@ -1,6 +1,6 @@
 // Long-term metrics and the managed dashboards: the Amazon Managed Service for Prometheus workspace that the aws
-// Prometheus remote-writes to (the federated on-prem aggregates included), and an Amazon Managed Grafana workspace whose
-// role may query that workspace and the Athena catalogue (catalogue.ts), and nothing else.
+// Prometheus remote-writes to (the federated on-prem aggregates included), and an Amazon Managed Grafana workspace
+// whose role may query that workspace and the Athena catalogue (catalogue.ts), and nothing else.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { metricsWorkspaceOf } from '../../platform/monitoring/api';
@@ -76,7 +76,9 @@ export function checkMetricsWorkspace(settings: Settings, declaredId: string): v
   const modelled = metricsWorkspaceOf(settings.cluster);
   if (modelled !== declaredId)
     throw new ConfigError([
-      `${MODEL_FILE}: cluster "${settings.cluster.name}" platform.monitoring.remoteWrite.workspaceId ${JSON.stringify(modelled)} is not the workspace this stack declares (${declaredId}): set it and run npm run render`,
+      `${MODEL_FILE}: cluster "${settings.cluster.name}" platform.monitoring.remoteWrite.workspaceId ` +
+        `${JSON.stringify(modelled)} is not the workspace this stack declares (${declaredId}): ` +
+        'set it and run npm run render',
     ]);
 }
 

@@ -1,7 +1,7 @@
 // The daily Parquet compaction (the bench's choice, platform/log-export/README.md "Parquet"): EventBridge Scheduler
 // starts, through its universal target for the AWS SDK, one Athena `INSERT INTO <dataset>_parquet SELECT … FROM
-// <dataset>` per slice of yesterday (UTC) in the estate workgroup. NDJSON stays the raw form; the Parquet tables are its
-// projection-identical copies (platform/log-export/datasets.ts).
+// <dataset>` per slice of yesterday (UTC) in the estate workgroup. NDJSON stays the raw form; the Parquet tables are
+// its projection-identical copies (platform/log-export/datasets.ts).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DATABASE, type TableSpec } from '../../platform/log-export/api';
@@ -62,7 +62,8 @@ export function compactionQueries(tables: readonly TableSpec[]): CompactionQuery
       const hours = t.partitionKeys.includes('hour') ? valuesPerDay(t, 'hour') : 0;
       if (!hours || partitions / hours > INSERT_PARTITION_LIMIT)
         throw new Error(
-          `${t.name}: ${partitions} partitions a day, ${hours ? partitions / hours : partitions} per hour, exceed the ${INSERT_PARTITION_LIMIT} an Athena INSERT INTO may write`,
+          `${t.name}: ${partitions} partitions a day, ${hours ? partitions / hours : partitions} per hour, ` +
+            `exceed the ${INSERT_PARTITION_LIMIT} an Athena INSERT INTO may write`,
         );
       return Array.from({ length: hours }, (_, h) => {
         const hour = String(h).padStart(2, '0');
@@ -173,8 +174,8 @@ export function declareCompaction(
         scheduleExpressionTimezone: 'UTC',
         flexibleTimeWindow: { mode: 'OFF' },
         target: {
-          // EventBridge Scheduler User Guide, "Using universal targets": arn:aws:scheduler:::aws-sdk:<service>:<action>,
-          // the input being the API's request (Athena API Reference, StartQueryExecution).
+          // EventBridge Scheduler User Guide, "Using universal targets": the target is
+          // arn:aws:scheduler:::aws-sdk:<service>:<action>, the input the API's request (Athena StartQueryExecution).
           arn: 'arn:aws:scheduler:::aws-sdk:athena:startQueryExecution',
           roleArn: role.arn,
           input: pulumi.jsonStringify({

@@ -270,7 +270,7 @@ function loadFailover(value: unknown, estate: Estate, fail: Fail, failModel: Fai
   return { zoneId, hostname: hostnames[0], endpoints: endpoints as Record<string, string>, primary };
 }
 
-/** Identity Center ids: a UUID, optionally behind a 10-hex-digit directory prefix (Identity Store API, Group.GroupId). */
+/** Identity Center group ids: a UUID, maybe behind a 10-hex-digit directory prefix (Identity Store API, GroupId). */
 const IDENTITY_STORE_ID = /^([0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function textList(value: unknown, field: string, fail: Fail, pattern?: RegExp, hint?: string): string[] {

@@ -1,7 +1,7 @@
 // Customer-managed KMS keys for the data at rest: the telemetry bucket, the database backups, the AMP workspace's
-// metrics and the nodes' EBS volumes (and the EBS CSI driver's). Each key rotates yearly; its policy lets the deployer administer it and lets only the principals that
-// use it use it, and only through the service that stores the data (kms:ViaService). The account root gets no
-// statement, so no IAM policy can widen either key's use.
+// metrics and the nodes' EBS volumes (and the EBS CSI driver's). Each key rotates yearly; its policy lets the deployer
+// administer it and lets only the principals that use it use it, and only through the service that stores the data
+// (kms:ViaService). The account root gets no statement, so no IAM policy can widen any key's use.
 import * as aws from '@pulumi/aws';
 import { irsaRoleName, type IrsaRole } from '../../generators/irsa';
 import { ebsKeyAlias } from '../../platform/storage/api';

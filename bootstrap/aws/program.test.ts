@@ -1091,7 +1091,7 @@ describe('KMS keys', () => {
     }
   });
 
-  it('let only the log writers and the Athena users (analysts, Grafana, compaction) use the telemetry key, through S3', () => {
+  it('let only the log writers and the Athena users (analysts, Grafana, compaction) use the telemetry key', () => {
     expect(statement('telemetry', 'UseThroughService')).toEqual({
       Sid: 'UseThroughService',
       Effect: 'Allow',

@@ -74,8 +74,8 @@ export function aggregateSeries(components: readonly Installed[]): string[] {
 }
 
 /**
- * Prometheus's ServiceAccount, named explicitly in the chart values (`prometheus.serviceAccount.name`) so the IRSA trust
- * does not hang on the chart's naming.
+ * Prometheus's ServiceAccount, named explicitly in the chart values (`prometheus.serviceAccount.name`) so the IRSA
+ * trust does not hang on the chart's naming.
  */
 export const PROMETHEUS_SERVICE_ACCOUNT = `${PROMETHEUS_NAME}-prometheus`;
 

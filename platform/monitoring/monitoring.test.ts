@@ -105,7 +105,7 @@ describe('rendering', () => {
     expect(receivers).toEqual(['on-call', 'dead-mans-switch', 'discard']);
   });
 
-  it('remote-writes the aws Prometheus to its AMP workspace with SigV4 and IRSA credentials, through an egress allow', () => {
+  it('remote-writes the aws Prometheus to its AMP workspace with SigV4, IRSA credentials and an egress allow', () => {
     const values = (cluster: string) => (find(docs, cluster, 'HelmRelease')[0]!.object as any).spec.values.prometheus;
     const { workspaceId } = (estate.clusters[0]!.platform.monitoring as MonitoringValues).remoteWrite!;
     const aws = values('aws');
