@@ -12,6 +12,8 @@ export interface IrsaPolicyContext {
   bucket: string;
   /** The databases' backup bucket (`database.backups.bucket`), when the estate has databases. */
   backupBucket?: string;
+  /** The Amazon Managed Service for Prometheus workspace that the aws cluster remote-writes to, when it does. */
+  metricsWorkspaceId?: string;
 }
 
 /** An IAM role that a component's service accounts assume on aws clusters. */

@@ -2,7 +2,14 @@
 // projection against the exporter's key templates, the Athena workgroup's settings, the analyst role's reach.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { estate } from '../../generators/estate/clusters';
-import { DATABASE, LOG_DATASETS, locationTemplate, objectKeys } from '../../platform/log-export/api';
+import {
+  DATABASE,
+  LOG_DATASETS,
+  locationTemplate,
+  objectKeys,
+  PARQUET_PREFIX,
+  parquetTableName,
+} from '../../platform/log-export/api';
 import { ANALYST_ROLE, BYTES_SCANNED_CUTOFF, knownNamespaces, WORKGROUP } from './catalogue';
 import { asPolicyResources, installMocks, settled, stackFileConfig, type Recorder } from './mocks.testkit';
 import { violations } from './policy/harness.testkit';
@@ -67,6 +74,34 @@ describe('Glue catalogue', () => {
   });
 });
 
+describe('Parquet copies', () => {
+  it("declares a Parquet table per dataset under parquet/, with the NDJSON table's partitions and projection", () => {
+    for (const dataset of LOG_DATASETS) {
+      const raw = table(dataset);
+      const parquet = table(parquetTableName(dataset));
+      expect(parquet.partitionKeys).toEqual(raw.partitionKeys);
+      expect(parquet.storageDescriptor.columns).toEqual(raw.storageDescriptor.columns);
+      const template = parquet.parameters['storage.location.template'];
+      expect(template).toBe(locationTemplate(BUCKET, dataset, 'parquet'));
+      // The exporter's key template of every cluster, one level down: what INSERT INTO writes (Hive-style key=value).
+      for (const { name } of estate.clusters)
+        expect(keyOf(template.replace(`/${PARQUET_PREFIX}/`, '/'), name)).toBe(objectKeys(name)[dataset]);
+      const projection = (t: typeof raw) =>
+        Object.fromEntries(
+          Object.entries(t.parameters as Record<string, string>).filter(([k]) => /^projection\./.test(k)),
+        );
+      expect(projection(parquet)).toEqual(projection(raw));
+      expect(parquet.storageDescriptor).toMatchObject({
+        location: `s3://${BUCKET}/${PARQUET_PREFIX}/${dataset}/`,
+        inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+        outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+        serDeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+      });
+      expect(parquet.parameters).toMatchObject({ classification: 'parquet', 'parquet.compression': 'SNAPPY' });
+    }
+  });
+});
+
 describe('Athena workgroup and analyst role', () => {
   it('enforces an encrypted results location and a bytes-scanned cutoff', () => {
     const wg = recorder.one('aws:athena/workgroup:Workgroup', 'athena-workgroup').inputs;
@@ -100,7 +135,10 @@ describe('Athena workgroup and analyst role', () => {
     expect(results.Resource.join(' ')).not.toMatch(new RegExp(`:::${BUCKET}(/|$)`));
     const data = policy.Statement.find((s: { Sid: string }) => s.Sid === 'ReadDatasets');
     expect(data).toMatchObject({ Action: ['s3:GetObject'] });
-    expect(data.Resource).toEqual(LOG_DATASETS.map((d) => `arn:aws:s3:::${BUCKET}/${d}/*`));
+    expect(data.Resource).toEqual([
+      ...LOG_DATASETS.map((d) => `arn:aws:s3:::${BUCKET}/${d}/*`),
+      ...LOG_DATASETS.map((d) => `arn:aws:s3:::${BUCKET}/${PARQUET_PREFIX}/${d}/*`),
+    ]);
   });
 
   it.each(policies.map((p) => p.name))('passes the policy rule %s', async (name) => {

@@ -5,7 +5,14 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { loadManifests } from '../../generators/manifests';
 import { repoRoot } from '../../generators/repo';
-import { DATABASE, datasetTables, LOG_DATASETS, type TableSpec } from '../../platform/log-export/api';
+import {
+  DATABASE,
+  datasetPrefix,
+  datasetTables,
+  LOG_DATASETS,
+  type TableFormat,
+  type TableSpec,
+} from '../../platform/log-export/api';
 import type { Settings } from './config';
 import { denyInsecureTransport, privateBucket } from './private-bucket';
 
@@ -25,8 +32,30 @@ export function knownNamespaces(): string[] {
   return [...new Set([...rendered, ...BUILT_IN_NAMESPACES])].sort();
 }
 
-/** JSON lines read by the OpenX SerDe, which Athena documents for NDJSON (gzip is read by the .gz extension). */
+/**
+ * NDJSON: JSON lines read by the OpenX SerDe, which Athena documents for NDJSON (gzip is read by the .gz extension).
+ * Parquet: Hive's Parquet formats and SerDe (Athena User Guide, "Parquet SerDe").
+ */
+const STORAGE: Record<TableFormat, { inputFormat: string; outputFormat: string; serializationLibrary: string }> = {
+  ndjson: {
+    inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+    serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+  },
+  parquet: {
+    inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+    serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+  },
+};
+
+/** Every key prefix a table of the catalogue reads: the raw datasets and their Parquet copies. */
+export const TABLE_PREFIXES = (['ndjson', 'parquet'] as const).flatMap((format) =>
+  LOG_DATASETS.map((d) => datasetPrefix(d, format)),
+);
+
 function catalogTable(spec: TableSpec, database: aws.glue.CatalogDatabase): aws.glue.CatalogTable {
+  const { inputFormat, outputFormat, serializationLibrary } = STORAGE[spec.format];
   return new aws.glue.CatalogTable(`glue-${spec.name}`, {
     name: spec.name,
     databaseName: database.name,
@@ -35,9 +64,9 @@ function catalogTable(spec: TableSpec, database: aws.glue.CatalogDatabase): aws.
     partitionKeys: spec.partitionKeys.map((name) => ({ name, type: 'string' })),
     storageDescriptor: {
       location: spec.location,
-      inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-      outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-      serDeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+      inputFormat,
+      outputFormat,
+      serDeInfo: { serializationLibrary },
       columns: spec.columns,
     },
   });
@@ -45,7 +74,7 @@ function catalogTable(spec: TableSpec, database: aws.glue.CatalogDatabase): aws.
 
 export interface Catalogue {
   database: aws.glue.CatalogDatabase;
-  tables: aws.glue.CatalogTable[];
+  tables: TableSpec[];
   workgroup: aws.athena.Workgroup;
   results: aws.s3.Bucket;
   analyst: aws.iam.Role;
@@ -65,9 +94,8 @@ export function declareCatalogue(
     name: DATABASE,
     description: 'Logs, events, states and metrics of the estate, as the log-export collectors write them',
   });
-  const tables = datasetTables({ bucket, clusters, namespaces: knownNamespaces() }).map((t) =>
-    catalogTable(t, database),
-  );
+  const tables = datasetTables({ bucket, clusters, namespaces: knownNamespaces() });
+  for (const t of tables) catalogTable(t, database);
 
   const results = privateBucket('athena-results', {
     bucket: `${bucket}-athena-results`,
@@ -171,14 +199,14 @@ export function analystPolicy(
         Sid: 'ReadDatasets',
         Effect: 'Allow',
         Action: ['s3:GetObject'],
-        Resource: LOG_DATASETS.map((d) => `arn:aws:s3:::${bucketName}/${d}/*`),
+        Resource: TABLE_PREFIXES.map((p) => `arn:aws:s3:::${bucketName}/${p}*`),
       },
       {
         Sid: 'ListDatasets',
         Effect: 'Allow',
         Action: ['s3:ListBucket'],
         Resource: [logBucket],
-        Condition: { StringLike: { 's3:prefix': LOG_DATASETS.map((d) => `${d}/*`) } },
+        Condition: { StringLike: { 's3:prefix': TABLE_PREFIXES.map((p) => `${p}*`) } },
       },
       { Sid: 'LocateDatasets', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [logBucket] },
       {

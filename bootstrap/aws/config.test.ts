@@ -307,8 +307,65 @@ describe('invalid configuration fails with the file, the object and the field', 
       () => problemsOf(withNodes((n) => (n.workers.maximum = 10))),
       `${PROJECT}:nodes.workers.maximum is not a known setting (known: instanceTypes, min, max, desired, onDemandBase, spotShare)`,
     ],
+    [
+      'no grafana settings',
+      () => problemsOf({ ...committed(), grafana: undefined }),
+      'Pulumi.aws.yaml: aws-bootstrap:grafana is missing',
+    ],
+    [
+      'a grafana authentication that is neither Identity Center nor SAML',
+      () => problemsOf({ ...committed(), grafana: { authentication: 'LDAP', adminGroupIds: [] } }),
+      'Pulumi.aws.yaml: aws-bootstrap:grafana.authentication must be one of AWS_SSO, SAML, got "LDAP"',
+    ],
+    [
+      'Identity Center sign-in without admin groups',
+      () => problemsOf({ ...committed(), grafana: { authentication: 'AWS_SSO' } }),
+      'Pulumi.aws.yaml: aws-bootstrap:grafana.adminGroupIds must be a non-empty list, got undefined',
+    ],
+    [
+      'an admin group that is no Identity Center group id',
+      () => problemsOf({ ...committed(), grafana: { authentication: 'AWS_SSO', adminGroupIds: ['admins'] } }),
+      'Pulumi.aws.yaml: aws-bootstrap:grafana.adminGroupIds[0] "admins" is not an IAM Identity Center group id',
+    ],
+    [
+      'SAML sign-in without the identity provider',
+      () => problemsOf({ ...committed(), grafana: { authentication: 'SAML' } }),
+      'Pulumi.aws.yaml: aws-bootstrap:grafana.saml is missing',
+    ],
+    [
+      'SAML metadata over plain HTTP',
+      () =>
+        problemsOf({
+          ...committed(),
+          grafana: {
+            authentication: 'SAML',
+            saml: { idpMetadataUrl: 'http://idp.example/metadata', roleAssertion: 'role', adminRoleValues: ['admin'] },
+          },
+        }),
+      'Pulumi.aws.yaml: aws-bootstrap:grafana.saml.idpMetadataUrl "http://idp.example/metadata" is not an https URL',
+    ],
+    [
+      'SAML settings beside Identity Center sign-in',
+      () =>
+        problemsOf({
+          ...committed(),
+          grafana: { ...(committed().grafana as object), saml: { idpMetadataUrl: 'https://idp.example/m' } },
+        }),
+      'Pulumi.aws.yaml: aws-bootstrap:grafana.saml is for authentication SAML, not AWS_SSO',
+    ],
   ])('%s', (_, problems, message) => {
     expect(problems()).toContainEqual(expect.stringContaining(message));
+  });
+
+  it('takes SAML sign-in with its identity provider', () => {
+    const saml = { idpMetadataUrl: 'https://idp.example/metadata', roleAssertion: 'role', adminRoleValues: ['admin'] };
+    const settings = loadSettings(
+      'aws',
+      'eu-central-1',
+      { ...committed(), grafana: { authentication: 'SAML', saml } },
+      estate,
+    );
+    expect(settings.grafana).toEqual({ provider: 'SAML', ...saml });
   });
 
   it('reports every problem at once', () => {

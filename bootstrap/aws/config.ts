@@ -40,6 +40,7 @@ export interface StackConfig {
   talosWorkerConfig?: unknown;
   preview?: unknown;
   failover?: unknown;
+  grafana?: unknown;
 }
 export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
   'onPremCluster',
@@ -52,6 +53,7 @@ export const STACK_CONFIG_KEYS: (keyof StackConfig)[] = [
   'talosWorkerConfig',
   'preview',
   'failover',
+  'grafana',
 ];
 /** Keys set with `pulumi config set --secret`: they hold the Talos machine configs (cluster CA keys, tokens). */
 export const SECRET_CONFIG_KEYS: (keyof StackConfig)[] = ['talosControlPlaneConfig', 'talosWorkerConfig'];
@@ -128,7 +130,17 @@ export interface Settings {
   machineConfigs?: { controlPlane: string; worker: string };
   /** What the pull-request preview reads besides the AWS APIs: the stack's S3 backend and its secrets key. */
   preview: { stateBucket: string; secretsKeyArn: string };
+  grafana: GrafanaAuthentication;
 }
+
+/**
+ * How people sign in to the Amazon Managed Grafana workspace (bootstrap/aws/analysis.ts). AWS_SSO: IAM Identity Center
+ * of the account's organization, `adminGroupIds` its groups whose members administer the workspace. SAML: the
+ * identity provider's metadata URL, the assertion attribute holding the role, and the values that make an admin.
+ */
+export type GrafanaAuthentication =
+  | { provider: 'AWS_SSO'; adminGroupIds: string[] }
+  | { provider: 'SAML'; idpMetadataUrl: string; roleAssertion: string; adminRoleValues: string[] };
 
 export interface Failover {
   /** The public hosted zone that holds `hostname`. */
@@ -260,6 +272,44 @@ function loadFailover(value: unknown, estate: Estate, fail: Fail, failModel: Fai
     return undefined;
   }
   return { zoneId, hostname: hostnames[0], endpoints: endpoints as Record<string, string>, primary };
+}
+
+/** Identity Center group ids: a UUID, maybe behind a 10-hex-digit directory prefix (Identity Store API, GroupId). */
+const IDENTITY_STORE_ID = /^([0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function textList(value: unknown, field: string, fail: Fail, pattern?: RegExp, hint?: string): string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    fail(field, `must be a non-empty list, got ${JSON.stringify(value)}`);
+    return [];
+  }
+  return value.map((item, i) => text(item, `${field}[${i}]`, fail, pattern, hint));
+}
+
+function loadGrafana(value: unknown, fail: Fail): GrafanaAuthentication {
+  const grafana = record(value, 'grafana', fail, ['authentication', 'adminGroupIds', 'saml']);
+  const provider = oneOf(grafana.authentication, 'grafana.authentication', fail, ['AWS_SSO', 'SAML'] as const);
+  const other = (key: string, used: string) => {
+    if (grafana[key] !== undefined) fail(`grafana.${key}`, `is for authentication ${used}, not ${provider}`);
+  };
+  if (provider === 'SAML') {
+    other('adminGroupIds', 'AWS_SSO');
+    const saml = record(grafana.saml, 'grafana.saml', fail, ['idpMetadataUrl', 'roleAssertion', 'adminRoleValues']);
+    return {
+      provider,
+      idpMetadataUrl: text(saml.idpMetadataUrl, 'grafana.saml.idpMetadataUrl', fail, /^https:\/\/\S+$/, 'an https URL'),
+      roleAssertion: text(saml.roleAssertion, 'grafana.saml.roleAssertion', fail),
+      adminRoleValues: textList(saml.adminRoleValues, 'grafana.saml.adminRoleValues', fail),
+    };
+  }
+  other('saml', 'SAML');
+  const adminGroupIds = textList(
+    grafana.adminGroupIds,
+    'grafana.adminGroupIds',
+    fail,
+    IDENTITY_STORE_ID,
+    'an IAM Identity Center group id',
+  );
+  return { provider: 'AWS_SSO', adminGroupIds };
 }
 
 /**
@@ -504,6 +554,7 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     );
   }
   const failover = raw.failover === undefined ? undefined : loadFailover(raw.failover, estate, fail, failModel);
+  const grafana = loadGrafana(raw.grafana, fail);
   if (problems.length || !onPrem) throw new ConfigError(problems);
   const vpnRoutes = [...new Set([onPrem.nodeCidr, ...adminCidrs.map((c) => c.text)])];
   return {
@@ -528,5 +579,6 @@ export function loadSettings(stack: string, region: string | undefined, raw: Sta
     talosOutDir,
     machineConfigs,
     preview: { stateBucket, secretsKeyArn },
+    grafana,
   };
 }

@@ -1,10 +1,11 @@
-// Customer-managed KMS keys for the data at rest: the telemetry bucket, the database backups and the nodes' EBS
-// volumes (and the EBS CSI driver's). Each key rotates yearly; its policy lets the deployer administer it and lets only the principals that
-// use it use it, and only through the service that stores the data (kms:ViaService). The account root gets no
-// statement, so no IAM policy can widen either key's use.
+// Customer-managed KMS keys for the data at rest: the telemetry bucket, the database backups, the AMP workspace's
+// metrics and the nodes' EBS volumes (and the EBS CSI driver's). Each key rotates yearly; its policy lets the deployer
+// administer it and lets only the principals that use it use it, and only through the service that stores the data
+// (kms:ViaService). The account root gets no statement, so no IAM policy can widen any key's use.
 import * as aws from '@pulumi/aws';
 import { irsaRoleName, type IrsaRole } from '../../generators/irsa';
 import { ebsKeyAlias } from '../../platform/storage/api';
+import { COMPACTION_ROLE, GRAFANA_ROLE } from './analysis-names';
 import { ANALYST_ROLE } from './catalogue';
 import type { Settings } from './config';
 import { type DeclaredRoles, policyContext } from './iam';
@@ -12,6 +13,8 @@ import { type DeclaredRoles, policyContext } from './iam';
 export interface Keys {
   telemetry: aws.kms.Key;
   ebs: aws.kms.Key;
+  /** The AMP workspace's. */
+  metrics: aws.kms.Key;
   /** The database backups' key, when the model has a database. */
   database?: aws.kms.Key;
 }
@@ -20,6 +23,7 @@ export interface Keys {
 const aliasOf = {
   telemetry: (cluster: string) => `alias/${cluster}-telemetry`,
   database: (cluster: string) => `alias/${cluster}-database`,
+  metrics: (cluster: string) => `alias/${cluster}-metrics`,
   ebs: ebsKeyAlias,
 };
 
@@ -54,7 +58,7 @@ export function principalOf(callerArn: string): string {
   return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : callerArn;
 }
 
-const analystRoleArn = (settings: Settings) => `arn:aws:iam::${settings.cluster.accountId}:role/${ANALYST_ROLE}`;
+const roleArn = (settings: Settings, role: string) => `arn:aws:iam::${settings.cluster.accountId}:role/${role}`;
 
 /** The components' identities whose policy names `bucket`: the roles on aws, the users on-prem. */
 export function bucketUsers(settings: Settings, roles: DeclaredRoles, bucket: string): string[] {
@@ -67,6 +71,22 @@ export function bucketUsers(settings: Settings, roles: DeclaredRoles, bucket: st
     ...roles.onPrem
       .filter((r) => r.accessKeyOutsideAws && uses(r, settings.onPrem.name))
       .map((r) => `arn:aws:iam::${accountId}:user/${irsaRoleName(settings.onPrem.name, r)}`),
+  ];
+}
+
+/**
+ * The principals of the AMP workspace's key: the components' roles that call AMP, the managed Grafana's role, and the
+ * deployer, who creates the workspace (AMP User Guide, "Encryption at rest": the creator and every caller use the key
+ * through aps, which creates grants for the workspace).
+ */
+export function metricsUsers(settings: Settings, roles: DeclaredRoles, deployer: string): string[] {
+  const { accountId, name } = settings.cluster;
+  return [
+    ...roles.aws
+      .filter((r) => JSON.stringify(r.policy(policyContext(settings, name))).includes('"aps:'))
+      .map((r) => `arn:aws:iam::${accountId}:role/${irsaRoleName(name, r)}`),
+    roleArn(settings, GRAFANA_ROLE(name)),
+    deployer,
   ];
 }
 
@@ -106,7 +126,7 @@ function keyPolicy(admin: string, users: string[], service: string, grants: bool
       ...(grants
         ? [
             {
-              Sid: 'GrantsForVolumes',
+              Sid: 'GrantsForAwsResources',
               Effect: 'Allow',
               Principal: { AWS: users },
               Action: 'kms:CreateGrant',
@@ -124,18 +144,24 @@ export function declareKeys(
   roles: DeclaredRoles,
   callerArn: string,
   tags: Record<string, string>,
+  /** The roles the policies name that this stack declares: KMS rejects a policy naming a principal not yet there. */
+  principals: aws.iam.Role[] = [],
 ): Keys {
   const { name } = settings.cluster;
   const admin = principalOf(callerArn);
   const key = (use: keyof typeof aliasOf, description: string, policy: object) => {
-    const k = new aws.kms.Key(`${name}-${use}`, {
-      description,
-      enableKeyRotation: true,
-      rotationPeriodInDays: 365,
-      deletionWindowInDays: 30,
-      policy: JSON.stringify(policy),
-      tags,
-    });
+    const k = new aws.kms.Key(
+      `${name}-${use}`,
+      {
+        description,
+        enableKeyRotation: true,
+        rotationPeriodInDays: 365,
+        deletionWindowInDays: 30,
+        policy: JSON.stringify(policy),
+        tags,
+      },
+      { dependsOn: principals },
+    );
     new aws.kms.Alias(`${name}-${use}`, { name: aliasOf[use](name), targetKeyId: k.keyId });
     return k;
   };
@@ -146,13 +172,24 @@ export function declareKeys(
     telemetry: key(
       'telemetry',
       `${settings.logArchive.bucket}: logs, events and states`,
-      // The analysts read the archive through Athena with their own credentials (bootstrap/aws/catalogue.ts).
+      // The analysts, the managed Grafana and the compaction schedule query the archive through Athena, which reads and
+      // writes S3 with their credentials (bootstrap/aws/catalogue.ts, analysis.ts, compaction.ts).
       keyPolicy(
         admin,
-        [...bucketUsers(settings, roles, settings.logArchive.bucket), analystRoleArn(settings)],
+        [
+          ...bucketUsers(settings, roles, settings.logArchive.bucket),
+          roleArn(settings, ANALYST_ROLE),
+          roleArn(settings, GRAFANA_ROLE(name)),
+          roleArn(settings, COMPACTION_ROLE(name)),
+        ],
         s3,
         false,
       ),
+    ),
+    metrics: key(
+      'metrics',
+      `${name}: the Amazon Managed Service for Prometheus workspace`,
+      keyPolicy(admin, metricsUsers(settings, roles, admin), `aps.${settings.region}.amazonaws.com`, true),
     ),
     ...(settings.database && {
       database: key(

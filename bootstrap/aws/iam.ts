@@ -4,6 +4,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { IRSA_AUDIENCE, type IrsaPolicyContext, irsaRoleName, type IrsaRole } from '../../generators/irsa';
+import { metricsWorkspaceOf } from '../../platform/monitoring/api';
 import type { Settings } from './config';
 
 /** The components' roles, as generators/registries.ts derives them from the catalogue for each cluster. */
@@ -97,6 +98,7 @@ export function policyContext(settings: Settings, cluster: string): IrsaPolicyCo
     accountId: settings.cluster.accountId,
     bucket: settings.logArchive.bucket,
     backupBucket: settings.database?.backups.bucket,
+    metricsWorkspaceId: metricsWorkspaceOf(settings.cluster),
   };
 }
 

@@ -6,8 +6,10 @@ import * as pulumi from '@pulumi/pulumi';
 import { catalogue } from '../../generators/estate/catalogue';
 import { estate } from '../../generators/estate/clusters';
 import { imagesOf, irsaRolesOf } from '../../generators/registries';
+import { declareAnalysisRoles, declareGrafana, declareMetricsWorkspace } from './analysis';
 import { declareApiLoadBalancer } from './api-endpoint';
 import { declareCatalogue } from './catalogue';
+import { declareCompaction } from './compaction';
 import { checkAccount, loadSettings, PROJECT, readStackConfig } from './config';
 import { declareGithubOidc } from './github-oidc';
 import { declareDatabaseBucket, declareFailoverRecords } from './failover';
@@ -35,9 +37,13 @@ const issuer = declareOidcIssuer(settings, readOidcDocuments(settings), tags);
 const onPremCluster = estate.clusters.find((c) => c.name === settings.onPrem.name)!;
 const roles = { aws: irsaRolesOf(settings.cluster, catalogue), onPrem: irsaRolesOf(onPremCluster, catalogue) };
 const identities = declareIdentities(settings, roles, network.vpc.arn, issuer.url, tags);
-const keys = declareKeys(settings, roles, caller.arn, tags);
+const analysisRoles = declareAnalysisRoles(settings, tags);
+const keys = declareKeys(settings, roles, caller.arn, tags, Object.values(analysisRoles));
 const bucket = declareLogBucket(settings, keys.telemetry, tags, [settings.cluster, onPremCluster]);
-declareCatalogue(settings, bucket, keys.telemetry, tags);
+const glue = declareCatalogue(settings, bucket, keys.telemetry, tags);
+const metrics = declareMetricsWorkspace(settings, keys.metrics, tags);
+const grafana = declareGrafana(settings, analysisRoles.grafana, metrics.arn, glue, bucket, tags);
+declareCompaction(settings, analysisRoles.compaction, glue, bucket, tags);
 const backups = declareDatabaseBucket(settings, keys.database, tags);
 declareFailoverRecords(settings.failover, tags);
 const api = declareApiLoadBalancer(settings, network, groups, tags);
@@ -106,6 +112,14 @@ const outputs: { [K in keyof AwsBootstrapOutputs]-?: pulumi.Output<AwsBootstrapO
     tunnel1: network.vpn.tunnel1PresharedKey,
     tunnel2: network.vpn.tunnel2PresharedKey,
   }),
+  analysis: pulumi.output({
+    grafanaUrl: grafana.url,
+    grafanaWorkspaceId: grafana.workspace.id,
+    // Checked against the model's remoteWrite.workspaceId (analysis.ts), which the first `pulumi up` cannot know yet.
+    prometheusEndpoint: metrics.arn.apply(() => metrics.workspace.prometheusEndpoint),
+    athenaWorkgroup: glue.workgroup.name,
+    athenaDatabase: glue.database.name,
+  }),
 };
 
 export const {
@@ -128,4 +142,5 @@ export const {
   imagePushRoleArn,
   nodeTerminationQueueUrl,
   vpnPresharedKeys,
+  analysis,
 } = outputs;

@@ -13,6 +13,7 @@ import { buildGoTool } from '../../generators/go-tools';
 import { TALOS_CONFIG_TOOL } from '../talos/tools';
 import { versions } from '../../generators/versions';
 import { genRequest } from '../talos/machine-config';
+import { metricsWorkspaceOf } from '../../platform/monitoring/api';
 import { PROJECT, SECRET_CONFIG_KEYS } from './config';
 
 export { stackFileConfig } from './config';
@@ -43,6 +44,12 @@ const MODEL_ACCOUNT_ID = estate.clusters.flatMap((c) => (c.provider === 'aws' ? 
 export const DISTRIBUTION_DOMAIN = estate.clusters.flatMap((c) =>
   c.provider === 'aws' ? [new URL(c.serviceAccountIssuer).host] : [],
 )[0]!;
+
+/** The id AMP gives the metrics workspace: the committed model's remoteWrite.workspaceId (a deployed stack). */
+export const METRICS_WORKSPACE_ID = estate.clusters.flatMap((c) => {
+  const id = metricsWorkspaceOf(c);
+  return c.provider === 'aws' && id ? [id] : [];
+})[0]!;
 
 export const MACHINE_CONFIGS = {
   talosControlPlaneConfig:
@@ -104,6 +111,16 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         arn: `arn:aws:sqs:eu-central-1:${MODEL_ACCOUNT_ID}:${inputs.name}`,
         url: `https://sqs.eu-central-1.amazonaws.com/${MODEL_ACCOUNT_ID}/${inputs.name}`,
       };
+    case 'aws:amp/workspace:Workspace':
+      return {
+        arn: `arn:aws:aps:eu-central-1:${MODEL_ACCOUNT_ID}:workspace/${METRICS_WORKSPACE_ID}`,
+        prometheusEndpoint: `https://aps-workspaces.eu-central-1.amazonaws.com/workspaces/${METRICS_WORKSPACE_ID}/`,
+      };
+    case 'aws:grafana/workspace:Workspace':
+      return {
+        arn: `arn:aws:grafana:eu-central-1:${MODEL_ACCOUNT_ID}:/workspaces/g-mock`,
+        endpoint: 'g-mock.grafana-workspace.eu-central-1.amazonaws.com',
+      };
     case 'aws:ecr/repository:Repository':
       return {
         arn: `arn:aws:ecr:eu-central-1:${MODEL_ACCOUNT_ID}:repository/${inputs.name}`,
@@ -137,7 +154,13 @@ export function installMocks(stack: string, config: Record<string, string>, acco
     {
       newResource(args) {
         const id =
-          args.type === 'aws:s3/bucket:Bucket' ? args.inputs.bucket : `${args.type.split(':')[2]}-${args.name}`;
+          args.type === 'aws:s3/bucket:Bucket'
+            ? args.inputs.bucket
+            : args.type === 'aws:amp/workspace:Workspace'
+              ? METRICS_WORKSPACE_ID
+              : args.type === 'aws:grafana/workspace:Workspace'
+                ? 'g-mock'
+                : `${args.type.split(':')[2]}-${args.name}`;
         const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
         const ignoreChanges = ignoredByResource.get(`${args.type}::${args.name}`) ?? [];
         recorder.resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state, ignoreChanges });

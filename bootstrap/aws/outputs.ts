@@ -39,4 +39,16 @@ export interface AwsBootstrapOutputs {
   nodeTerminationQueueUrl: string | undefined;
   /** The tunnels' IKE pre-shared keys. Secret. */
   vpnPresharedKeys: { tunnel1: string; tunnel2: string };
+  /**
+   * What `npm run grafana -- sync` and analysts need: the managed Grafana's URL and id, the AMP workspace's Prometheus
+   * endpoint (`…/workspaces/<id>/`, whose id the model's monitoring `remoteWrite.workspaceId` names), the Athena
+   * workgroup and the Glue database.
+   */
+  analysis: {
+    grafanaUrl: string;
+    grafanaWorkspaceId: string;
+    prometheusEndpoint: string;
+    athenaWorkgroup: string;
+    athenaDatabase: string;
+  };
 }

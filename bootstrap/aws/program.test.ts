@@ -969,6 +969,7 @@ describe('outputs', () => {
       'imagePushRoleArn',
       'nodeTerminationQueueUrl',
       'vpnPresharedKeys',
+      'analysis',
     ];
     expect(Object.keys(program).sort()).toEqual([...keys].sort());
     expect(await valueOf(program.apiEndpoint)).toBe('https://aws-api.elb.eu-central-1.amazonaws.com:6443');
@@ -1004,6 +1005,7 @@ describe('outputs', () => {
       'etcd-snapshot-writer',
       'log-writer',
       'node-termination-handler',
+      'prometheus-remote-write',
       'task-tracker-db',
     ]);
   });
@@ -1095,7 +1097,7 @@ describe('KMS keys', () => {
     }
   });
 
-  it('let only the log writers and the analysts use the telemetry key, and only through S3 of the bucket region', () => {
+  it('let only the log writers and the Athena users (analysts, Grafana, compaction) use the telemetry key', () => {
     expect(statement('telemetry', 'UseThroughService')).toEqual({
       Sid: 'UseThroughService',
       Effect: 'Allow',
@@ -1106,6 +1108,8 @@ describe('KMS keys', () => {
           `arn:aws:iam::${account}:user/onprem-etcd-snapshot-writer`,
           `arn:aws:iam::${account}:user/onprem-log-writer`,
           `arn:aws:iam::${account}:role/estate-analyst`,
+          `arn:aws:iam::${account}:role/aws-grafana`,
+          `arn:aws:iam::${account}:role/aws-parquet-compaction`,
         ],
       },
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -1143,7 +1147,7 @@ describe('KMS keys', () => {
       Principal: { AWS: users },
       Condition: { StringEquals: { 'kms:ViaService': 'ec2.eu-central-1.amazonaws.com' } },
     });
-    expect(statement('ebs', 'GrantsForVolumes')).toMatchObject({
+    expect(statement('ebs', 'GrantsForAwsResources')).toMatchObject({
       Principal: { AWS: users },
       Action: 'kms:CreateGrant',
       Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },

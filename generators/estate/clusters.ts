@@ -82,6 +82,8 @@ export const estate: EstateOf = {
             sources: [{ cluster: 'onprem', interval: '30s', timeout: '10s', sampleLimit: 5000 }],
             grafana: { hostname: 'grafana.aws.acme.example', listener: 'grafana' },
           },
+          // Placeholder until the first `pulumi up` prints the workspace (output analysis.prometheusEndpoint).
+          remoteWrite: { workspaceId: 'ws-00000000-0000-4000-8000-000000000000' },
         },
       },
       apps: {

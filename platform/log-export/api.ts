@@ -36,11 +36,15 @@ export const LOG_WRITER_ROLE: IrsaRole = {
 
 export {
   DATABASE,
+  datasetPrefix,
   datasetTables,
   LOG_DATASETS,
   locationTemplate,
   objectKeys,
+  PARQUET_PREFIX,
+  parquetTableName,
   type CatalogueInput,
   type Dataset,
+  type TableFormat,
   type TableSpec,
 } from './datasets';

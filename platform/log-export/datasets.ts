@@ -26,12 +26,20 @@ export interface Column {
   type: string;
 }
 
+/**
+ * `ndjson`: the raw objects the exporter writes; `parquet`: their daily compaction (bootstrap/aws/compaction.ts), under
+ * `parquet/` with the same key templates, so both are projected alike.
+ */
+export type TableFormat = 'ndjson' | 'parquet';
+export const PARQUET_PREFIX = 'parquet';
+
 export interface TableSpec {
   name: string;
   dataset: Dataset;
+  format: TableFormat;
   columns: Column[];
   partitionKeys: string[];
-  /** `s3://<bucket>/<dataset>/` */
+  /** `s3://<bucket>/<dataset>/`, or `s3://<bucket>/parquet/<dataset>/` */
   location: string;
   /** Partition projection (no crawler, no MSCK REPAIR) and the location template built from the key template. */
   parameters: Record<string, string>;
@@ -73,20 +81,37 @@ const PROJECTIONS: Record<string, Projection> = {
   hour: () => ({ type: 'integer', range: '0,23', digits: '2' }),
 };
 
-/** A dataset's key template with every placeholder, the cluster's included, as a `${name}` projection variable. */
-export function locationTemplate(bucket: string, dataset: Dataset): string {
-  return `s3://${bucket}/${objectKeys('{cluster}')[dataset].replace(/\{(\w+)\}/g, '$${$1}')}/`;
+const root = (format: TableFormat) => (format === 'parquet' ? `${PARQUET_PREFIX}/` : '');
+
+/** The key prefixes a table's objects live under (`<dataset>/` or `parquet/<dataset>/`): what readers may read. */
+export function datasetPrefix(dataset: Dataset, format: TableFormat): string {
+  return `${root(format)}${dataset}/`;
 }
+
+/** A dataset's key template with every placeholder, the cluster's included, as a `${name}` projection variable. */
+export function locationTemplate(bucket: string, dataset: Dataset, format: TableFormat = 'ndjson'): string {
+  return `s3://${bucket}/${root(format)}${objectKeys('{cluster}')[dataset].replace(/\{(\w+)\}/g, '$${$1}')}/`;
+}
+
+/**
+ * Parquet is written by Athena's INSERT INTO, which takes the table's `parquet.compression` (Athena User Guide,
+ * "Use compression in Athena", table properties); Snappy is what pandas, DuckDB and Spark read without extras.
+ */
+const FORMAT_PARAMETERS: Record<TableFormat, Record<string, string>> = {
+  ndjson: { classification: 'json' },
+  parquet: { classification: 'parquet', 'parquet.compression': 'SNAPPY' },
+};
 
 function table(
   input: CatalogueInput,
   dataset: Dataset,
   name: string,
   overrides: Record<string, Projection>,
+  format: TableFormat = 'ndjson',
 ): TableSpec {
-  const template = locationTemplate(input.bucket, dataset);
+  const template = locationTemplate(input.bucket, dataset, format);
   const partitionKeys = [...template.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!);
-  const parameters: Record<string, string> = { classification: 'json', 'projection.enabled': 'true' };
+  const parameters: Record<string, string> = { ...FORMAT_PARAMETERS[format], 'projection.enabled': 'true' };
   for (const key of partitionKeys) {
     const projection = overrides[key] ?? PROJECTIONS[key];
     if (!projection) throw new Error(`objectKeys().${dataset}: placeholder {${key}} has no partition projection`);
@@ -96,17 +121,25 @@ function table(
   return {
     name,
     dataset,
+    format,
     columns: dataset === 'metrics' ? SAMPLE_COLUMNS : RECORD_COLUMNS,
     partitionKeys,
-    location: `s3://${input.bucket}/${dataset}/`,
+    location: `s3://${input.bucket}/${datasetPrefix(dataset, format)}`,
     parameters,
   };
 }
 
-/** One table per dataset, and `logs_any_namespace` for namespaces the model does not know. */
+/** The Parquet copy of a dataset's table. */
+export const parquetTableName = (dataset: Dataset) => `${dataset}_parquet`;
+
+/**
+ * One NDJSON table per dataset, `logs_any_namespace` for namespaces the model does not know, and one Parquet table per
+ * dataset (its compaction reads the NDJSON table, so it holds the namespaces of `logs` only).
+ */
 export function datasetTables(input: CatalogueInput): TableSpec[] {
   return [
     ...LOG_DATASETS.map((dataset) => table(input, dataset, dataset, {})),
     table(input, 'logs', 'logs_any_namespace', { namespace: () => ({ type: 'injected' }) }),
+    ...LOG_DATASETS.map((dataset) => table(input, dataset, parquetTableName(dataset), {}, 'parquet')),
   ];
 }

@@ -1,6 +1,8 @@
 // The monitoring component's contract with other components: where Prometheus runs and the labels it selects by.
 // cdk8s-free, so bootstrap and other components may import it.
 import type { Installed } from '../../generators/component';
+import type { IrsaPolicyContext, IrsaRole } from '../../generators/irsa';
+import type { Cluster } from '../../generators/model';
 import { recordedSeries, type RuleGroup } from '../../generators/telemetry';
 import { platformAggregates } from './rules';
 
@@ -70,3 +72,45 @@ export function aggregatesOf(components: readonly Installed[]): RuleGroup[] {
 export function aggregateSeries(components: readonly Installed[]): string[] {
   return recordedSeries(aggregatesOf(components));
 }
+
+/**
+ * Prometheus's ServiceAccount, named explicitly in the chart values (`prometheus.serviceAccount.name`) so the IRSA
+ * trust does not hang on the chart's naming.
+ */
+export const PROMETHEUS_SERVICE_ACCOUNT = `${PROMETHEUS_NAME}-prometheus`;
+
+/** The AMP workspace an aws cluster remote-writes to (its monitoring `remoteWrite.workspaceId`), if any. */
+export function metricsWorkspaceOf(cluster: Cluster): string | undefined {
+  return (cluster.platform.monitoring as { remoteWrite?: { workspaceId: string } } | undefined)?.remoteWrite
+    ?.workspaceId;
+}
+
+export const metricsWorkspaceArn = (region: string, accountId: string, workspaceId: string) =>
+  `arn:aws:aps:${region}:${accountId}:workspace/${workspaceId}`;
+
+/** The workspace's Prometheus endpoint (AMP User Guide, "Ingest metrics": `<endpoint>api/v1/remote_write`). */
+export const metricsWorkspaceEndpoint = (region: string, workspaceId: string) =>
+  `https://aps-workspaces.${region}.amazonaws.com/workspaces/${workspaceId}/`;
+
+function remoteWritePolicy({ region, accountId, metricsWorkspaceId }: IrsaPolicyContext): Record<string, unknown> {
+  if (!metricsWorkspaceId) throw new Error('the prometheus-remote-write role needs metricsWorkspaceId in its context');
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'RemoteWriteOwnWorkspace',
+        Effect: 'Allow',
+        Action: 'aps:RemoteWrite',
+        Resource: metricsWorkspaceArn(region, accountId, metricsWorkspaceId),
+      },
+    ],
+  };
+}
+
+/** What the aws Prometheus signs its remote writes with (SigV4): aps:RemoteWrite on its workspace, nothing else. */
+export const REMOTE_WRITE_ROLE: IrsaRole = {
+  name: 'prometheus-remote-write',
+  namespace: NAMESPACE,
+  serviceAccounts: [PROMETHEUS_SERVICE_ACCOUNT],
+  policy: remoteWritePolicy,
+};

@@ -15,6 +15,7 @@ import {
   DASHBOARD_LABELS,
   MONITORING_SELECTOR,
   NAMESPACE,
+  REMOTE_WRITE_ROLE,
 } from './api';
 import { federationScrapeCheck } from './federation-check';
 import {
@@ -81,6 +82,8 @@ export const monitoring: Component<MonitoringValues> = {
       ? [{ field: 'federation.endpoint.address', address: values.federation.endpoint?.address }]
       : [],
   checks: [federationScrapeCheck],
+  // The aws Prometheus's remote write to AMP (declared on every cluster that runs monitoring; used on aws only).
+  irsaRoles: [REMOTE_WRITE_ROLE],
   // The clusters' releases, which the rule, alert and federation tests run.
   goTools: [PROMETHEUS, PROMTOOL, ALERTMANAGER, AMTOOL],
   exemptions: [

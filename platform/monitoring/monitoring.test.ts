@@ -14,7 +14,8 @@ import { federatedSeries } from './index';
 import { installed } from '../../generators/registries';
 import type { MonitoringValues } from './values';
 import { scrapeJobFromScrapeConfig } from './scrape-job';
-import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from './api';
+import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR, PROMETHEUS_SERVICE_ACCOUNT } from './api';
+import { irsaCredentials } from '../../generators/irsa';
 import { catalogue as realCatalogue } from '../../generators/estate/catalogue';
 
 const catalogue: Catalogue = { platform: { monitoring }, apps: {} };
@@ -104,6 +105,33 @@ describe('rendering', () => {
     expect(receivers).toEqual(['on-call', 'dead-mans-switch', 'discard']);
   });
 
+  it('remote-writes the aws Prometheus to its AMP workspace with SigV4, IRSA credentials and an egress allow', () => {
+    const values = (cluster: string) => (find(docs, cluster, 'HelmRelease')[0]!.object as any).spec.values.prometheus;
+    const { workspaceId } = (estate.clusters[0]!.platform.monitoring as MonitoringValues).remoteWrite!;
+    const aws = values('aws');
+    expect(aws.serviceAccount).toEqual({ create: true, name: PROMETHEUS_SERVICE_ACCOUNT });
+    expect(aws.prometheusSpec.remoteWrite).toEqual([
+      {
+        url: `https://aps-workspaces.eu-central-1.amazonaws.com/workspaces/${workspaceId}/api/v1/remote_write`,
+        sigv4: { region: 'eu-central-1' },
+      },
+    ]);
+    const credentials = irsaCredentials('arn:aws:iam::111122223333:role/aws-prometheus-remote-write');
+    expect(aws.prometheusSpec.containers).toEqual([{ name: 'prometheus', env: credentials.env }]);
+    expect(aws.prometheusSpec.volumes).toEqual(credentials.volumes);
+    expect(aws.prometheusSpec.volumeMounts).toEqual(credentials.mounts);
+    const egress = find(docs, 'aws', 'NetworkPolicy', 'allow-prometheus-remote-write')[0]!.object as any;
+    expect(egress.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'prometheus' } });
+    expect(egress.spec.egress).toEqual([
+      {
+        to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.10.0.0/16', '10.20.0.0/16', '10.21.0.0/16'] } }],
+        ports: [{ protocol: 'TCP', port: 443 }],
+      },
+    ]);
+    expect(values('onprem').prometheusSpec.remoteWrite).toBeUndefined();
+    expect(find(docs, 'onprem', 'NetworkPolicy', 'allow-prometheus-remote-write')).toEqual([]);
+  });
+
   it('exposes /federate on-prem only behind the mTLS gateway, reachable only from the aws networks', () => {
     const service = find(docs, 'onprem', 'Service', 'federate-gateway')[0]!.object as any;
     expect(service.spec).toMatchObject({
@@ -174,6 +202,18 @@ describe('model checks', () => {
 
   it('accepts the real model', () => {
     expect(findProblems(monitoringEstate(), catalogue)).toEqual([]);
+  });
+
+  it('wants an AMP workspace id on aws clusters and none elsewhere', () => {
+    expect(problemsAfter((m) => (values(m, 0).remoteWrite = { workspaceId: 'my-workspace' }))).toEqual([
+      'cluster "aws": field platform.monitoring.remoteWrite.workspaceId "my-workspace" is not an AMP workspace id (ws-<uuid>): set the id of the stack output analysis.prometheusEndpoint (bootstrap/aws); aws clusters remote-write there',
+    ]);
+    expect(problemsAfter((m) => delete values(m, 0).remoteWrite)).toEqual([
+      'cluster "aws": field platform.monitoring.remoteWrite.workspaceId undefined is not an AMP workspace id (ws-<uuid>): set the id of the stack output analysis.prometheusEndpoint (bootstrap/aws); aws clusters remote-write there',
+    ]);
+    expect(problemsAfter((m) => (values(m, 1).remoteWrite = values(m, 0).remoteWrite))).toEqual([
+      'cluster "onprem": field platform.monitoring.remoteWrite is for aws clusters only: the workspace is in their account and region',
+    ]);
   });
 
   it('rejects a federation endpoint outside the source cluster', () => {

@@ -1,10 +1,19 @@
 // kube-prometheus-stack: its NetworkPolicies and its typed chart values.
 import type { Construct } from 'constructs';
+import { irsaCredentials, irsaRoleArn } from '../../generators/irsa';
 import { location, type Cluster, type Estate } from '../../generators/model';
-import { cidrPeers, networkPolicy } from '../../generators/namespace';
+import { awsApiEgress, cidrPeers, networkPolicy } from '../../generators/namespace';
 import { fluxStateMetricsValues } from '../flux-feedback/api';
 import { alertmanagerConfig, alertmanagerEgress, RECEIVERS_SECRET } from './alertmanager';
-import { DASHBOARD_LABELS, MONITORING_SELECTOR, NAMESPACE, PROMETHEUS_POD_LABELS } from './api';
+import {
+  DASHBOARD_LABELS,
+  metricsWorkspaceEndpoint,
+  MONITORING_SELECTOR,
+  NAMESPACE,
+  PROMETHEUS_POD_LABELS,
+  PROMETHEUS_SERVICE_ACCOUNT,
+  REMOTE_WRITE_ROLE,
+} from './api';
 import { GATEWAY_LABELS, PROMETHEUS_NAME, sourceEndpoint } from './federation';
 import { PROMETHEUS_DATASOURCE_UID } from '../../generators/telemetry';
 import type { CentralFederation, MonitoringValues } from './values';
@@ -41,6 +50,14 @@ export function networkPolicies(scope: Construct, cluster: Cluster, estate: Esta
     egress: [{ to: cidrPeers(podCidr, nodeCidr) }],
   });
   alertmanagerEgress(scope, cluster);
+  if (values.remoteWrite) {
+    // The AMP endpoint has no fixed addresses (generators/namespace.ts awsApiEgress); STS for the web identity too.
+    networkPolicy(scope, NAMESPACE, 'allow-prometheus-remote-write', {
+      podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
+      policyTypes: ['Egress'],
+      egress: [awsApiEgress(cluster)],
+    });
+  }
 
   const federation = values.federation;
   if (federation.role === 'source') {
@@ -74,6 +91,30 @@ const small = (cpu: string, memory: string, limit: string) => ({
   limits: { memory: limit },
 });
 
+/**
+ * Remote write to the cluster's AMP workspace, signed with SigV4. prometheus-operator v0.89.0 `RemoteWriteSpec.sigv4`
+ * (pkg/apis/monitoring/v1/types.go: region, accessKey, secretKey, profile, roleArn) with no keys leaves Prometheus to
+ * the AWS SDK's default credential chain (github.com/prometheus/sigv4, NewSigV4RoundTripper: LoadDefaultConfig), which
+ * takes the web identity from AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE: the IRSA credentials every component here
+ * gets (generators/irsa.ts), set on the operator's `prometheus` container through `containers` (merged by name),
+ * `volumes` and `volumeMounts` of the Prometheus spec.
+ */
+function remoteWriteSpec(cluster: Cluster, values: MonitoringValues): Record<string, unknown> {
+  if (cluster.provider !== 'aws' || !values.remoteWrite) return {};
+  const credentials = irsaCredentials(irsaRoleArn(cluster, REMOTE_WRITE_ROLE));
+  return {
+    remoteWrite: [
+      {
+        url: `${metricsWorkspaceEndpoint(cluster.region, values.remoteWrite.workspaceId)}api/v1/remote_write`,
+        sigv4: { region: cluster.region },
+      },
+    ],
+    containers: [{ name: 'prometheus', env: credentials.env }],
+    volumes: credentials.volumes,
+    volumeMounts: credentials.mounts,
+  };
+}
+
 /** The chart values. Everything the repo declares is selected by MONITORING_SELECTOR in every namespace. */
 export function stackValues(cluster: Cluster, values: MonitoringValues): Record<string, unknown> {
   const p = values.prometheus;
@@ -95,7 +136,9 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
       resources: small('50m', '128Mi', '256Mi'),
     },
     prometheus: {
+      serviceAccount: { create: true, name: PROMETHEUS_SERVICE_ACCOUNT },
       prometheusSpec: {
+        ...remoteWriteSpec(cluster, values),
         replicas: 1,
         externalLabels: externalLabels(cluster),
         scrapeInterval: '30s',

@@ -44,10 +44,24 @@ export interface FederationEndpoint {
   port: number;
 }
 
+/**
+ * Where an aws cluster's Prometheus remote-writes everything it holds (its own series and the federated aggregates):
+ * the Amazon Managed Service for Prometheus workspace that bootstrap/aws declares. Its id is known only after the first
+ * `pulumi up` (output `analysis.prometheusEndpoint`); `pulumi up` fails while the two differ.
+ */
+export interface RemoteWrite {
+  workspaceId: string;
+}
+
 export interface MonitoringValues {
   prometheus: PrometheusValues;
   federation: CentralFederation | SourceFederation;
+  /** Required on aws clusters, absent elsewhere (the workspace is in the aws cluster's account and region). */
+  remoteWrite?: RemoteWrite;
 }
+
+/** AMP workspace ids: `ws-` and a UUID (Amazon Managed Service for Prometheus API Reference, CreateWorkspace). */
+export const WORKSPACE_ID = /^ws-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const DURATION = /^[1-9][0-9]*(s|m|h|d|w)$/;
 
@@ -59,6 +73,7 @@ export const MONITORING_KEYS: Shape = {
     endpoint: leaves('hostname', 'address', 'port'),
     grafana: leaves('hostname', 'listener'),
   },
+  remoteWrite: leaves('workspaceId'),
 };
 
 /** Seconds in a Prometheus duration such as `30s` or `2m`. */
@@ -95,6 +110,14 @@ export function validateMonitoring(values: MonitoringValues, cluster: Cluster, e
   if (!Number.isInteger(p?.storageGi) || p.storageGi < 5)
     fail('prometheus.storageGi', 'must be a whole number of GiB, at least 5');
   resourceProblems(p, 'prometheus', fail);
+  if (cluster.provider === 'aws' && !WORKSPACE_ID.test(values.remoteWrite?.workspaceId ?? ''))
+    fail(
+      'remoteWrite.workspaceId',
+      `${JSON.stringify(values.remoteWrite?.workspaceId)} is not an AMP workspace id (ws-<uuid>): set the id of the ` +
+        'stack output analysis.prometheusEndpoint (bootstrap/aws); aws clusters remote-write there',
+    );
+  if (cluster.provider !== 'aws' && values.remoteWrite !== undefined)
+    fail('remoteWrite', 'is for aws clusters only: the workspace is in their account and region');
 
   const federation = values.federation;
   if (federation?.role === 'source') {

@@ -92,10 +92,11 @@ describe('kms-customer-key-encrypts-data', () => {
     policyResource('aws:ec2/launchTemplate:LaunchTemplate', 'aws-worker', {
       blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { encrypted: 'true', kmsKeyId } }],
     });
+  const workspace = (kmsKeyArn?: string) => policyResource('aws:amp/workspace:Workspace', 'metrics', { kmsKeyArn });
   const rule = (resources: PolicyResource[]) => violations('kms-customer-key-encrypts-data', resources);
 
   it('passes data under a key, by ARN or (in a preview) by dependency on a key of the stack', async () => {
-    expect(await rule([k, bucket, sse(kms), instance(ARN), template(ARN)])).toEqual([]);
+    expect(await rule([k, bucket, sse(kms), instance(ARN), template(ARN), workspace(ARN)])).toEqual([]);
     const unknown = { applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms' } };
     expect(await rule([k, bucket, sse(unknown, [k])])).toEqual([]);
   });
@@ -122,6 +123,7 @@ describe('kms-customer-key-encrypts-data', () => {
       () => [k, template()],
       /aws-worker: blockDeviceMappings\[0\].ebs.kmsKeyId is no key/,
     ],
+    ['an AMP workspace on the AWS-owned key', () => [k, workspace()], /metrics: kmsKeyArn is no key of this stack/],
   ])('flags %s', async (_, resources, message) => {
     expect((await rule(resources())).join('\n')).toMatch(message);
   });

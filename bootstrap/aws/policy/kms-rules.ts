@@ -9,6 +9,7 @@ const BUCKET = 'aws:s3/bucket:Bucket';
 const ENCRYPTION = 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration';
 const INSTANCE = 'aws:ec2/instance:Instance';
 const LAUNCH_TEMPLATE = 'aws:ec2/launchTemplate:LaunchTemplate';
+const METRICS_WORKSPACE = 'aws:amp/workspace:Workspace';
 
 /** Actions that administer a key without using it (encryption.ts KEY_ADMIN_ACTIONS). */
 const ADMIN_ACTION = {
@@ -70,7 +71,8 @@ const dataUnderCustomerKeys: StackValidationPolicy = {
   name: 'kms-customer-key-encrypts-data',
   description:
     'The data buckets (all but those in BUCKETS_WITHOUT_EXPIRY, which hold public documents) use SSE-KMS with a ' +
-    "customer-managed key of the stack, and so does every instance's root volume and launch template volume.",
+    "customer-managed key of the stack, and so does every instance's root volume, launch template volume and AMP " +
+    'workspace (whose key is chosen at creation only).',
   enforcementLevel: 'mandatory',
   validateStack: (args, reportViolation) => {
     const keys = args.resources.filter((r) => r.type === KMS_KEY);
@@ -91,6 +93,10 @@ const dataUnderCustomerKeys: StackValidationPolicy = {
     for (const instance of args.resources.filter((r) => r.type === INSTANCE)) {
       if (!usesKey(instance, 'rootBlockDevice', instance.props.rootBlockDevice?.kmsKeyId, keys))
         reportViolation(`${instance.name}: rootBlockDevice.kmsKeyId is no key of this stack`, instance.urn);
+    }
+    for (const workspace of args.resources.filter((r) => r.type === METRICS_WORKSPACE)) {
+      if (!usesKey(workspace, 'kmsKeyArn', workspace.props.kmsKeyArn, keys))
+        reportViolation(`${workspace.name}: kmsKeyArn is no key of this stack`, workspace.urn);
     }
     for (const template of args.resources.filter((r) => r.type === LAUNCH_TEMPLATE)) {
       list<any>(template.props.blockDeviceMappings).forEach((mapping, i) => {
