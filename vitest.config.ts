@@ -25,6 +25,7 @@ export const INTEGRATION = [
   'generators/cli/cli.test.ts',
   'generators/cli/dev.test.ts',
   'generators/cli/doctor.test.ts',
+  'generators/cli/grafana.test.ts',
   'generators/corpus.test.ts',
   'generators/debian-packages.test.ts',
   'generators/diff/diff.test.ts',
