@@ -56,6 +56,7 @@ export const INTEGRATION = [
   'platform/log-export/e2e.test.ts',
   'platform/log-export/go.test.ts',
   'platform/log-export/metrics-e2e.test.ts',
+  'platform/log-export/parquet.test.ts',
   'platform/metrics/metrics.test.ts',
   'platform/monitoring/alertmanager.test.ts',
   'platform/monitoring/federation-e2e.test.ts',
