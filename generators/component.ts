@@ -9,7 +9,7 @@ import type { GoTool } from './go-tools';
 import type { IrsaRole } from './irsa';
 import type { Cluster, Estate } from './model';
 import type { RuleId } from './policy/rules';
-import type { PanelSpec, RuleGroup } from './telemetry';
+import type { Dashboard, PanelSpec, RuleGroup } from './telemetry';
 import type { Shape } from './shape';
 import type { RepoCheck } from './validate/checks';
 import type { CrdSource } from './validate/schemas';
@@ -31,9 +31,15 @@ export interface Installed {
   values: object;
 }
 
-export interface RenderContext {
+/** What a component sees of the estate outside its own objects: the render's context, and the dashboards'. */
+export interface ClusterContext {
   estate: Estate;
   cluster: Cluster;
+  /** Every component the named cluster runs (this one by default), with its values, in catalogue-name order. */
+  installed(cluster?: string): readonly Installed[];
+}
+
+export interface RenderContext extends ClusterContext {
   /** The chart whose objects land in `clusters/<cluster>/<layer>/<component>/`. */
   chart(layer: Layer): Chart;
   /**
@@ -41,8 +47,6 @@ export interface RenderContext {
    * objects and is created with `npm run secret`; values never pass through the render.
    */
   secret(layer: Layer, namespace: string, name: string, keys: readonly [string, ...string[]]): void;
-  /** Every component the named cluster runs (this one by default), with its values, in catalogue-name order. */
-  installed(cluster?: string): readonly Installed[];
 }
 
 /** An exception to one policy rule for one object, with the reason the object needs it. */
@@ -111,6 +115,13 @@ export interface Component<V> {
    * @default none
    */
   readonly telemetry?: { aggregates: readonly RuleGroup[]; overview?: readonly PanelSpec[] };
+  /**
+   * Its Grafana dashboards as they stand on `ctx.cluster`, one definition for both Grafanas: the in-cluster one loads
+   * those that read only Prometheus (platform/monitoring renders them), and `npm run grafana -- sync` provisions them
+   * all into Amazon Managed Grafana (generators/grafana.ts), with the aws cluster as `ctx.cluster`.
+   * @default none
+   */
+  dashboards?(ctx: ClusterContext, values: V): readonly Dashboard[];
 }
 
 /** The version a component installs on `cluster` (see `Component.version`). */

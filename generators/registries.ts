@@ -1,10 +1,11 @@
 // Every registry the gates and bootstrap read, derived from a catalogue: nothing here names a component.
 import type { DeclaredChart } from './charts';
-import type { Catalogue, Component, Exemption, Installed } from './component';
+import type { Catalogue, ClusterContext, Component, Exemption, Installed } from './component';
 import type { ContainerImage } from './images';
 import type { GoTool } from './go-tools';
 import type { IrsaRole } from './irsa';
-import type { Cluster } from './model';
+import type { Cluster, Estate } from './model';
+import type { Dashboard } from './telemetry';
 import type { RepoCheck } from './validate/checks';
 import type { CrdSource } from './validate/schemas';
 import type { ValidationExtensions } from './validate/validate';
@@ -20,6 +21,24 @@ export function installed(cluster: Cluster, catalogue: Catalogue): Installed[] {
       .sort()
       .flatMap((name) => (known[name] && values[name] ? [{ component: known[name]!, values: values[name]! }] : []));
   return [...pick(cluster.platform, catalogue.platform), ...pick(cluster.apps, catalogue.apps)];
+}
+
+/** `cluster` with what it and the other clusters of `estate` run. */
+export function clusterContext(estate: Estate, cluster: Cluster, catalogue: Catalogue): ClusterContext {
+  return {
+    estate,
+    cluster,
+    installed(name = cluster.name) {
+      const other = estate.clusters.find((c) => c.name === name);
+      if (!other) throw new Error(`cluster "${cluster.name}": no cluster named "${name}" in the model`);
+      return installed(other, catalogue);
+    },
+  };
+}
+
+/** The dashboards of every component `ctx.cluster` runs, in catalogue order. */
+export function dashboardsOf(ctx: ClusterContext): Dashboard[] {
+  return ctx.installed().flatMap(({ component, values }) => component.dashboards?.(ctx, values) ?? []);
 }
 
 /** Policy exceptions per component; the gate applies each where the component runs. */

@@ -6,7 +6,7 @@ import { FLUX_NAMESPACE, fluxKustomization, gitRepository } from './flux';
 import { FLUX_INSTALL_DIR, HEADER, kustomization, MANAGED_BY, OUTPUT_DIR, SOPS_SUFFIX, toYaml } from './layout';
 import type { Cluster, Estate } from './model';
 import { assertValidModel } from './model-check';
-import { installed } from './registries';
+import { clusterContext } from './registries';
 import { versions } from './versions';
 import { labelValueProblem } from './versions-check';
 
@@ -64,11 +64,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
   const charts: ComponentChart[] = [];
   const root = `${OUTPUT_DIR}/${cluster.name}`;
   const secretsOf = new Map<string, SecretRef[]>();
-  const installedOn = (name = cluster.name) => {
-    const other = estate.clusters.find((c) => c.name === name);
-    if (!other) throw new Error(`cluster "${cluster.name}": no cluster named "${name}" in the model`);
-    return installed(other, catalogue);
-  };
+  const { installed: installedOn } = clusterContext(estate, cluster, catalogue);
 
   const use = (component: Component<any>, values: object) => {
     const chartFor = new Map<Layer, Chart>();

@@ -1,8 +1,15 @@
 // What components declare about their metrics, and the building blocks of Grafana dashboards: Prometheus rule groups
 // (record names follow level:metric:operations) and time-series panels over the clusters' Prometheus data source.
 
-/** The uid of the Prometheus data source that the monitoring stack provisions; every panel reads it. */
+/**
+ * The uid of the Prometheus data source: the monitoring stack's in each cluster, Amazon Managed Service for Prometheus
+ * in Amazon Managed Grafana (`npm run grafana -- sync`), so one dashboard reads either.
+ */
 export const PROMETHEUS_DATASOURCE_UID = 'prometheus';
+/** The uid of the Athena data source over the telemetry catalogue; only Amazon Managed Grafana has it. */
+export const ATHENA_DATASOURCE_UID = 'athena';
+/** The Athena plugin's type (grafana/athena-datasource, src/plugin.json `id`). */
+export const ATHENA_DATASOURCE_TYPE = 'grafana-athena-datasource';
 
 export interface RecordingRule {
   record: string;
@@ -102,6 +109,45 @@ export function labelValuesVariable(
   };
 }
 
+/** A time-series panel over Athena: `sql` yields a `time` column, one numeric column and the label columns. */
+export function athenaPanel(
+  spec: { title: string; unit: string; sql: string },
+  id: number,
+  gridPos: GridPos,
+): Record<string, unknown> {
+  const datasource = { type: ATHENA_DATASOURCE_TYPE, uid: ATHENA_DATASOURCE_UID };
+  return {
+    id,
+    type: 'timeseries',
+    title: spec.title,
+    datasource,
+    gridPos,
+    fieldConfig: { defaults: { unit: spec.unit }, overrides: [] },
+    options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
+    // The plugin's query model (grafana/athena-datasource src/types.ts AthenaQuery): format 0 is a time series, the
+    // long rows turned wide by their string columns; connectionArgs left to the data source's defaults.
+    targets: [{ refId: 'A', datasource, format: 0, rawSQL: spec.sql }],
+  };
+}
+
+/** A Grafana dashboard's JSON model. */
+export type Dashboard = Record<string, unknown> & { uid: string; title: string };
+
+/** The uids of every data source a dashboard's panels, targets and variables name. */
+export function datasourcesOf(value: unknown): Set<string> {
+  const found = new Set<string>();
+  const walk = (v: unknown, key?: string): void => {
+    if (Array.isArray(v)) v.forEach((item) => walk(item));
+    else if (v && typeof v === 'object') {
+      const uid = (v as { uid?: unknown }).uid;
+      if (key === 'datasource' && typeof uid === 'string') found.add(uid);
+      for (const [k, child] of Object.entries(v)) walk(child, k);
+    }
+  };
+  walk(value);
+  return found;
+}
+
 export interface DashboardSpec {
   uid: string;
   title: string;
@@ -114,7 +160,7 @@ export interface DashboardSpec {
 }
 
 /** A read-only dashboard in UTC. */
-export function dashboard(spec: DashboardSpec): Record<string, unknown> {
+export function dashboard(spec: DashboardSpec): Dashboard {
   return {
     uid: spec.uid,
     title: spec.title,

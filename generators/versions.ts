@@ -88,6 +88,9 @@ export const versions = {
   // DuckDB from PyPI: the Parquet bench (npm run bench:parquet) and the README's analyst examples read with it.
   // renovate: datasource=pypi depName=duckdb
   duckdb: '1.5.6',
+  // pyarrow from PyPI: the Parquet read-back test (platform/log-export/parquet.test.ts) reads what DuckDB wrote with it.
+  // renovate: datasource=pypi depName=pyarrow
+  pyarrow: '26.0.1',
   // renovate: datasource=helm registryUrl=https://open-telemetry.github.io/opentelemetry-helm-charts depName=opentelemetry-collector
   otelCollectorChart: '0.127.2',
   // platform/gateway: Envoy Gateway's chart gateway-helm, published as an OCI artifact (docker.io/envoyproxy/gateway-helm)

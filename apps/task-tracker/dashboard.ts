@@ -1,5 +1,11 @@
 // The task-tracker Grafana dashboard: RED metrics of the API per route, then the task (business) metrics and the runtime.
-import { dashboard, labelValuesVariable, timeseriesPanel, type PanelSpec } from '../../generators/telemetry';
+import {
+  dashboard,
+  labelValuesVariable,
+  timeseriesPanel,
+  type Dashboard,
+  type PanelSpec,
+} from '../../generators/telemetry';
 import { JOB, LATENCY_OBJECTIVE_SECONDS } from './rules';
 
 const inScope = `job="${JOB}",namespace=~"$namespace"`;
@@ -104,7 +110,7 @@ export function dashboardExpressions(): string[] {
   return rows.flatMap((r) => r.panels.flatMap((p) => p.targets.map((t) => t.expr)));
 }
 
-export function taskTrackerDashboard(): Record<string, unknown> {
+export function taskTrackerDashboard(): Dashboard {
   const width = 8;
   const height = 8;
   const panels: Record<string, unknown>[] = [];

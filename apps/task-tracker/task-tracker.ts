@@ -9,8 +9,6 @@ import { irsaRoleArn, type IrsaRole } from '../../generators/irsa';
 import { API_SERVER_PORT, cidrPeers, componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
 import {
-  DASHBOARD_ANNOTATIONS,
-  DASHBOARD_LABELS,
   MONITORING_SELECTOR,
   NAMESPACE as MONITORING_NAMESPACE,
   PROMETHEUS_POD_LABELS,
@@ -282,17 +280,6 @@ function monitoring(scope: Construct): void {
     metadata: { name: NAME, namespace: NAMESPACE, labels: { ...MONITORING_SELECTOR } },
     spec: { groups: taskTrackerRuleGroups() },
   });
-  new ApiObject(scope, 'dashboard', {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: `dashboard-${NAME}`,
-      namespace: NAMESPACE,
-      labels: { ...DASHBOARD_LABELS },
-      annotations: { ...DASHBOARD_ANNOTATIONS },
-    },
-    data: { [`${NAME}.json`]: JSON.stringify(taskTrackerDashboard(), null, 2) },
-  });
 }
 
 /** The database pods' role: IRSA on aws, an IAM user with the same policy (its key in a SOPS Secret) on metal. */
@@ -314,6 +301,7 @@ export const taskTracker: Component<TaskTrackerValues> = {
   irsaRoles: [databaseRole],
   goTools: [TOOL],
   telemetry: { aggregates, overview },
+  dashboards: () => [taskTrackerDashboard()],
   render(ctx, values) {
     const chart = ctx.chart('apps');
     // The app never calls the Kubernetes API.

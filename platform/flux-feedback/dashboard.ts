@@ -1,5 +1,5 @@
 // The Flux Grafana dashboard: what is not ready, what was applied, and how long the controllers take.
-import { dashboard, timeseriesPanel, type PanelSpec } from '../../generators/telemetry';
+import { dashboard, timeseriesPanel, type Dashboard, type PanelSpec } from '../../generators/telemetry';
 import { APPLIER_KINDS, RESOURCE_INFO, SOURCE_KINDS } from './api';
 
 const panels: PanelSpec[] = [
@@ -60,7 +60,7 @@ export function dashboardExpressions(): string[] {
   return panels.flatMap((p) => p.targets.map((t) => t.expr));
 }
 
-export function fluxDashboard(): Record<string, unknown> {
+export function fluxDashboard(): Dashboard {
   return dashboard({
     uid: 'flux',
     title: 'Flux',

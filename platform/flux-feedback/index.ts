@@ -4,7 +4,7 @@ import { ApiObject } from 'cdk8s';
 import type { Component } from '../../generators/component';
 import { FLUX_NAMESPACE } from '../../generators/flux';
 import { versions } from '../../generators/versions';
-import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR } from '../monitoring/api';
+import { MONITORING_SELECTOR } from '../monitoring/api';
 import { fluxAlertGroups } from './alerts';
 import { fluxDashboard } from './dashboard';
 import { COMMIT_STATUS, notifications, RECEIVER, TOKEN_KEY } from './notifications';
@@ -20,6 +20,7 @@ export const fluxFeedback: Component<FluxFeedbackValues> = {
   version: versions.flux.distribution,
   keys: FLUX_FEEDBACK_KEYS,
   validate: validateFluxFeedback,
+  dashboards: () => [fluxDashboard()],
   render(ctx, values) {
     const { cluster, estate } = ctx;
     const configs = ctx.chart('platform-configs');
@@ -42,18 +43,6 @@ export const fluxFeedback: Component<FluxFeedbackValues> = {
       kind: 'PrometheusRule',
       metadata: { name: 'flux', namespace: FLUX_NAMESPACE, labels },
       spec: { groups: fluxAlertGroups() },
-    });
-    // Grafana's sidecar loads it where Grafana runs (the central cluster); elsewhere it is an inert ConfigMap.
-    new ApiObject(configs, 'dashboard-flux', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: 'dashboard-flux',
-        namespace: FLUX_NAMESPACE,
-        labels: { ...DASHBOARD_LABELS },
-        annotations: { ...DASHBOARD_ANNOTATIONS },
-      },
-      data: { 'flux.json': JSON.stringify(fluxDashboard(), null, 2) },
     });
   },
 };

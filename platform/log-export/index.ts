@@ -22,6 +22,7 @@ import {
 import { alertGroups } from './alerts';
 import { AGENT, CLUSTER_EXPORTER, LOG_WRITER_ROLE, NAMESPACE } from './api';
 import { logExportCheck } from './check';
+import { logExportDashboard } from './dashboard';
 import {
   AGENT_STATE_DIR,
   agentConfig,
@@ -256,6 +257,7 @@ export const logExport: Component<LogExportValues> = {
   goTools: [COLLECTOR_TOOL, S3_SERVER_TOOL],
   checks: [logExportCheck],
   irsaRoles: [LOG_WRITER_ROLE],
+  dashboards: () => [logExportDashboard()],
   exemptions: [
     {
       rule: 'namespace-psa-restricted',

@@ -6,8 +6,11 @@ import duckdb
 raw, out = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
 COLUMNS = "{'time': 'VARCHAR', 'resource': 'MAP(VARCHAR, VARCHAR)', 'attributes': 'MAP(VARCHAR, VARCHAR)', 'body': 'JSON'}"
+# Partition values stay in the keys, as in the catalogue's tables: DuckDB would otherwise add the key's name=value
+# folders as columns, and cast dt to a DATE where the catalogue's partitions are strings.
 def ndjson(glob):
-    return f"read_json('{glob}', format='newline_delimited', columns={COLUMNS}, compression='gzip')"
+    return (f"read_json('{glob}', format='newline_delimited', columns={COLUMNS}, compression='gzip', "
+            "hive_partitioning=false)")
 objects = sorted(os.path.join(d, f) for d, _, fs in os.walk(raw) for f in fs)
 
 def size(paths):

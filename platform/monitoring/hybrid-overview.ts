@@ -1,7 +1,13 @@
 // The "hybrid overview" Grafana dashboard: every panel is repeated per `cluster`, so the sites sit side by side.
 // It reads only the recorded aggregates (which exist in every cluster with their `cluster` label) and federation
 // health. Components contribute their own panels first (`Component.telemetry.overview`).
-import { dashboard, labelValuesVariable, timeseriesPanel, type PanelSpec } from '../../generators/telemetry';
+import {
+  dashboard,
+  labelValuesVariable,
+  timeseriesPanel,
+  type Dashboard,
+  type PanelSpec,
+} from '../../generators/telemetry';
 import { federationJob } from './rules';
 
 const inCluster = '{cluster="$cluster"}';
@@ -78,7 +84,7 @@ export function dashboardExpressions(sources: string[], componentPanels: readonl
   return [...perCluster(componentPanels), ...federationPanels(sources)].flatMap((p) => p.targets.map((t) => t.expr));
 }
 
-export function hybridOverview(sources: string[], componentPanels: readonly PanelSpec[]): Record<string, unknown> {
+export function hybridOverview(sources: string[], componentPanels: readonly PanelSpec[]): Dashboard {
   const width = 12;
   const height = 8;
   const rows = perCluster(componentPanels);

@@ -5,7 +5,13 @@ import type { Construct } from 'constructs';
 import type { Component } from '../../generators/component';
 import { helmRelease, helmRepository } from '../../generators/flux';
 import { componentNamespace, inNamespace, networkPolicy } from '../../generators/namespace';
-import { labelledAggregates, type RuleGroup } from '../../generators/telemetry';
+import { dashboardsOf } from '../../generators/registries';
+import {
+  datasourcesOf,
+  labelledAggregates,
+  PROMETHEUS_DATASOURCE_UID,
+  type RuleGroup,
+} from '../../generators/telemetry';
 import { versions } from '../../generators/versions';
 import { ENVOY_POD_LABELS, httpRoute } from '../gateway/api';
 import {
@@ -94,6 +100,14 @@ export const monitoring: Component<MonitoringValues> = {
         'kube-prometheus-stack runs node-exporter with hostNetwork, hostPID and hostPath to read node metrics; warn/audit stay restricted',
     },
   ],
+  dashboards(ctx, values) {
+    const federation = values.federation;
+    if (federation.role !== 'central') return [];
+    const sources = federation.sources.map((s) => s.cluster);
+    const everywhere = [ctx.cluster.name, ...sources].flatMap((name) => ctx.installed(name));
+    const panels = [...new Set(everywhere.map((i) => i.component))].flatMap((c) => c.telemetry?.overview ?? []);
+    return [hybridOverview(sources, panels)];
+  },
   render(ctx, values) {
     const { cluster, estate } = ctx;
     const controllers = ctx.chart('platform-controllers');
@@ -170,29 +184,20 @@ export const monitoring: Component<MonitoringValues> = {
       ctx.secret('platform-configs', NAMESPACE, clientTlsSecret(scrape.cluster), TLS_SECRET_KEYS);
     }
     prometheusRule(configs, 'federation', federation.sources.map(federationAlertGroup));
-    const everywhere = [cluster.name, ...federation.sources.map((s) => s.cluster)].flatMap((name) =>
-      ctx.installed(name),
-    );
-    const overviewPanels = [...new Set(everywhere.map((i) => i.component))].flatMap((c) => c.telemetry?.overview ?? []);
-    new ApiObject(configs, 'dashboard-hybrid-overview', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: 'dashboard-hybrid-overview',
-        namespace: NAMESPACE,
-        labels: { ...DASHBOARD_LABELS },
-        annotations: { ...DASHBOARD_ANNOTATIONS },
-      },
-      data: {
-        'hybrid-overview.json': JSON.stringify(
-          hybridOverview(
-            federation.sources.map((s) => s.cluster),
-            overviewPanels,
-          ),
-          null,
-          2,
-        ),
-      },
-    });
+    // The in-cluster Grafana has the Prometheus data source only: dashboards that read more are the managed one's.
+    for (const model of dashboardsOf(ctx)) {
+      if ([...datasourcesOf(model)].some((uid) => uid !== PROMETHEUS_DATASOURCE_UID)) continue;
+      new ApiObject(configs, `dashboard-${model.uid}`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: `dashboard-${model.uid}`,
+          namespace: NAMESPACE,
+          labels: { ...DASHBOARD_LABELS },
+          annotations: { ...DASHBOARD_ANNOTATIONS },
+        },
+        data: { [`${model.uid}.json`]: JSON.stringify(model, null, 2) },
+      });
+    }
   },
 };

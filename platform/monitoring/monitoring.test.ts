@@ -11,7 +11,8 @@ import { catchAllReason, federationScrapeCheck } from './federation-check';
 import { clusterDnsAddress, gatewayConfig } from './federation';
 import { monitoring } from './index';
 import { federatedSeries } from './index';
-import { installed } from '../../generators/registries';
+import { clusterContext, dashboardsOf, installed } from '../../generators/registries';
+import { datasourcesOf, PROMETHEUS_DATASOURCE_UID } from '../../generators/telemetry';
 import type { MonitoringValues } from './values';
 import { scrapeJobFromScrapeConfig } from './scrape-job';
 import { DASHBOARD_ANNOTATIONS, DASHBOARD_LABELS, MONITORING_SELECTOR, PROMETHEUS_SERVICE_ACCOUNT } from './api';
@@ -183,6 +184,26 @@ describe('rendering', () => {
     const used = new Set(JSON.stringify(json.panels).match(/[a-z_]+:[a-z0-9_]+:[a-z0-9_]+/g));
     const federated = federatedSeries(installed(estate.clusters.find((c) => c.name === 'onprem')!, realCatalogue));
     for (const name of used) expect(federated).toContain(name);
+  });
+
+  it('loads into the central Grafana every declared dashboard that reads only Prometheus, and no other', () => {
+    const real = [...renderEstate(estate, realCatalogue).files].flatMap(([f, t]) => parseManifests(f, t).docs);
+    const loaded = real.filter((d) => d.object.kind === 'ConfigMap' && d.object.metadata?.labels?.grafana_dashboard);
+    expect(loaded.map((d) => `${d.cluster}/${d.object.metadata!.namespace}/${d.object.metadata!.name}`).sort()).toEqual(
+      [
+        'aws/monitoring/dashboard-flux',
+        'aws/monitoring/dashboard-hybrid-overview',
+        'aws/monitoring/dashboard-task-tracker',
+      ],
+    );
+    // The log-export dashboard is declared too, but its Athena panel needs the managed Grafana's data source.
+    const aws = estate.clusters.find((c) => c.name === 'aws')!;
+    const declared = dashboardsOf(clusterContext(estate, aws, realCatalogue)).map((d) => d.uid);
+    expect(declared.sort()).toEqual(['flux', 'hybrid-overview', 'log-export', 'task-tracker']);
+    for (const d of loaded) {
+      const [json] = Object.values((d.object as any).data as Record<string, string>).map((t) => JSON.parse(t));
+      expect([...datasourcesOf(json)]).toEqual([PROMETHEUS_DATASOURCE_UID]);
+    }
   });
 
   it('renders the same output twice', () => {
