@@ -159,6 +159,20 @@ export function declareCatalogue(
   return { database, tables, workgroup, results, analyst };
 }
 
+/** Listing the datasets' prefixes of the estate bucket, and its location, which Athena asks for before a read. */
+export function listDatasets(logBucket: pulumi.Input<string>) {
+  return [
+    {
+      Sid: 'ListDatasets',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [logBucket],
+      Condition: { StringLike: { 's3:prefix': TABLE_PREFIXES.map((p) => `${p}*`) } },
+    },
+    { Sid: 'LocateDatasets', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [logBucket] },
+  ];
+}
+
 /**
  * Athena in the one workgroup, the catalogue's metadata, the datasets' objects, and the results bucket, where Athena
  * writes each query's results with the caller's credentials (so Put there is the one write it needs).
@@ -201,14 +215,7 @@ export function analystPolicy(
         Action: ['s3:GetObject'],
         Resource: TABLE_PREFIXES.map((p) => `arn:aws:s3:::${bucketName}/${p}*`),
       },
-      {
-        Sid: 'ListDatasets',
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: [logBucket],
-        Condition: { StringLike: { 's3:prefix': TABLE_PREFIXES.map((p) => `${p}*`) } },
-      },
-      { Sid: 'LocateDatasets', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [logBucket] },
+      ...listDatasets(logBucket),
       {
         Sid: 'QueryResults',
         Effect: 'Allow',

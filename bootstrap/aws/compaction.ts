@@ -6,7 +6,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DATABASE, type TableSpec } from '../../platform/log-export/api';
 import { COMPACTION_GROUP } from './analysis';
-import { TABLE_PREFIXES, type Catalogue } from './catalogue';
+import { type Catalogue, listDatasets } from './catalogue';
 import type { Settings } from './config';
 
 /**
@@ -130,14 +130,7 @@ export function compactionPolicy(
         Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
         Resource: parquet.map((t) => `${t.location.replace('s3://', 'arn:aws:s3:::')}*`),
       },
-      {
-        Sid: 'ListDatasets',
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: [logBucket],
-        Condition: { StringLike: { 's3:prefix': TABLE_PREFIXES.map((p) => `${p}*`) } },
-      },
-      { Sid: 'LocateDatasets', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: [logBucket] },
+      ...listDatasets(logBucket),
       {
         Sid: 'QueryResults',
         Effect: 'Allow',
