@@ -1,6 +1,8 @@
 // The stack outputs, as `pulumi stack output --json --show-secrets` prints them. The Talos scripts (bootstrap/talos)
 // read that JSON; keep this type and index.ts's exports in step (a test checks it).
 
+import type { AnalysisOutputs } from '../../generators/grafana';
+
 export interface AwsBootstrapOutputs {
   cluster: string;
   region: string;
@@ -44,11 +46,5 @@ export interface AwsBootstrapOutputs {
    * endpoint (`…/workspaces/<id>/`, whose id the model's monitoring `remoteWrite.workspaceId` names), the Athena
    * workgroup and the Glue database.
    */
-  analysis: {
-    grafanaUrl: string;
-    grafanaWorkspaceId: string;
-    prometheusEndpoint: string;
-    athenaWorkgroup: string;
-    athenaDatabase: string;
-  };
+  analysis: AnalysisOutputs['analysis'];
 }
