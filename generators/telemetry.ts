@@ -87,6 +87,22 @@ export function timeseriesPanel(
   };
 }
 
+/** Time-series panels in `columns` equal columns, row by row from `y`, with ids from `firstId`. */
+export function panelGrid(
+  specs: readonly PanelSpec[],
+  {
+    columns = 2,
+    height = 8,
+    y = 0,
+    firstId = 1,
+  }: { columns?: number; height?: number; y?: number; firstId?: number } = {},
+): Record<string, unknown>[] {
+  const w = 24 / columns;
+  return specs.map((spec, i) =>
+    timeseriesPanel(spec, firstId + i, { x: (i % columns) * w, y: y + Math.floor(i / columns) * height, w, h: height }),
+  );
+}
+
 /** A dashboard variable over the values of a Prometheus label, several selectable and All selected at first. */
 export function labelValuesVariable(
   name: string,
@@ -155,7 +171,8 @@ export interface DashboardSpec {
   refresh: string;
   /** How far back the time range starts, e.g. `now-3h`; it ends now. */
   from: string;
-  variables: Record<string, unknown>[];
+  /** @default none */
+  variables?: Record<string, unknown>[];
   panels: Record<string, unknown>[];
 }
 
@@ -170,7 +187,7 @@ export function dashboard(spec: DashboardSpec): Dashboard {
     editable: false,
     refresh: spec.refresh,
     time: { from: spec.from, to: 'now' },
-    templating: { list: spec.variables },
+    templating: { list: spec.variables ?? [] },
     panels: spec.panels,
   };
 }

@@ -1,11 +1,5 @@
 // The task-tracker Grafana dashboard: RED metrics of the API per route, then the task (business) metrics and the runtime.
-import {
-  dashboard,
-  labelValuesVariable,
-  timeseriesPanel,
-  type Dashboard,
-  type PanelSpec,
-} from '../../generators/telemetry';
+import { dashboard, labelValuesVariable, panelGrid, type Dashboard, type PanelSpec } from '../../generators/telemetry';
 import { JOB, LATENCY_OBJECTIVE_SECONDS } from './rules';
 
 const inScope = `job="${JOB}",namespace=~"$namespace"`;
@@ -111,7 +105,6 @@ export function dashboardExpressions(): string[] {
 }
 
 export function taskTrackerDashboard(): Dashboard {
-  const width = 8;
   const height = 8;
   const panels: Record<string, unknown>[] = [];
   let y = 0;
@@ -125,16 +118,7 @@ export function taskTrackerDashboard(): Dashboard {
       panels: [],
     });
     y += 1;
-    row.panels.forEach((spec, i) => {
-      panels.push(
-        timeseriesPanel(spec, panels.length + 1, {
-          x: (i % 3) * width,
-          y: y + Math.floor(i / 3) * height,
-          w: width,
-          h: height,
-        }),
-      );
-    });
+    panels.push(...panelGrid(row.panels, { columns: 3, height, y, firstId: panels.length + 1 }));
     y += Math.ceil(row.panels.length / 3) * height;
   }
   return dashboard({

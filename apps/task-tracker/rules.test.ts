@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildGoTool } from '../../generators/go-tools';
+import { promtoolCheckExpressions } from '../../platform/monitoring/rule-tests.testkit';
 import { PROMTOOL } from '../../platform/monitoring/tools';
 import { dashboardExpressions } from './dashboard';
 import { taskTrackerRuleGroups } from './rules';
@@ -213,14 +214,10 @@ describe('task-tracker SLO rules', () => {
   });
 
   it('dashboard queries are valid PromQL once Grafana has filled in its variables', () => {
-    const rules = dashboardExpressions().map((expr, i) => ({
-      record: `dashboard:query_${i}:check`,
-      expr: expr.replaceAll('$__rate_interval', '5m').replaceAll('$namespace', '.+'),
-    }));
-    const result = promtool(['check', 'rules', 'dashboard.yaml'], {
-      'dashboard.yaml': { groups: [{ name: 'dashboard', rules }] },
-    });
-    expect(result.output).toMatch(new RegExp(`SUCCESS: ${rules.length} rules found`));
+    const result = promtoolCheckExpressions(
+      dashboardExpressions().map((e) => e.replaceAll('$__rate_interval', '5m').replaceAll('$namespace', '.+')),
+    );
+    expect(result.output).toMatch(/SUCCESS/);
     expect(result.ok).toBe(true);
   });
 });

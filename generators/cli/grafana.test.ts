@@ -196,6 +196,8 @@ describe('npm run grafana -- sync, against a stand-in Grafana HTTP API on loopba
       'flux',
       'hybrid-overview',
       'log-export',
+      'node-autoscaling',
+      'node-lifecycle',
       'task-tracker',
     ]);
     for (const b of boards)

@@ -1,6 +1,13 @@
 // promtool (the clusters' Prometheus release) unit-tests the rendered cluster-autoscaler alerts on synthetic series.
 import { describe, expect, it } from 'vitest';
-import { promtoolTestRules, renderedRuleGroups, type RuleCase } from '../monitoring/rule-tests.testkit';
+import {
+  promtoolCheckExpressions,
+  promtoolTestRules,
+  renderedRuleGroups,
+  type RuleCase,
+} from '../monitoring/rule-tests.testkit';
+import { dashboardExpressions } from './dashboard';
+import { clusterAutoscaler } from './index';
 
 const groups = renderedRuleGroups('aws', 'cluster-autoscaler');
 const scope = 'namespace="cluster-autoscaler"';
@@ -61,5 +68,18 @@ describe('cluster-autoscaler alerts (promtool test rules)', () => {
   it('can fail: a healthy autoscaler expected down fails the test', () => {
     const wrong = { ...cases[0]!, expect: { ...none, ClusterAutoscalerDown: [{ severity: 'critical' }] } };
     expect(() => promtoolTestRules(groups, [wrong])).toThrow(/ClusterAutoscalerDown/);
+  });
+});
+
+describe('node-autoscaling dashboard', () => {
+  it('is loaded by the aws Grafana and its queries are valid PromQL', () => {
+    expect(clusterAutoscaler.dashboards!({} as never, {} as never).map((d) => d.uid)).toEqual(['node-autoscaling']);
+    const result = promtoolCheckExpressions(dashboardExpressions());
+    expect(result.output).toMatch(/SUCCESS/);
+    expect(result.ok).toBe(true);
+  });
+
+  it('can fail: a broken query fails the check', () => {
+    expect(promtoolCheckExpressions([...dashboardExpressions(), 'sum(']).ok).toBe(false);
   });
 });

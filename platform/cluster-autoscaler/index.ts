@@ -12,8 +12,9 @@ import { awsApiEgress, componentNamespace, networkPolicy } from '../../generator
 import { ON_CONTROL_PLANES } from '../../generators/placement';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 import { versions } from '../../generators/versions';
-import { monitoredService, prometheusScrapeIngress } from '../monitoring/api';
+import { metricsEndpoint, monitoredService } from '../monitoring/api';
 import { alertGroups, METRICS_JOB } from './alerts';
+import { autoscalingDashboard } from './dashboard';
 import { autoDiscoveryTags, CLUSTER_AUTOSCALER_ROLE, NAMESPACE, SERVICE_ACCOUNT } from './api';
 import { CLUSTER_AUTOSCALER_KEYS, validateClusterAutoscaler, type ClusterAutoscalerValues } from './values';
 
@@ -161,28 +162,13 @@ function deployment(scope: Construct, cluster: AwsCluster, values: ClusterAutosc
       },
     },
   });
-  new ApiObject(scope, 'service', {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: METRICS_JOB, namespace: NAMESPACE, labels: LABELS },
-    spec: {
-      type: 'ClusterIP',
-      selector: LABELS,
-      ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
-    },
-  });
 }
 
-function networkPolicies(scope: Construct, cluster: Cluster): void {
+function awsApiAccess(scope: Construct, cluster: Cluster): void {
   networkPolicy(scope, NAMESPACE, 'allow-aws-apis', {
     podSelector: { matchLabels: LABELS },
     policyTypes: ['Egress'],
     egress: [awsApiEgress(cluster)],
-  });
-  networkPolicy(scope, NAMESPACE, 'allow-metrics-scrape', {
-    podSelector: { matchLabels: LABELS },
-    policyTypes: ['Ingress'],
-    ingress: [prometheusScrapeIngress(METRICS_PORT)],
   });
 }
 
@@ -211,9 +197,12 @@ export const clusterAutoscaler: Component<ClusterAutoscalerValues> = {
     const cluster = ctx.cluster as AwsCluster;
     const controllers = ctx.chart('platform-controllers');
     componentNamespace(controllers, cluster, NAMESPACE, 'restricted');
-    networkPolicies(controllers, cluster);
+    awsApiAccess(controllers, cluster);
+    for (const manifest of metricsEndpoint(METRICS_JOB, NAMESPACE, LABELS, METRICS_PORT))
+      new ApiObject(controllers, `${manifest.kind.toLowerCase()}-metrics`, manifest);
     rbac(controllers);
     deployment(controllers, cluster, values);
     monitoringObjects(ctx.chart('platform-configs'));
   },
+  dashboards: () => [autoscalingDashboard()],
 };

@@ -1,5 +1,5 @@
 // The Flux Grafana dashboard: what is not ready, what was applied, and how long the controllers take.
-import { dashboard, timeseriesPanel, type Dashboard, type PanelSpec } from '../../generators/telemetry';
+import { dashboard, panelGrid, type Dashboard, type PanelSpec } from '../../generators/telemetry';
 import { APPLIER_KINDS, RESOURCE_INFO, SOURCE_KINDS } from './api';
 
 const panels: PanelSpec[] = [
@@ -67,7 +67,6 @@ export function fluxDashboard(): Dashboard {
     tags: ['flux', 'gitops'],
     refresh: '1m',
     from: 'now-6h',
-    variables: [],
-    panels: panels.map((p, i) => timeseriesPanel(p, i + 1, { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 })),
+    panels: panelGrid(panels),
   });
 }

@@ -1,6 +1,6 @@
 // The log-export Grafana dashboard: the collectors' pipeline (Prometheus) and, through Athena, what reached S3. The
 // Athena panel makes it a dashboard of Amazon Managed Grafana only (the in-cluster Grafana has no Athena).
-import { athenaPanel, dashboard, timeseriesPanel, type Dashboard, type PanelSpec } from '../../generators/telemetry';
+import { athenaPanel, dashboard, panelGrid, type Dashboard, type PanelSpec } from '../../generators/telemetry';
 import { DATABASE, NAMESPACE, type Dataset } from './api';
 
 const scope = `namespace="${NAMESPACE}"`;
@@ -58,9 +58,8 @@ export function logExportDashboard(): Dashboard {
     tags: ['log-export', 'athena'],
     refresh: '5m',
     from: 'now-24h',
-    variables: [],
     panels: [
-      ...pipeline.map((p, i) => timeseriesPanel(p, i + 1, { x: i * 12, y: 0, w: 12, h: 8 })),
+      ...panelGrid(pipeline),
       athenaPanel(
         {
           title: 'Error lines per namespace and hour (S3, through Athena)',

@@ -40,6 +40,33 @@ export const prometheusScrapeIngress = (port: number) => ({
   ports: [{ protocol: 'TCP', port }],
 });
 
+/** A workload's metrics endpoint: the Service Prometheus discovers it by (its name is the `job` label) and the
+ * NetworkPolicy that lets Prometheus scrape the `metrics` port. */
+export function metricsEndpoint(name: string, namespace: string, labels: Record<string, string>, port: number) {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: labels,
+        ports: [{ name: 'metrics', port, targetPort: 'metrics', protocol: 'TCP' }],
+      },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-metrics-scrape', namespace },
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress'],
+        ingress: [prometheusScrapeIngress(port)],
+      },
+    },
+  ];
+}
+
 /**
  * The ServiceMonitor and PrometheusRule of a component whose Service `name` (selected by `labels`) serves metrics on
  * its port `metrics`: plain manifests, which the component adds to its platform-configs layer.

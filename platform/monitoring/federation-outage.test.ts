@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { buildGoTool } from '../../generators/go-tools';
 import { renderedDocs, renderedObject, run } from './prometheus.testkit';
+import { PROMTOOL } from './tools';
 
 /** What onprem's Prometheus holds, healthy: raw series and its recorded aggregates, labelled as federation sees them. */
 const ONPREM = [
@@ -47,7 +49,8 @@ async function apiserverDownFires(selectors: string[]): Promise<{ code: number; 
     ],
   };
   writeFileSync(join(dir, 'test.yaml'), stringify(test));
-  return run('promtool', ['test', 'rules', 'test.yaml'], dir);
+  // The pinned promtool, not one on PATH: a fresh machine has none, and Debian's is Prometheus 2.
+  return run(buildGoTool(PROMTOOL), ['test', 'rules', 'test.yaml'], dir);
 }
 
 describe('an aws-only outage while onprem is healthy (issue 23 defect 5: federated raw up hides outages)', () => {

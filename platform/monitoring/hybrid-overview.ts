@@ -4,6 +4,7 @@
 import {
   dashboard,
   labelValuesVariable,
+  panelGrid,
   timeseriesPanel,
   type Dashboard,
   type PanelSpec,
@@ -91,9 +92,12 @@ export function hybridOverview(sources: string[], componentPanels: readonly Pane
   const panels = rows.map((spec, i) =>
     timeseriesPanel(spec, i + 1, { x: 0, y: i * height, w: width, h: height }, 'cluster'),
   );
-  const federation = federationPanels(sources).map((spec, i) =>
-    timeseriesPanel(spec, rows.length + i + 1, { x: i * 8, y: rows.length * height, w: 8, h: height }),
-  );
+  const federation = panelGrid(federationPanels(sources), {
+    columns: 3,
+    height,
+    y: rows.length * height,
+    firstId: rows.length + 1,
+  });
   return dashboard({
     uid: 'hybrid-overview',
     title: 'Hybrid overview',

@@ -193,13 +193,22 @@ describe('rendering', () => {
       [
         'aws/monitoring/dashboard-flux',
         'aws/monitoring/dashboard-hybrid-overview',
+        'aws/monitoring/dashboard-node-autoscaling',
+        'aws/monitoring/dashboard-node-lifecycle',
         'aws/monitoring/dashboard-task-tracker',
       ],
     );
     // The log-export dashboard is declared too, but its Athena panel needs the managed Grafana's data source.
     const aws = estate.clusters.find((c) => c.name === 'aws')!;
     const declared = dashboardsOf(clusterContext(estate, aws, realCatalogue)).map((d) => d.uid);
-    expect(declared.sort()).toEqual(['flux', 'hybrid-overview', 'log-export', 'task-tracker']);
+    expect(declared.sort()).toEqual([
+      'flux',
+      'hybrid-overview',
+      'log-export',
+      'node-autoscaling',
+      'node-lifecycle',
+      'task-tracker',
+    ]);
     for (const d of loaded) {
       const [json] = Object.values((d.object as any).data as Record<string, string>).map((t) => JSON.parse(t));
       expect([...datasourcesOf(json)]).toEqual([PROMETHEUS_DATASOURCE_UID]);

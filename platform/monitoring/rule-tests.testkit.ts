@@ -1,7 +1,7 @@
 // Shared by components' alert tests: `promtool test rules` (the clusters' Prometheus release, GO_TOOLS) on a rendered
 // PrometheusRule, with synthetic series, pinning which alerts fire and with which labels. Annotations are prose and
 // left out.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,22 @@ export function promtoolTestRules(groups: unknown, cases: RuleCase[]): string {
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`promtool test rules failed:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `promtool check rules` over dashboard queries, each as a recording rule: whether all parse, and promtool's output. */
+export function promtoolCheckExpressions(expressions: readonly string[]): { ok: boolean; output: string } {
+  const promtool = buildGoTool(PROMTOOL);
+  const dir = mkdtempSync(join(tmpdir(), 'expressions-'));
+  try {
+    const rules = expressions.map((expr, i) => ({ record: `dashboard:query_${i}:check`, expr }));
+    const file = join(dir, 'dashboard.yaml');
+    writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
+    const result = spawnSync(promtool, ['check', 'rules', file], { encoding: 'utf8' });
+    const output = `${result.stdout}${result.stderr}`;
+    return { ok: result.status === 0 && output.includes(`SUCCESS: ${rules.length} rules found`), output };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

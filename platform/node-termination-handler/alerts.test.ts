@@ -1,7 +1,14 @@
 // promtool (the clusters' Prometheus release) unit-tests the rendered node-termination-handler alerts on synthetic
 // series of the handler's OpenTelemetry Prometheus exporter (its otel_scope_name label included).
 import { describe, expect, it } from 'vitest';
-import { promtoolTestRules, renderedRuleGroups, type RuleCase } from '../monitoring/rule-tests.testkit';
+import {
+  promtoolCheckExpressions,
+  promtoolTestRules,
+  renderedRuleGroups,
+  type RuleCase,
+} from '../monitoring/rule-tests.testkit';
+import { dashboardExpressions } from './dashboard';
+import { nodeTerminationHandler } from './index';
 
 const groups = renderedRuleGroups('aws', 'aws-node-termination-handler');
 const scope = 'namespace="node-termination-handler", otel_scope_name="aws.node.termination.handler"';
@@ -69,5 +76,19 @@ describe('node-termination-handler alerts (promtool test rules)', () => {
   it('can fail: a failed drain expected silent fails the test', () => {
     const wrong = { ...cases[3]!, expect: none };
     expect(() => promtoolTestRules(groups, [wrong])).toThrow(/NodeDrainFailed/);
+  });
+});
+
+describe('node-lifecycle dashboard', () => {
+  it('is loaded by the aws Grafana and its queries are valid PromQL', () => {
+    const uids = nodeTerminationHandler.dashboards!({} as never, {} as never).map((d) => d.uid);
+    expect(uids).toEqual(['node-lifecycle']);
+    const result = promtoolCheckExpressions(dashboardExpressions());
+    expect(result.output).toMatch(/SUCCESS/);
+    expect(result.ok).toBe(true);
+  });
+
+  it('can fail: a broken query fails the check', () => {
+    expect(promtoolCheckExpressions([...dashboardExpressions(), 'rate(actions_total[1h']).ok).toBe(false);
   });
 });

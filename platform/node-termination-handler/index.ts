@@ -14,8 +14,9 @@ import { awsApiEgress, componentNamespace, networkPolicy } from '../../generator
 import { ON_CONTROL_PLANES } from '../../generators/placement';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
 import { versions } from '../../generators/versions';
-import { monitoredService, prometheusScrapeIngress } from '../monitoring/api';
+import { metricsEndpoint, monitoredService } from '../monitoring/api';
 import { alertGroups, METRICS_JOB } from './alerts';
+import { nodeLifecycleDashboard } from './dashboard';
 import { MANAGED_TAG, NAMESPACE, NODE_TERMINATION_HANDLER_ROLE, queueUrl, SERVICE_ACCOUNT } from './api';
 import {
   NODE_TERMINATION_HANDLER_KEYS,
@@ -161,28 +162,13 @@ function deployment(scope: Construct, cluster: AwsCluster, values: NodeTerminati
     metadata: { name: NAME, namespace: NAMESPACE, labels: LABELS },
     spec: { maxUnavailable: 1, selector: { matchLabels: LABELS } },
   });
-  new ApiObject(scope, 'service', {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: METRICS_JOB, namespace: NAMESPACE, labels: LABELS },
-    spec: {
-      type: 'ClusterIP',
-      selector: LABELS,
-      ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
-    },
-  });
 }
 
-function networkPolicies(scope: Construct, cluster: Cluster): void {
+function awsApiAccess(scope: Construct, cluster: Cluster): void {
   networkPolicy(scope, NAMESPACE, 'allow-aws-apis', {
     podSelector: { matchLabels: LABELS },
     policyTypes: ['Egress'],
     egress: [awsApiEgress(cluster)],
-  });
-  networkPolicy(scope, NAMESPACE, 'allow-metrics-scrape', {
-    podSelector: { matchLabels: LABELS },
-    policyTypes: ['Ingress'],
-    ingress: [prometheusScrapeIngress(METRICS_PORT)],
   });
 }
 
@@ -201,9 +187,12 @@ export const nodeTerminationHandler: Component<NodeTerminationHandlerValues> = {
     const cluster = ctx.cluster as AwsCluster;
     const controllers = ctx.chart('platform-controllers');
     componentNamespace(controllers, cluster, NAMESPACE, 'restricted');
-    networkPolicies(controllers, cluster);
+    awsApiAccess(controllers, cluster);
+    for (const manifest of metricsEndpoint(METRICS_JOB, NAMESPACE, LABELS, METRICS_PORT))
+      new ApiObject(controllers, `${manifest.kind.toLowerCase()}-metrics`, manifest);
     rbac(controllers);
     deployment(controllers, cluster, values);
     monitoringObjects(ctx.chart('platform-configs'));
   },
+  dashboards: () => [nodeLifecycleDashboard()],
 };
