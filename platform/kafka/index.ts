@@ -32,8 +32,11 @@ const KAFKA_EXPORTER = strimziName('kafka-exporter');
 /** The chart's Deployment labels (templates/060-Deployment-strimzi-cluster-operator.yaml at 1.2.0). */
 const CLUSTER_OPERATOR = { 'strimzi.io/kind': 'cluster-operator' };
 
-/** The brokers run the version the streaming tests start; Strimzi 1.2.0 supports these (kafka-versions.yaml). */
-export const STRIMZI_KAFKA_VERSIONS = ['4.2.0', '4.2.1', '4.3.0', '4.3.1'];
+/**
+ * The broker versions Strimzi 1.2.0 supports (`supported: true` in kafka-versions.yaml at tag 1.2.0: 4.2.0, 4.2.1,
+ * 4.3.0 and 4.3.1); the brokers run the version the streaming tests start, which must be one of them.
+ */
+export const STRIMZI_KAFKA_VERSIONS = /^4\.[23]\.[01]$/;
 /** `metadataVersion` of that release (kafka-versions.yaml at 1.2.0: 4.3.x is 4.3-IV0). */
 const metadataVersion = (kafka: string) => `${kafka.split('.').slice(0, 2).join('.')}-IV0`;
 
@@ -238,10 +241,10 @@ export const kafka: Component<KafkaValues> = {
   keys: KAFKA_KEYS,
   validate(values) {
     const problems = validateKafka(values);
-    if (!STRIMZI_KAFKA_VERSIONS.includes(versions.kafkaBroker))
+    if (!STRIMZI_KAFKA_VERSIONS.test(versions.kafkaBroker))
       problems.push({
         field: '',
-        message: `Strimzi ${versions.strimzi} runs Kafka ${STRIMZI_KAFKA_VERSIONS.join(', ')}, not versions.kafkaBroker ${versions.kafkaBroker}`,
+        message: `Strimzi ${versions.strimzi} does not run Kafka ${versions.kafkaBroker} (versions.kafkaBroker): pick one of its kafka-versions.yaml`,
       });
     return problems;
   },
