@@ -53,6 +53,8 @@ export const INTEGRATION = [
   'platform/flux-feedback/flux-feedback.test.ts',
   'platform/load-balancing/load-balancing.test.ts',
   'platform/gateway/gateway.test.ts',
+  'platform/kafka/alerts.test.ts',
+  'platform/kafka/kafka.test.ts',
   'platform/log-export/alerts.test.ts',
   'platform/log-export/e2e.test.ts',
   'platform/log-export/go.test.ts',

@@ -119,7 +119,10 @@ describe('charts rendered for the gates', () => {
     writeFileSync(pool, readFileSync(pool, 'utf8').replace('autoAssign: false', 'autoAssign: "no"'));
     // Without MetalLB's own CRD source the IPAddressPool's schema can only come from the chart's CRDs.
     const all = validationExtensionsOf(catalogue);
-    const extensions = { ...all, crdSources: all.crdSources.filter((s) => s.module !== 'go.universe.tf/metallb') };
+    const extensions = {
+      ...all,
+      crdSources: all.crdSources.filter((s) => !('module' in s && s.module === 'go.universe.tf/metallb')),
+    };
     const problems = (await validateTree(root, estate.clusters, extensions)).problems.map(
       (p) => `${p.object} ${p.path}`,
     );

@@ -72,6 +72,8 @@ export function fluxKustomization(scope: Construct, name: string, props: Kustomi
 export interface HelmRepositoryProps {
   namespace: string;
   url: string;
+  /** A chart published as an OCI artifact (`oci://host/path`). @default a classic index.yaml repository */
+  type?: 'oci';
 }
 
 export function helmRepository(scope: Construct, name: string, props: HelmRepositoryProps): ApiObject {
@@ -79,7 +81,7 @@ export function helmRepository(scope: Construct, name: string, props: HelmReposi
     apiVersion: SOURCE_API,
     kind: 'HelmRepository',
     metadata: { name, namespace: props.namespace },
-    spec: { interval: '12h', url: props.url },
+    spec: { ...(props.type ? { type: props.type } : {}), interval: '12h', url: props.url },
   });
 }
 

@@ -136,9 +136,19 @@ export const versions = {
   // The helper image local-path runs to create and remove volume folders (the chart defaults to busybox:latest).
   // renovate: datasource=docker depName=busybox
   busybox: '1.37.0',
-  // Apache Kafka clients and the test broker: the stream job's kafka-streams (platform/streaming/job/pom.xml) and the
-  // KRaft broker the streaming tests start from Maven Central (platform/streaming/broker/pom.xml); both poms carry
-  // this version, which platform/streaming/streaming.test.ts checks.
+  // Apache Kafka clients: the stream job's kafka-streams (platform/streaming/job/pom.xml), which
+  // platform/streaming/streaming.test.ts checks; the broker is `kafkaBroker` below.
   // renovate: datasource=maven depName=org.apache.kafka:kafka-streams
   kafka: '4.4.0',
+  // platform/kafka: the Strimzi release. Its operator chart is published as an OCI artifact
+  // (oci://quay.io/strimzi-helm/strimzi-kafka-operator, packaging/helm-charts/helm3/strimzi-kafka-operator/README.md
+  // of strimzi/strimzi-kafka-operator at tag 1.2.0) with the release's version; the CRDs that validate kafka.strimzi.io
+  // objects are generated from io.strimzi:api by io.strimzi:crd-generator of the same version (Maven Central).
+  // renovate: datasource=docker depName=quay.io/strimzi-helm/strimzi-kafka-operator
+  strimzi: '1.2.0',
+  // The broker version the Kafka CR runs and the streaming tests start (platform/streaming/broker/pom.xml): one that
+  // Strimzi supports (kafka-versions.yaml at tag 1.2.0: 4.2.0, 4.2.1, 4.3.0 and 4.3.1, the default). The clients
+  // (`kafka` above) may be newer; platform/kafka/kafka.test.ts checks the broker pom and the Kafka CR agree.
+  // renovate: datasource=maven depName=org.apache.kafka:kafka_2.13
+  kafkaBroker: '4.3.1',
 } as const;

@@ -7,6 +7,7 @@ import { fluxFeedback } from '../../platform/flux-feedback';
 import { cloudnativePg } from '../../platform/cloudnative-pg';
 import { certificates } from '../../platform/certificates';
 import { gatewayComponent } from '../../platform/gateway';
+import { kafka } from '../../platform/kafka';
 import { loadBalancing } from '../../platform/load-balancing';
 import { logExport } from '../../platform/log-export';
 import { metrics } from '../../platform/metrics';
@@ -29,6 +30,7 @@ const platform = {
   'flux-feedback': fluxFeedback,
   'etcd-backup': etcdBackup,
   'cloudnative-pg': cloudnativePg,
+  kafka,
 };
 
 const apps = {

@@ -143,6 +143,47 @@ export const estate: EstateOf = {
         },
         'flux-feedback': { receiverHostname: 'flux-webhook.onprem.acme.internal', listener: 'flux-webhook' },
         'cloudnative-pg': {},
+        // Streaming runs on-prem (platform/streaming): task-tracker produces, the stream job aggregates, log-export
+        // ships the aggregates.
+        kafka: {
+          storageGi: 20,
+          requests: { cpu: '250m', memory: '2Gi' },
+          memoryLimit: '2Gi',
+          topics: [
+            { name: 'task-events', partitions: 6, retentionHours: 168 },
+            { name: 'task-aggregates', partitions: 3, compacted: true },
+          ],
+          users: [
+            {
+              name: 'task-tracker',
+              namespace: 'task-tracker',
+              acls: [
+                { resource: 'topic', name: 'task-events', operations: ['Write', 'Describe'] },
+                { resource: 'cluster', operations: ['IdempotentWrite'] },
+              ],
+            },
+            {
+              name: 'task-stream',
+              namespace: 'streaming',
+              acls: [
+                { resource: 'topic', name: 'task-events', operations: ['Read'] },
+                { resource: 'topic', name: 'task-aggregates', operations: ['Write'] },
+                // Kafka Streams' internal topics and its exactly_once_v2 transactional ids carry the app id prefix.
+                { resource: 'topic', name: 'task-stream-', prefix: true, operations: ['All'] },
+                { resource: 'transactionalId', name: 'task-stream-', prefix: true, operations: ['All'] },
+                { resource: 'group', name: 'task-stream', operations: ['Read'] },
+              ],
+            },
+            {
+              name: 'log-export',
+              namespace: 'log-export',
+              acls: [
+                { resource: 'topic', name: 'task-aggregates', operations: ['Read'] },
+                { resource: 'group', name: 'log-export', operations: ['Read'] },
+              ],
+            },
+          ],
+        },
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
           federation: {

@@ -59,6 +59,14 @@ describe('specMismatches', () => {
     expect(specMismatches(rendered, live)).toEqual(['.spec.template.spec.containers[0].image: "i:1" ≠ "i:2"']);
   });
 
+  it('takes an empty map the server pruned as absent, but not a non-empty one or a non-map', () => {
+    const crd = { schema: { status: { clusterSecurity: { type: 'object', properties: {} } } } };
+    const live = { schema: { status: { clusterSecurity: { type: 'object' } } } };
+    expect(specMismatches(crd, live)).toEqual([]);
+    expect(specMismatches({ a: { b: 1 } }, {})).toEqual(['.a: {"b":1} ≠ undefined']);
+    expect(specMismatches({ a: {} }, { a: 'x' })).toEqual(['.a: {} ≠ "x"']);
+  });
+
   it('names a list of another length and a missing non-zero field', () => {
     expect(specMismatches({ a: [1, 2], b: 'x' }, { a: [1] })).toEqual([
       '.a: 2 items rendered, 1 live',

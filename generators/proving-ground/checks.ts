@@ -28,6 +28,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function specMismatches(rendered: unknown, live: unknown, path = ''): string[] {
   if (isObject(rendered)) {
+    // An empty map (a CRD schema's `properties: {}`) is pruned by the server as it prunes a zero value.
+    if (live === undefined && Object.keys(rendered).length === 0) return [];
     if (!isObject(live)) return [`${path || '.'}: ${JSON.stringify(rendered)} ≠ ${JSON.stringify(live)}`];
     return Object.entries(rendered).flatMap(([k, v]) => specMismatches(v, live[k], `${path}.${k}`));
   }

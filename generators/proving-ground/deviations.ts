@@ -16,11 +16,10 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { type DeclaredChart, renderCharts } from '../charts';
-import { goModuleDir } from '../go-modules';
 import { kustomization, OUTPUT_DIR, SOPS_SUFFIX, toYaml } from '../layout';
 import { type KubeObject, objectRef, parseManifests } from '../manifests';
 import type { Cluster } from '../model';
-import type { CrdSource } from '../validate/schemas';
+import { type CrdSource, crdFolder } from '../validate/schemas';
 
 export interface Timeouts {
   /** spec.timeout of every Flux Kustomization: how long `wait: true` waits for health. */
@@ -58,7 +57,7 @@ export function chartSourcesOf(objects: Json[]): Set<string> {
 
 /** Every CustomResourceDefinition of a pinned module folder, as YAML documents. */
 export function crdsOf(source: CrdSource): Json[] {
-  const dir = join(goModuleDir(source.module, source.version), source.dir);
+  const dir = crdFolder(source);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
@@ -162,7 +161,8 @@ export function replaceCharts(
     for (const source of charted.has(folder) ? (crdSources[component] ?? []) : []) {
       const crds = crdsOf(source).filter((o) => !fromCharts.has(o.metadata.name));
       if (!crds.length) continue;
-      const file = `${folder}/crds-${basename(source.module)}.yaml`;
+      const label = 'module' in source ? basename(source.module) : (source.maven[0] ?? '').split(':')[1];
+      const file = `${folder}/crds-${label}.yaml`;
       writeFileSync(join(root, file), toYaml(crds));
       files.push(file);
     }

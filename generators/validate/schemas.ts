@@ -12,13 +12,29 @@ import type { KubeObject } from '../manifests';
 import { repoRoot } from '../repo';
 import { versions } from '../versions';
 import { intact, seal } from '../cache-seal';
+import { mavenCrdDir, type MavenGeneratedCrds } from './maven-crds';
 
-export interface CrdSource {
+export type { MavenGeneratedCrds } from './maven-crds';
+
+/** CRD YAML files shipped in a pinned Go module. */
+export interface GoModuleCrds {
   /** Go module whose zip holds the CRDs. */
   module: string;
   version: string;
   /** Folder of CustomResourceDefinition YAML files inside the module. */
   dir: string;
+}
+
+export type CrdSource = GoModuleCrds | MavenGeneratedCrds;
+
+/** How a source is named in messages and cache keys. */
+export function crdSourceName(source: CrdSource): string {
+  return 'module' in source ? `${source.module}@v${source.version}` : source.maven.join(' ');
+}
+
+/** The folder holding a source's CRD YAML files, fetched (or generated) first when the cache lacks it. */
+export function crdFolder(source: CrdSource): string {
+  return 'module' in source ? join(goModuleDir(source.module, source.version), source.dir) : mavenCrdDir(source);
 }
 
 /** The CRDs of the Flux install every cluster runs; components declare their own. */
@@ -167,13 +183,13 @@ function addCrdSchemas(crd: Crd | null, where: string, defs: Definitions, schema
 }
 
 function crdSchemas(source: CrdSource, defs: Definitions): Map<string, Schema> {
-  const dir = join(goModuleDir(source.module, source.version), source.dir);
+  const dir = crdFolder(source);
   const schemas = new Map<string, Schema>();
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
-      const where = `${source.module}@v${source.version} ${source.dir}/${file}`;
+      const where = `${crdSourceName(source)} ${file}`;
       addCrdSchemas(doc.toJS() as Crd | null, where, defs, schemas);
     }
   }

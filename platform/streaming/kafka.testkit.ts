@@ -13,7 +13,7 @@ import { versions } from '../../generators/versions';
 
 const here = join(repoRoot, 'platform', 'streaming');
 const cache = join(repoRoot, '.cache', 'streaming');
-const kafkaDir = join(cache, `kafka-${versions.kafka}`);
+const kafkaDir = join(cache, `kafka-${versions.kafkaBroker}`);
 const jobDir = join(cache, 'job');
 
 function mvn(pom: string, args: string[]): void {

@@ -10,9 +10,12 @@ function kafkaVersionOf(pom: string): string | undefined {
 }
 
 describe('streaming builds', () => {
-  for (const pom of ['broker/pom.xml', 'job/pom.xml'])
-    it(`platform/streaming/${pom} builds against versions.kafka`, () => {
-      expect(kafkaVersionOf(join(repoRoot, 'platform', 'streaming', pom))).toBe(versions.kafka);
+  for (const [pom, pin] of [
+    ['broker/pom.xml', 'kafkaBroker'],
+    ['job/pom.xml', 'kafka'],
+  ] as const)
+    it(`platform/streaming/${pom} builds against versions.${pin}`, () => {
+      expect(kafkaVersionOf(join(repoRoot, 'platform', 'streaming', pom))).toBe(versions[pin]);
     });
 
   it('a pom without the property is noticed', () => {
