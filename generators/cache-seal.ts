@@ -2,7 +2,7 @@
 // built and checked when it is used: a truncated or edited cache file would otherwise surface as errors about the
 // manifests (a Deployment "invalid", a WebAssembly compile error) instead of about the cache.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** sha256 of every file of a folder, names included. */
@@ -46,4 +46,18 @@ export function intact(path: string, isFolder = false): boolean {
   rmSync(path, { recursive: true, force: true });
   rmSync(sealOf(path), { force: true });
   return false;
+}
+
+/**
+ * Moves a folder built aside (`partial`) into place at `dir` and seals it: readers see a whole folder or none. When
+ * another process published the same folder first, theirs is kept (it is identical) and `partial` is dropped.
+ */
+export function publishFolder(partial: string, dir: string): void {
+  try {
+    renameSync(partial, dir);
+    seal(dir, true);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    if (!existsSync(dir)) throw error;
+  }
 }

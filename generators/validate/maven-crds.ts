@@ -4,19 +4,10 @@
 // which project's CRDs these are; the component that declares the source does.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { intact, seal } from '../cache-seal';
+import { intact, publishFolder } from '../cache-seal';
 import { findCommand } from '../debian-packages';
 import { repoRoot } from '../repo';
 
@@ -138,14 +129,7 @@ export function mavenCrdDir(source: MavenGeneratedCrds): string {
     run(java, ['-cp', readFileSync(classpathFile, 'utf8').trim(), source.mainClass, ...args], `${source.mainClass}`);
     if (!readdirSync(partial).some((f) => f.endsWith('.yaml')))
       throw new Error(`${source.mainClass} wrote no YAML file into its output folder`);
-    try {
-      renameSync(partial, dir);
-      seal(dir, true);
-    } catch (error) {
-      // Another process generated the same folder first; theirs is identical.
-      rmSync(partial, { recursive: true, force: true });
-      if (!existsSync(dir)) throw error;
-    }
+    publishFolder(partial, dir);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

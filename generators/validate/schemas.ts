@@ -3,7 +3,7 @@
 // kustomize's own kustomization.yaml.
 // Each schema file holds its referenced definitions under `$defs`, so no schema ever points outside its file.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -11,7 +11,7 @@ import { goModuleDir } from '../go-modules';
 import type { KubeObject } from '../manifests';
 import { repoRoot } from '../repo';
 import { versions } from '../versions';
-import { intact, seal } from '../cache-seal';
+import { intact, publishFolder } from '../cache-seal';
 import { mavenCrdDir, type MavenGeneratedCrds } from './maven-crds';
 
 export type { MavenGeneratedCrds } from './maven-crds';
@@ -322,13 +322,6 @@ export function ensureSchemas(
     mkdirSync(dirname(join(partial, file)), { recursive: true });
     writeFileSync(join(partial, file), JSON.stringify(schema));
   }
-  try {
-    renameSync(partial, dir);
-    seal(dir, true);
-  } catch (error) {
-    // Another process finished the same folder first; theirs is identical.
-    rmSync(partial, { recursive: true, force: true });
-    if (!existsSync(dir)) throw error;
-  }
+  publishFolder(partial, dir);
   return dir;
 }
