@@ -176,7 +176,7 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
     expect(metrics).toMatch(/^task_stream_window_processing_seconds\{quantile="0\.95",status="done"\} /m);
   });
 
-  it('keeps the API up through a broker outage, and the counted drops are exactly what is missing', async () => {
+  it('keeps the API up through a broker outage; nothing acknowledged is lost, nothing refused lands', async () => {
     const before = await producerCounts(tracker);
     const onTopicBefore = (await events(broker)).length;
     const statuses: number[] = [];
@@ -208,8 +208,14 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
     const all = await events(broker);
     // Idempotent producer: nothing twice, even though it retried through the outage.
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
-    expect(all.length - onTopicBefore).toBe(emitted - dropped);
-    expect(all.length).toBe(after.published);
+    // Kafka's delivery contract: a record refused by the full buffer was never sent, and an acknowledged one is on the
+    // topic, but one that timed out unacknowledged may or may not have been written (a CI run had one such record
+    // land). So what is missing lies between the buffer_full drops and all the drops.
+    const landed = all.length - onTopicBefore;
+    const missing = emitted - landed;
+    expect(landed).toBeGreaterThanOrEqual(after.published - before.published);
+    expect(missing).toBeGreaterThanOrEqual(after.full - before.full);
+    expect(missing).toBeLessThanOrEqual(dropped);
     // The job, exactly once across the restart: its aggregates add up to the events on the topic.
     const totals = await waitUntil('the aggregates to catch up', 90_000, async () => {
       const have = await aggregates(broker);
@@ -222,7 +228,7 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
     console.log(
       `outage: ${statuses.length} requests, all 201; ${emitted} events, ${dropped} dropped ` +
         `(buffer_full ${after.full - before.full}, delivery_failed ${after.failed - before.failed}), ` +
-        `${all.length - onTopicBefore} on task-events`,
+        `${landed} on task-events`,
     );
   });
 });
