@@ -87,6 +87,10 @@ export function timeseriesPanel(
   };
 }
 
+/** Every PromQL expression of these panels, for the promtool checks beside each dashboard. */
+export const panelExpressions = (specs: readonly PanelSpec[]): string[] =>
+  specs.flatMap((s) => s.targets.map((t) => t.expr));
+
 /** Time-series panels in `columns` equal columns, row by row from `y`, with ids from `firstId`. */
 export function panelGrid(
   specs: readonly PanelSpec[],

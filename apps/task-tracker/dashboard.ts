@@ -1,5 +1,12 @@
 // The task-tracker Grafana dashboard: RED metrics of the API per route, then the task (business) metrics and the runtime.
-import { dashboard, labelValuesVariable, panelGrid, type Dashboard, type PanelSpec } from '../../generators/telemetry';
+import {
+  dashboard,
+  labelValuesVariable,
+  panelGrid,
+  type Dashboard,
+  type PanelSpec,
+  panelExpressions,
+} from '../../generators/telemetry';
 import { JOB, LATENCY_OBJECTIVE_SECONDS } from './rules';
 
 const inScope = `job="${JOB}",namespace=~"$namespace"`;
@@ -101,7 +108,7 @@ const rows: { title: string; panels: PanelSpec[] }[] = [
 
 /** Every PromQL expression of the dashboard, for checks. */
 export function dashboardExpressions(): string[] {
-  return rows.flatMap((r) => r.panels.flatMap((p) => p.targets.map((t) => t.expr)));
+  return rows.flatMap((r) => panelExpressions(r.panels));
 }
 
 export function taskTrackerDashboard(): Dashboard {

@@ -1,6 +1,6 @@
 // The node-autoscaling dashboard: demand (pending pods), the worker count it drives, and what the autoscaler did or
 // failed to do. Metric names: cluster-autoscaler/metrics/metrics.go of kubernetes/autoscaler at cluster-autoscaler-1.35.2.
-import { dashboard, panelGrid, type Dashboard, type PanelSpec } from '../../generators/telemetry';
+import { dashboard, panelGrid, type Dashboard, type PanelSpec, panelExpressions } from '../../generators/telemetry';
 import { NAMESPACE } from './api';
 
 const scope = `namespace="${NAMESPACE}"`;
@@ -53,7 +53,7 @@ const panels: PanelSpec[] = [
 ];
 
 /** Every PromQL expression of the dashboard, for checks. */
-export const dashboardExpressions = (): string[] => panels.flatMap((p) => p.targets.map((t) => t.expr));
+export const dashboardExpressions = (): string[] => panelExpressions(panels);
 
 export function autoscalingDashboard(): Dashboard {
   return dashboard({

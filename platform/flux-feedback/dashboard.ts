@@ -1,5 +1,5 @@
 // The Flux Grafana dashboard: what is not ready, what was applied, and how long the controllers take.
-import { dashboard, panelGrid, type Dashboard, type PanelSpec } from '../../generators/telemetry';
+import { dashboard, panelGrid, type Dashboard, type PanelSpec, panelExpressions } from '../../generators/telemetry';
 import { APPLIER_KINDS, RESOURCE_INFO, SOURCE_KINDS } from './api';
 
 const panels: PanelSpec[] = [
@@ -57,7 +57,7 @@ const panels: PanelSpec[] = [
 
 /** Every PromQL expression of the dashboard, for checks. */
 export function dashboardExpressions(): string[] {
-  return panels.flatMap((p) => p.targets.map((t) => t.expr));
+  return panelExpressions(panels);
 }
 
 export function fluxDashboard(): Dashboard {

@@ -1,6 +1,13 @@
 // The log-export Grafana dashboard: the collectors' pipeline (Prometheus) and, through Athena, what reached S3. The
 // Athena panel makes it a dashboard of Amazon Managed Grafana only (the in-cluster Grafana has no Athena).
-import { athenaPanel, dashboard, panelGrid, type Dashboard, type PanelSpec } from '../../generators/telemetry';
+import {
+  athenaPanel,
+  dashboard,
+  panelGrid,
+  type Dashboard,
+  type PanelSpec,
+  panelExpressions,
+} from '../../generators/telemetry';
 import { DATABASE, NAMESPACE, type Dataset } from './api';
 
 const scope = `namespace="${NAMESPACE}"`;
@@ -48,7 +55,7 @@ export function errorsPerNamespaceSql(): string {
 
 /** Every PromQL expression of the dashboard, for checks. */
 export function dashboardExpressions(): string[] {
-  return pipeline.flatMap((p) => p.targets.map((t) => t.expr));
+  return panelExpressions(pipeline);
 }
 
 export function logExportDashboard(): Dashboard {

@@ -8,6 +8,7 @@ import {
   timeseriesPanel,
   type Dashboard,
   type PanelSpec,
+  panelExpressions,
 } from '../../generators/telemetry';
 import { federationJob } from './rules';
 
@@ -82,7 +83,7 @@ function perCluster(componentPanels: readonly PanelSpec[]): PanelSpec[] {
 
 /** Every PromQL expression of the dashboard, for checks. */
 export function dashboardExpressions(sources: string[], componentPanels: readonly PanelSpec[]): string[] {
-  return [...perCluster(componentPanels), ...federationPanels(sources)].flatMap((p) => p.targets.map((t) => t.expr));
+  return panelExpressions([...perCluster(componentPanels), ...federationPanels(sources)]);
 }
 
 export function hybridOverview(sources: string[], componentPanels: readonly PanelSpec[]): Dashboard {

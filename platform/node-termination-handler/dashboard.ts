@@ -1,7 +1,7 @@
 // The node-lifecycle dashboard: the drains the handler ran for leaving workers, the ones that failed, and the nodes
 // left cordoned. Handler metrics: pkg/observability/opentelemetry.go of aws-node-termination-handler v1.25.1;
 // kube_node_spec_unschedulable is kube-state-metrics'.
-import { dashboard, panelGrid, type Dashboard, type PanelSpec } from '../../generators/telemetry';
+import { dashboard, panelGrid, type Dashboard, type PanelSpec, panelExpressions } from '../../generators/telemetry';
 import { NAMESPACE } from './api';
 
 const scope = `namespace="${NAMESPACE}"`;
@@ -45,7 +45,7 @@ const panels: PanelSpec[] = [
 ];
 
 /** Every PromQL expression of the dashboard, for checks. */
-export const dashboardExpressions = (): string[] => panels.flatMap((p) => p.targets.map((t) => t.expr));
+export const dashboardExpressions = (): string[] => panelExpressions(panels);
 
 export function nodeLifecycleDashboard(): Dashboard {
   return dashboard({
