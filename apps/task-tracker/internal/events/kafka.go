@@ -20,6 +20,7 @@ import (
 // Kafka publishes events with franz-go's idempotent producer. The client's own record buffer is the bounded buffer:
 // TryProduce fails a record at once when MaxBufferedRecords are waiting instead of blocking like Produce, and a
 // record that Kafka has not acknowledged within DeliveryTimeout fails too; both are counted as dropped, by reason.
+// A buffer_full record was never sent; a delivery_failed one may still have been written by the broker.
 type Kafka struct {
 	client    *kgo.Client
 	log       *slog.Logger
@@ -79,7 +80,8 @@ func NewKafka(cfg Config, log *slog.Logger) (*Kafka, error) {
 		}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "task_tracker_events_dropped_total",
-			Help: "Task events not published, by reason: buffer_full (the bounded buffer was full) or delivery_failed.",
+			Help: "Task events not acknowledged, by reason: buffer_full (never sent, the bounded buffer was full) " +
+				"or delivery_failed (not acknowledged in time; Kafka may still have written it).",
 		}, []string{"reason"}),
 	}
 	for _, reason := range []string{DropBufferFull, DropDelivery} {
