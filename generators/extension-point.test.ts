@@ -42,7 +42,14 @@ function fixtureComponent(exempt = true): Component<FixtureValues> {
     },
     addresses: (values) => [{ field: 'address', address: values.address }],
     images: [
-      { name: 'fixture', repository: 'ghcr.io/acme/fixture', tag: '1.2.3', context: 'apps/fixture', binary: 'fixture' },
+      {
+        name: 'fixture',
+        repository: 'ghcr.io/acme/fixture',
+        tag: '1.2.3',
+        context: 'apps/fixture',
+        builder: 'go',
+        binary: 'fixture',
+      },
     ],
     irsaRoles: [
       { name: 'fixture-reader', namespace: NS, serviceAccounts: ['fixture'], policy: () => ({ Statement: [] }) },

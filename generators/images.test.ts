@@ -1,6 +1,7 @@
 // The images of generators/images.ts cannot be built here (no Docker), so their promises are checked on text: what a
-// Dockerfile builds from comes from generators/versions.ts, the binary is static, the image runs as a numeric non-root
-// user without a shell, only the Go module goes into the build context, and a workflow builds and releases each image.
+// Dockerfile builds from comes from generators/versions.ts, a Go binary is static, a JVM image runs its main class,
+// the image runs as a numeric non-root user without a shell, only the module's build inputs go into the build context,
+// and a workflow builds and releases each image.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,9 +51,9 @@ interface CallerWorkflow {
   on?: { push?: { tags?: string[]; paths?: string[] }; pull_request?: { paths?: string[] } };
   jobs?: Record<string, { uses?: string; with?: { image?: string } }>;
 }
-const REUSABLE = './.github/workflows/go-image.yml';
+const REUSABLE = './.github/workflows/image.yml';
 
-/** Images that no workflow builds through go-image.yml on their release tags and changes, and calls of unknown images. */
+/** Images that no workflow builds through image.yml on their release tags and changes, and calls of unknown images. */
 function imageWorkflowProblems(workflows: WorkflowFile[], images: readonly ContainerImage[]): string[] {
   const calls = workflows.flatMap(({ file, text }) => {
     const w = parse(text) as CallerWorkflow;
@@ -84,7 +85,7 @@ interface ImageJob {
   steps: { name?: string; if?: string; uses?: string; run?: string; with?: Record<string, string> }[];
 }
 
-/** What keeps a release from reaching ECR through the push role as well as GHCR, in go-image.yml's text. */
+/** What keeps a release from reaching ECR through the push role as well as GHCR, in image.yml's text. */
 function ecrPushProblems(text: string): string[] {
   const job = (parse(text) as { jobs: Record<string, ImageJob> }).jobs.image!;
   const problems: string[] = [];
@@ -117,25 +118,38 @@ describe.each(IMAGES.map((i) => [i.name, i] as const))('image %s', (_, i) => {
     expect(imageReference(i)).toMatch(/^ghcr\.io\/acme\/[a-z-]+:\d+\.\d+\.\d+$/);
   });
 
-  it('sends only the Go module, without tests, to the build context, and all of its Go sources', () => {
-    const entries = contextEntries(i);
-    expect(entries[0]).toBe('*');
-    expect(entries.at(-1)).toBe('**/*_test.go');
-    const included = entries.filter((e) => e.startsWith('!')).map((e) => e.slice(1));
-    expect(included).toEqual(expect.arrayContaining(['go.mod', 'go.sum']));
-    for (const entry of included)
-      expect(existsSync(join(repoRoot, i.context, entry)), `${i.context}/.dockerignore: ${entry}`).toBe(true);
-    const dir = join(repoRoot, i.context);
-    const outside = goSources(dir)
-      .map((f) => relative(dir, f))
-      .filter((f) => !included.some((e) => f === e || (e.endsWith('/') && f.startsWith(e))));
-    expect(outside).toEqual([]);
-  });
+  it.runIf(i.builder === 'go')(
+    'sends only the Go module, without tests, to the build context, and all of its Go sources',
+    () => {
+      const entries = contextEntries(i);
+      expect(entries[0]).toBe('*');
+      expect(entries.at(-1)).toBe('**/*_test.go');
+      const included = entries.filter((e) => e.startsWith('!')).map((e) => e.slice(1));
+      expect(included).toEqual(expect.arrayContaining(['go.mod', 'go.sum']));
+      for (const entry of included)
+        expect(existsSync(join(repoRoot, i.context, entry)), `${i.context}/.dockerignore: ${entry}`).toBe(true);
+      const dir = join(repoRoot, i.context);
+      const outside = goSources(dir)
+        .map((f) => relative(dir, f))
+        .filter((f) => !included.some((e) => f === e || (e.endsWith('/') && f.startsWith(e))));
+      expect(outside).toEqual([]);
+    },
+  );
 
-  it("builds with a Go no older than its module's go directive", () => {
+  it.runIf(i.builder === 'go')("builds with a Go no older than its module's go directive", () => {
     const [, builderMinor] = versions.goBuilderImage.match(/^golang:\d+\.(\d+)\.\d+-/) ?? [];
     const [, moduleMinor] = read(i, 'go.mod').match(/^go 1\.(\d+)(?:\.\d+)?$/m) ?? [];
     expect(Number(builderMinor)).toBeGreaterThanOrEqual(Number(moduleMinor));
+  });
+
+  it.runIf(i.builder === 'maven')('sends only pom.xml and the main sources to the build context', () => {
+    expect(contextEntries(i)).toEqual(['*', '!pom.xml', '!src/main/', 'src/test/']);
+  });
+
+  it.runIf(i.builder === 'maven')("builds and runs on the JDK major of its pom's maven.compiler.release", () => {
+    const [, release] = read(i, 'pom.xml').match(/<maven\.compiler\.release>(\d+)</) ?? [];
+    expect(versions.mavenBuilderImage).toMatch(new RegExp(`-eclipse-temurin-${release}$`));
+    expect(versions.jvmRuntimeImage).toMatch(new RegExp(`/java${release}-debian12:`));
   });
 });
 
@@ -180,6 +194,55 @@ describe('the Dockerfile rules', () => {
   it("reject another image's entrypoint", () => {
     expect(dockerfileProblems(image('otelcol-log-export'), dockerfile).join('\n')).toMatch(
       /ENTRYPOINT is not the exec form of \/otelcol-log-export/,
+    );
+  });
+});
+
+describe('the Dockerfile rules of a Maven-built JVM image', () => {
+  const taskStream = image('task-stream');
+  const dockerfile = read(taskStream, 'Dockerfile');
+
+  it('hold for the stream job, which builds from the Maven and JVM pins', () => {
+    expect(dockerfileProblems(taskStream, dockerfile)).toEqual([]);
+    expect(buildArgs(taskStream, 'abc')).toEqual({
+      BUILDER_IMAGE: versions.mavenBuilderImage,
+      RUNTIME_IMAGE: versions.jvmRuntimeImage,
+      VERSION: versions.taskStream.tag,
+      REVISION: 'abc',
+    });
+  });
+
+  it.each([
+    [
+      'a base image written into the Dockerfile',
+      (d: string) => d.replace('FROM ${RUNTIME_IMAGE}', 'FROM gcr.io/distroless/java17-debian12:latest'),
+      /does not take its image from a build argument/,
+    ],
+    ['a root user', (d: string) => d.replace('USER 65532:65532', 'USER 0'), /USER 65532:65532/],
+    [
+      'a build that runs the tests (or is interactive)',
+      (d: string) => d.replace(' -Dmaven.test.skip=true package', ' package'),
+      /does not build with `mvn -B/,
+    ],
+    [
+      'a jar entrypoint in place of the main class',
+      (d: string) => d.replace(/ENTRYPOINT .*/, 'ENTRYPOINT ["/usr/bin/java", "-jar", "/app/task-aggregates.jar"]'),
+      /ENTRYPOINT is not the exec form of \/usr\/bin\/java … com\.acme\.streaming\.Main/,
+    ],
+    [
+      'a shell-form entrypoint',
+      (d: string) => d.replace(/ENTRYPOINT .*/, 'ENTRYPOINT java -cp /app/lib/* com.acme.streaming.Main'),
+      /ENTRYPOINT is not the exec form/,
+    ],
+  ])('reject %s, naming the Dockerfile', (_, mutate, problem) => {
+    const problems = dockerfileProblems(taskStream, mutate(dockerfile));
+    expect(problems.join('\n')).toMatch(problem);
+    expect(problems.every((p) => p.startsWith('platform/streaming/job/Dockerfile '))).toBe(true);
+  });
+
+  it('reject a Go Dockerfile for the Maven image', () => {
+    expect(dockerfileProblems(taskStream, read(image('task-tracker'), 'Dockerfile')).join('\n')).toMatch(
+      /does not build with `mvn -B/,
     );
   });
 });
@@ -229,6 +292,7 @@ describe('build arguments and versions', () => {
   it('become the step outputs of the image workflow, with the ECR of the cluster that pulls from it', () => {
     expect(githubOutput(logExport, tagged, estate.clusters).split('\n')).toEqual([
       'context=platform/log-export/collector',
+      'builder=go',
       'tag=ghcr.io/acme/otelcol-log-export:0.129.1',
       'ecr-tag=111122223333.dkr.ecr.eu-central-1.amazonaws.com/otelcol-log-export:0.129.1',
       'ecr-registry=111122223333.dkr.ecr.eu-central-1.amazonaws.com',
@@ -255,18 +319,18 @@ describe('build arguments and versions', () => {
 
   it('reject an unknown image, naming the known ones', () => {
     expect(() => image('otelcol')).toThrow(
-      'no image "otelcol" is declared by a component (known: otelcol-log-export, task-tracker)',
+      'no image "otelcol" is declared by a component (known: otelcol-log-export, task-stream, task-tracker)',
     );
   });
 });
 
 describe('image workflows', () => {
-  it('build and release every image through go-image.yml on its tags and changes', () => {
+  it('build and release every image through image.yml on its tags and changes', () => {
     expect(imageWorkflowProblems(repoWorkflows, IMAGES)).toEqual([]);
   });
 
   it('push each release to ECR through the push role as well as to GHCR, and let the callers grant the token', () => {
-    const text = readFileSync(join(workflowDir, 'go-image.yml'), 'utf8');
+    const text = readFileSync(join(workflowDir, 'image.yml'), 'utf8');
     expect(ecrPushProblems(text)).toEqual([]);
     for (const { file, text: caller } of repoWorkflows) {
       const jobs = Object.values((parse(caller) as CallerWorkflow & { jobs: Record<string, ImageJob> }).jobs ?? {});
@@ -276,7 +340,7 @@ describe('image workflows', () => {
   });
 
   it('report an ECR push without a token, role, login or tag', () => {
-    const text = readFileSync(join(workflowDir, 'go-image.yml'), 'utf8');
+    const text = readFileSync(join(workflowDir, 'image.yml'), 'utf8');
     expect(ecrPushProblems(text.replace('      id-token: write\n', ''))).toEqual([
       'the image job cannot ask for an OIDC token',
     ]);
@@ -299,7 +363,10 @@ describe('image workflows', () => {
         [{ file: 'a.yml', text: workflow('task-tracker', 'task-tracker/v*', 'apps/task-tracker/**') }],
         IMAGES,
       ),
-    ).toEqual([`otelcol-log-export: no workflow calls ${REUSABLE} with image: otelcol-log-export`]);
+    ).toEqual([
+      `otelcol-log-export: no workflow calls ${REUSABLE} with image: otelcol-log-export`,
+      `task-stream: no workflow calls ${REUSABLE} with image: task-stream`,
+    ]);
     expect(
       imageWorkflowProblems(
         [{ file: 'b.yml', text: workflow('task-tracker', 'v*', 'apps/**') }],

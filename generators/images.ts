@@ -1,22 +1,45 @@
-// The container images built from this repo's Go modules, by .github/workflows/go-image.yml: where each is built
-// from, its reference, the docker build arguments that pin what its Dockerfile builds from, and the rules that
-// Dockerfile follows (checked on its text: there is no Docker here). Components declare their images
+// The container images built from this repo, by .github/workflows/image.yml: where each is built from, its
+// reference, the docker build arguments that pin what its Dockerfile builds from, and the rules that Dockerfile follows
+// (checked on its text: there is no Docker here). An image is built by one of the builders below: a static Go binary
+// on distroless static, or a Maven-built JVM app on distroless Java. Components declare their images
 // (`Component.images`); `npm run image` is the workflow's entry point.
 import { irsaRoleArn } from './irsa';
 import type { AwsCluster, Cluster } from './model';
 import { versions } from './versions';
 
-export interface ContainerImage {
+interface ImageBase {
   /** Also the prefix of the release tags: `<name>/v<semver>`. */
   name: string;
   repository: string;
   /** The released tag the clusters run. */
   tag: string;
-  /** The Go module folder, relative to the repo root: the build context, holding Dockerfile and .dockerignore. */
+  /** The module folder, relative to the repo root: the build context, holding Dockerfile and .dockerignore. */
   context: string;
-  /** The binary at the image's root, its entrypoint. */
+}
+
+/** A Go module (go.mod in the context) built into one static binary at the image's root, its entrypoint. */
+export interface GoImage extends ImageBase {
+  builder: 'go';
   binary: string;
 }
+
+/** A Maven project (pom.xml in the context) whose jars run on the JVM with `mainClass` as the entrypoint. */
+export interface MavenImage extends ImageBase {
+  builder: 'maven';
+  mainClass: string;
+}
+
+export type ContainerImage = GoImage | MavenImage;
+export type ImageBuilder = ContainerImage['builder'];
+
+/** What each builder's Dockerfiles build from: its builder stage's image and its runtime image. */
+export const BUILDER_IMAGES: Record<ImageBuilder, { builder: string; runtime: string }> = {
+  go: { builder: versions.goBuilderImage, runtime: versions.goRuntimeImage },
+  maven: { builder: versions.mavenBuilderImage, runtime: versions.jvmRuntimeImage },
+};
+
+/** The JVM of the distroless Java images (their own ENTRYPOINT is `java -jar`, which the Dockerfile replaces). */
+export const JAVA = '/usr/bin/java';
 
 /** The image named `name` among `images`. */
 export function findImage(images: readonly ContainerImage[], name: string): ContainerImage {
@@ -50,8 +73,8 @@ export const clusterImageReference = (i: ContainerImage, cluster: Cluster, versi
 /** Every ARG the Dockerfiles declare, by name; REVISION is the commit being built. */
 export function buildArgs(i: ContainerImage, revision: string, version = i.tag): Record<string, string> {
   return {
-    BUILDER_IMAGE: versions.goBuilderImage,
-    RUNTIME_IMAGE: versions.goRuntimeImage,
+    BUILDER_IMAGE: BUILDER_IMAGES[i.builder].builder,
+    RUNTIME_IMAGE: BUILDER_IMAGES[i.builder].runtime,
     VERSION: version,
     REVISION: revision,
   };
@@ -84,13 +107,30 @@ export function dockerfileProblems(i: ContainerImage, text: string): string[] {
     problems.push('an ARG has a default, which would be a second place for a version');
   if (declared.sort().join() !== Object.keys(buildArgs(i, 'x')).sort().join())
     problems.push(`declares ARGs ${declared.join(', ')}, not those of buildArgs()`);
-  if (!lines.some((l) => /^RUN CGO_ENABLED=0 .*go build /.test(l))) problems.push('does not build with CGO_ENABLED=0');
   const finalStage = lines.slice(lines.lastIndexOf(froms.at(-1) ?? ''));
+  const buildStages = lines.slice(0, lines.lastIndexOf(froms.at(-1) ?? ''));
   if (!finalStage.includes('USER 65532:65532')) problems.push('final stage does not run as USER 65532:65532');
   if (finalStage.some((l) => l.startsWith('RUN ') || l.startsWith('SHELL ')))
     problems.push('final stage runs commands, so it needs a shell');
-  if (!finalStage.includes(`ENTRYPOINT ["/${i.binary}"]`))
-    problems.push(`ENTRYPOINT is not the exec form of /${i.binary}`);
+  if (i.builder === 'go') {
+    if (!buildStages.some((l) => /^RUN CGO_ENABLED=0 .*go build /.test(l)))
+      problems.push('does not build with CGO_ENABLED=0');
+    if (!finalStage.includes(`ENTRYPOINT ["/${i.binary}"]`))
+      problems.push(`ENTRYPOINT is not the exec form of /${i.binary}`);
+  } else {
+    // Batch mode, and no test sources: the image workflow runs the tests in its own job.
+    if (!buildStages.some((l) => /^RUN mvn -B .*-Dmaven\.test\.skip=true .*package$/.test(l)))
+      problems.push('does not build with `mvn -B … -Dmaven.test.skip=true … package`');
+    const entrypoint = finalStage.find((l) => l.startsWith('ENTRYPOINT '));
+    let argv: unknown;
+    try {
+      argv = JSON.parse(entrypoint?.slice('ENTRYPOINT '.length) ?? '');
+    } catch {
+      argv = undefined;
+    }
+    if (!Array.isArray(argv) || argv[0] !== JAVA || argv.at(-1) !== i.mainClass)
+      problems.push(`ENTRYPOINT is not the exec form of ${JAVA} … ${i.mainClass}`);
+  }
   if (/:latest\b/.test(text)) problems.push('mentions a latest tag');
   return problems.map((p) => `${i.context}/Dockerfile ${p}`);
 }
@@ -127,6 +167,7 @@ export function githubOutput(i: ContainerImage, env: NodeJS.ProcessEnv, clusters
   const ecr = ecrTarget(i, clusters, version);
   return [
     `context=${i.context}`,
+    `builder=${i.builder}`,
     `tag=${imageReference(i, version)}`,
     `ecr-tag=${ecr?.tag ?? ''}`,
     `ecr-registry=${ecr?.registry ?? ''}`,

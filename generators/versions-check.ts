@@ -36,12 +36,22 @@ const FORMATS: Record<string, Format> = {
     pattern: new RegExp(`^gcr\\.io/distroless/static-debian12:nonroot(${DIGEST.source})?$`),
     hint: 'gcr.io/distroless/static-debian12:nonroot, optionally with its @sha256 digest',
   },
+  // Maven's images are tagged <maven>-<jdk distribution>-<jdk major>.
+  mavenBuilderImage: {
+    pattern: new RegExp(`^maven:\\d+\\.\\d+\\.\\d+-eclipse-temurin-\\d+(${DIGEST.source})?$`),
+    hint: 'a Maven image tag like maven:3.9.11-eclipse-temurin-17, optionally with its @sha256 digest',
+  },
+  jvmRuntimeImage: {
+    pattern: new RegExp(`^gcr\\.io/distroless/java\\d+-debian12:nonroot(${DIGEST.source})?$`),
+    hint: 'gcr.io/distroless/java<major>-debian12:nonroot, optionally with its @sha256 digest',
+  },
   // PostgreSQL releases are major.minor; CloudNativePG's operand tags add the flavour and the Debian release.
   postgresImage: {
     pattern: /^\d+\.\d+-(system|standard|minimal)-[a-z]+$/,
     hint: 'a CloudNativePG operand tag like 15.14-system-trixie',
   },
   'taskTracker.image': { pattern: new RegExp(`^${REPOSITORY.source}$`), hint: 'an image repository without tag' },
+  'taskStream.image': { pattern: new RegExp(`^${REPOSITORY.source}$`), hint: 'an image repository without tag' },
 };
 
 function leaves(value: unknown, path: string[] = []): [string, unknown][] {

@@ -74,6 +74,19 @@ export const versions = {
   // Distroless publishes no version tags; Renovate's pinDigests adds the digest.
   // renovate: datasource=docker depName=gcr.io/distroless/static-debian12
   goRuntimeImage: 'gcr.io/distroless/static-debian12:nonroot',
+  // The images a Maven-built JVM image of generators/images.ts builds from (platform/streaming/job): Maven on the JDK
+  // of the poms' maven.compiler.release, and distroless Java of the same major, non-root.
+  // renovate: datasource=docker depName=maven
+  mavenBuilderImage: 'maven:3.9.11-eclipse-temurin-17',
+  // Like distroless static, no version tags; Renovate's pinDigests adds the digest.
+  // renovate: datasource=docker depName=gcr.io/distroless/java17-debian12
+  jvmRuntimeImage: 'gcr.io/distroless/java17-debian12:nonroot',
+  // The stream job's image (platform/streaming/job), released like the task-tracker's.
+  taskStream: {
+    image: 'ghcr.io/acme/task-stream',
+    // renovate: datasource=docker depName=ghcr.io/acme/task-stream
+    tag: '1.0.0',
+  },
   // The sample service (apps/task-tracker) image.
   taskTracker: {
     image: 'ghcr.io/acme/task-tracker',

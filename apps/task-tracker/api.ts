@@ -23,6 +23,7 @@ export const IMAGE: ContainerImage = {
   repository: versions.taskTracker.image,
   tag: versions.taskTracker.tag,
   context: 'apps/task-tracker',
+  builder: 'go',
   binary: NAME,
 };
 

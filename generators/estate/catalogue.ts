@@ -14,6 +14,7 @@ import { metrics } from '../../platform/metrics';
 import { monitoring } from '../../platform/monitoring';
 import { nodeTerminationHandler } from '../../platform/node-termination-handler';
 import { storage } from '../../platform/storage';
+import { streaming } from '../../platform/streaming';
 import type { Catalogue, ValuesOf } from '../component';
 import type { Cluster, Estate } from '../model';
 
@@ -31,6 +32,7 @@ const platform = {
   'etcd-backup': etcdBackup,
   'cloudnative-pg': cloudnativePg,
   kafka,
+  streaming,
 };
 
 const apps = {

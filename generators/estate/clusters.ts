@@ -184,6 +184,13 @@ export const estate: EstateOf = {
             },
           ],
         },
+        // Streaming runs here, next to the brokers (platform/kafka); aws receives only its aggregates, federated.
+        streaming: {
+          windowGraceSeconds: 10,
+          staleAfterMinutes: 10,
+          requests: { cpu: '100m', memory: '384Mi' },
+          memoryLimit: '768Mi',
+        },
         monitoring: {
           prometheus: { retention: '7d', storageGi: 50, requests: { cpu: '250m', memory: '1Gi' }, memoryLimit: '2Gi' },
           federation: {

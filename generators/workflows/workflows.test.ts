@@ -86,11 +86,12 @@ describe('actionlint', () => {
   it('passes on every workflow in .github/workflows', () => {
     const files = repoWorkflows().map((w) => w.file);
     expect(files).toEqual([
-      '.github/workflows/go-image.yml',
+      '.github/workflows/image.yml',
       '.github/workflows/log-export-image.yml',
       '.github/workflows/pulumi-preview.yml',
       '.github/workflows/render-and-validate.yml',
       '.github/workflows/sample-service-image.yml',
+      '.github/workflows/streaming-image.yml',
     ]);
     const result = actionlint(repoRoot, files);
     expect(result.output).toBe('');
@@ -143,7 +144,7 @@ describe('action pins', () => {
         '        uses: actions/setup-go@4469467 # v6.0.0',
         '      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444',
         '      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0',
-        '    uses: ./.github/workflows/go-image.yml',
+        '    uses: ./.github/workflows/image.yml',
         '    uses: acme/workflows/.github/workflows/image.yml@main',
       ].join('\n'),
     };

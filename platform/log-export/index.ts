@@ -45,6 +45,7 @@ export const COLLECTOR_IMAGE: ContainerImage = {
   repository: 'ghcr.io/acme/otelcol-log-export',
   tag: versions.otelCollector,
   context: 'platform/log-export/collector',
+  builder: 'go',
   binary: BINARY,
 };
 /** The collector the image holds (≈8 min cold build on 2 cores). */
