@@ -69,6 +69,7 @@ export const INTEGRATION = [
   'platform/monitoring/tools.test.ts',
   'platform/node-termination-handler/alerts.test.ts',
   'platform/storage/storage.test.ts',
+  'platform/streaming/alerts.test.ts',
   'platform/streaming/streaming-e2e.test.ts',
 ];
 

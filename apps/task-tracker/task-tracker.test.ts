@@ -13,6 +13,7 @@ import { NAMESPACE } from './api';
 import { SHUTDOWN_DRAIN_DELAY_SECONDS, SHUTDOWN_TIMEOUT_SECONDS, taskTracker } from './task-tracker';
 import type { TaskTrackerValues } from './values';
 import { catalogue } from '../../generators/estate/catalogue';
+import { clusterContext } from '../../generators/registries';
 
 type Manifest = {
   apiVersion: string;
@@ -24,7 +25,11 @@ type Manifest = {
 /** The SOPS Secrets each cluster's render declares: [layer, namespace, name, keys]. */
 const declaredSecrets = new Map<string, unknown[][]>();
 
-function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTrackerValues): Manifest[] {
+function synth(
+  cluster: Cluster,
+  values = cluster.apps['task-tracker'] as TaskTrackerValues,
+  installed: RenderContext['installed'] = () => [],
+): Manifest[] {
   const chart = Testing.chart();
   declaredSecrets.delete(cluster.name);
   const ctx: RenderContext = {
@@ -38,7 +43,7 @@ function synth(cluster: Cluster, values = cluster.apps['task-tracker'] as TaskTr
       expect(args.slice(0, 2)).toEqual(['apps', NAMESPACE]);
       declaredSecrets.set(cluster.name, [...(declaredSecrets.get(cluster.name) ?? []), args]);
     },
-    installed: () => [],
+    installed,
   };
   taskTracker.render(ctx, values);
   return Testing.synth(chart) as Manifest[];
@@ -276,9 +281,54 @@ describe('task-tracker bundle', () => {
     const second = renderEstate(estate, catalogue);
     const ours = (files: Map<string, string>) => [...files].filter(([path]) => path.includes('/apps/task-tracker/'));
     // 14 files on each cluster (two HTTPRoutes), the database's Cluster and its 3 NetworkPolicies, and on the primary
-    // site (onprem) the daily backup; the SOPS files are not rendered.
-    expect(ours(first.files).length).toBe(2 * 18 + 1);
+    // site (onprem) the daily backup and, where streaming runs (onprem), the egress to Kafka; the SOPS files are not
+    // rendered.
+    expect(ours(first.files).length).toBe(2 * 18 + 1 + 1);
     expect(ours(second.files)).toEqual(ours(first.files));
+  });
+});
+
+describe('task events to Kafka, where the cluster runs streaming', () => {
+  const asModelled = (name: string) => {
+    const cluster = clusterNamed(name);
+    return synth(cluster, undefined, clusterContext(estate, cluster, catalogue).installed);
+  };
+  const onprem = asModelled('onprem');
+  const aws = asModelled('aws');
+
+  it('publishes on onprem as the Kafka user task-tracker, over TLS with the password and CA from its Secret', () => {
+    expect(env(onprem)).toMatchObject({
+      TASK_EVENTS_BROKERS: 'events-kafka-bootstrap.kafka.svc:9093',
+      TASK_EVENTS_TOPIC: 'task-events',
+      TASK_EVENTS_USERNAME: 'task-tracker',
+      TASK_EVENTS_PASSWORD_FILE: '/etc/task-tracker/kafka/password',
+      TASK_EVENTS_CA_FILE: '/etc/task-tracker/kafka/ca.crt',
+    });
+    expect(container(onprem).volumeMounts).toContainEqual({
+      mountPath: '/etc/task-tracker/kafka',
+      name: 'kafka-user',
+      readOnly: true,
+    });
+    const volume = one(onprem, 'Deployment').spec.template.spec.volumes.find(
+      (v: { name: string }) => v.name === 'kafka-user',
+    );
+    expect(volume.secret.secretName).toBe('kafka-task-tracker');
+    expect(volume.secret.items.map((i: { key: string }) => i.key).sort()).toEqual(['ca.crt', 'password']);
+    expect(one(onprem, 'NetworkPolicy', 'allow-kafka').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'task-tracker' } },
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kafka' } } }],
+          ports: [{ protocol: 'TCP', port: 9093 }],
+        },
+      ],
+    });
+  });
+
+  it('publishes nothing on aws, which does not run streaming: no variable, no Secret, no egress', () => {
+    expect(Object.keys(env(aws)).filter((k) => k.startsWith('TASK_EVENTS_'))).toEqual([]);
+    expect(JSON.stringify(aws)).not.toContain('kafka');
   });
 });
 

@@ -14,6 +14,15 @@ import {
   PROMETHEUS_POD_LABELS,
 } from '../../platform/monitoring/api';
 import { ENVOY_POD_LABELS, httpRoute } from '../../platform/gateway/api';
+import {
+  KAFKA_BOOTSTRAP,
+  KAFKA_USERS,
+  kafkaEgress,
+  runsStreaming,
+  TOPICS,
+  USER_SECRET_KEYS,
+  userSecret,
+} from '../../platform/streaming/api';
 import { aggregates, overview } from './aggregates';
 import {
   archivePolicy,
@@ -61,6 +70,9 @@ export const TERMINATION_GRACE_SECONDS = SHUTDOWN_DRAIN_DELAY_SECONDS + SHUTDOWN
 
 const MEMORY_LIMIT_MIB = 128;
 const KEYS_DIR = '/etc/task-tracker/keys';
+/** The Kafka user's Secret (SCRAM password, cluster CA) where the cluster runs streaming. */
+const KAFKA_DIR = '/etc/task-tracker/kafka';
+const KAFKA_USER = KAFKA_USERS.taskTracker;
 /**
  * Requests a minute per client key and pod, beyond the Gateway's per-address limit: a client that spreads over many
  * addresses is still bounded, and no request reaches the store unauthenticated.
@@ -149,7 +161,37 @@ function database(ctx: RenderContext, values: TaskTrackerValues): void {
 const probe = (path: string, periodSeconds: number, failureThreshold: number) =>
   kplus.Probe.fromHttpGet(path, { port: PORTS.http, periodSeconds: Duration.seconds(periodSeconds), failureThreshold });
 
-function workload(scope: Construct, cluster: Cluster, values: TaskTrackerValues): void {
+/**
+ * Where the cluster runs streaming, the service publishes task events (apps/task-tracker/internal/events) to its
+ * brokers over TLS with SCRAM-SHA-512, as the Kafka user task-tracker; elsewhere it publishes nothing.
+ */
+function eventsPublishing(scope: Construct) {
+  const secret = kplus.Secret.fromSecretName(scope, 'kafka', userSecret(KAFKA_USER.name));
+  return {
+    env: {
+      TASK_EVENTS_BROKERS: kplus.EnvValue.fromValue(KAFKA_BOOTSTRAP),
+      TASK_EVENTS_TOPIC: kplus.EnvValue.fromValue(TOPICS.events),
+      TASK_EVENTS_USERNAME: kplus.EnvValue.fromValue(KAFKA_USER.name),
+      TASK_EVENTS_PASSWORD_FILE: kplus.EnvValue.fromValue(`${KAFKA_DIR}/${USER_SECRET_KEYS.password}`),
+      TASK_EVENTS_CA_FILE: kplus.EnvValue.fromValue(`${KAFKA_DIR}/${USER_SECRET_KEYS.ca}`),
+    },
+    mount: {
+      path: KAFKA_DIR,
+      readOnly: true,
+      volume: kplus.Volume.fromSecret(scope, 'kafka-user', secret, {
+        name: 'kafka-user',
+        defaultMode: 0o440,
+        items: {
+          [USER_SECRET_KEYS.password]: { path: USER_SECRET_KEYS.password },
+          [USER_SECRET_KEYS.ca]: { path: USER_SECRET_KEYS.ca },
+        },
+      }),
+    },
+  };
+}
+
+function workload(scope: Construct, cluster: Cluster, values: TaskTrackerValues, publishes: boolean): void {
+  const events = publishes ? eventsPublishing(scope) : undefined;
   const deployment = new kplus.Deployment(scope, 'deployment', {
     metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },
     select: false,
@@ -187,6 +229,7 @@ function workload(scope: Construct, cluster: Cluster, values: TaskTrackerValues)
           GOMEMLIMIT: kplus.EnvValue.fromValue(`${Math.floor(MEMORY_LIMIT_MIB * 0.9)}MiB`),
           API_KEYS_FILE: kplus.EnvValue.fromValue(`${KEYS_DIR}/${API_KEYS_KEY}`),
           RATE_LIMIT_PER_MINUTE: kplus.EnvValue.fromValue(String(RATE_LIMIT_PER_MINUTE)),
+          ...events?.env,
         },
         volumeMounts: [
           {
@@ -202,6 +245,7 @@ function workload(scope: Construct, cluster: Cluster, values: TaskTrackerValues)
               },
             ),
           },
+          ...(events ? [events.mount] : []),
         ],
         resources: {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
@@ -307,7 +351,14 @@ export const taskTracker: Component<TaskTrackerValues> = {
     // The app never calls the Kubernetes API.
     componentNamespace(chart, ctx.cluster, NAMESPACE, 'restricted', { kubeApiServer: false });
     ctx.secret('apps', NAMESPACE, API_KEYS_SECRET, [API_KEYS_KEY]);
-    workload(chart, ctx.cluster, values);
+    const publishes = runsStreaming(ctx);
+    workload(chart, ctx.cluster, values, publishes);
+    if (publishes)
+      networkPolicy(chart, NAMESPACE, 'allow-kafka', {
+        podSelector: { matchLabels: SELECTOR },
+        policyTypes: ['Egress'],
+        egress: [kafkaEgress()],
+      });
     const service = new kplus.Service(chart, 'service', {
       metadata: { name: NAME, namespace: NAMESPACE, labels: SELECTOR },
       ports: [
