@@ -60,6 +60,7 @@ export const INTEGRATION = [
   'platform/log-export/go.test.ts',
   'platform/log-export/metrics-e2e.test.ts',
   'platform/log-export/parquet.test.ts',
+  'platform/log-export/streams-e2e.test.ts',
   'platform/metrics/metrics.test.ts',
   'platform/monitoring/alertmanager.test.ts',
   'platform/monitoring/federation-e2e.test.ts',

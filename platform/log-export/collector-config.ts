@@ -151,7 +151,57 @@ export interface ClusterExporterOptions {
   statesInterval: string;
   /** The local Prometheus (one replica, `host:port`) and the names of the aggregates the cluster records. */
   prometheus: { address: string; aggregates: readonly string[] };
+  /** Where the cluster runs streaming: the task-aggregates topic to export as the `streams` dataset. */
+  streams?: StreamsSource;
 }
+
+/** The stream job's output topic and how the exporter reads it (platform/streaming kafka-client.ts). */
+export interface StreamsSource {
+  brokers: string[];
+  topic: string;
+  group: string;
+  /** SCRAM-SHA-512 credentials; without them, plaintext (the loopback test broker). */
+  sasl?: { username: string; passwordEnv: string };
+  /** The cluster CA (PEM); without it, no TLS. */
+  caFile?: string;
+}
+
+/** The environment variable the exporter's Kafka password comes from (the Kafka user's Secret). */
+export const KAFKA_PASSWORD_ENV = 'KAFKA_PASSWORD';
+
+/**
+ * The kafka receiver (contrib v0.128.0, receiver/kafkareceiver config.go and pkg/kafka/configkafka config.go):
+ * `json` makes each record's JSON value the log body (internal/unmarshaler/json.go), with only the observed time set.
+ * Offsets are marked after the pipeline returned, i.e. after the s3ndjson push (objects written), so a crash re-reads
+ * and the export is at-least-once like the others; `on_error: false` keeps a failed record's offset unmarked.
+ */
+function kafkaReceiver(o: StreamsSource) {
+  return {
+    brokers: o.brokers,
+    client_id: o.group,
+    group_id: o.group,
+    // A new group starts at the topic's beginning: nothing the retention still holds is skipped.
+    initial_offset: 'earliest',
+    logs: { topic: o.topic, encoding: 'json' },
+    message_marking: { after: true, on_error: false },
+    ...(o.caFile ? { tls: { ca_file: o.caFile } } : {}),
+    ...(o.sasl
+      ? {
+          auth: {
+            sasl: { mechanism: 'SCRAM-SHA-512', username: o.sasl.username, password: `\${env:${o.sasl.passwordEnv}}` },
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The record's time is its minute (`window_start`, RFC 3339 UTC as java.time.Instant prints it), so the object keys
+ * partition aggregates by the minute they describe, not by when they were read.
+ */
+const STREAM_STATEMENTS = [
+  'set(time, Time(body["window_start"], "%Y-%m-%dT%H:%M:%SZ")) where IsString(body["window_start"])',
+];
 
 /**
  * Raw series kept in S3 beside the aggregates, for analyses the aggregates cannot answer: the sample service's
@@ -254,6 +304,7 @@ export function clusterExporterConfig(o: ClusterExporterOptions) {
         objects: [snapshot('nodes'), snapshot('pods'), ...WORKLOADS.map((w) => snapshot(w, 'apps'))],
       },
       'prometheus/federate': federateReceiver(o),
+      ...(o.streams ? { 'kafka/streams': kafkaReceiver(o.streams) } : {}),
     },
     processors: {
       'transform/states': { error_mode: 'ignore', log_statements: [{ context: 'log', statements: STATE_STATEMENTS }] },
@@ -262,11 +313,20 @@ export function clusterExporterConfig(o: ClusterExporterOptions) {
         error_mode: 'ignore',
         metric_statements: [{ context: 'resource', statements: OWN_JOB_STATEMENTS }],
       },
+      ...(o.streams
+        ? {
+            'transform/streams': {
+              error_mode: 'ignore',
+              log_statements: [{ context: 'log', statements: STREAM_STATEMENTS }],
+            },
+          }
+        : {}),
     },
     exporters: {
       's3ndjson/events': s3Exporter(o.target, keys.events, o.queueRequests),
       's3ndjson/states': s3Exporter(o.target, keys.states, o.queueRequests),
       's3ndjson/metrics': s3Exporter(o.target, keys.metrics, o.queueRequests),
+      ...(o.streams ? { 's3ndjson/streams': s3Exporter(o.target, keys.streams, o.queueRequests) } : {}),
     },
     service: {
       extensions: ['file_storage', 'health_check'],
@@ -283,6 +343,15 @@ export function clusterExporterConfig(o: ClusterExporterOptions) {
           processors: ['filter/scrape-report', 'transform/own-job'],
           exporters: ['s3ndjson/metrics'],
         },
+        ...(o.streams
+          ? {
+              'logs/streams': {
+                receivers: ['kafka/streams'],
+                processors: ['transform/streams'],
+                exporters: ['s3ndjson/streams'],
+              },
+            }
+          : {}),
       },
     },
   };

@@ -1,7 +1,8 @@
 // The exported datasets, their object keys, and the Glue tables over them, derived from the exporter's own key templates (objectKeys), so the
 // catalogue (bootstrap/aws/catalogue.ts declares it) and the objects can never disagree on a partition. cdk8s-free.
 /** The datasets that clusters export; object keys are `<dataset>/cluster=<name>/...`. */
-export const LOG_DATASETS = ['logs', 'events', 'states', 'metrics'] as const;
+/** `streams`: the stream job's task-aggregates topic (platform/streaming), on the clusters that run streaming. */
+export const LOG_DATASETS = ['logs', 'events', 'states', 'metrics', 'streams'] as const;
 export type Dataset = (typeof LOG_DATASETS)[number];
 
 /**
@@ -14,6 +15,8 @@ export function objectKeys(cluster: string): Record<Dataset, string> {
     events: `events/cluster=${cluster}/dt={dt}/hour={hour}`,
     states: `states/cluster=${cluster}/dt={dt}`,
     metrics: `metrics/cluster=${cluster}/dt={dt}/hour={hour}`,
+    // Partitioned by each aggregate's minute (window_start), not by when it was read.
+    streams: `streams/cluster=${cluster}/dt={dt}/hour={hour}`,
   };
 }
 

@@ -19,6 +19,15 @@ import {
   PROMETHEUS_POD_LABELS,
   PROMETHEUS_REPLICA_ADDRESS,
 } from '../monitoring/api';
+import {
+  KAFKA_BOOTSTRAP,
+  KAFKA_USERS,
+  kafkaEgress,
+  runsStreaming,
+  TOPICS,
+  USER_SECRET_KEYS,
+  userSecret,
+} from '../streaming/api';
 import { alertGroups } from './alerts';
 import { AGENT, CLUSTER_EXPORTER, LOG_WRITER_ROLE, NAMESPACE } from './api';
 import { logExportCheck } from './check';
@@ -29,9 +38,11 @@ import {
   clusterExporterConfig,
   CONFIG_KEY,
   HEALTH_PORT,
+  KAFKA_PASSWORD_ENV,
   METRICS_PORT,
   POD_LOGS_DIR,
   type S3Target,
+  type StreamsSource,
 } from './collector-config';
 import { LOG_EXPORT_KEYS, validateLogExport, type LogExportValues } from './values';
 import { RESTRICTED_CONTAINER, RUNTIME_DEFAULT_SECCOMP } from '../../generators/security';
@@ -162,7 +173,44 @@ function agentValues(configName: string, cluster: Cluster, values: LogExportValu
   };
 }
 
-function clusterExporterValues(configName: string, cluster: Cluster, values: LogExportValues): Values {
+const KAFKA_CA_DIR = '/etc/kafka-ca';
+const KAFKA_USER = KAFKA_USERS.logExport;
+
+/** What the cluster exporter reads where the cluster runs streaming: task-aggregates, as the Kafka user log-export. */
+const streamsSource: StreamsSource = {
+  brokers: [KAFKA_BOOTSTRAP],
+  topic: TOPICS.aggregates,
+  group: KAFKA_USER.group,
+  sasl: { username: KAFKA_USER.name, passwordEnv: KAFKA_PASSWORD_ENV },
+  caFile: `${KAFKA_CA_DIR}/${USER_SECRET_KEYS.ca}`,
+};
+
+/** The Kafka user's Secret: the password as an environment variable, the cluster CA as a file. */
+const kafkaCredentials = {
+  env: [
+    {
+      name: KAFKA_PASSWORD_ENV,
+      valueFrom: { secretKeyRef: { name: userSecret(KAFKA_USER.name), key: USER_SECRET_KEYS.password } },
+    },
+  ],
+  volumes: [
+    {
+      name: 'kafka-ca',
+      secret: {
+        secretName: userSecret(KAFKA_USER.name),
+        items: [{ key: USER_SECRET_KEYS.ca, path: USER_SECRET_KEYS.ca }],
+      },
+    },
+  ],
+  mounts: [{ name: 'kafka-ca', mountPath: KAFKA_CA_DIR, readOnly: true }],
+};
+
+function clusterExporterValues(
+  configName: string,
+  cluster: Cluster,
+  values: LogExportValues,
+  streams: boolean,
+): Values {
   const common = commonValues(CLUSTER_EXPORTER, configName, cluster, values, [
     read(['events.k8s.io'], ['events']),
     read([''], ['nodes', 'pods']),
@@ -179,8 +227,17 @@ function clusterExporterValues(configName: string, cluster: Cluster, values: Log
       runAsNonRoot: true,
       ...RUNTIME_DEFAULT_SECCOMP,
     },
-    extraVolumes: [...(common.extraVolumes as Values[]), { name: 'state', emptyDir: { sizeLimit: '2Gi' } }],
-    extraVolumeMounts: [...(common.extraVolumeMounts as Values[]), { name: 'state', mountPath: AGENT_STATE_DIR }],
+    extraEnvs: [...(common.extraEnvs as Values[]), ...(streams ? kafkaCredentials.env : [])],
+    extraVolumes: [
+      ...(common.extraVolumes as Values[]),
+      { name: 'state', emptyDir: { sizeLimit: '2Gi' } },
+      ...(streams ? kafkaCredentials.volumes : []),
+    ],
+    extraVolumeMounts: [
+      ...(common.extraVolumeMounts as Values[]),
+      { name: 'state', mountPath: AGENT_STATE_DIR },
+      ...(streams ? kafkaCredentials.mounts : []),
+    ],
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
   };
 }
@@ -192,7 +249,7 @@ const PROMETHEUS_PORT = 9090;
  * The allows beyond the base policies: S3 over HTTPS, metrics scraping from the monitoring namespace, and the
  * cluster exporter's /federate reads of the local Prometheus (the ingress side is in the monitoring namespace).
  */
-function networkPolicies(scope: Construct, configs: Construct, cluster: Cluster): void {
+function networkPolicies(scope: Construct, configs: Construct, cluster: Cluster, streams: boolean): void {
   // S3 (and STS on aws) have no fixed addresses: HTTPS to anywhere outside the cluster's own networks.
   const { podCidr, serviceCidr } = cluster.network;
   networkPolicy(scope, NAMESPACE, 'allow-s3-https', {
@@ -222,6 +279,12 @@ function networkPolicies(scope: Construct, configs: Construct, cluster: Cluster)
       },
     ],
   });
+  if (streams)
+    networkPolicy(scope, NAMESPACE, 'allow-kafka', {
+      podSelector: exporterPods,
+      policyTypes: ['Egress'],
+      egress: [kafkaEgress()],
+    });
   networkPolicy(configs, MONITORING_NAMESPACE, 'allow-federate-from-log-export', {
     podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
     policyTypes: ['Ingress'],
@@ -275,7 +338,8 @@ export const logExport: Component<LogExportValues> = {
     const controllers = ctx.chart('platform-controllers');
     // The node agent mounts /var/log/pods and its state folder from the host (allow-listed in the policy gate).
     componentNamespace(controllers, cluster, NAMESPACE, 'privileged');
-    networkPolicies(controllers, ctx.chart('platform-configs'), cluster);
+    const streams = runsStreaming(ctx);
+    networkPolicies(controllers, ctx.chart('platform-configs'), cluster, streams);
     if (values.s3Identity === 'access-key')
       ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET, S3_WRITER_KEYS);
     helmRepository(controllers, CHART_REPOSITORY, {
@@ -308,9 +372,10 @@ export const logExport: Component<LogExportValues> = {
         queueRequests: values.queueRequests,
         statesInterval: values.statesInterval,
         prometheus: { address: PROMETHEUS_REPLICA_ADDRESS, aggregates: aggregateSeries(ctx.installed()) },
+        ...(streams ? { streams: streamsSource } : {}),
       }),
     );
-    release(CLUSTER_EXPORTER, clusterExporterValues(exporter, cluster, values));
+    release(CLUSTER_EXPORTER, clusterExporterValues(exporter, cluster, values, streams));
     monitoringObjects(ctx.chart('platform-configs'));
   },
 };

@@ -99,7 +99,8 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
 
   it("batches every exporter's objects by size and age, with a consumer per request that may wait in them", () => {
     const exporters = [AGENT, CLUSTER_EXPORTER].flatMap((r) => Object.values<any>(collectorConfig(name, r).exporters));
-    expect(exporters).toHaveLength(4);
+    // logs, events, states, metrics, and streams where the cluster runs streaming (onprem).
+    expect(exporters).toHaveLength(name === 'onprem' ? 5 : 4);
     for (const e of exporters) {
       expect(e.flush).toEqual({ max_age: '1m', max_bytes: 8 * 1024 * 1024 });
       expect(e.sending_queue.num_consumers).toBe(QUEUE_CONSUMERS);
@@ -152,6 +153,8 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
       'allow-dns',
       'allow-federate-from-log-export',
       'allow-federate-to-prometheus',
+      // The cluster exporter reads task-aggregates where the cluster runs streaming.
+      ...(name === 'onprem' ? ['allow-kafka'] : []),
       'allow-kube-apiserver',
       'allow-metrics-scrape',
       'allow-s3-https',

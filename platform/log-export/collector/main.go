@@ -1,5 +1,6 @@
 // The log-export collector: upstream OpenTelemetry Collector components plus the s3ndjson exporter, nothing else.
-// The prometheus receiver and the filter processor carry each cluster's aggregates from its Prometheus' /federate.
+// The prometheus receiver and the filter processor carry each cluster's aggregates from its Prometheus' /federate;
+// the kafka receiver carries the stream job's task-aggregates topic (platform/streaming).
 // The image the node agent and the cluster exporter run is built from this module, so tests run the shipped binary.
 package main
 
@@ -13,6 +14,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/transformprocessor"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/k8sobjectsreceiver"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/prometheusreceiver"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
@@ -34,7 +36,7 @@ var version = "dev"
 func components() (otelcol.Factories, error) {
 	var err error
 	f := otelcol.Factories{}
-	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](filelogreceiver.NewFactory(), k8sobjectsreceiver.NewFactory(), prometheusreceiver.NewFactory()); err != nil {
+	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](filelogreceiver.NewFactory(), k8sobjectsreceiver.NewFactory(), prometheusreceiver.NewFactory(), kafkareceiver.NewFactory()); err != nil {
 		return f, err
 	}
 	if f.Processors, err = otelcol.MakeFactoryMap[processor.Factory](k8sattributesprocessor.NewFactory(), transformprocessor.NewFactory(), filterprocessor.NewFactory()); err != nil {
