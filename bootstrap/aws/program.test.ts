@@ -785,7 +785,7 @@ describe('issue 16: ECR', () => {
         tags: { cluster: 'aws', 'managed-by': 'pulumi/aws-bootstrap' },
       })),
     );
-    expect(repositories().map((r) => r.inputs.name)).toEqual(['otelcol-log-export', 'task-tracker']);
+    expect(repositories().map((r) => r.inputs.name)).toEqual(['otelcol-log-export', 'task-stream', 'task-tracker']);
   });
 
   it('expires untagged images after a week and keeps the newest hundred', () => {
@@ -832,6 +832,7 @@ describe('issue 16: ECR', () => {
           StringLike: {
             'token.actions.githubusercontent.com:sub': [
               'repo:acme/hybrid-gitops-platform:ref:refs/tags/otelcol-log-export/v*',
+              'repo:acme/hybrid-gitops-platform:ref:refs/tags/task-stream/v*',
               'repo:acme/hybrid-gitops-platform:ref:refs/tags/task-tracker/v*',
             ],
           },
@@ -858,6 +859,7 @@ describe('issue 16: ECR', () => {
   it('exports the repository URLs and the push role', async () => {
     expect(await valueOf(program.imageRepositories)).toEqual({
       'otelcol-log-export': '111122223333.dkr.ecr.eu-central-1.amazonaws.com/otelcol-log-export',
+      'task-stream': '111122223333.dkr.ecr.eu-central-1.amazonaws.com/task-stream',
       'task-tracker': '111122223333.dkr.ecr.eu-central-1.amazonaws.com/task-tracker',
     });
     expect(await valueOf(program.imagePushRoleArn)).toBe('arn:aws:mock:::Role/image-push');
