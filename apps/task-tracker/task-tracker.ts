@@ -16,13 +16,12 @@ import {
 import { ENVOY_POD_LABELS, httpRoute } from '../../platform/gateway/api';
 import {
   KAFKA_BOOTSTRAP,
-  KAFKA_USERS,
+  KAFKA_CA_KEY,
+  KAFKA_PASSWORD_KEY,
+  kafkaCredentialsSecret,
   kafkaEgress,
-  runsStreaming,
-  TOPICS,
-  USER_SECRET_KEYS,
-  userSecret,
-} from '../../platform/streaming/api';
+} from '../../platform/kafka/api';
+import { KAFKA_USERS, runsStreaming, TOPICS } from '../../platform/streaming/api';
 import { aggregates, overview } from './aggregates';
 import {
   archivePolicy,
@@ -166,14 +165,14 @@ const probe = (path: string, periodSeconds: number, failureThreshold: number) =>
  * brokers over TLS with SCRAM-SHA-512, as the Kafka user task-tracker; elsewhere it publishes nothing.
  */
 function eventsPublishing(scope: Construct) {
-  const secret = kplus.Secret.fromSecretName(scope, 'kafka', userSecret(KAFKA_USER.name));
+  const secret = kplus.Secret.fromSecretName(scope, 'kafka', kafkaCredentialsSecret(KAFKA_USER.name));
   return {
     env: {
       TASK_EVENTS_BROKERS: kplus.EnvValue.fromValue(KAFKA_BOOTSTRAP),
       TASK_EVENTS_TOPIC: kplus.EnvValue.fromValue(TOPICS.events),
       TASK_EVENTS_USERNAME: kplus.EnvValue.fromValue(KAFKA_USER.name),
-      TASK_EVENTS_PASSWORD_FILE: kplus.EnvValue.fromValue(`${KAFKA_DIR}/${USER_SECRET_KEYS.password}`),
-      TASK_EVENTS_CA_FILE: kplus.EnvValue.fromValue(`${KAFKA_DIR}/${USER_SECRET_KEYS.ca}`),
+      TASK_EVENTS_PASSWORD_FILE: kplus.EnvValue.fromValue(`${KAFKA_DIR}/${KAFKA_PASSWORD_KEY}`),
+      TASK_EVENTS_CA_FILE: kplus.EnvValue.fromValue(`${KAFKA_DIR}/${KAFKA_CA_KEY}`),
     },
     mount: {
       path: KAFKA_DIR,
@@ -182,8 +181,8 @@ function eventsPublishing(scope: Construct) {
         name: 'kafka-user',
         defaultMode: 0o440,
         items: {
-          [USER_SECRET_KEYS.password]: { path: USER_SECRET_KEYS.password },
-          [USER_SECRET_KEYS.ca]: { path: USER_SECRET_KEYS.ca },
+          [KAFKA_PASSWORD_KEY]: { path: KAFKA_PASSWORD_KEY },
+          [KAFKA_CA_KEY]: { path: KAFKA_CA_KEY },
         },
       }),
     },

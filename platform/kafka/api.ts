@@ -1,5 +1,6 @@
 // The Kafka component's contract with the components that produce to or consume from the on-prem cluster: where the
 // brokers are, and the Secret each KafkaUser's client reads its credentials from. cdk8s-free.
+import type { Cluster } from '../../generators/model';
 export const KAFKA_NAMESPACE = 'kafka';
 export const KAFKA_GROUP = 'kafka.strimzi.io';
 /** The `Kafka` custom resource; Strimzi names every object it creates after it (`events-kafka-bootstrap`, …). */
@@ -16,3 +17,35 @@ export const KAFKA_CA_KEY = 'ca.crt';
 
 /** The Secret, in the user's consumer namespace, holding `password` and `ca.crt`; the username is the user's name. */
 export const kafkaCredentialsSecret = (user: string) => `kafka-${user}`;
+
+/** An egress rule to the brokers' listener, for a client's NetworkPolicy. */
+export const kafkaEgress = () => ({
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': KAFKA_NAMESPACE } } }],
+  ports: [{ protocol: 'TCP', port: KAFKA_PORT }],
+});
+
+/**
+ * What a client must find in its cluster's `platform.kafka`: each topic it uses and each user it authenticates as, in
+ * the namespace it runs in. The problems name the missing piece; no Kafka on the cluster is one problem.
+ */
+export function kafkaDeclarationProblems(
+  cluster: Cluster,
+  needs: { topics: readonly string[]; users: readonly { name: string; namespace: string }[] },
+): string[] {
+  const kafka = cluster.platform.kafka as
+    | { topics?: { name?: unknown }[]; users?: { name?: unknown; namespace?: unknown }[] }
+    | undefined;
+  if (!kafka) return ['needs platform.kafka on the same cluster: its brokers carry the topics'];
+  const topics = new Set((kafka.topics ?? []).map((t) => t.name));
+  const problems = needs.topics.filter((t) => !topics.has(t)).map((t) => `needs topic "${t}" in platform.kafka.topics`);
+  for (const user of needs.users) {
+    const declared = (kafka.users ?? []).find((u) => u.name === user.name);
+    if (!declared) problems.push(`needs user "${user.name}" in platform.kafka.users`);
+    else if (declared.namespace !== user.namespace)
+      problems.push(
+        `needs platform.kafka.users "${user.name}" in namespace "${user.namespace}", where its client runs, ` +
+          `not ${JSON.stringify(declared.namespace)}`,
+      );
+  }
+  return problems;
+}

@@ -155,7 +155,7 @@ export interface ClusterExporterOptions {
   streams?: StreamsSource;
 }
 
-/** The stream job's output topic and how the exporter reads it (platform/streaming kafka-client.ts). */
+/** The stream job's output topic and how the exporter reads it (the broker contract is platform/kafka/api.ts). */
 export interface StreamsSource {
   brokers: string[];
   topic: string;

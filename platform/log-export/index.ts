@@ -19,15 +19,8 @@ import {
   PROMETHEUS_POD_LABELS,
   PROMETHEUS_REPLICA_ADDRESS,
 } from '../monitoring/api';
-import {
-  KAFKA_BOOTSTRAP,
-  KAFKA_USERS,
-  kafkaEgress,
-  runsStreaming,
-  TOPICS,
-  USER_SECRET_KEYS,
-  userSecret,
-} from '../streaming/api';
+import { KAFKA_BOOTSTRAP, KAFKA_CA_KEY, KAFKA_PASSWORD_KEY, kafkaCredentialsSecret, kafkaEgress } from '../kafka/api';
+import { KAFKA_USERS, runsStreaming, TOPICS } from '../streaming/api';
 import { alertGroups } from './alerts';
 import { AGENT, CLUSTER_EXPORTER, LOG_WRITER_ROLE, NAMESPACE } from './api';
 import { logExportCheck } from './check';
@@ -182,7 +175,7 @@ const streamsSource: StreamsSource = {
   topic: TOPICS.aggregates,
   group: KAFKA_USER.group,
   sasl: { username: KAFKA_USER.name, passwordEnv: KAFKA_PASSWORD_ENV },
-  caFile: `${KAFKA_CA_DIR}/${USER_SECRET_KEYS.ca}`,
+  caFile: `${KAFKA_CA_DIR}/${KAFKA_CA_KEY}`,
 };
 
 /** The Kafka user's Secret: the password as an environment variable, the cluster CA as a file. */
@@ -190,15 +183,15 @@ const kafkaCredentials = {
   env: [
     {
       name: KAFKA_PASSWORD_ENV,
-      valueFrom: { secretKeyRef: { name: userSecret(KAFKA_USER.name), key: USER_SECRET_KEYS.password } },
+      valueFrom: { secretKeyRef: { name: kafkaCredentialsSecret(KAFKA_USER.name), key: KAFKA_PASSWORD_KEY } },
     },
   ],
   volumes: [
     {
       name: 'kafka-ca',
       secret: {
-        secretName: userSecret(KAFKA_USER.name),
-        items: [{ key: USER_SECRET_KEYS.ca, path: USER_SECRET_KEYS.ca }],
+        secretName: kafkaCredentialsSecret(KAFKA_USER.name),
+        items: [{ key: KAFKA_CA_KEY, path: KAFKA_CA_KEY }],
       },
     },
   ],

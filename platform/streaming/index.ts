@@ -1,6 +1,6 @@
 // The stream job on the cluster that runs streaming (the model says which: on-prem here): namespace, the Kafka Streams
 // Deployment with its Kafka user's SCRAM password and the cluster CA, NetworkPolicies, its scrape, alerts and the
-// aggregates that federation carries to the central cluster. The brokers are platform/kafka's (kafka-client.ts).
+// aggregates that federation carries to the central cluster. The brokers are platform/kafka's (its api.ts).
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Component } from '../../generators/component';
@@ -12,19 +12,14 @@ import { monitoredService, prometheusScrapeIngress } from '../monitoring/api';
 import { aggregates, overview } from './aggregates';
 import { alertGroups } from './alerts';
 import {
-  IMAGE,
-  JOB,
   KAFKA_BOOTSTRAP,
-  KAFKA_USERS,
+  KAFKA_CA_KEY,
+  KAFKA_PASSWORD_KEY,
+  KAFKA_SASL_MECHANISM,
+  kafkaCredentialsSecret,
   kafkaEgress,
-  METRICS_PORT,
-  NAME,
-  NAMESPACE,
-  SASL_MECHANISM,
-  TOPICS,
-  USER_SECRET_KEYS,
-  userSecret,
-} from './api';
+} from '../kafka/api';
+import { IMAGE, JOB, KAFKA_USERS, METRICS_PORT, NAME, NAMESPACE, TOPICS } from './api';
 import { STREAMING_KEYS, validateStreaming, type StreamingValues } from './values';
 
 export type { StreamingValues } from './values';
@@ -53,14 +48,14 @@ export function jobEnv(cluster: Cluster, values: StreamingValues) {
     // Its consumer group, and the prefix of its transactional ids and internal topics, which its ACLs allow.
     { name: 'KAFKA_APPLICATION_ID', value: USER.applicationId },
     { name: 'KAFKA_SECURITY_PROTOCOL', value: 'SASL_SSL' },
-    { name: 'KAFKA_SASL_MECHANISM', value: SASL_MECHANISM },
+    { name: 'KAFKA_SASL_MECHANISM', value: KAFKA_SASL_MECHANISM },
     {
       name: 'SCRAM_PASSWORD',
-      valueFrom: { secretKeyRef: { name: userSecret(USER.name), key: USER_SECRET_KEYS.password } },
+      valueFrom: { secretKeyRef: { name: kafkaCredentialsSecret(USER.name), key: KAFKA_PASSWORD_KEY } },
     },
     { name: 'KAFKA_SASL_JAAS_CONFIG', value: jaas },
     { name: 'KAFKA_SSL_TRUSTSTORE_TYPE', value: 'PEM' },
-    { name: 'KAFKA_SSL_TRUSTSTORE_LOCATION', value: `${CA_DIR}/${USER_SECRET_KEYS.ca}` },
+    { name: 'KAFKA_SSL_TRUSTSTORE_LOCATION', value: `${CA_DIR}/${KAFKA_CA_KEY}` },
     { name: 'KAFKA_STATE_DIR', value: STATE_DIR },
   ];
 }
@@ -94,8 +89,8 @@ function deployment(scope: Construct, cluster: Cluster, values: StreamingValues)
             {
               name: 'kafka-ca',
               secret: {
-                secretName: userSecret(USER.name),
-                items: [{ key: USER_SECRET_KEYS.ca, path: USER_SECRET_KEYS.ca }],
+                secretName: kafkaCredentialsSecret(USER.name),
+                items: [{ key: KAFKA_CA_KEY, path: KAFKA_CA_KEY }],
                 defaultMode: 0o440,
               },
             },

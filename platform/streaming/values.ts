@@ -2,6 +2,8 @@
 import type { Problem } from '../../generators/component';
 import type { Cluster } from '../../generators/model';
 import { RESOURCE_KEYS, resourceProblems, type Shape } from '../../generators/shape';
+import { kafkaDeclarationProblems } from '../kafka/api';
+import { KAFKA_USERS, TOPICS } from './api';
 
 export interface StreamingValues {
   /** How long after a minute ends its late events still count (the job's WINDOW_GRACE_SECONDS). */
@@ -38,5 +40,12 @@ export function validateStreaming(values: StreamingValues, cluster: Cluster): Pr
       '',
       'needs platform.monitoring on the same cluster: its Prometheus scrapes the aggregates and federation carries them',
     );
+  // The producer, the job and the exporter authenticate as these users; a missing one would only show as a pod that
+  // cannot connect.
+  for (const message of kafkaDeclarationProblems(cluster, {
+    topics: Object.values(TOPICS),
+    users: Object.values(KAFKA_USERS),
+  }))
+    fail('', message);
   return problems;
 }
