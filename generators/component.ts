@@ -44,9 +44,23 @@ export interface RenderContext extends ClusterContext {
   chart(layer: Layer): Chart;
   /**
    * Declares a Secret by name and the keys its consumer reads. Its SOPS-encrypted file sits next to the component's
-   * objects and is created with `npm run secret`; values never pass through the render.
+   * objects and is created with `npm run secret`; values never pass through the render. `metadata` is what the
+   * file's Secret must carry beside its name (an operator may select on it); `npm run render:check` fails when the
+   * committed file's differs.
    */
-  secret(layer: Layer, namespace: string, name: string, keys: readonly [string, ...string[]]): void;
+  secret(
+    layer: Layer,
+    namespace: string,
+    name: string,
+    keys: readonly [string, ...string[]],
+    metadata?: SecretMetadata,
+  ): void;
+}
+
+/** Labels and annotations of a declared Secret, written in plaintext beside its encrypted data. @default none */
+export interface SecretMetadata {
+  labels?: Readonly<Record<string, string>>;
+  annotations?: Readonly<Record<string, string>>;
 }
 
 /** An exception to one policy rule for one object, with the reason the object needs it. */

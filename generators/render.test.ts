@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { Catalogue } from './component';
 import { catalogue } from './estate/catalogue';
 import { estate } from './estate/clusters';
@@ -238,6 +238,7 @@ describe('render', () => {
         name: 'credentials',
         path: 'clusters/onprem/apps/vault/secret-credentials.sops.yaml',
         keys: ['password'],
+        metadata: {},
       },
     ]);
     expect(parse(rendering.files.get('clusters/onprem/apps/vault/kustomization.yaml')!).resources).toEqual([
@@ -260,7 +261,13 @@ describe('writer and drift check', () => {
     writeRendering(root, rendering);
     writeFileSync(join(root, 'clusters/onprem/apps/web/service-web.yaml'), 'tampered\n');
     expect(findDrift(root, rendering)).toEqual([
-      { cluster: 'onprem', added: [], changed: ['clusters/onprem/apps/web/service-web.yaml'], orphaned: [] },
+      {
+        cluster: 'onprem',
+        added: [],
+        changed: ['clusters/onprem/apps/web/service-web.yaml'],
+        orphaned: [],
+        secrets: [],
+      },
     ]);
   });
 
@@ -275,6 +282,7 @@ describe('writer and drift check', () => {
         added: ['clusters/aws/apps/web/service-web.yaml'],
         changed: [],
         orphaned: ['clusters/aws/apps/web/configmap-stale.yaml'],
+        secrets: [],
       },
     ]);
   });
@@ -289,6 +297,41 @@ describe('writer and drift check', () => {
     expect(existsSync(join(root, 'clusters/onprem/apps'))).toBe(false);
     expect(existsSync(join(root, 'clusters/aws/apps/web/deployment-web.yaml'))).toBe(true);
     expect(readFileSync(join(root, 'README.md'), 'utf8')).toBe('keep me\n');
+  });
+
+  it("names a Secret file whose labels or annotations are not its declaration's", () => {
+    const metadata = {
+      labels: { 'strimzi.io/cluster': 'events' },
+      annotations: { 'strimzi.io/ca-key-generation': '0' },
+    };
+    const vault: Component<object> = {
+      name: 'vault',
+      version: '0.1.0',
+      keys: {},
+      validate: () => [],
+      render: (ctx) => ctx.secret('apps', 'vault', 'ca', ['ca.key'], metadata),
+    };
+    const rendering = renderEstate(
+      testEstate((e) => (e.clusters[1]!.apps = { vault: {} } as Cluster['apps'])),
+      {
+        platform: catalogue.platform,
+        apps: { ...testCatalogue.apps, vault },
+      },
+    );
+    writeRendering(root, rendering);
+    const path = 'clusters/onprem/apps/vault/secret-ca.sops.yaml';
+    const write = (meta: object) => writeFileSync(join(root, path), stringify({ metadata: meta, sops: {} }));
+    write({ namespace: 'vault', name: 'ca', annotations: metadata.annotations, labels: metadata.labels });
+    expect(findDrift(root, rendering)).toEqual([]);
+    write({ name: 'ca', namespace: 'vault', labels: metadata.labels });
+    const [drift] = findDrift(root, rendering);
+    expect(drift!.secrets).toEqual([
+      `${path}: metadata is {"name":"ca","namespace":"vault","labels":{"strimzi.io/cluster":"events"}}, but the ` +
+        `component declares {"name":"ca","namespace":"vault","labels":{"strimzi.io/cluster":"events"},` +
+        `"annotations":{"strimzi.io/ca-key-generation":"0"}}`,
+    ]);
+    writeFileSync(join(root, path), 'metadata: [\n');
+    expect(findDrift(root, rendering)[0]!.secrets[0]).toMatch(`${path}: cannot be read as YAML`);
   });
 
   it('keeps encrypted secrets the model still declares and drops the others', () => {
@@ -306,9 +349,10 @@ describe('writer and drift check', () => {
     );
     writeRendering(root, withVault);
     const secret = join(root, 'clusters/onprem/apps/vault/secret-credentials.sops.yaml');
-    writeFileSync(secret, 'sops: {}\n');
+    const encrypted = 'metadata: {name: credentials, namespace: vault}\nsops: {}\n';
+    writeFileSync(secret, encrypted);
     writeRendering(root, withVault);
-    expect(readFileSync(secret, 'utf8')).toBe('sops: {}\n');
+    expect(readFileSync(secret, 'utf8')).toBe(encrypted);
     expect(findDrift(root, withVault)).toEqual([]);
     const without = renderEstate(testEstate(), cat);
     expect(findDrift(root, without).flatMap((d) => d.orphaned)).toContain(

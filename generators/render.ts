@@ -1,6 +1,14 @@
 // Cluster model → cdk8s charts → file contents, all in memory. Nothing here touches the disk.
 import { App, Chart } from 'cdk8s';
-import { LAYERS, versionOf, type Catalogue, type Component, type Layer, type RenderContext } from './component';
+import {
+  LAYERS,
+  versionOf,
+  type Catalogue,
+  type Component,
+  type Layer,
+  type RenderContext,
+  type SecretMetadata,
+} from './component';
 import { dependencyGraph, mermaidGraph, unitName, type Unit } from './dependencies';
 import { FLUX_NAMESPACE, fluxKustomization, gitRepository } from './flux';
 import { FLUX_INSTALL_DIR, HEADER, kustomization, MANAGED_BY, OUTPUT_DIR, SOPS_SUFFIX, toYaml } from './layout';
@@ -21,6 +29,18 @@ export interface SecretRef {
   path: string;
   /** The keys its consumer reads: `npm run secret` writes exactly these. */
   keys: readonly string[];
+  metadata: SecretMetadata;
+}
+
+/** The `metadata` of the Secret in a declared file: its name, namespace, and labels and annotations if declared. */
+export function secretMetadata(ref: SecretRef): Record<string, unknown> {
+  const { labels, annotations } = ref.metadata;
+  return {
+    name: ref.name,
+    namespace: ref.namespace,
+    ...(labels && Object.keys(labels).length ? { labels } : {}),
+    ...(annotations && Object.keys(annotations).length ? { annotations } : {}),
+  };
 }
 
 export interface Rendering {
@@ -88,10 +108,10 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
         }
         return chart;
       },
-      secret(layer, namespace, name, keys) {
+      secret(layer, namespace, name, keys, metadata = {}) {
         ctx.chart(layer);
         const path = `${root}/${layer}/${component.name}/secret-${name}${SOPS_SUFFIX}`;
-        const ref = { cluster: cluster.name, namespace, name, path, keys: [...keys] };
+        const ref = { cluster: cluster.name, namespace, name, path, keys: [...keys], metadata };
         const key = `${layer}/${component.name}`;
         secretsOf.set(key, [...(secretsOf.get(key) ?? []), ref]);
         out.secrets.push(ref);

@@ -16,8 +16,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { parse } from 'yaml';
 import { HEADER, listFiles, OUTPUT_DIR, SOPS_SUFFIX } from './layout';
-import type { Rendering } from './render';
+import { secretMetadata, type Rendering, type SecretRef } from './render';
 
 // Folders beside clusters/, by state. Each state is entered by one rename, so a killed render leaves only whole trees
 // behind: `new` is being written (never used), `ready` is a complete new tree, `old` the complete previous tree, and
@@ -201,6 +202,31 @@ export interface Drift {
   changed: string[];
   /** On disk under clusters/ but no longer rendered. */
   orphaned: string[];
+  /** Declared Secrets whose file's metadata is not the declaration's: what is wrong, naming the file. */
+  secrets: string[];
+}
+
+/** What differs between a declared Secret's file and its declaration's metadata (undefined when they agree). */
+function secretFileProblem(root: string, ref: SecretRef): string | undefined {
+  let metadata: unknown;
+  try {
+    metadata = (parse(readFileSync(join(root, ref.path), 'utf8')) as { metadata?: unknown } | null)?.metadata;
+  } catch (error) {
+    return `${ref.path}: cannot be read as YAML (${(error as Error).message.split('\n')[0]})`;
+  }
+  const want = secretMetadata(ref);
+  if (JSON.stringify(sortedKeys(metadata)) === JSON.stringify(sortedKeys(want))) return undefined;
+  const found = JSON.stringify(metadata ?? null);
+  return `${ref.path}: metadata is ${found}, but the component declares ${JSON.stringify(want)}`;
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sortedKeys(v)]),
+  );
 }
 
 /** Per cluster folder, how the files on disk differ from the rendering. Empty when they match. */
@@ -211,7 +237,7 @@ export function findDrift(root: string, rendering: Rendering): Drift[] {
   const drift = (path: string) => {
     const cluster = path.split('/')[1] ?? '';
     let d = byCluster.get(cluster);
-    if (!d) byCluster.set(cluster, (d = { cluster, added: [], changed: [], orphaned: [] }));
+    if (!d) byCluster.set(cluster, (d = { cluster, added: [], changed: [], orphaned: [], secrets: [] }));
     return d;
   };
   for (const [path, content] of rendering.files) {
@@ -222,6 +248,10 @@ export function findDrift(root: string, rendering: Rendering): Drift[] {
     if (rendering.files.has(path)) continue;
     if (path.endsWith(SOPS_SUFFIX) && declaredSecrets.has(path)) continue;
     drift(path).orphaned.push(path);
+  }
+  for (const ref of rendering.secrets.filter((s) => onDisk.has(s.path))) {
+    const problem = secretFileProblem(root, ref);
+    if (problem) drift(ref.path).secrets.push(problem);
   }
   return [...byCluster.values()].sort((a, b) => a.cluster.localeCompare(b.cluster));
 }

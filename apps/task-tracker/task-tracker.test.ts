@@ -101,7 +101,13 @@ describe('task-tracker bundle', () => {
     }
     const names = (cluster: string) => declaredSecrets.get(cluster)!.map((args) => args[2]);
     expect(names('aws')).toEqual(['task-tracker-api-keys', 'task-tracker-db-owner']);
-    expect(names('onprem')).toEqual(['task-tracker-api-keys', 'task-tracker-db-owner', 'task-tracker-db-s3']);
+    // kafka-task-tracker: the client's copy of its Kafka credentials, where the cluster runs streaming.
+    expect(names('onprem')).toEqual([
+      'task-tracker-api-keys',
+      'kafka-task-tracker',
+      'task-tracker-db-owner',
+      'task-tracker-db-s3',
+    ]);
   });
 
   it("attaches to the model listeners of the Gateway in the cluster's gateway namespace, admitting only Envoy", () => {

@@ -15,6 +15,7 @@ import {
 } from '../../platform/monitoring/api';
 import { ENVOY_POD_LABELS, httpRoute } from '../../platform/gateway/api';
 import {
+  declareKafkaCredentials,
   KAFKA_BOOTSTRAP,
   KAFKA_CA_KEY,
   KAFKA_PASSWORD_KEY,
@@ -352,6 +353,7 @@ export const taskTracker: Component<TaskTrackerValues> = {
     ctx.secret('apps', NAMESPACE, API_KEYS_SECRET, [API_KEYS_KEY]);
     const publishes = runsStreaming(ctx);
     workload(chart, ctx.cluster, values, publishes);
+    if (publishes) declareKafkaCredentials(ctx, 'apps', NAMESPACE, KAFKA_USER.name);
     if (publishes)
       networkPolicy(chart, NAMESPACE, 'allow-kafka', {
         podSelector: { matchLabels: SELECTOR },

@@ -36,8 +36,15 @@ export function renderCheck(): number {
     for (const f of d.added) console.error(`  added     ${f}`);
     for (const f of d.changed) console.error(`  changed   ${f}`);
     for (const f of d.orphaned) console.error(`  orphaned  ${f}`);
+    for (const problem of d.secrets) console.error(`  secret    ${problem}`);
   }
-  console.error('clusters/ is out of date with the generators. Run `npm run render` and commit the result.');
+  const files = drift.some((d) => d.added.length || d.changed.length || d.orphaned.length);
+  if (files) console.error('clusters/ is out of date with the generators. Run `npm run render` and commit the result.');
+  if (drift.some((d) => d.secrets.length))
+    console.error(
+      'A Secret file does not carry what its component declares: create it again with the command that wrote it ' +
+        '(`npm run secret`, or the component command its README names), then commit it.',
+    );
   return 1;
 }
 

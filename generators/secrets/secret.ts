@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Catalogue } from '../component';
-import type { Estate } from '../model';
+import type { Cluster, Estate } from '../model';
 import { goTool } from '../go-tools';
-import { renderEstate, type SecretRef } from '../render';
+import { renderEstate, secretMetadata, type SecretRef } from '../render';
 import { ageRecipients, isEncryptedValue, SOPS_CONFIG, sopsConfigProblems } from './sops';
 
 export interface SecretRequest {
@@ -101,9 +101,14 @@ function declaredSecret(estate: Estate, catalogue: Catalogue, request: SecretReq
  */
 export function createSecret(root: string, estate: Estate, request: SecretRequest, catalogue: Catalogue): string {
   const ref = declaredSecret(estate, catalogue, request);
-  const given = [...request.entries.keys()];
+  return writeSecret(root, estate.clusters.find((c) => c.name === request.cluster)!, ref, request.entries);
+}
+
+/** `createSecret` for a Secret already looked up in a rendering of the estate (a command writing many at once). */
+export function writeSecret(root: string, cluster: Cluster, ref: SecretRef, entries: Map<string, Buffer>): string {
+  const given = [...entries.keys()];
   const undeclared = given.filter((k) => !ref.keys.includes(k));
-  const missing = ref.keys.filter((k) => !request.entries.has(k));
+  const missing = ref.keys.filter((k) => !entries.has(k));
   if (undeclared.length || missing.length) {
     const what = [
       undeclared.length
@@ -116,11 +121,10 @@ export function createSecret(root: string, estate: Estate, request: SecretReques
         `${what.filter(Boolean).join(' and ')} (nothing was written)`,
     );
   }
-  for (const [key, value] of request.entries) {
+  for (const [key, value] of entries) {
     if (!value.length)
       throw new Error(`${ref.path}: key ${key} has an empty value: give it content (nothing was written)`);
   }
-  const cluster = estate.clusters.find((c) => c.name === request.cluster)!;
   const configPath = join(root, SOPS_CONFIG);
   const problems = sopsConfigProblems(existsSync(configPath) ? readFileSync(configPath, 'utf8') : undefined, cluster);
   if (problems.length) throw new Error(`${SOPS_CONFIG} does not fit the cluster model:\n  ${problems.join('\n  ')}`);
@@ -128,10 +132,10 @@ export function createSecret(root: string, estate: Estate, request: SecretReques
   const secret = {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: request.name, namespace: request.namespace },
+    metadata: secretMetadata(ref),
     type: 'Opaque',
     data: Object.fromEntries(
-      [...request.entries].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toString('base64')]),
+      [...entries].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.toString('base64')]),
     ),
   };
   const target = join(root, ref.path);

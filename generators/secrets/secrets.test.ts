@@ -12,7 +12,7 @@ import { goTool } from '../go-tools';
 import { loadPolicyInput, runPolicy } from '../policy/gate';
 import { renderEstate } from '../render';
 import { repoRoot } from '../repo';
-import { writeRendering } from '../writer';
+import { findDrift, writeRendering } from '../writer';
 import { createSecret, parseEntries } from './secret';
 import { creationRule, SOPS_CONFIG, sopsConfigProblems } from './sops';
 
@@ -25,7 +25,8 @@ const shop: Component<Record<string, never>> = {
   version: '1.0.0',
   keys: {},
   validate: () => [],
-  render: (ctx) => ctx.secret('apps', 'shop', 'db-credentials', ['ca.crt', 'password']),
+  render: (ctx) =>
+    ctx.secret('apps', 'shop', 'db-credentials', ['ca.crt', 'password'], { labels: { 'example.com/owner': 'shop' } }),
 };
 const catalogue: Catalogue = { platform: {}, apps: { shop } };
 
@@ -90,7 +91,10 @@ describe('npm run secret with the real sops and age', () => {
     for (const plain of [PASSWORD, Buffer.from(PASSWORD).toString('base64'), 'MIIBfixture', CERT.toString('base64')])
       expect(file).not.toContain(plain);
     const encrypted = parse(file);
+    // The declared labels are written in plaintext, beside the encrypted data: render:check compares them.
     expect(encrypted).toMatchObject({ kind: 'Secret', metadata: { name: 'db-credentials', namespace: 'shop' } });
+    expect(encrypted.metadata.labels).toEqual({ 'example.com/owner': 'shop' });
+    expect(findDrift(root, renderEstate(testEstate, catalogue)).flatMap((d) => d.secrets)).toEqual([]);
     expect(encrypted.sops.age.map((a: { recipient: string }) => a.recipient)).toEqual([
       testEstate.clusters[0]!.flux.ageRecipient,
     ]);
@@ -100,7 +104,7 @@ describe('npm run secret with the real sops and age', () => {
     expect(parse(decrypted.stdout)).toEqual({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'db-credentials', namespace: 'shop' },
+      metadata: { name: 'db-credentials', namespace: 'shop', labels: { 'example.com/owner': 'shop' } },
       type: 'Opaque',
       data: { 'ca.crt': CERT.toString('base64'), password: Buffer.from(PASSWORD).toString('base64') },
     });

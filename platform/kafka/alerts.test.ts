@@ -16,7 +16,17 @@ const lag = (partition: string, values: string) => ({
   series: `kafka_consumergroup_lag{${scope}, consumergroup="task-stream", topic="task-events", partition="${partition}"}`,
   values,
 });
-const none = { KafkaUnderReplicatedPartitions: [], KafkaOfflinePartitions: [], KafkaConsumerGroupLag: [] };
+/** The operator's CA expiry gauge, in ms since the epoch; promtool's clock starts at 0. */
+const caExpiry = (type: string, days: number) => ({
+  series: `strimzi_certificate_expiration_timestamp_ms{${scope}, type="${type}", cluster="events"}`,
+  values: `${days * 86_400_000}x180`,
+});
+const none = {
+  KafkaUnderReplicatedPartitions: [],
+  KafkaOfflinePartitions: [],
+  KafkaConsumerGroupLag: [],
+  KafkaClusterCaExpiresSoon: [],
+};
 
 const cases: RuleCase[] = [
   {
@@ -54,6 +64,18 @@ const cases: RuleCase[] = [
       ...none,
       KafkaConsumerGroupLag: [{ severity: 'warning', consumergroup: 'task-stream', topic: 'task-events' }],
     },
+  },
+  {
+    name: 'the cluster CA (ours) expires in 59 days; the clients CA (renewed by Strimzi) in 20 does not count',
+    series: [caExpiry('cluster-ca', 59), caExpiry('client-ca', 20)],
+    at: '2h',
+    expect: { ...none, KafkaClusterCaExpiresSoon: [{ severity: 'warning' }] },
+  },
+  {
+    name: 'the cluster CA expires in 61 days: no alert yet',
+    series: [caExpiry('cluster-ca', 61), caExpiry('client-ca', 20)],
+    at: '2h',
+    expect: none,
   },
 ];
 

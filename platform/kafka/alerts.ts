@@ -6,6 +6,8 @@ import { alertRule as alert } from '../../generators/telemetry';
 import { KAFKA_NAMESPACE } from './api';
 
 const scope = `namespace="${KAFKA_NAMESPACE}"`;
+/** Days before the cluster CA's certificate expires that the alert fires: ours is not renewed by Strimzi. */
+export const CA_EXPIRY_DAYS = 60;
 /** Records a consumer group may be behind on a partition before it is called lagging. */
 export const LAG_THRESHOLD = 1000;
 
@@ -34,6 +36,17 @@ export function alertGroups() {
           '15m',
           'warning',
           'consumer group {{ $labels.consumergroup }} is {{ $value }} records behind on {{ $labels.topic }}',
+        ),
+        // The cluster operator's gauge, type "cluster-ca" (KafkaAssemblyOperatorMetricsHolder and
+        // CertificateMetricKey at 1.2.0); the clients CA is Strimzi's and renewed by it.
+        alert(
+          'KafkaClusterCaExpiresSoon',
+          `min(strimzi_certificate_expiration_timestamp_ms{${scope}, type="cluster-ca"}) / 1000 - time() ` +
+            `< ${CA_EXPIRY_DAYS} * 86400`,
+          '1h',
+          'warning',
+          `the Kafka cluster CA expires within ${CA_EXPIRY_DAYS} days: raise platform.kafka.caGeneration, ` +
+            'run npm run kafka-credentials and commit (platform/kafka/README.md)',
         ),
       ],
     },

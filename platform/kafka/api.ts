@@ -1,5 +1,6 @@
 // The Kafka component's contract with the components that produce to or consume from the on-prem cluster: where the
 // brokers are, and the Secret each KafkaUser's client reads its credentials from. cdk8s-free.
+import type { Layer, RenderContext } from '../../generators/component';
 import type { Cluster } from '../../generators/model';
 export const KAFKA_NAMESPACE = 'kafka';
 export const KAFKA_GROUP = 'kafka.strimzi.io';
@@ -15,8 +16,17 @@ export const KAFKA_SASL_MECHANISM = 'SCRAM-SHA-512';
 export const KAFKA_PASSWORD_KEY = 'password';
 export const KAFKA_CA_KEY = 'ca.crt';
 
-/** The Secret, in the user's consumer namespace, holding `password` and `ca.crt`; the username is the user's name. */
+/**
+ * The Secret holding a user's credentials: in its client's namespace `password` and `ca.crt` (the username is the
+ * user's name), and in `kafka` the `password` its KafkaUser sets. `npm run kafka-credentials` writes every copy.
+ */
 export const kafkaCredentialsSecret = (user: string) => `kafka-${user}`;
+export const KAFKA_CLIENT_KEYS = [KAFKA_PASSWORD_KEY, KAFKA_CA_KEY] as const;
+
+/** Declares the client's copy of the user's credentials, in the namespace the client runs in. */
+export function declareKafkaCredentials(ctx: RenderContext, layer: Layer, namespace: string, user: string): void {
+  ctx.secret(layer, namespace, kafkaCredentialsSecret(user), KAFKA_CLIENT_KEYS);
+}
 
 /** An egress rule to the brokers' listener, for a client's NetworkPolicy. */
 export const kafkaEgress = () => ({

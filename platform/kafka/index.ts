@@ -11,7 +11,15 @@ import { componentNamespace, inNamespace, networkPolicy } from '../../generators
 import { versions } from '../../generators/versions';
 import { MONITORING_SELECTOR, prometheusScrapeIngress } from '../monitoring/api';
 import { alertGroups } from './alerts';
-import { KAFKA_CLUSTER, KAFKA_GROUP, KAFKA_NAMESPACE, KAFKA_PORT } from './api';
+import {
+  KAFKA_CA_KEY,
+  KAFKA_CLUSTER,
+  KAFKA_GROUP,
+  KAFKA_NAMESPACE,
+  KAFKA_PASSWORD_KEY,
+  KAFKA_PORT,
+  kafkaCredentialsSecret,
+} from './api';
 import { KAFKA_KEYS, validateKafka, type KafkaAclValues, type KafkaValues } from './values';
 
 export type { KafkaValues } from './values';
@@ -21,6 +29,16 @@ const API = `${KAFKA_GROUP}/v1`;
 export const NODE_POOL = 'brokers';
 /** Strimzi's ports (cluster-operator/.../model/KafkaCluster.java and metrics/MetricsModel.java at tag 1.2.0). */
 export const PORTS = { controlPlane: 9090, replication: 9091, agent: 8443, metrics: 9404, operatorHttp: 8080 };
+/**
+ * The cluster CA is ours, not Strimzi's (`clusterCa.generateCertificateAuthority: false`), so that its certificate
+ * can be given, SOPS-encrypted, to the clients in their own namespaces. Strimzi reads it from these two Secrets, with
+ * these labels and generation annotations, and signs the brokers' certificates with the key (documentation/modules/
+ * security/proc-installing-your-own-ca-certificates.adoc at tag 1.2.0: PEM only; ca.p12 is optional).
+ */
+export const CLUSTER_CA = {
+  cert: { name: `${KAFKA_CLUSTER}-cluster-ca-cert`, key: KAFKA_CA_KEY, annotation: 'strimzi.io/ca-cert-generation' },
+  key: { name: `${KAFKA_CLUSTER}-cluster-ca`, key: 'ca.key', annotation: 'strimzi.io/ca-key-generation' },
+} as const;
 const METRICS_CONFIG = 'kafka-metrics';
 const METRICS_KEY = 'kafka-metrics-config.yml';
 
@@ -175,6 +193,7 @@ function cluster(scope: Construct, c: Cluster, values: KafkaValues): void {
           valueFrom: { configMapKeyRef: { name: METRICS_CONFIG, key: METRICS_KEY } },
         },
       },
+      clusterCa: { generateCertificateAuthority: false },
       entityOperator: { topicOperator: {}, userOperator: {} },
       // Consumer lag per group and partition, for the lag alert.
       kafkaExporter: { topicRegex: '.*', groupRegex: '.*' },
@@ -200,7 +219,13 @@ function cluster(scope: Construct, c: Cluster, values: KafkaValues): void {
       kind: 'KafkaUser',
       metadata: { name: user.name, namespace: KAFKA_NAMESPACE, labels },
       spec: {
-        authentication: { type: 'scram-sha-512' },
+        // The password is ours too (from the SOPS Secret beside it), so that the client's copy can hold the same one.
+        authentication: {
+          type: 'scram-sha-512',
+          password: {
+            valueFrom: { secretKeyRef: { name: kafkaCredentialsSecret(user.name), key: KAFKA_PASSWORD_KEY } },
+          },
+        },
         authorization: { type: 'simple', acls: user.acls.map(acl) },
       },
     });
@@ -279,6 +304,13 @@ export const kafka: Component<KafkaValues> = {
     operator(controllers);
     networkPolicies(controllers, values);
     const configs = ctx.chart('platform-configs');
+    const labels = { 'strimzi.io/kind': 'Kafka', 'strimzi.io/cluster': KAFKA_CLUSTER };
+    for (const { name, key, annotation } of [CLUSTER_CA.cert, CLUSTER_CA.key]) {
+      const annotations = { [annotation]: String(values.caGeneration ?? 0) };
+      ctx.secret('platform-configs', KAFKA_NAMESPACE, name, [key], { labels, annotations });
+    }
+    for (const user of values.users)
+      ctx.secret('platform-configs', KAFKA_NAMESPACE, kafkaCredentialsSecret(user.name), [KAFKA_PASSWORD_KEY]);
     cluster(configs, ctx.cluster, values);
     monitoring(configs);
   },

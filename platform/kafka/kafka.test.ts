@@ -80,6 +80,27 @@ describe('kafka component', () => {
     expect(kafkaCredentialsSecret('task-stream')).toBe('kafka-task-stream');
   });
 
+  it('signs with our cluster CA, and sets every password, from Secrets declared beside it and in the clients', () => {
+    expect(object('Kafka', 'events').spec.clusterCa).toEqual({ generateCertificateAuthority: false });
+    const declared = renderEstate(estate, catalogue).secrets.filter((s) => s.cluster === 'onprem');
+    const strimzi = { 'strimzi.io/kind': 'Kafka', 'strimzi.io/cluster': 'events' };
+    expect(declared.find((s) => s.name === 'events-cluster-ca-cert')).toMatchObject({
+      namespace: 'kafka',
+      keys: ['ca.crt'],
+      metadata: { labels: strimzi, annotations: { 'strimzi.io/ca-cert-generation': '0' } },
+    });
+    expect(declared.find((s) => s.name === 'events-cluster-ca')).toMatchObject({
+      namespace: 'kafka',
+      keys: ['ca.key'],
+      metadata: { labels: strimzi, annotations: { 'strimzi.io/ca-key-generation': '0' } },
+    });
+    for (const user of onpremValues().users) {
+      const copies = declared.filter((s) => s.name === `kafka-${user.name}`);
+      const byNamespace = Object.fromEntries(copies.map((s) => [s.namespace, s.keys]));
+      expect(byNamespace).toEqual({ kafka: ['password'], [user.namespace]: ['password', 'ca.crt'] });
+    }
+  });
+
   it('runs the broker version the streaming tests start, one that the pinned Strimzi supports', () => {
     const pom = readFileSync(join(repoRoot, 'platform/streaming/broker/pom.xml'), 'utf8');
     const tested = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
@@ -109,7 +130,10 @@ describe('kafka component', () => {
     });
     expect(object('KafkaTopic', 'task-aggregates').spec.config).toEqual({ 'cleanup.policy': 'compact' });
     const stream = object('KafkaUser', 'task-stream').spec;
-    expect(stream.authentication).toEqual({ type: 'scram-sha-512' });
+    expect(stream.authentication).toEqual({
+      type: 'scram-sha-512',
+      password: { valueFrom: { secretKeyRef: { name: 'kafka-task-stream', key: 'password' } } },
+    });
     expect(stream.authorization.acls).toContainEqual({
       resource: { type: 'transactionalId', name: 'task-stream-', patternType: 'prefix' },
       operations: ['All'],
@@ -124,6 +148,14 @@ describe('kafka component', () => {
 describe('kafka values', () => {
   it('accepts the model', () => {
     expect(validateKafka(onpremValues())).toEqual([]);
+  });
+
+  it('rejects a CA generation that is not a whole number from 0', () => {
+    const values = onpremValues();
+    values.caGeneration = -1;
+    expect(validateKafka(values)).toEqual([
+      { field: 'caGeneration', message: 'must be a whole number from 0, got -1' },
+    ]);
   });
 
   it('rejects a topic with 0 partitions', () => {

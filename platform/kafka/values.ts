@@ -49,6 +49,11 @@ export interface KafkaValues {
   memoryLimit: string;
   topics: KafkaTopicValues[];
   users: KafkaUserValues[];
+  /**
+   * The generation of the cluster CA that `npm run kafka-credentials` issued; raise it by one before issuing a new
+   * CA, so that Strimzi rolls the brokers onto it (strimzi.io/ca-cert-generation). @default 0
+   */
+  caGeneration?: number;
 }
 
 export const KAFKA_KEYS: Shape = {
@@ -56,6 +61,7 @@ export const KAFKA_KEYS: Shape = {
   ...RESOURCE_KEYS,
   topics: [{ name: true, partitions: true, retentionHours: true, compacted: true }],
   users: [{ name: true, namespace: true, acls: [{ resource: true, name: true, prefix: true, operations: true }] }],
+  caGeneration: true,
 };
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -67,6 +73,9 @@ export function validateKafka(values: KafkaValues): Problem[] {
   if (!positiveInteger(values.storageGi))
     fail('storageGi', `must be a whole number of GiB above 0, got ${values.storageGi}`);
   resourceProblems(values, '', fail);
+  const generation = values.caGeneration ?? 0;
+  if (!Number.isInteger(generation) || generation < 0)
+    fail('caGeneration', `must be a whole number from 0, got ${JSON.stringify(values.caGeneration)}`);
   const topics = new Set<string>();
   (values.topics ?? []).forEach((topic, i) => {
     const at = `topics[${i}]`;

@@ -19,7 +19,14 @@ import {
   PROMETHEUS_POD_LABELS,
   PROMETHEUS_REPLICA_ADDRESS,
 } from '../monitoring/api';
-import { KAFKA_BOOTSTRAP, KAFKA_CA_KEY, KAFKA_PASSWORD_KEY, kafkaCredentialsSecret, kafkaEgress } from '../kafka/api';
+import {
+  declareKafkaCredentials,
+  KAFKA_BOOTSTRAP,
+  KAFKA_CA_KEY,
+  KAFKA_PASSWORD_KEY,
+  kafkaCredentialsSecret,
+  kafkaEgress,
+} from '../kafka/api';
 import { KAFKA_USERS, runsStreaming, TOPICS } from '../streaming/api';
 import { alertGroups } from './alerts';
 import { AGENT, CLUSTER_EXPORTER, LOG_WRITER_ROLE, NAMESPACE } from './api';
@@ -335,6 +342,7 @@ export const logExport: Component<LogExportValues> = {
     networkPolicies(controllers, ctx.chart('platform-configs'), cluster, streams);
     if (values.s3Identity === 'access-key')
       ctx.secret('platform-controllers', NAMESPACE, S3_WRITER_SECRET, S3_WRITER_KEYS);
+    if (streams) declareKafkaCredentials(ctx, 'platform-controllers', NAMESPACE, KAFKA_USER.name);
     helmRepository(controllers, CHART_REPOSITORY, {
       namespace: NAMESPACE,
       url: 'https://open-telemetry.github.io/opentelemetry-helm-charts',

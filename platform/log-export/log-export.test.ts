@@ -139,7 +139,8 @@ describe.each(estate.clusters.map((c) => [c.name, c] as [string, Cluster]))('ren
     const declared = rendering.secrets
       .filter((s) => s.cluster === name && s.namespace === NAMESPACE)
       .map((s) => s.name);
-    expect(declared).toEqual(cluster.provider === 'aws' ? [] : [S3_WRITER_SECRET]);
+    // kafka-log-export: the streams exporter's Kafka credentials, on the cluster that runs streaming.
+    expect(declared).toEqual(cluster.provider === 'aws' ? [] : [S3_WRITER_SECRET, 'kafka-log-export']);
   });
 
   it('isolates the namespace: PSA labels, default deny, DNS, API server, HTTPS and /federate out, scraping in', () => {

@@ -12,6 +12,7 @@ import { monitoredService, prometheusScrapeIngress } from '../monitoring/api';
 import { aggregates, overview } from './aggregates';
 import { alertGroups } from './alerts';
 import {
+  declareKafkaCredentials,
   KAFKA_BOOTSTRAP,
   KAFKA_CA_KEY,
   KAFKA_PASSWORD_KEY,
@@ -163,6 +164,7 @@ export const streaming: Component<StreamingValues> = {
     componentNamespace(controllers, ctx.cluster, NAMESPACE, 'restricted', { kubeApiServer: false });
     networkPolicies(controllers);
     deployment(controllers, ctx.cluster, values);
+    declareKafkaCredentials(ctx, 'platform-controllers', NAMESPACE, USER.name);
     const configs = ctx.chart('platform-configs');
     for (const manifest of monitoredService(JOB, NAMESPACE, LABELS, alertGroups(values.staleAfterMinutes)))
       new ApiObject(configs, manifest.kind.toLowerCase(), manifest);
