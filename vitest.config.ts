@@ -54,6 +54,7 @@ export const INTEGRATION = [
   'platform/load-balancing/load-balancing.test.ts',
   'platform/gateway/gateway.test.ts',
   'platform/kafka/alerts.test.ts',
+  'platform/kafka/credentials-e2e.test.ts',
   'platform/kafka/credentials.test.ts',
   'platform/kafka/kafka.test.ts',
   'platform/log-export/alerts.test.ts',

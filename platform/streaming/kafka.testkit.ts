@@ -93,6 +93,8 @@ export function kafkaTool(main: string, args: string[], timeoutMs = 60_000): Pro
 
 export interface Broker {
   bootstrap: string;
+  /** The SASL_SSL listener (SCRAM-SHA-512 over TLS), when started with `tls`. */
+  secureBootstrap?: string;
   /** Stops the broker (SIGTERM, a clean shutdown) and waits for it to exit. */
   stop(): Promise<void>;
   /** Starts it again on the same ports and data, and waits until it accepts connections. */
@@ -101,10 +103,36 @@ export interface Broker {
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
-/** A single-node KRaft broker on loopback ports, with its data in a temporary folder. */
-export async function startBroker(): Promise<Broker> {
-  const [port, controllerPort] = [await freePort(), await freePort()];
+/** A listener as the Strimzi `tls` listener is: SCRAM-SHA-512 over TLS, with these users and this key and chain. */
+export interface BrokerTls {
+  /** A PEM file with the broker's PKCS#8 private key (unencrypted) and its certificate chain. */
+  keystore: string;
+  users: { name: string; password: string }[];
+}
+
+/**
+ * A single-node KRaft broker on loopback ports, with its data in a temporary folder. The PLAINTEXT listener carries
+ * the tests' tools and the replication; `tls` adds a SASL_SSL one for the clients under test.
+ */
+export async function startBroker(tls?: BrokerTls): Promise<Broker> {
+  const [port, controllerPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'kafka-'));
+  const secure = tls
+    ? [
+        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_SSL://127.0.0.1:${tlsPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_SSL://127.0.0.1:${tlsPort}`,
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+        'inter.broker.listener.name=PLAINTEXT',
+        'sasl.enabled.mechanisms=SCRAM-SHA-512',
+        'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'ssl.keystore.type=PEM',
+        `ssl.keystore.location=${tls.keystore}`,
+      ]
+    : [
+        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      ];
   const properties = join(dir, 'server.properties');
   writeFileSync(
     properties,
@@ -112,10 +140,8 @@ export async function startBroker(): Promise<Broker> {
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      ...secure,
       'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
       `log.dirs=${join(dir, 'data')}`,
       // One node: every internal topic (offsets, transactions, share state) has one replica.
       'offsets.topic.replication.factor=1',
@@ -128,11 +154,18 @@ export async function startBroker(): Promise<Broker> {
     ].join('\n'),
   );
   const clusterId = randomBytes(16).toString('base64url');
-  await kafkaTool('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties]);
+  // SCRAM credentials are written into the metadata log at format time (KIP-900), as Strimzi's User Operator would
+  // set them through the Admin API.
+  const scram = (tls?.users ?? []).flatMap((u) => [
+    '--add-scram',
+    `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`,
+  ]);
+  await kafkaTool('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', properties, ...scram]);
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const broker: Broker = {
     bootstrap: `127.0.0.1:${port}`,
+    ...(tls ? { secureBootstrap: `127.0.0.1:${tlsPort}` } : {}),
     async start() {
       child = spawn('java', ['-Xmx512m', '-cp', kafkaClasspath(), 'kafka.Kafka', properties], { stdio: 'ignore' });
       const running = child;
@@ -202,8 +235,12 @@ export interface RunningJob {
   stop(): Promise<void>;
 }
 
-/** The stream job against `broker`; resolves once it has started its stream threads. */
-export async function startStreamJob(broker: Broker, cluster: string): Promise<RunningJob> {
+/** The stream job against `broker` (`env` overrides its settings); resolves once it has started its stream threads. */
+export async function startStreamJob(
+  broker: Broker,
+  cluster: string,
+  env: Record<string, string> = {},
+): Promise<RunningJob> {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'streams-'));
   mkdirSync(state, { recursive: true });
@@ -216,6 +253,7 @@ export async function startStreamJob(broker: Broker, cluster: string): Promise<R
       KAFKA_BOOTSTRAP_SERVERS: broker.bootstrap,
       KAFKA_STATE_DIR: state,
       KAFKA_COMMIT_INTERVAL_MS: '200',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
