@@ -1,15 +1,12 @@
 // Reads rendered YAML back: every document of every file under the given folders, with where it came from. A file's
 // parse depends on its bytes and the parser alone, so each is kept in a cache by content: unchanged files are not
 // parsed again (the YAML parser is most of the cost of every gate that reads the tree).
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { parseAllDocuments } from 'yaml';
+import { cachedBytes, codeCacheDir } from './content-cache';
 import { listFiles } from './layout';
-import { repoRoot } from './repo';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -100,40 +97,34 @@ export function parseManifests(
 }
 
 /** Parsed files by content. Its folder's name covers the parser's version and this module's code. */
-function parseCacheDir(): string {
-  const key = createHash('sha256')
-    .update(readFileSync(createRequire(import.meta.url).resolve('yaml/package.json')))
-    .update(readFileSync(fileURLToPath(import.meta.url)))
-    .digest('hex');
-  return join(repoRoot, '.cache', 'manifests', key.slice(0, 16));
-}
+const parseCacheDir = () => codeCacheDir('manifests', import.meta.url);
 
 type Parsed = { docs: Omit<ManifestDoc, 'file' | 'cluster'>[]; errors: Omit<ParseError, 'file'>[] };
 
 /** parseManifests through the cache; v8 serialisation keeps every value YAML yields (NaN, Infinity, -0) as parsed. */
 function parseCached(file: string, bytes: Buffer, cacheDir: string | false): ReturnType<typeof parseManifests> {
   if (cacheDir === false) return parseManifests(file, bytes);
-  const entry = join(cacheDir, createHash('sha256').update(bytes).digest('hex'));
   const cluster = file.startsWith('clusters/') ? file.split('/')[1] : undefined;
-  let parsed: Parsed;
-  try {
-    parsed = deserialize(readFileSync(entry)) as Parsed;
-  } catch {
-    const fresh = parseManifests(file, bytes);
-    parsed = {
-      docs: fresh.docs.map(({ index, object }) => ({ index, object })),
-      errors: fresh.errors.map(({ index, message }) => ({ index, message })),
-    };
-    mkdirSync(cacheDir, { recursive: true });
-    // Written aside and renamed: a reader sees a whole entry or none.
-    const partial = `${entry}.partial-${process.pid}`;
-    writeFileSync(partial, serialize(parsed));
-    renameSync(partial, entry);
-  }
+  const parsed = deserialize(
+    cachedBytes(cacheDir, bytes, () => {
+      const fresh = parseManifests(file, bytes);
+      return serialize({
+        docs: fresh.docs.map(({ index, object }) => ({ index, object })),
+        errors: fresh.errors.map(({ index, message }) => ({ index, message })),
+      } satisfies Parsed);
+    }),
+  ) as Parsed;
   return {
     docs: parsed.docs.map((d) => ({ file, cluster, ...d })),
     errors: parsed.errors.map((e) => ({ file, ...e })),
   };
+}
+
+/** The objects of one YAML file outside the checked trees (a vendored release manifest), through the parse cache. */
+export function readManifestFile(path: string): KubeObject[] {
+  const { docs, errors } = parseCached(path, readFileSync(path), parseCacheDir());
+  if (errors.length) throw new Error(`${path}: ${errors.map((e) => `document ${e.index}: ${e.message}`).join('; ')}`);
+  return docs.map((d) => d.object);
 }
 
 /**

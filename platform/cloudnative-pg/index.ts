@@ -3,13 +3,12 @@
 // built from Flux's modules: the rendered files under clusters/ are the vendored copy, and render:check proves them.
 // Apps declare their databases with `databaseCluster` (./api.ts); this component checks that exactly one site is
 // primary for each of them.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { parseAllDocuments } from 'yaml';
 import type { Component } from '../../generators/component';
 import { goModuleDir } from '../../generators/go-modules';
+import { readManifestFile } from '../../generators/manifests';
 import type { Cluster } from '../../generators/model';
 import { componentNamespace, fromApiServer, networkPolicy } from '../../generators/namespace';
 import { versions } from '../../generators/versions';
@@ -22,9 +21,7 @@ const OPERATOR_LABELS = { 'app.kubernetes.io/name': 'cloudnative-pg' };
 /** Everything in the release manifest but its Namespace, which componentNamespace renders with Pod Security labels. */
 export function releaseObjects(): Record<string, any>[] {
   const file = join(goModuleDir(MODULE, versions.cloudnativePg), 'releases', `cnpg-${versions.cloudnativePg}.yaml`);
-  return parseAllDocuments(readFileSync(file, 'utf8'))
-    .map((doc) => doc.toJS() as Record<string, any> | null)
-    .filter((o): o is Record<string, any> => !!o && o.kind !== 'Namespace');
+  return readManifestFile(file).filter((o) => o.kind !== 'Namespace') as Record<string, any>[];
 }
 
 function operator(scope: Construct, cluster: Cluster): void {
