@@ -12,7 +12,7 @@ import { buildGoTool } from '../../generators/go-tools';
 import { COLLECTOR_TOOL } from './index';
 import { loadManifests } from '../../generators/manifests';
 import { repoRoot } from '../../generators/repo';
-import { CONFIG_KEY } from './collector-config';
+import { CONFIG_KEY, KAFKA_PASSWORD_ENV } from './collector-config';
 import { CLUSTER_EXPORTER } from './api';
 import { DEPLOYMENT, EVENTS, NODE, POD, startKubeApiStub } from './kube-api-stub.testkit';
 import { ALERT_METRICS } from './alerts';
@@ -323,7 +323,8 @@ describe('the collector accepts every rendered config', () => {
   function validate(name: string, text: string): { code: number | null; output: string } {
     const file = join(root, `${name}.yaml`);
     writeFileSync(file, text);
-    const env = { PATH: process.env.PATH, MY_POD_IP: '127.0.0.1', K8S_NODE_NAME: 'node-1' };
+    // What the pods' environment holds: the downward API's, and the streams receiver's password from its Secret.
+    const env = { PATH: process.env.PATH, MY_POD_IP: '127.0.0.1', K8S_NODE_NAME: 'node-1', [KAFKA_PASSWORD_ENV]: 'x' };
     const result = spawnSync(buildGoTool(COLLECTOR_TOOL), ['validate', '--config', file], {
       env,
       encoding: 'utf8',
