@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 const TMPDIR_SETUP = 'generators/testing/global-setup.ts';
 const TESTS = '{generators,platform,apps,bootstrap,flux-system}/**/*.test.ts';
+/** The Pulumi programs' unit tests (bootstrap/aws), a tier of their own: see the unit-pulumi project. */
+const PULUMI_TESTS = 'bootstrap/aws/**/*.test.ts';
 
 /**
  * Test files that build Go tools or run real binaries (Go builds, promtool, nginx, kubeconform, sops, git, Pulumi's
@@ -90,6 +92,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [TESTS],
+          exclude: [...INTEGRATION, PULUMI_TESTS],
+          // One module graph per worker: each file re-importing cdk8s and the catalogue cost most of the tier's time.
+          isolate: false,
+          globalSetup: [TMPDIR_SETUP, 'generators/testing/render-modules-setup.ts'],
+          setupFiles: ['generators/testing/unit-tier.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The Pulumi programs' tests, isolated: pulumi.runtime mocks and the stack are process-global state.
+          name: 'unit-pulumi',
+          include: [PULUMI_TESTS],
           exclude: INTEGRATION,
           globalSetup: [TMPDIR_SETUP, 'generators/testing/render-modules-setup.ts'],
           setupFiles: ['generators/testing/unit-tier.ts'],

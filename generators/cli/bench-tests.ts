@@ -84,7 +84,7 @@ try {
     const warmUp = performance.now();
     buildSharedArtifacts();
     const warmUpS = (performance.now() - warmUp) / 1000;
-    const unit = [timed('unit', 'vitest run --project unit')];
+    const unit = [timed('unit', 'vitest run --project unit --project unit-pulumi')];
     const full = fullRun('warm', repoRoot, process.env, reportFile);
     results.push(judge('unit', unit, TARGET_S.unit), judge('warm full', full, TARGET_S.warm));
     lines.push('warm full, by step:', ...breakdown(full), 'slowest test files:', ...slowestFiles(reportFile, repoRoot));
