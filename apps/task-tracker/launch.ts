@@ -80,6 +80,17 @@ export function sample(exposition: string, series: string): number {
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
+/** Creates a task through the API as the test client; resolves with the response status. */
+export async function createTask(tt: RunningTaskTracker, title: string): Promise<number> {
+  const res = await fetch(`${tt.api}/tasks`, {
+    method: 'POST',
+    headers: { ...tt.auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ title }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 /** Resolves once /readyz answers 200: the database answered, is migrated and takes writes. */
 export async function ready(tt: RunningTaskTracker, timeoutMs = 20_000): Promise<RunningTaskTracker> {
   const deadline = Date.now() + timeoutMs;

@@ -4,21 +4,15 @@
 // job connect with them. Stand-in: no Strimzi runs, so the test signs the broker's certificate with the CA key from
 // the Secret (what Strimzi's operator does with it) and writes the users' SCRAM credentials at format time (what its
 // User Operator does through the Admin API).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { ready, type RunningTaskTracker, sample, startTaskTracker } from '../../apps/task-tracker/launch';
+import { parse } from 'yaml';
+import { createTask, ready, type RunningTaskTracker, sample, startTaskTracker } from '../../apps/task-tracker/launch';
 import { catalogue } from '../../generators/estate/catalogue';
-import { estate } from '../../generators/estate/clusters';
-import { goTool } from '../../generators/go-tools';
 import { type RunningPostgres, startScratchPostgres } from '../../generators/local-postgres';
-import type { Estate } from '../../generators/model';
-import { renderEstate } from '../../generators/render';
-import { creationRule, SOPS_CONFIG } from '../../generators/secrets/sops';
-import { writeRendering } from '../../generators/writer';
 import {
   type Broker,
   createTopic,
@@ -27,7 +21,9 @@ import {
   startBroker,
   startStreamJob,
 } from '../streaming/kafka.testkit';
+import { waitFor } from '../../generators/testing/loopback.testkit';
 import { issueClusterCa, issueKafkaCredentials } from './credentials';
+import { type CredentialsTree, credentialsTree, KAFKA_DIR } from './credentials.testkit';
 
 type Data = Record<string, Buffer>;
 type Container = {
@@ -39,26 +35,12 @@ type PodSpec = {
   volumes?: { name: string; secret?: { secretName: string; items?: { key: string; path: string }[] } }[];
 };
 
-const KAFKA = 'clusters/onprem/platform-configs/kafka';
-let root: string;
-let keyFile: string;
-let testEstate: Estate;
+const KAFKA = KAFKA_DIR;
+let tree: CredentialsTree;
 let rendered: Map<string, string>;
 let broker: Broker;
 let pg: RunningPostgres;
 const stop: (() => Promise<unknown>)[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A Secret file of the tree as the cluster sees it once Flux has decrypted it. */
-function decrypt(path: string): Data {
-  const run = spawnSync(goTool('sops'), ['decrypt', join(root, path)], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, SOPS_AGE_KEY_FILE: keyFile },
-  });
-  if (run.status !== 0) throw new Error(`${path}: ${run.stderr}`);
-  const data = (parse(run.stdout) as { data: Record<string, string> }).data;
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
-}
 
 const podSpec = (path: string) =>
   (parse(rendered.get(path)!) as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
@@ -113,26 +95,6 @@ function brokerKeystore(ca: Data, caKey: Data): string {
   return keystore;
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-async function createTask(tracker: RunningTaskTracker, title: string): Promise<number> {
-  const res = await fetch(`${tracker.api}/tasks`, {
-    method: 'POST',
-    headers: { ...tracker.auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ title }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 const metric = async (tracker: RunningTaskTracker, series: string) =>
   sample(await (await fetch(`${tracker.metrics}/metrics`)).text(), series);
 
@@ -168,29 +130,17 @@ async function tracker(secret: Data): Promise<RunningTaskTracker & { close(): Pr
 const onTopic = async (topic: string) => (await readTopic(broker, topic, 3000)).length;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'kafka-credentials-e2e-'));
-  keyFile = join(root, 'onprem.agekey');
-  execFileSync(goTool('age-keygen'), ['-o', keyFile], { stdio: 'ignore' });
-  const recipient = execFileSync(goTool('age-keygen'), ['-y', keyFile], { encoding: 'utf8' }).trim();
-  testEstate = {
-    ...estate,
-    clusters: estate.clusters.map((c) =>
-      c.name === 'onprem' ? { ...c, flux: { ...c.flux, ageRecipient: recipient } } : c,
-    ),
-  };
-  writeFileSync(join(root, SOPS_CONFIG), stringify({ creation_rules: testEstate.clusters.map(creationRule) }));
-  const rendering = renderEstate(testEstate, catalogue);
-  rendered = rendering.files;
-  writeRendering(root, rendering);
-  issueKafkaCredentials(root, testEstate, catalogue, 'onprem');
+  tree = credentialsTree('kafka-credentials-e2e-');
+  rendered = tree.files;
+  issueKafkaCredentials(tree.root, tree.estate, catalogue, 'onprem');
 
   const users = ['task-tracker', 'task-stream'].map((name) => ({
     name,
-    password: decrypt(`${KAFKA}/secret-kafka-${name}.sops.yaml`).password!.toString(),
+    password: tree.decrypt(`${KAFKA}/secret-kafka-${name}.sops.yaml`).data.password!.toString(),
   }));
   const keystore = brokerKeystore(
-    decrypt(`${KAFKA}/secret-events-cluster-ca-cert.sops.yaml`),
-    decrypt(`${KAFKA}/secret-events-cluster-ca.sops.yaml`),
+    tree.decrypt(`${KAFKA}/secret-events-cluster-ca-cert.sops.yaml`).data,
+    tree.decrypt(`${KAFKA}/secret-events-cluster-ca.sops.yaml`).data,
   );
   broker = await startBroker({ keystore, users });
   await createTopic(broker, 'task-events', 3);
@@ -202,12 +152,12 @@ afterAll(async () => {
   for (const s of stop.reverse()) await s();
   await broker?.stop();
   await pg?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
+  tree?.dispose();
 });
 
 describe('Kafka credentials on a real broker (the broker certificate signed here, standing in for Strimzi)', () => {
   it('task-tracker publishes over TLS with SCRAM, with its Secret mounted as the Deployment mounts it', async () => {
-    const secret = decrypt('clusters/onprem/apps/task-tracker/secret-kafka-task-tracker.sops.yaml');
+    const secret = tree.decrypt('clusters/onprem/apps/task-tracker/secret-kafka-task-tracker.sops.yaml').data;
     const running = await tracker(secret);
     for (let i = 0; i < 5; i++) expect(await createTask(running, `tls ${i}`)).toBe(201);
     // Each task is created, started and finished: 3 events.
@@ -219,7 +169,9 @@ describe('Kafka credentials on a real broker (the broker certificate signed here
   });
 
   it('the stream job reads them and writes aggregates over TLS with its rendered JAAS line and PEM truststore', async () => {
-    const secret = decrypt('clusters/onprem/platform-controllers/streaming/secret-kafka-task-stream.sops.yaml');
+    const secret = tree.decrypt(
+      'clusters/onprem/platform-controllers/streaming/secret-kafka-task-stream.sops.yaml',
+    ).data;
     const dir = mkdtempSync(join(tmpdir(), 'task-stream-pod-'));
     const env = podEnv(
       podSpec('clusters/onprem/platform-controllers/streaming/deployment-task-stream.yaml'),
@@ -248,7 +200,7 @@ describe('Kafka credentials on a real broker (the broker certificate signed here
   });
 
   it('a client with another CA, or with another password, is refused: its events are counted as dropped', async () => {
-    const good = decrypt('clusters/onprem/apps/task-tracker/secret-kafka-task-tracker.sops.yaml');
+    const good = tree.decrypt('clusters/onprem/apps/task-tracker/secret-kafka-task-tracker.sops.yaml').data;
     const before = await onTopic('task-events');
     for (const [what, secret] of [
       ['another CA', { ...good, 'ca.crt': Buffer.from(issueClusterCa(0, 1).cert) }],

@@ -1,28 +1,23 @@
 // npm run kafka-credentials with the real openssl, sops and age: every copy of each Secret is written, encrypted to
 // the cluster only, with the labels and annotations Strimzi selects on; the CA is one Strimzi can sign with; a user
 // without a client, or a cluster without Kafka, writes nothing.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { catalogue } from '../../generators/estate/catalogue';
-import { estate } from '../../generators/estate/clusters';
-import { goTool } from '../../generators/go-tools';
 import { listFiles } from '../../generators/layout';
 import type { Estate } from '../../generators/model';
 import { renderEstate } from '../../generators/render';
-import { creationRule, SOPS_CONFIG } from '../../generators/secrets/sops';
 import { findDrift, writeRendering } from '../../generators/writer';
 import { CA_DAYS, issueKafkaCredentials } from './credentials';
+import { type CredentialsTree, credentialsTree, KAFKA_DIR } from './credentials.testkit';
 import type { KafkaValues } from './values';
 
+let tree: CredentialsTree;
 let root: string;
-let keyFile: string;
 let testEstate: Estate;
-const KAFKA = 'clusters/onprem/platform-configs/kafka';
+const KAFKA = KAFKA_DIR;
 
 const withKafka = (edit: (k: KafkaValues) => void): Estate => {
   const copy = structuredClone(testEstate);
@@ -30,37 +25,20 @@ const withKafka = (edit: (k: KafkaValues) => void): Estate => {
   return copy;
 };
 
+/** The Secret with its values as text. */
 function decrypted(path: string): { metadata: any; data: Record<string, string> } {
-  const run = spawnSync(goTool('sops'), ['decrypt', join(root, path)], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, SOPS_AGE_KEY_FILE: keyFile },
-  });
-  if (run.status !== 0) throw new Error(run.stderr);
-  const secret = parse(run.stdout);
-  const data = Object.fromEntries(
-    Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
-  );
-  return { metadata: secret.metadata, data };
+  const { metadata, data } = tree.decrypt(path);
+  return { metadata, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.toString()])) };
 }
 
-const tree = () =>
+const files = () =>
   Object.fromEntries(listFiles(join(root, 'clusters')).map((f) => [f, readFileSync(f, 'utf8')] as const));
 
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'kafka-credentials-'));
-  keyFile = join(root, 'onprem.agekey');
-  execFileSync(goTool('age-keygen'), ['-o', keyFile], { stdio: 'ignore' });
-  const recipient = execFileSync(goTool('age-keygen'), ['-y', keyFile], { encoding: 'utf8' }).trim();
-  testEstate = {
-    ...estate,
-    clusters: estate.clusters.map((c) =>
-      c.name === 'onprem' ? { ...c, flux: { ...c.flux, ageRecipient: recipient } } : c,
-    ),
-  };
-  writeFileSync(join(root, SOPS_CONFIG), stringify({ creation_rules: testEstate.clusters.map(creationRule) }));
-  writeRendering(root, renderEstate(testEstate, catalogue));
+  tree = credentialsTree('kafka-credentials-');
+  ({ root, estate: testEstate } = tree);
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => tree?.dispose());
 
 describe('npm run kafka-credentials', () => {
   it('writes the CA for Strimzi, and each password to the KafkaUser and to its client, to the cluster only', () => {
@@ -127,7 +105,7 @@ describe('npm run kafka-credentials', () => {
 
   it('a user whose namespace runs no client that declares its Secret: fails naming the user, writes nothing', () => {
     issueKafkaCredentials(root, testEstate, catalogue, 'onprem');
-    const before = tree();
+    const before = files();
     const orphan = withKafka((k) =>
       k.users.push({
         name: 'reporting',
@@ -139,7 +117,7 @@ describe('npm run kafka-credentials', () => {
       'platform.kafka.users[3] (reporting) runs in namespace "reporting", but no component there declares Secret ' +
         'reporting/kafka-reporting',
     );
-    expect(tree()).toEqual(before);
+    expect(files()).toEqual(before);
   });
 
   it('a cluster without Kafka, or one not in the model, is refused', () => {

@@ -2,7 +2,7 @@
 // loopback. Shared by the end-to-end test and the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
@@ -13,38 +13,9 @@ import { repoRoot } from '../../generators/repo';
 import { AGENT } from './api';
 import { COLLECTOR_TOOL, S3_SERVER_TOOL } from './index';
 import { CONFIG_KEY } from './collector-config';
+import { freePort, LOOPBACK, waitFor } from '../../generators/testing/loopback.testkit';
 
-export const LOOPBACK = '127.0.0.1';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    const value = await probe().catch((error: Error) => {
-      lastError = `; last error: ${error.message}`;
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError}`);
-}
+export { freePort, LOOPBACK, waitFor } from '../../generators/testing/loopback.testkit';
 
 function accepts(port: number): Promise<true | undefined> {
   return new Promise((resolve) => {

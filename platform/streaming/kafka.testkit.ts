@@ -4,11 +4,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repoRoot } from '../../generators/repo';
+import { freePort } from '../../generators/testing/loopback.testkit';
 import { versions } from '../../generators/versions';
 
 const here = join(repoRoot, 'platform', 'streaming');
@@ -54,16 +55,6 @@ export function streamJobClasspath(): string {
     jobBuilt = true;
   }
   return `${join(jobDir, 'task-aggregates.jar')}:${join(jobDir, 'lib')}/*`;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function accepts(port: number): Promise<boolean> {

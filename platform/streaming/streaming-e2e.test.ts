@@ -1,8 +1,9 @@
 // Acceptance on loopback, every component real: a KRaft Kafka broker (Maven Central, the machine's JDK), the
 // task-tracker binary publishing task events, and the Kafka Streams job computing the per-minute aggregates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ready, type RunningTaskTracker, sample, startTaskTracker } from '../../apps/task-tracker/launch';
+import { createTask, ready, type RunningTaskTracker, sample, startTaskTracker } from '../../apps/task-tracker/launch';
 import { type RunningPostgres, startScratchPostgres } from '../../generators/local-postgres';
+import { waitFor } from '../../generators/testing/loopback.testkit';
 import { type Broker, createTopic, readTopic, type RunningJob, startBroker, startStreamJob } from './kafka.testkit';
 
 interface TaskEvent {
@@ -71,26 +72,6 @@ async function events(broker: Broker): Promise<TaskEvent[]> {
   return (await readTopic(broker, 'task-events')).map(([, value]) => JSON.parse(value) as TaskEvent);
 }
 
-async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-async function createTask(tracker: RunningTaskTracker, title: string): Promise<number> {
-  const res = await fetch(`${tracker.api}/tasks`, {
-    method: 'POST',
-    headers: { ...tracker.auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ title }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 async function unfinished(tracker: RunningTaskTracker): Promise<number> {
   let n = 0;
   for (const status of ['pending', 'processing']) {
@@ -141,15 +122,13 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
 
   it('turns a known sequence of tasks into the exact aggregates of each minute', async () => {
     for (let i = 0; i < 30; i++) expect(await createTask(tracker, `known ${i}`)).toBe(201);
-    await waitUntil('the 30 tasks to finish', 30_000, async () =>
-      (await unfinished(tracker)) === 0 ? true : undefined,
-    );
+    await waitFor('the 30 tasks to finish', 30_000, async () => ((await unfinished(tracker)) === 0 ? true : undefined));
     const done = (
       (await (await fetch(`${tracker.api}/tasks?status=done`, { headers: tracker.auth })).json()) as {
         tasks: unknown[];
       }
     ).tasks.length;
-    const published = await waitUntil('90 events on task-events', 30_000, async () => {
+    const published = await waitFor('90 events on task-events', 30_000, async () => {
       const all = await events(broker);
       return all.length === 90 ? all : undefined;
     });
@@ -158,7 +137,7 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
     expect(published.filter((e) => e.type === 'done').length).toBe(done);
     expect(published.filter((e) => e.type === 'failed').length).toBe(30 - done);
     const want = expected(published);
-    const got = await waitUntil('the aggregates of every window', 60_000, async () => {
+    const got = await waitFor('the aggregates of every window', 60_000, async () => {
       const have = await aggregates(broker);
       return [...want].every(([k, v]) => have.get(k)?.count === v.count) ? have : undefined;
     });
@@ -197,9 +176,9 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
     outage = false;
     await traffic;
     expect(statuses.filter((s) => s !== 201)).toEqual([]);
-    await waitUntil('every task to finish', 60_000, async () => ((await unfinished(tracker)) === 0 ? true : undefined));
+    await waitFor('every task to finish', 60_000, async () => ((await unfinished(tracker)) === 0 ? true : undefined));
     const emitted = 3 * statuses.length;
-    const after = await waitUntil('the producer to settle every event', 60_000, async () => {
+    const after = await waitFor('the producer to settle every event', 60_000, async () => {
       const c = await producerCounts(tracker);
       return c.published + c.dropped - before.published - before.dropped === emitted ? c : undefined;
     });
@@ -218,7 +197,7 @@ describe('streaming on loopback: task-tracker → Kafka (KRaft) → Kafka Stream
     expect(missing).toBeGreaterThanOrEqual(full);
     expect(missing).toBeLessThanOrEqual(dropped);
     // The job, exactly once across the restart: its aggregates add up to the events on the topic.
-    const totals = await waitUntil('the aggregates to catch up', 90_000, async () => {
+    const totals = await waitFor('the aggregates to catch up', 90_000, async () => {
       const have = await aggregates(broker);
       const sum = (s: string) => [...have.values()].filter((a) => a.status === s).reduce((n, a) => n + a.count, 0);
       const t = { created: sum('created'), started: sum('started'), done: sum('done'), failed: sum('failed') };
