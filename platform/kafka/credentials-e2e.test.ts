@@ -168,7 +168,7 @@ describe('Kafka credentials on a real broker (the broker certificate signed here
     await running.close();
   });
 
-  it('the stream job reads them and writes aggregates over TLS with its rendered JAAS line and PEM truststore', async () => {
+  it('the stream job reads them and writes aggregates over TLS with its rendered JAAS line and truststore', async () => {
     const secret = tree.decrypt(
       'clusters/onprem/platform-controllers/streaming/secret-kafka-task-stream.sops.yaml',
     ).data;
