@@ -111,12 +111,16 @@ describe('render killed at any point', () => {
     expect(sops.size).toBeGreaterThan(0);
     const trees: Record<'a' | 'b', string> = { a: '', b: '' };
     let duration = 0;
-    for (const side of ['b', 'a'] as const) {
-      writeFileSync(join(copy, MODEL), models[side]);
-      const started = performance.now();
-      expect(render().status).toBe(0);
-      duration = Math.max(duration, performance.now() - started);
-      trees[side] = tree();
+    // Kill points are spread over a warm render: the first renders fill the parse and YAML caches, and later ones
+    // take a fraction of their time. The first round warms them up; the second is timed.
+    for (const round of [0, 1]) {
+      for (const side of ['b', 'a'] as const) {
+        writeFileSync(join(copy, MODEL), models[side]);
+        const started = performance.now();
+        expect(render().status).toBe(0);
+        if (round === 1) duration = Math.max(duration, performance.now() - started);
+        trees[side] = tree();
+      }
     }
     expect(trees.a).not.toBe(trees.b);
 
