@@ -3,11 +3,12 @@
 // create and read topics. Jars are cached under .cache/streaming/ and .cache/maven/.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { publishFolder } from '../../generators/cache-seal';
 import { repoRoot } from '../../generators/repo';
 import { freePort } from '../../generators/testing/loopback.testkit';
 import { versions } from '../../generators/versions';
@@ -32,16 +33,18 @@ function mvn(pom: string, args: string[]): void {
 /** The broker's and tools' classpath; the first call copies the jars (≈ 90, 100 MB) into the cache. */
 export function kafkaClasspath(): string {
   if (!existsSync(join(kafkaDir, '.complete'))) {
-    const staging = `${kafkaDir}.partial`;
-    rmSync(staging, { recursive: true, force: true });
+    // Test files run in parallel workers: each copies into a folder of its own, and the first to finish publishes
+    // it, so that no broker starts on a classpath another worker is replacing.
+    const staging = `${kafkaDir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
     mvn(join(here, 'broker', 'pom.xml'), [
       'dependency:copy-dependencies',
       '-DincludeScope=runtime',
       `-DoutputDirectory=${staging}`,
     ]);
     writeFileSync(join(staging, '.complete'), '');
-    rmSync(kafkaDir, { recursive: true, force: true });
-    renameSync(staging, kafkaDir);
+    // A folder without the marker was left by a killed run: published folders always carry it.
+    if (!existsSync(join(kafkaDir, '.complete'))) rmSync(kafkaDir, { recursive: true, force: true });
+    publishFolder(staging, kafkaDir);
   }
   return `${kafkaDir}/*`;
 }
