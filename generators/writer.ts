@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { HEADER, listFiles, OUTPUT_DIR, SOPS_SUFFIX } from './layout';
 import { secretMetadata, type Rendering, type SecretRef } from './render';
@@ -215,18 +216,9 @@ function secretFileProblem(root: string, ref: SecretRef): string | undefined {
     return `${ref.path}: cannot be read as YAML (${(error as Error).message.split('\n')[0]})`;
   }
   const want = secretMetadata(ref);
-  if (JSON.stringify(sortedKeys(metadata)) === JSON.stringify(sortedKeys(want))) return undefined;
+  if (isDeepStrictEqual(metadata, want)) return undefined;
   const found = JSON.stringify(metadata ?? null);
   return `${ref.path}: metadata is ${found}, but the component declares ${JSON.stringify(want)}`;
-}
-
-function sortedKeys(value: unknown): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => [k, sortedKeys(v)]),
-  );
 }
 
 /** Per cluster folder, how the files on disk differ from the rendering. Empty when they match. */
