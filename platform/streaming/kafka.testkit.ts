@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { publishFolder } from '../../generators/cache-seal';
+import { folderDigest, publishFolder } from '../../generators/cache-seal';
 import { repoRoot } from '../../generators/repo';
 import { freePort } from '../../generators/testing/loopback.testkit';
 import { versions } from '../../generators/versions';
@@ -16,7 +16,6 @@ import { versions } from '../../generators/versions';
 const here = join(repoRoot, 'platform', 'streaming');
 const cache = join(repoRoot, '.cache', 'streaming');
 const kafkaDir = join(cache, `kafka-${versions.kafkaBroker}`);
-const jobDir = join(cache, 'job');
 
 function mvn(pom: string, args: string[]): void {
   const run = spawnSync(
@@ -30,34 +29,38 @@ function mvn(pom: string, args: string[]): void {
   }
 }
 
+/**
+ * Builds a cached folder once across parallel test workers: each builds into a folder of its own and the first to
+ * finish publishes it, so that no process runs on a classpath another is replacing. A folder without the `.complete`
+ * marker was left by a killed run (published folders always carry it) and is rebuilt.
+ */
+function buildOnce(dir: string, build: (staging: string) => void): void {
+  if (existsSync(join(dir, '.complete'))) return;
+  const staging = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  build(staging);
+  writeFileSync(join(staging, '.complete'), '');
+  if (!existsSync(join(dir, '.complete'))) rmSync(dir, { recursive: true, force: true });
+  publishFolder(staging, dir);
+}
+
 /** The broker's and tools' classpath; the first call copies the jars (≈ 90, 100 MB) into the cache. */
 export function kafkaClasspath(): string {
-  if (!existsSync(join(kafkaDir, '.complete'))) {
-    // Test files run in parallel workers: each copies into a folder of its own, and the first to finish publishes
-    // it, so that no broker starts on a classpath another worker is replacing.
-    const staging = `${kafkaDir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  buildOnce(kafkaDir, (staging) =>
     mvn(join(here, 'broker', 'pom.xml'), [
       'dependency:copy-dependencies',
       '-DincludeScope=runtime',
       `-DoutputDirectory=${staging}`,
-    ]);
-    writeFileSync(join(staging, '.complete'), '');
-    // A folder without the marker was left by a killed run: published folders always carry it.
-    if (!existsSync(join(kafkaDir, '.complete'))) rmSync(kafkaDir, { recursive: true, force: true });
-    publishFolder(staging, kafkaDir);
-  }
+    ]),
+  );
   return `${kafkaDir}/*`;
 }
 
-let jobBuilt = false;
-
-/** The stream job's classpath, built once per process with `mvn package` (its JUnit tests run there). */
+/** The stream job's classpath; the first call for its sources runs `mvn package`, JUnit tests included. */
 export function streamJobClasspath(): string {
-  if (!jobBuilt) {
-    mvn(join(here, 'job', 'pom.xml'), ['package']);
-    jobBuilt = true;
-  }
-  return `${join(jobDir, 'task-aggregates.jar')}:${join(jobDir, 'lib')}/*`;
+  // Named after the job's files: an edit builds a new folder.
+  const dir = join(cache, `job-${folderDigest(join(here, 'job')).slice(0, 16)}`);
+  buildOnce(dir, (staging) => mvn(join(here, 'job', 'pom.xml'), [`-Dstreaming.build=${staging}`, 'package']));
+  return `${join(dir, 'task-aggregates.jar')}:${join(dir, 'lib')}/*`;
 }
 
 async function accepts(port: number): Promise<boolean> {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +19,15 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The topology through Kafka Streams' own TopologyTestDriver; the loopback test runs it against a real broker. */
 class TaskAggregatesTopologyTest {
   private static final Instant T0 = Instant.parse("2026-05-01T12:00:00Z");
+
+  // The driver's state stores default to /tmp/kafka-streams/<application.id>: two builds at once (test files run in
+  // parallel) then fight over RocksDB's lock file.
+  @TempDir Path state;
 
   private static String event(String task, String type, Double durationMs) {
     return "{\"schema\":\"task-event/v1\",\"id\":\"p/" + task + "/" + type + "\",\"task_id\":\"" + task
@@ -35,6 +41,7 @@ class TaskAggregatesTopologyTest {
     Properties props = new Properties();
     props.putAll(s.kafka());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
     AtomicInteger invalid = new AtomicInteger();
     List<Aggregate> seen = new ArrayList<>();
     try (TopologyTestDriver driver =
