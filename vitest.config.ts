@@ -3,8 +3,15 @@ import { defineConfig } from 'vitest/config';
 
 const TMPDIR_SETUP = 'generators/testing/global-setup.ts';
 const TESTS = '{generators,platform,apps,bootstrap,flux-system}/**/*.test.ts';
-/** The Pulumi programs' unit tests (bootstrap/aws), a tier of their own: see the unit-pulumi project. */
-const PULUMI_TESTS = 'bootstrap/aws/**/*.test.ts';
+/**
+ * The Pulumi program's unit tests that install mocks of their own (another stack config, fresh mocks), a project of
+ * their own: pulumi.runtime's mocks and config are process-global. The other bootstrap/aws tests share one run of the
+ * program per worker (firstRunStack, bootstrap/aws/mocks.testkit.ts) in the unit project.
+ */
+export const ISOLATED_PULUMI_TESTS = [
+  'bootstrap/aws/program-network-phase.test.ts',
+  'bootstrap/aws/program-refused.test.ts',
+];
 
 /**
  * Test files that build Go tools or run real binaries (Go builds, promtool, nginx, kubeconform, sops, git, Pulumi's
@@ -92,7 +99,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [TESTS],
-          exclude: [...INTEGRATION, PULUMI_TESTS],
+          exclude: [...INTEGRATION, ...ISOLATED_PULUMI_TESTS],
           // One module graph per worker: each file re-importing cdk8s and the catalogue cost most of the tier's time.
           isolate: false,
           globalSetup: [TMPDIR_SETUP, 'generators/testing/render-modules-setup.ts'],
@@ -102,10 +109,8 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // The Pulumi programs' tests, isolated: pulumi.runtime mocks and the stack are process-global state.
           name: 'unit-pulumi',
-          include: [PULUMI_TESTS],
-          exclude: INTEGRATION,
+          include: ISOLATED_PULUMI_TESTS,
           globalSetup: [TMPDIR_SETUP, 'generators/testing/render-modules-setup.ts'],
           setupFiles: ['generators/testing/unit-tier.ts'],
         },

@@ -14,9 +14,8 @@ import { loadSettings, readStackConfig } from './config';
 import {
   asPolicyResources,
   DISTRIBUTION_DOMAIN,
-  installMocks,
+  firstRunStack,
   METRICS_WORKSPACE_ID,
-  settled,
   stackFileConfig,
   valueOf,
   type Recorder,
@@ -35,9 +34,7 @@ const role = (name: string) => recorder.one('aws:iam/role:Role', name).inputs;
 const sid = (policy: { Statement: { Sid: string }[] }, id: string) => policy.Statement.find((s) => s.Sid === id);
 
 beforeAll(async () => {
-  recorder = installMocks('aws', stackFileConfig('aws'));
-  program = await import('./index');
-  await settled();
+  ({ recorder, program } = await firstRunStack());
 });
 
 describe('Amazon Managed Service for Prometheus', () => {

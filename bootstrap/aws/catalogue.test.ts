@@ -11,7 +11,7 @@ import {
   parquetTableName,
 } from '../../platform/log-export/api';
 import { ANALYST_ROLE, BYTES_SCANNED_CUTOFF, knownNamespaces, WORKGROUP } from './catalogue';
-import { asPolicyResources, installMocks, settled, stackFileConfig, type Recorder } from './mocks.testkit';
+import { asPolicyResources, firstRunStack, type Recorder } from './mocks.testkit';
 import { violations } from './policy/harness.testkit';
 import { policies } from './policy/rules';
 
@@ -20,9 +20,7 @@ const BUCKET = estate.logArchive.bucket;
 const table = (name: string) => recorder.one('aws:glue/catalogTable:CatalogTable', `glue-${name}`).inputs;
 
 beforeAll(async () => {
-  recorder = installMocks('aws', stackFileConfig('aws'));
-  await import('./index');
-  await settled();
+  ({ recorder } = await firstRunStack());
 });
 
 /** The key template of a cluster, back from a table's location template: what the exporter writes for it. */

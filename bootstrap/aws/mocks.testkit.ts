@@ -14,7 +14,7 @@ import { TALOS_CONFIG_TOOL } from '../talos/tools';
 import { versions } from '../../generators/versions';
 import { genRequest } from '../talos/machine-config';
 import { metricsWorkspaceOf } from '../../platform/monitoring/api';
-import { PROJECT, SECRET_CONFIG_KEYS } from './config';
+import { PROJECT, SECRET_CONFIG_KEYS, stackFileConfig } from './config';
 
 export { stackFileConfig } from './config';
 import { policyResource } from './policy/harness.testkit';
@@ -199,6 +199,28 @@ export function installMocks(stack: string, config: Record<string, string>, acco
 /** Waits until every declared resource has reached the mock monitor. */
 export async function settled(): Promise<void> {
   await pulumi.runtime.disconnect();
+}
+
+export interface FirstRun {
+  recorder: Recorder;
+  program: typeof import('./index');
+}
+
+let firstRun: Promise<FirstRun> | undefined;
+
+/**
+ * The program on the committed Pulumi.aws.yaml (the first `pulumi up`), run once per test worker and shared by the
+ * files that only read what it declared: each running it again cost seconds. A file that needs another config or
+ * fresh mocks installs its own and is listed in ISOLATED_PULUMI_TESTS (vitest.config.ts).
+ */
+export function firstRunStack(): Promise<FirstRun> {
+  firstRun ??= (async () => {
+    const recorder = installMocks('aws', stackFileConfig('aws'));
+    const program = await import('./index');
+    await settled();
+    return { recorder, program };
+  })();
+  return firstRun;
 }
 
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {

@@ -7,8 +7,7 @@ import { ConfigError, loadSettings, readStackConfig, type StackConfig } from './
 import { HEALTH_CHECK } from './failover';
 import {
   asPolicyResources,
-  installMocks,
-  settled,
+  firstRunStack,
   stackFileConfig,
   valueOf,
   type Declared,
@@ -20,9 +19,7 @@ import { policies } from './policy/rules';
 let recorder: Recorder;
 let program: typeof import('./index');
 beforeAll(async () => {
-  recorder = installMocks('aws', stackFileConfig('aws'));
-  program = await import('./index');
-  await settled();
+  ({ recorder, program } = await firstRunStack());
 });
 
 const bucketName = estate.database!.backups.bucket;
