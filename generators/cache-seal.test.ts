@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -35,5 +45,19 @@ describe('cache checksums', () => {
     expect(intact(schemas, true)).toBe(false);
     expect(existsSync(schemas)).toBe(false);
     vi.restoreAllMocks();
+  });
+
+  it('replaces a checksum file whole, so a concurrent check never reads one half-written', () => {
+    const binary = join(dir, 'helm');
+    writeFileSync(binary, 'one');
+    seal(binary);
+    // A name still linked to the old checksum file: rewritten in place, it would change under a reader.
+    linkSync(`${binary}.sha256`, join(dir, 'reader'));
+    const before = readFileSync(join(dir, 'reader'), 'utf8');
+    writeFileSync(binary, 'two');
+    seal(binary);
+    expect(readFileSync(join(dir, 'reader'), 'utf8')).toBe(before);
+    expect(readFileSync(`${binary}.sha256`, 'utf8')).not.toBe(before);
+    expect(readdirSync(dir).sort()).toEqual(['helm', 'helm.sha256', 'reader']);
   });
 });

@@ -23,9 +23,19 @@ function sealOf(path: string): string {
   return `${path}.sha256`;
 }
 
+/**
+ * Writes a checksum file aside and renames it into place: another process checking the artefact meanwhile must never
+ * read it half-written, which it would take for a corrupt artefact and remove.
+ */
+function writeSeal(path: string, digest: string): void {
+  const partial = `${sealOf(path)}.partial-${process.pid}`;
+  writeFileSync(partial, `${digest}\n`);
+  renameSync(partial, sealOf(path));
+}
+
 /** Records the checksum of a cached file or folder, beside it. */
 export function seal(path: string, isFolder = false): void {
-  writeFileSync(sealOf(path), `${isFolder ? folderDigest(path) : fileDigest(path)}\n`);
+  writeSeal(path, isFolder ? folderDigest(path) : fileDigest(path));
 }
 
 /**
@@ -36,7 +46,7 @@ export function intact(path: string, isFolder = false): boolean {
   if (!existsSync(path)) return false;
   const actual = isFolder ? folderDigest(path) : fileDigest(path);
   if (!existsSync(sealOf(path))) {
-    writeFileSync(sealOf(path), `${actual}\n`);
+    writeSeal(path, actual);
     return true;
   }
   if (readFileSync(sealOf(path), 'utf8').trim() === actual) return true;

@@ -1,7 +1,7 @@
 // goTool's build lock (test workers that ask for the same tool at once build it once), and buildGoTool's progress
 // line (what it builds and how long it took, once per build, so a cold run never looks stuck).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -39,6 +39,18 @@ describe('lockBuild', () => {
     writeFileSync(`${out}.lock`, gone);
     expect(lockBuild(out)).toBe(`${out}.lock`);
     expect(readFileSync(`${out}.lock`, 'utf8')).toBe(String(process.pid));
+  });
+
+  it('leaves an empty lock that is being written to its writer, and takes over one left empty for long', () => {
+    const fresh = join(dir, 'being-written');
+    writeFileSync(`${fresh}.lock`, '');
+    writeFileSync(fresh, '');
+    expect(lockBuild(fresh)).toBeUndefined();
+    expect(existsSync(`${fresh}.lock`)).toBe(true);
+    const old = join(dir, 'left-empty');
+    writeFileSync(`${old}.lock`, '');
+    utimesSync(`${old}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(lockBuild(old)).toBe(`${old}.lock`);
   });
 });
 

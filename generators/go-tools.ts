@@ -1,7 +1,7 @@
 // Go programs the tests and checks run, each built from a small pinned Go module in this repo into a gitignored cache.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repoRoot } from './repo';
@@ -111,9 +111,11 @@ export function lockBuild(out: string): string | undefined {
   }
 }
 
+/** A lock's holder; an empty lock is one being written (`wx` creates it before the pid is in it), held by us for now. */
 function lockHolder(lock: string): number {
   try {
-    return Number(readFileSync(lock, 'utf8'));
+    const text = readFileSync(lock, 'utf8');
+    return text || Date.now() - statSync(lock).mtimeMs > 10_000 ? Number(text) : process.pid;
   } catch {
     return 0;
   }

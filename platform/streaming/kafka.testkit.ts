@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { folderDigest, publishFolder } from '../../generators/cache-seal';
+import { lockBuild } from '../../generators/go-tools';
 import { repoRoot } from '../../generators/repo';
 import { freePort } from '../../generators/testing/loopback.testkit';
 import { versions } from '../../generators/versions';
@@ -30,17 +31,25 @@ function mvn(pom: string, args: string[]): void {
 }
 
 /**
- * Builds a cached folder once across parallel test workers: each builds into a folder of its own and the first to
- * finish publishes it, so that no process runs on a classpath another is replacing. A folder without the `.complete`
- * marker was left by a killed run (published folders always carry it) and is rebuilt.
+ * Builds a cached folder once across parallel test workers, under one lock for every Maven build: Maven 3.8 does not
+ * lock its local repository (.cache/maven) against another process. Readers use a folder only once it carries the
+ * `.complete` marker, which it gets before it is renamed into place; one without it was left by a killed run.
  */
 function buildOnce(dir: string, build: (staging: string) => void): void {
   if (existsSync(join(dir, '.complete'))) return;
-  const staging = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  build(staging);
-  writeFileSync(join(staging, '.complete'), '');
-  if (!existsSync(join(dir, '.complete'))) rmSync(dir, { recursive: true, force: true });
-  publishFolder(staging, dir);
+  mkdirSync(cache, { recursive: true });
+  // The lock's artefact path never exists, so lockBuild waits for the lock instead of returning early.
+  const lock = lockBuild(join(cache, 'maven-build'))!;
+  try {
+    if (existsSync(join(dir, '.complete'))) return;
+    rmSync(dir, { recursive: true, force: true });
+    const staging = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+    build(staging);
+    writeFileSync(join(staging, '.complete'), '');
+    publishFolder(staging, dir);
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
 
 /** The broker's and tools' classpath; the first call copies the jars (≈ 90, 100 MB) into the cache. */
