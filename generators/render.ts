@@ -80,13 +80,17 @@ const LAYER_TIMING: Record<Layer, { interval: string; timeout: string }> = {
 };
 
 function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, out: Rendering): void {
-  const app = new App();
+  const apps: App[] = [];
   const charts: ComponentChart[] = [];
   const root = `${OUTPUT_DIR}/${cluster.name}`;
   const secretsOf = new Map<string, SecretRef[]>();
   const { installed: installedOn } = clusterContext(estate, cluster, catalogue);
 
   const use = (component: Component<any>, values: object) => {
+    // An App per component: cdk8s resolves and validates the whole App on every chart's toJson(), which grew with the
+    // square of the components in one App. A component's charts can depend only on each other.
+    const app = new App();
+    apps.push(app);
     const chartFor = new Map<Layer, Chart>();
     const version = versionOf(component, cluster);
     const ctx: RenderContext = {
@@ -122,7 +126,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
   };
   for (const { component, values } of installedOn()) use(component, values);
 
-  const errors = synthErrors(app);
+  const errors = apps.flatMap(synthErrors);
   if (errors.length)
     throw new Error(`cluster "${cluster.name}": construct validation failed:\n  ${errors.join('\n  ')}`);
 
@@ -153,7 +157,8 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
   }));
   const graph = dependencyGraph(cluster.name, units);
 
-  const sync = new Chart(app, 'flux-sync', {
+  const syncApp = new App();
+  const sync = new Chart(syncApp, 'flux-sync', {
     disableResourceNameHashes: true,
     labels: {
       'app.kubernetes.io/part-of': 'flux',
@@ -182,7 +187,7 @@ function renderCluster(estate: Estate, cluster: Cluster, catalogue: Catalogue, o
   for (const { layer, component, manifests } of [...rendered].sort(byLayerThenName)) {
     const name = unitName({ layer, component: component.name });
     const dir = `${root}/${layer}/${component.name}`;
-    const unitSync = fluxKustomization(new Chart(app, `flux-sync-${name}`), name, {
+    const unitSync = fluxKustomization(new Chart(syncApp, `flux-sync-${name}`), name, {
       path: `${cluster.flux.path}/${layer}/${component.name}`,
       sourceName: FLUX_NAMESPACE,
       dependsOn: graph.get(name),

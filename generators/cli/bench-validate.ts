@@ -275,7 +275,8 @@ if (small && large) {
     `${(large[key].wall / small[key].wall).toFixed(1)}x (${(large[key].cpu / small[key].cpu).toFixed(1)}x CPU)`;
   console.log(
     `scaling 1k → 10k: ${objects.toFixed(1)}x objects; time: validate ${growth('validateClean')} clean, ` +
-      `${growth('validateWarm')} warm; kubeconform wasm ${growth('wasmClean')} clean, native ${growth('native')}`,
+      `${growth('validateWarm')} warm; kubeconform wasm ${growth('wasmClean')} clean, native ${growth('native')}; ` +
+      `policy ${growth('policy')}; render:check ${growth('renderCheck')}`,
   );
 }
 table(rows);
