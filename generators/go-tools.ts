@@ -94,30 +94,31 @@ export function goToolPath(tool: GoTool): string {
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * Takes the build lock of `out`, or returns undefined once another process has built it: test workers that ask for the
- * same tool at once build it once. A lock whose process is gone is taken over (at worst a tool is built twice).
+ * Takes the build lock of `out`, or returns undefined once `built()` holds (another process has built it): test
+ * workers that ask for the same tool at once build it once. A lock whose process is gone is taken over (at worst a
+ * tool is built twice).
  */
-export function lockBuild(out: string): string | undefined {
+export function lockBuild(out: string, built = () => existsSync(out)): string | undefined {
   const lock = `${out}.lock`;
   for (;;) {
     try {
       writeFileSync(lock, String(process.pid), { flag: 'wx' });
       return lock;
     } catch {
-      if (isAlive(lockHolder(lock))) Atomics.wait(pause, 0, 0, 1000);
+      if (isHeld(lock)) Atomics.wait(pause, 0, 0, 1000);
       else rmSync(lock, { force: true });
-      if (existsSync(out)) return undefined;
+      if (built()) return undefined;
     }
   }
 }
 
-/** A lock's holder; an empty lock is one being written (`wx` creates it before the pid is in it), held by us for now. */
-function lockHolder(lock: string): number {
+/** Whether a live process holds the lock. An empty lock is being written: `wx` creates it before the pid is in it. */
+function isHeld(lock: string): boolean {
   try {
-    const text = readFileSync(lock, 'utf8');
-    return text || Date.now() - statSync(lock).mtimeMs > 10_000 ? Number(text) : process.pid;
+    const holder = readFileSync(lock, 'utf8');
+    return holder ? isAlive(Number(holder)) : Date.now() - statSync(lock).mtimeMs < 10_000;
   } catch {
-    return 0;
+    return false;
   }
 }
 

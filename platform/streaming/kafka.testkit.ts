@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { folderDigest, publishFolder } from '../../generators/cache-seal';
 import { lockBuild } from '../../generators/go-tools';
 import { repoRoot } from '../../generators/repo';
+import { MAVEN_REPO } from '../../generators/validate/maven-crds';
 import { freePort } from '../../generators/testing/loopback.testkit';
 import { versions } from '../../generators/versions';
 
@@ -19,11 +20,10 @@ const cache = join(repoRoot, '.cache', 'streaming');
 const kafkaDir = join(cache, `kafka-${versions.kafkaBroker}`);
 
 function mvn(pom: string, args: string[]): void {
-  const run = spawnSync(
-    'mvn',
-    ['-B', '-q', `-Dmaven.repo.local=${join(repoRoot, '.cache', 'maven')}`, '-f', pom, ...args],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
+  const run = spawnSync('mvn', ['-B', '-q', `-Dmaven.repo.local=${MAVEN_REPO}`, '-f', pom, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (run.status !== 0) {
     const out = `${run.stdout ?? ''}${run.stderr ?? ''}${run.error?.message ?? ''}`.trim().split('\n').slice(-20);
     throw new Error(`mvn -f ${pom} ${args.join(' ')} failed:\n${out.join('\n')}`);
@@ -31,21 +31,19 @@ function mvn(pom: string, args: string[]): void {
 }
 
 /**
- * Builds a cached folder once across parallel test workers, under one lock for every Maven build: Maven 3.8 does not
- * lock its local repository (.cache/maven) against another process. Readers use a folder only once it carries the
- * `.complete` marker, which it gets before it is renamed into place; one without it was left by a killed run.
+ * Builds a cached folder once across parallel test workers, one Maven build at a time: Maven 3.8 does not lock its
+ * local repository against another process. The folder is built aside and renamed into place, so one that exists is
+ * whole.
  */
 function buildOnce(dir: string, build: (staging: string) => void): void {
-  if (existsSync(join(dir, '.complete'))) return;
+  if (existsSync(dir)) return;
   mkdirSync(cache, { recursive: true });
-  // The lock's artefact path never exists, so lockBuild waits for the lock instead of returning early.
-  const lock = lockBuild(join(cache, 'maven-build'))!;
+  const lock = lockBuild(join(cache, 'maven'), () => existsSync(dir));
+  if (!lock) return;
   try {
-    if (existsSync(join(dir, '.complete'))) return;
-    rmSync(dir, { recursive: true, force: true });
+    if (existsSync(dir)) return;
     const staging = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
     build(staging);
-    writeFileSync(join(staging, '.complete'), '');
     publishFolder(staging, dir);
   } finally {
     rmSync(lock, { force: true });
