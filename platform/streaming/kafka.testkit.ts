@@ -19,6 +19,18 @@ const here = join(repoRoot, 'platform', 'streaming');
 const cache = join(repoRoot, '.cache', 'streaming');
 const kafkaDir = join(cache, `kafka-${versions.kafkaBroker}`);
 
+/**
+ * A cluster id for `kafka-storage format -t`. Kafka's parser takes an id that starts with '-' for an option
+ * (one random id in 64), so Kafka's own Uuid.randomUuid() draws again on a '-'; since KAFKA-20072 (apache/kafka
+ * #21313) on a '-' anywhere, which is the rule followed here.
+ */
+export function kafkaClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.includes('-')) return id;
+  }
+}
+
 function mvn(pom: string, args: string[]): void {
   const run = spawnSync('mvn', ['-B', '-q', `-Dmaven.repo.local=${MAVEN_REPO}`, '-f', pom, ...args], {
     encoding: 'utf8',
@@ -157,7 +169,7 @@ export async function startBroker(tls?: BrokerTls): Promise<Broker> {
       '',
     ].join('\n'),
   );
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = kafkaClusterId();
   // SCRAM credentials are written into the metadata log at format time (KIP-900), as Strimzi's User Operator would
   // set them through the Admin API.
   const scram = (tls?.users ?? []).flatMap((u) => [
