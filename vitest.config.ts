@@ -30,6 +30,7 @@ export const INTEGRATION = [
   'bootstrap/talos/cli.test.ts',
   'bootstrap/talos/machine-config.test.ts',
   'generators/chart-gates.test.ts',
+  'generators/ports-processes.test.ts',
   'generators/charts.test.ts',
   'generators/cli/cli.test.ts',
   'generators/cli/dev.test.ts',

@@ -6,7 +6,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DEBIAN_PACKAGES, packageCommand } from './debian-packages';
-import { freePort } from './proving-ground/processes';
+import { freePort } from './ports';
 
 const PACKAGE = DEBIAN_PACKAGES.find((p) => p.name === 'postgresql-15')!;
 export const SUPERUSER = 'tt';

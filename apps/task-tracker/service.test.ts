@@ -1,6 +1,6 @@
 // End to end: the real binary, built with its version stamp, on loopback ports.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../platform/log-export/harness.testkit';
+import { freePort } from '../../generators/ports';
 import { initdb, psql, serverDir, startPostgres, type RunningPostgres } from '../../generators/local-postgres';
 import { versions } from '../../generators/versions';
 import { ready, sample, startTaskTracker, type RunningTaskTracker } from './launch';

@@ -2,7 +2,7 @@
 // replica writes, every other reads, changes and deletes; restarts of each replica and of the database lose nothing.
 import { afterAll, describe, expect, it } from 'vitest';
 import { initdb, serverDir, startPostgres, type RunningPostgres } from '../../generators/local-postgres';
-import { freePort } from '../../platform/log-export/harness.testkit';
+import { freePort } from '../../generators/ports';
 import { ready, sample, startTaskTracker, type RunningTaskTracker } from './launch';
 
 const ENV = {

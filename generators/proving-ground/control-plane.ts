@@ -9,7 +9,8 @@ import { buildGoTool } from '../go-tools';
 import { goModuleDir } from '../go-modules';
 import { CONTROL_PLANE_LABEL } from '../placement';
 import { versions } from '../versions';
-import { exited, freePort, PORT_TAKEN, type Running, start, tail, waitFor } from './processes';
+import { freePort } from '../ports';
+import { exited, PORT_TAKEN, type Running, start, tail, waitFor } from './processes';
 import { PROVING_GROUND_TOOLS, type ProvingGroundTool } from './tools';
 
 export interface ControlPlane {
@@ -122,7 +123,7 @@ export async function runKubectl(kubectl: string, args: string[], input?: string
   }
 }
 
-/** Ports come from `freePort`, and another process can take one before its server binds it: start again then. */
+/** A port from `freePort` is bound by no process of the run, but a server outside it may bind one first: start again. */
 export async function startControlPlane(dir: string, log: (line: string) => void): Promise<ControlPlane> {
   for (let attempt = 1; ; attempt++) {
     const attemptDir = attempt === 1 ? dir : join(dir, `attempt-${attempt}`);

@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FLUX_NAMESPACE } from '../flux';
 import { type ControlPlane, tool, writeKubeconfig } from './control-plane';
-import { freePort, type Running, start, waitFor } from './processes';
+import { freePort } from '../ports';
+import { type Running, start, waitFor } from './processes';
 
 const CRDS = ['gitrepositories.source.toolkit.fluxcd.io', 'kustomizations.kustomize.toolkit.fluxcd.io'];
 

@@ -2,7 +2,6 @@
 // error that names the log to read.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export interface Running {
@@ -63,23 +62,11 @@ export function start(
   };
 }
 
-/** What a process logs when the port `freePort` gave it was taken in between; the caller starts again on new ports. */
+/** What a process logs when the port `freePort` gave it was bound first by another; the caller starts again. */
 export const PORT_TAKEN = 'address already in use';
 
 /** Whether the process is gone. */
 export const exited = (p: Running): boolean => p.child.exitCode !== null || p.child.signalCode !== null;
-
-/** A free loopback port: bound, read and released (another process may take it in between: see `PORT_TAKEN`). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Polls `ready` until it returns true; fails with `what` and the hint after `timeoutMs`, or at once when `failed`

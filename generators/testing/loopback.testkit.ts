@@ -1,19 +1,6 @@
-// Local servers on loopback in tests and benchmarks: a free port, and polling until a probe yields a value.
-import { createServer } from 'node:net';
+// Local servers on loopback in tests and benchmarks (their ports: generators/ports.ts): the address, and polling until a probe yields a value.
 
 export const LOOPBACK = '127.0.0.1';
-
-/** A free loopback port: bound, read and released. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `probe` until it yields a value; a probe that throws is tried again, its last error kept for the report. */
 export async function waitFor<T>(

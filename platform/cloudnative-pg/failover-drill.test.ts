@@ -15,7 +15,8 @@ import {
   type RunningPostgres,
 } from '../../generators/local-postgres';
 import { ready, sample, startTaskTracker, type RunningTaskTracker } from '../../apps/task-tracker/launch';
-import { freePort, listKeys, startS3, type Process } from '../log-export/harness.testkit';
+import { freePort } from '../../generators/ports';
+import { listKeys, startS3, type Process } from '../log-export/harness.testkit';
 import { siteName } from './api';
 import { barmanCloudBin, objectStore, S3_ENV } from './barman.testkit';
 

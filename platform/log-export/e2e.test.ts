@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estate } from '../../generators/estate/clusters';
 import { buildGoTool } from '../../generators/go-tools';
+import { freePort } from '../../generators/ports';
 import { COLLECTOR_TOOL } from './index';
 import { loadManifests } from '../../generators/manifests';
 import { repoRoot } from '../../generators/repo';
@@ -21,7 +22,6 @@ import {
   appendLoad,
   BucketWatch,
   flushMaxAgeMs,
-  freePort,
   listKeys,
   LOAD_PODS,
   logFile,

@@ -13,9 +13,10 @@ import { repoRoot } from '../../generators/repo';
 import { AGENT } from './api';
 import { COLLECTOR_TOOL, S3_SERVER_TOOL } from './index';
 import { CONFIG_KEY } from './collector-config';
-import { freePort, LOOPBACK, waitFor } from '../../generators/testing/loopback.testkit';
+import { freePort } from '../../generators/ports';
+import { LOOPBACK, waitFor } from '../../generators/testing/loopback.testkit';
 
-export { freePort, LOOPBACK, waitFor } from '../../generators/testing/loopback.testkit';
+export { LOOPBACK, waitFor } from '../../generators/testing/loopback.testkit';
 
 function accepts(port: number): Promise<true | undefined> {
   return new Promise((resolve) => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { estate } from '../../generators/estate/clusters';
 import { buildGoTool } from '../../generators/go-tools';
+import { freePort } from '../../generators/ports';
 import { ready, startTaskTracker, type RunningTaskTracker } from '../../apps/task-tracker/launch';
 import { type RunningPostgres, startScratchPostgres } from '../../generators/local-postgres';
 import { PROMETHEUS } from '../monitoring/tools';
@@ -19,7 +20,6 @@ import { CLUSTER_EXPORTER } from './api';
 import { FEDERATE_JOB, RAW_SERIES } from './collector-config';
 import {
   flushMaxAgeMs,
-  freePort,
   listKeys,
   LOOPBACK,
   readObject,

@@ -8,21 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { estate } from '../../generators/estate/clusters';
 import { buildGoTool } from '../../generators/go-tools';
+import { freePort } from '../../generators/ports';
 import { ALERTMANAGER, AMTOOL } from './tools';
 import { repoRoot } from '../../generators/repo';
 import type { ManifestDoc } from '../../generators/manifests';
 import { RECEIVER_KEYS, RECEIVERS, RECEIVERS_DIR, RECEIVERS_SECRET } from './alertmanager';
 import { ALERTMANAGER_POD_LABELS } from './api';
-import {
-  eventually,
-  freePort,
-  renderedDocs,
-  renderedObject,
-  run,
-  start,
-  stop,
-  type Process,
-} from './prometheus.testkit';
+import { eventually, renderedDocs, renderedObject, run, start, stop, type Process } from './prometheus.testkit';
 
 type Values = Record<string, unknown>;
 

@@ -20,7 +20,8 @@ import { type RunningPostgres, startScratchPostgres } from '../../generators/loc
 import { scrapeJobFromScrapeConfig } from './scrape-job';
 import { externalLabels } from './stack';
 import { monitoringOf, type FederationEndpoint } from './values';
-import { eventually, freePort, renderedDocs, renderedObject, start, stop, type Process } from './prometheus.testkit';
+import { freePort } from '../../generators/ports';
+import { eventually, renderedDocs, renderedObject, start, stop, type Process } from './prometheus.testkit';
 import { catalogue } from '../../generators/estate/catalogue';
 
 /** Aggregates the onprem rules record from the sample service, which must cross, and raw series, which must not. */

@@ -14,7 +14,8 @@ import { issueFederationCertificates, type FederationCertificates, type KeyPair 
 import { NAMESPACE } from './api';
 import { GATEWAY_NAME, GATEWAY_TLS_SECRET, PROMETHEUS_NAME, TLS_KEYS, sourceEndpoint } from './federation';
 import { monitoringOf } from './values';
-import { eventually, freePort, renderedDocs, renderedObject, start, stop, type Process } from './prometheus.testkit';
+import { freePort } from '../../generators/ports';
+import { eventually, renderedDocs, renderedObject, start, stop, type Process } from './prometheus.testkit';
 
 const SOURCE = 'onprem';
 const CENTRAL = 'aws';

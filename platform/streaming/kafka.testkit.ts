@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { folderDigest, publishFolder } from '../../generators/cache-seal';
 import { lockBuild } from '../../generators/go-tools';
+import { freePort } from '../../generators/ports';
 import { repoRoot } from '../../generators/repo';
 import { MAVEN_REPO } from '../../generators/validate/maven-crds';
-import { freePort } from '../../generators/testing/loopback.testkit';
 import { versions } from '../../generators/versions';
 
 const here = join(repoRoot, 'platform', 'streaming');
