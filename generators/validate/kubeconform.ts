@@ -220,7 +220,9 @@ function recordPasses(folder: string, keys: string[]): void {
     const cache = join(folder, '..');
     for (const other of existsSync(cache) ? readdirSync(cache) : []) {
       const path = join(cache, other);
-      if (Date.now() - statSync(path).mtimeMs > PASS_CACHE_MAX_AGE_MS) rmSync(path, { recursive: true, force: true });
+      // Another run may have removed it since the listing.
+      const mtimeMs = statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (Date.now() - mtimeMs > PASS_CACHE_MAX_AGE_MS) rmSync(path, { recursive: true, force: true });
     }
     mkdirSync(folder, { recursive: true });
   }
