@@ -17,6 +17,10 @@ export const ISOLATED_PULUMI_TESTS = [
  * Test files that build Go tools or run real binaries (Go builds, promtool, nginx, kubeconform, sops, git, Pulumi's
  * engine): the integration tier. Every other test file is a unit test, which generators/testing/unit-tier.ts enforces.
  */
+export const PROVING_GROUND = 'generators/proving-ground/e2e.test.ts';
+/** Set to 1 by `npm run bench:tests -- --without-proving-ground`: the integration tier without the proving ground. */
+export const WITHOUT_PROVING_GROUND = 'GITOPS_TESTS_WITHOUT_PROVING_GROUND';
+
 export const INTEGRATION = [
   'apps/task-tracker/go.test.ts',
   'apps/task-tracker/rules.test.ts',
@@ -47,7 +51,7 @@ export const INTEGRATION = [
   'generators/pins.test.ts',
   'generators/policy/repo.test.ts',
   'generators/proving-ground/deviations.test.ts',
-  'generators/proving-ground/e2e.test.ts',
+  PROVING_GROUND,
   'generators/proving-ground/tools.test.ts',
   'generators/render-fault.test.ts',
   'generators/render.test.ts',
@@ -118,7 +122,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: INTEGRATION, globalSetup: [TMPDIR_SETUP, 'vitest.integration-setup.ts'] },
+        test: {
+          name: 'integration',
+          include:
+            process.env[WITHOUT_PROVING_GROUND] === '1' ? INTEGRATION.filter((f) => f !== PROVING_GROUND) : INTEGRATION,
+          globalSetup: [TMPDIR_SETUP, 'vitest.integration-setup.ts'],
+        },
       },
     ],
   },
