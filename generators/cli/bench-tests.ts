@@ -3,7 +3,7 @@
 // that builds whatever the Go-tool and schema caches lack). `--cold`: `npm ci && npm test` in a fresh clone of HEAD
 // with an empty GOCACHE. `--without-proving-ground` leaves out its test file, which has a target of its own.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -77,6 +77,8 @@ const withoutProvingGround = values['without-proving-ground'] === true;
 if (withoutProvingGround) process.env[WITHOUT_PROVING_GROUND] = '1';
 const scope = withoutProvingGround ? ' without the proving ground' : '';
 const scratch = mkdtempSync(join(tmpdir(), 'bench-tests-'));
+// Open to every user: tests that drop privileges (PostgreSQL, the user who may not install nginx) reach into the clone.
+chmodSync(scratch, 0o755);
 const reportFile = join(scratch, 'vitest.json');
 const lines: string[] = [];
 const results: { line: string; ok: boolean }[] = [];
