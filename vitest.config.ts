@@ -13,14 +13,14 @@ export const ISOLATED_PULUMI_TESTS = [
   'bootstrap/aws/program-refused.test.ts',
 ];
 
-/**
- * Test files that build Go tools or run real binaries (Go builds, promtool, nginx, kubeconform, sops, git, Pulumi's
- * engine): the integration tier. Every other test file is a unit test, which generators/testing/unit-tier.ts enforces.
- */
 export const PROVING_GROUND = 'generators/proving-ground/e2e.test.ts';
 /** Set to 1 by `npm run bench:tests -- --without-proving-ground`: the integration tier without the proving ground. */
 export const WITHOUT_PROVING_GROUND = 'GITOPS_TESTS_WITHOUT_PROVING_GROUND';
 
+/**
+ * Test files that build Go tools or run real binaries (Go builds, promtool, nginx, kubeconform, sops, git, Pulumi's
+ * engine): the integration tier. Every other test file is a unit test, which generators/testing/unit-tier.ts enforces.
+ */
 export const INTEGRATION = [
   'apps/task-tracker/go.test.ts',
   'apps/task-tracker/rules.test.ts',
@@ -34,7 +34,6 @@ export const INTEGRATION = [
   'bootstrap/talos/cli.test.ts',
   'bootstrap/talos/machine-config.test.ts',
   'generators/chart-gates.test.ts',
-  'generators/ports-processes.test.ts',
   'generators/charts.test.ts',
   'generators/cli/cli.test.ts',
   'generators/cli/dev.test.ts',
@@ -49,6 +48,7 @@ export const INTEGRATION = [
   'generators/go-tools.test.ts',
   'generators/kustomize.test.ts',
   'generators/pins.test.ts',
+  'generators/ports-processes.test.ts',
   'generators/policy/repo.test.ts',
   'generators/proving-ground/deviations.test.ts',
   PROVING_GROUND,

@@ -1,12 +1,13 @@
 // Go programs the tests and checks run, each built from a small pinned Go module in this repo into a gitignored cache.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repoRoot } from './repo';
 import { versions } from './versions';
 import { intact, seal } from './cache-seal';
+import { claim, isHeld } from './pid-file';
 
 /** The gitignored folder that holds every built tool. */
 export const GO_TOOLS_CACHE = join(repoRoot, '.cache', 'go-tools');
@@ -101,34 +102,10 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 export function lockBuild(out: string, built = () => existsSync(out)): string | undefined {
   const lock = `${out}.lock`;
   for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return lock;
-    } catch {
-      if (isHeld(lock)) Atomics.wait(pause, 0, 0, 1000);
-      else rmSync(lock, { force: true });
-      if (built()) return undefined;
-    }
-  }
-}
-
-/** Whether a live process holds the lock. An empty lock is being written: `wx` creates it before the pid is in it. */
-function isHeld(lock: string): boolean {
-  try {
-    const holder = readFileSync(lock, 'utf8');
-    return holder ? isAlive(Number(holder)) : Date.now() - statSync(lock).mtimeMs < 10_000;
-  } catch {
-    return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (claim(lock)) return lock;
+    if (isHeld(lock)) Atomics.wait(pause, 0, 0, 1000);
+    else rmSync(lock, { force: true });
+    if (built()) return undefined;
   }
 }
 

@@ -5,10 +5,11 @@
 // use", or waits on someone else's server. So ports come from below that range, where the kernel never hands one
 // out by itself, and each is reserved for the life of this process by a file in a folder every process of the run
 // shares (under a test run, its own temporary folder), so that two test workers never get the same one.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { claim, isHeld } from './pid-file';
 
 /** The lowest port handed out: above the fixed ports servers default to (etcd 2379, Kafka 9092, Prometheus 9090). */
 const LOWEST = 20_000;
@@ -32,15 +33,6 @@ process.once('exit', () => {
   for (const file of owned) rmSync(file, { force: true });
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Reserves `port` for this process: false when a live process holds it. The file of a process that died without
  * removing it (killed) is taken over; two processes taking over the same one at the same instant is the one race
@@ -49,23 +41,11 @@ const alive = (pid: number) => {
 function reserve(folder: string, port: number): boolean {
   const file = join(folder, String(port));
   for (let tries = 0; tries < 2; tries++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+    if (claim(file)) {
       owned.add(file);
       return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    let holder = Number.NaN;
-    try {
-      holder = Number(readFileSync(file, 'utf8'));
-    } catch {
-      continue; // removed in between: try to create it again
-    }
-    // An empty file is one being written this instant.
-    if (!Number.isInteger(holder) || holder === 0 || alive(holder)) return false;
+    if (isHeld(file)) return false;
     rmSync(file, { force: true });
   }
   return false;

@@ -19,6 +19,7 @@ import { dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { HEADER, listFiles, OUTPUT_DIR, SOPS_SUFFIX } from './layout';
+import { isAlive } from './pid-file';
 import { secretMetadata, type Rendering, type SecretRef } from './render';
 
 // Folders beside clusters/, by state. Each state is entered by one rename, so a killed render leaves only whole trees
@@ -66,15 +67,6 @@ export function recoverOutput(root: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Serialises renders: the lock names its holder's pid, and one left by a killed render is taken over. */
 function lock(root: string): () => void {
   const path = join(root, LOCK_FILE);
@@ -90,7 +82,7 @@ function lock(root: string): () => void {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      if (isAlive(holder)) {
         throw new Error(
           `another render (pid ${holder}) is writing ${OUTPUT_DIR}/ and holds ${LOCK_FILE}: renders run one at a time; ` +
             `run this one again when it has finished (if no render runs, delete ${LOCK_FILE})`,
