@@ -23,6 +23,8 @@ export interface GoTool {
   goarch?: string;
   /** Extra -ldflags, e.g. a version stamp. */
   ldflags?: string;
+  /** Build tags the upstream project defines, e.g. to leave out plugins no test loads. */
+  tags?: readonly string[];
   /** The program's own source lives in the module (not only its pins): its .go files join the cache key. */
   localSource?: true;
 }
@@ -46,12 +48,6 @@ export const CORE_GO_TOOLS = {
     goos: 'wasip1',
     goarch: 'wasm',
   },
-  // Native build of the same module: only the benchmark uses it, for the wasm/native ratio.
-  kubeconform: {
-    name: 'kubeconform',
-    module: 'generators/validate/kubeconform',
-    pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
-  },
   // Stamped with its release: charts read `.Capabilities.HelmVersion`, which a module build leaves at "v3.<minor>".
   helm: {
     name: 'helm',
@@ -66,9 +62,16 @@ export const CORE_GO_TOOLS = {
 
 export type CoreGoTool = keyof typeof CORE_GO_TOOLS;
 
+/**
+ * `go build` flags of every tool. `-s -w` leaves out the symbol table and DWARF, which no test reads: the linker of a
+ * large program spends seconds writing them. The module versions (`go version -m`) stay in the binary.
+ */
+const BUILD_FLAGS = ['-trimpath'];
+const LINK_FLAGS = '-s -w';
+
 function cacheKey({ name, ...tool }: GoTool): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify(tool));
+  hash.update(JSON.stringify({ ...tool, BUILD_FLAGS, LINK_FLAGS }));
   for (const f of ['go.mod', 'go.sum']) {
     const p = join(repoRoot, tool.module, f);
     if (existsSync(p)) hash.update(readFileSync(p));
@@ -136,9 +139,10 @@ export function buildGoTool(tool: GoTool): string {
     process.stderr.write(`building ${name} from ${tool.module} … `);
     const started = performance.now();
     const took = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
-    const ldflags = tool.ldflags ? ['-ldflags', tool.ldflags] : [];
+    const ldflags = ['-ldflags', [LINK_FLAGS, tool.ldflags].filter(Boolean).join(' ')];
+    const tags = tool.tags?.length ? ['-tags', tool.tags.join(',')] : [];
     try {
-      execFileSync('go', ['build', '-trimpath', ...ldflags, '-o', partial, tool.pkg], {
+      execFileSync('go', ['build', ...BUILD_FLAGS, ...ldflags, ...tags, '-o', partial, tool.pkg], {
         cwd: join(repoRoot, tool.module),
         env,
         stdio: ['ignore', 'inherit', 'inherit'],

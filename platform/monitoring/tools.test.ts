@@ -1,8 +1,9 @@
 // The Prometheus, promtool, Alertmanager and amtool the tests run are the releases the clusters run
 // (generators/versions.ts): the Go modules in platform/monitoring/tools require exactly those, and the built
 // binaries report them, both in `--version` and in the module version compiled into them.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGoTool } from '../../generators/go-tools';
@@ -67,6 +68,27 @@ describe('Prometheus and Alertmanager binaries', () => {
       });
     }
   }
+
+  it('prometheus is built without service discovery plugins, and refuses a config that asks for one', () => {
+    const binary = buildGoTool(PROMETHEUS);
+    expect(execFileSync('go', ['version', '-m', binary], { encoding: 'utf8' })).toMatch(
+      /^\s+build\s+-tags=remove_all_sd$/m,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'prometheus-sd-'));
+    try {
+      const config = join(dir, 'prometheus.yml');
+      writeFileSync(config, 'scrape_configs:\n  - job_name: nodes\n    kubernetes_sd_configs:\n      - role: node\n');
+      const run = spawnSync(
+        binary,
+        [`--config.file=${config}`, `--storage.tsdb.path=${dir}`, '--web.listen-address=127.0.0.1:0'],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/field kubernetes_sd_configs not found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('report drift: another module version, another stated version, no 3.x release (the checks can fail)', () => {
     const goMod = 'module x\n\ngo 1.26\n\nrequire github.com/prometheus/prometheus v0.309.0\n';
