@@ -197,16 +197,29 @@ async function commitStatuses(h: Harness, commit: string, units: readonly string
 export async function scenarios(h: Harness, o: RunOptions, timings: Record<string, number>): Promise<string[]> {
   const started = Date.now();
   const log = o.log;
-  const problems = [...(await versionBump(h, log)), ...(await selectorChange(h, log))];
+  /** Runs one scenario, adding its seconds to `timings` under `name`. */
+  const timed = async (name: string, scenario: () => Promise<string[]>) => {
+    const at = Date.now();
+    const found = await scenario();
+    timings[name] = (Date.now() - at) / 1000;
+    return found;
+  };
+  const problems = [
+    ...(await timed('versionBumpS', () => versionBump(h, log))),
+    ...(await timed('selectorChangeS', () => selectorChange(h, log))),
+  ];
   // Back to the baseline's Deployment, so the next scenarios start from a Ready tree.
-  writeFileSync(join(h.served.work, DEPLOYMENT(o.cluster)), h.served.atHead(DEPLOYMENT(o.cluster)));
-  const restored = await h.served.commit('scenario: restore the task-tracker Deployment');
-  await h.waitReady(restored);
-  // Checked here, not at the first commit: there, what was applied before flux-feedback's Alert had no Alert to post.
-  const units = [...fluxUnits(h.served.work, o.cluster).keys()];
-  problems.push(...(await commitStatuses(h, restored, units, 'success', log)));
-  problems.push(...(await removeComponent(h, o, 'metrics', log)));
-  problems.push(...(await neverReady(h, 'storage', log)));
+  const restore = async () => {
+    writeFileSync(join(h.served.work, DEPLOYMENT(o.cluster)), h.served.atHead(DEPLOYMENT(o.cluster)));
+    const restored = await h.served.commit('scenario: restore the task-tracker Deployment');
+    await h.waitReady(restored);
+    // Checked here, not at the first commit: there, what was applied before flux-feedback's Alert had no Alert to post.
+    const units = [...fluxUnits(h.served.work, o.cluster).keys()];
+    return commitStatuses(h, restored, units, 'success', log);
+  };
+  problems.push(...(await timed('restoreS', restore)));
+  problems.push(...(await timed('removeComponentS', () => removeComponent(h, o, 'metrics', log))));
+  problems.push(...(await timed('neverReadyS', () => neverReady(h, 'storage', log))));
   timings.scenariosS = (Date.now() - started) / 1000;
   return problems;
 }
