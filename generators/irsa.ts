@@ -69,7 +69,8 @@ export function irsaCredentials(roleArn: string) {
 
 /**
  * The OIDC documents STS fetches from the issuer, as paths under it: talos-config (bootstrap/talos) writes them to
- * `out/<cluster>/oidc/<path>` from the cluster's service-account key, bootstrap/aws publishes them at `<issuer>/<path>`.
+ * `out/<cluster>/oidc/<path>` from the cluster's service-account key, bootstrap/aws publishes them at
+ * `<issuer>/<path>`.
  */
 export const OIDC_DOCUMENT_PATHS = ['.well-known/openid-configuration', 'openid/v1/jwks'] as const;
 

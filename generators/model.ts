@@ -27,8 +27,8 @@ export interface FluxSync {
 /** How bootstrap/talos installs the cluster's nodes (see bootstrap/talos/patches/). */
 export interface Talos {
   /**
-   * The CNI, which must enforce NetworkPolicy (every namespace relies on default-deny). Calico: Talos applies the Tigera
-   * operator and its Installation at bootstrap (bootstrap/talos/machine-config.ts); its ports are opened in
+   * The CNI, which must enforce NetworkPolicy (every namespace relies on default-deny). Calico: Talos applies the
+   * Tigera operator and its Installation at bootstrap (bootstrap/talos/machine-config.ts); its ports are opened in
    * bootstrap/aws/security-groups.ts.
    */
   cni: { name: 'calico' };

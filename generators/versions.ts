@@ -54,7 +54,8 @@ export const versions = {
   boto3: '1.44.8',
   // renovate: datasource=helm registryUrl=https://prometheus-community.github.io/helm-charts depName=kube-prometheus-stack
   kubePrometheusStack: '82.15.1',
-  // The operator that kube-prometheus-stack 82.x ships (appVersion v0.89.0); its CRDs validate monitoring.coreos.com objects.
+  // The operator that kube-prometheus-stack 82.x ships (appVersion v0.89.0); its CRDs validate monitoring.coreos.com
+  // objects.
   // renovate: datasource=github-releases depName=prometheus-operator/prometheus-operator
   prometheusOperator: '0.89.0',
   // The Prometheus and Alertmanager images that chart sets: prometheus.prometheusSpec.image.tag v3.10.0 and
@@ -90,7 +91,8 @@ export const versions = {
   // The sample service (apps/task-tracker) image.
   taskTracker: {
     image: 'ghcr.io/acme/task-tracker',
-    // The released tag Flux deploys: a tag `task-tracker/v<semver>` publishes the image, then a PR (or Renovate) bumps this.
+    // The released tag Flux deploys: a tag `task-tracker/v<semver>` publishes the image, then a PR (or Renovate) bumps
+    // this.
     // renovate: datasource=docker depName=ghcr.io/acme/task-tracker
     tag: '1.0.0',
   },
@@ -101,14 +103,16 @@ export const versions = {
   // DuckDB from PyPI: the Parquet bench (npm run bench:parquet) and the README's analyst examples read with it.
   // renovate: datasource=pypi depName=duckdb
   duckdb: '1.5.6',
-  // pyarrow from PyPI: the Parquet read-back test (platform/log-export/parquet.test.ts) reads what DuckDB wrote with it.
+  // pyarrow from PyPI: the Parquet read-back test (platform/log-export/parquet.test.ts) reads what DuckDB wrote with
+  // it.
   // renovate: datasource=pypi depName=pyarrow
   pyarrow: '26.0.1',
   // renovate: datasource=helm registryUrl=https://open-telemetry.github.io/opentelemetry-helm-charts depName=opentelemetry-collector
   otelCollectorChart: '0.127.2',
-  // platform/gateway: Envoy Gateway's chart gateway-helm, published as an OCI artifact (docker.io/envoyproxy/gateway-helm)
-  // with the release's version; the Go module github.com/envoyproxy/gateway at the same tag holds its CRDs
-  // (charts/gateway-helm/charts/crds/crds/generated), which validate the gateway.envoyproxy.io objects.
+  // platform/gateway: Envoy Gateway's chart gateway-helm, published as an OCI artifact
+  // (docker.io/envoyproxy/gateway-helm) with the release's version; the Go module github.com/envoyproxy/gateway at the
+  // same tag holds its CRDs (charts/gateway-helm/charts/crds/crds/generated), which validate the gateway.envoyproxy.io
+  // objects.
   // renovate: datasource=docker depName=docker.io/envoyproxy/gateway-helm
   envoyGateway: '1.9.1',
   // The Gateway API release that Envoy Gateway 1.9.1 bundles and installs (bundle-version v1.6.1 in

@@ -1,4 +1,5 @@
-// The task-tracker Grafana dashboard: RED metrics of the API per route, then the task (business) metrics and the runtime.
+// The task-tracker Grafana dashboard: RED metrics of the API per route, then the task (business) metrics and the
+// runtime.
 import {
   dashboard,
   labelValuesVariable,

@@ -1,4 +1,5 @@
-// Starts the real task-tracker binary on loopback ports that the OS picks: for npm run dev, the tests and the benchmark.
+// Starts the real task-tracker binary on loopback ports that the OS picks: for npm run dev, the tests and the
+// benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
-// Stack settings: the cluster model (generators/estate/clusters.ts) plus the keys of Pulumi.<stack>.yaml, validated together
-// before any resource is declared.
+// Stack settings: the cluster model (generators/estate/clusters.ts) plus the keys of Pulumi.<stack>.yaml, validated
+// together before any resource is declared.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';

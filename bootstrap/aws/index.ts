@@ -1,6 +1,6 @@
 // Pulumi program: the AWS primitives of the estate's aws cluster. The stack name is the cluster's name in
-// generators/estate/clusters.ts; Pulumi.<stack>.yaml adds what the model does not say. Configuration is validated before
-// any resource is declared.
+// generators/estate/clusters.ts; Pulumi.<stack>.yaml adds what the model does not say. Configuration is validated
+// before any resource is declared.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { catalogue } from '../../generators/estate/catalogue';

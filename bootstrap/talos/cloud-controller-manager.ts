@@ -75,7 +75,8 @@ export function cloudControllerManager(cluster: AwsCluster): string {
               { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
               { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
             ],
-            // Credentials come from the control planes' instance profile; IMDSv2 with hop limit 1 answers the host only.
+            // Credentials come from the control planes' instance profile; IMDSv2 with hop limit 1 answers the host
+            // only.
             hostNetwork: true,
             securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, ...RUNTIME_DEFAULT_SECCOMP },
             containers: [
@@ -83,7 +84,8 @@ export function cloudControllerManager(cluster: AwsCluster): string {
                 name: CCM_NAME,
                 image: CCM_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
-                // NLBs and their target groups tagged with the cluster name; Calico's VXLAN carries pod traffic, so no VPC routes.
+                // NLBs and their target groups tagged with the cluster name; Calico's VXLAN carries pod traffic, so no
+                // VPC routes.
                 args: [
                   '--v=2',
                   '--cloud-provider=aws',

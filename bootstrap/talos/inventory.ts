@@ -1,4 +1,5 @@
-// Which nodes a cluster has: the Pulumi stack outputs on AWS, a typed inventory file on-prem. Checked before anything runs.
+// Which nodes a cluster has: the Pulumi stack outputs on AWS, a typed inventory file on-prem. Checked before anything
+// runs.
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { contains, parseCidr } from '../../generators/cidr';

@@ -1,4 +1,5 @@
-// The one way the Talos scripts run an external command: logged, dry-runnable, retried where safe, explained on failure.
+// The one way the Talos scripts run an external command: logged, dry-runnable, retried where safe, explained on
+// failure.
 import { $, quote, sleep } from 'zx';
 import { buildGoTool, CORE_GO_TOOLS, type GoTool } from '../../generators/go-tools';
 import { TALOS_CONFIG_TOOL } from './tools';

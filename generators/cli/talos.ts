@@ -1,4 +1,5 @@
-// npm run talos -- <command> --cluster aws|onprem [--dry-run] [--yes] ...: stands a Talos cluster up and hands it to Flux.
+// npm run talos -- <command> --cluster aws|onprem [--dry-run] [--yes] ...: stands a Talos cluster up and hands it to
+// Flux.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { minimist, which } from 'zx';

@@ -1,4 +1,5 @@
-// Markdown for the change summary: a bounded version for the pull request's job summary and a complete one for the artifact.
+// Markdown for the change summary: a bounded version for the pull request's job summary and a complete one for the
+// artifact.
 import type { ClusterChanges, FieldChange } from './changes';
 
 export interface ReportLimits {

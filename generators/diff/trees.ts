@@ -1,4 +1,5 @@
-// The rendered manifests on both sides of a change: a Git ref (read from the object store, never checked out) and the working tree.
+// The rendered manifests on both sides of a change: a Git ref (read from the object store, never checked out) and the
+// working tree.
 import { execFileSync } from 'node:child_process';
 import { isYaml, loadManifests, parseManifests, type ManifestDoc, type ParseError } from '../manifests';
 import { FLUX_INSTALL_DIR, OUTPUT_DIR } from '../layout';

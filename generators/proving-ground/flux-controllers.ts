@@ -1,5 +1,5 @@
-// Flux's source-, kustomize- and notification-controller as local processes against the proving ground's API server, each
-// with a token of the ServiceAccount flux-system/ gives it, so RBAC applies as in the cluster.
+// Flux's source-, kustomize- and notification-controller as local processes against the proving ground's API server,
+// each with a token of the ServiceAccount flux-system/ gives it, so RBAC applies as in the cluster.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FLUX_NAMESPACE } from '../flux';

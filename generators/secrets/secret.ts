@@ -1,4 +1,5 @@
-// Creates a Secret that a component declared with `ctx.secret(...)`, encrypted by the real sops to its cluster's age key.
+// Creates a Secret that a component declared with `ctx.secret(...)`, encrypted by the real sops to its cluster's age
+// key.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

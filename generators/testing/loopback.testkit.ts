@@ -1,4 +1,5 @@
-// Local servers on loopback in tests and benchmarks (their ports: generators/ports.ts): the address, and polling until a probe yields a value.
+// Local servers on loopback in tests and benchmarks (their ports: generators/ports.ts): the address, and polling until
+// a probe yields a value.
 
 export const LOOPBACK = '127.0.0.1';
 

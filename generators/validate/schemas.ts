@@ -73,9 +73,9 @@ function isSchema(value: Json | undefined): value is Schema {
 }
 
 /**
- * One OpenAPI (v2 definition or CRD v3) schema node made strict for JSON Schema: objects with declared properties reject
- * unknown fields unless Kubernetes preserves them, int-or-string accepts both, `nullable` allows null, and refs point
- * at `$defs`. Descriptions and `x-kubernetes-*` markers are dropped once applied.
+ * One OpenAPI (v2 definition or CRD v3) schema node made strict for JSON Schema: objects with declared properties
+ * reject unknown fields unless Kubernetes preserves them, int-or-string accepts both, `nullable` allows null, and refs
+ * point at `$defs`. Descriptions and `x-kubernetes-*` markers are dropped once applied.
  */
 function strictSchema(node: Schema): Schema {
   const out: Schema = {};

@@ -1,5 +1,5 @@
-// `npm run validate`: every YAML document under clusters/ and flux-system/ checked against the schemas of the Kubernetes
-// version of its cluster (kubeconform in wasm), then the structural checks and every registered repo check.
+// `npm run validate`: every YAML document under clusters/ and flux-system/ checked against the schemas of the
+// Kubernetes version of its cluster (kubeconform in wasm), then the structural checks and every registered repo check.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,6 @@
 // The node-autoscaling dashboard: demand (pending pods), the worker count it drives, and what the autoscaler did or
-// failed to do. Metric names: cluster-autoscaler/metrics/metrics.go of kubernetes/autoscaler at cluster-autoscaler-1.35.2.
+// failed to do. Metric names: cluster-autoscaler/metrics/metrics.go of kubernetes/autoscaler at
+// cluster-autoscaler-1.35.2.
 import { dashboard, panelGrid, type Dashboard, type PanelSpec, panelExpressions } from '../../generators/telemetry';
 import { NAMESPACE } from './api';
 

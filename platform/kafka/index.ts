@@ -279,7 +279,8 @@ export const kafka: Component<KafkaValues> = {
       {
         // The api jar holds the model classes only; crd-generator writes the CRDs from them, as Strimzi's own build
         // does (api/pom.xml, execution generate-crds, at tag 1.2.0; the output is byte-identical to
-        // packaging/install/cluster-operator/04*-Crd-*.yaml there). It is built for Java 21 (pom.xml maven.compiler.release).
+        // packaging/install/cluster-operator/04*-Crd-*.yaml there). It is built for Java 21 (pom.xml
+        // maven.compiler.release).
         maven: [`io.strimzi:api:${versions.strimzi}`, `io.strimzi:crd-generator:${versions.strimzi}`],
         mainClass: 'io.strimzi.crdgenerator.CrdGenerator',
         args: [

@@ -1,6 +1,7 @@
 // Load balancing on `metallb` clusters: MetalLB in layer-2 mode, handing out only the addresses the model assigns from
 // `loadBalancerPool`. On `aws-nlb` clusters the AWS cloud controller manager, which Talos installs at bootstrap
-// (bootstrap/talos/cloud-controller-manager.ts), creates an NLB per LoadBalancer Service; this component is not enabled.
+// (bootstrap/talos/cloud-controller-manager.ts), creates an NLB per LoadBalancer Service; this component is not
+// enabled.
 import { ApiObject } from 'cdk8s';
 import type { MetalCluster } from '../../generators/model';
 import type { Component, RenderContext } from '../../generators/component';

@@ -1,5 +1,5 @@
-// Load balancing on the real model: MetalLB with the model's pool on metallb clusters, nothing on aws-nlb clusters (Talos
-// installs the AWS cloud controller manager there); the checks on the pool and on the addresses asked of it; the
+// Load balancing on the real model: MetalLB with the model's pool on metallb clusters, nothing on aws-nlb clusters
+// (Talos installs the AWS cloud controller manager there); the checks on the pool and on the addresses asked of it; the
 // committed output passing the gates.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -97,7 +97,8 @@ export function agentConfig(o: AgentOptions) {
         // The position DB: offsets survive restarts, so nothing is read twice or skipped.
         storage: 'file_storage',
         poll_interval: '1s',
-        // While the queue is full the receiver stops reading instead of dropping; the kubelet's log files hold the rest.
+        // While the queue is full the receiver stops reading instead of dropping; the kubelet's log files hold the
+        // rest.
         retry_on_failure: RETRY_FOREVER,
         operators: [
           { type: 'container', id: 'cri' },

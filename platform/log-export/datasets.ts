@@ -1,5 +1,6 @@
-// The exported datasets, their object keys, and the Glue tables over them, derived from the exporter's own key templates (objectKeys), so the
-// catalogue (bootstrap/aws/catalogue.ts declares it) and the objects can never disagree on a partition. cdk8s-free.
+// The exported datasets, their object keys, and the Glue tables over them, derived from the exporter's own key
+// templates (objectKeys), so the catalogue (bootstrap/aws/catalogue.ts declares it) and the objects can never disagree
+// on a partition. cdk8s-free.
 /** The datasets that clusters export; object keys are `<dataset>/cluster=<name>/...`. */
 /** `streams`: the stream job's task-aggregates topic (platform/streaming), on the clusters that run streaming. */
 export const LOG_DATASETS = ['logs', 'events', 'states', 'metrics', 'streams'] as const;

@@ -1,6 +1,6 @@
 // Resource metrics for the HPAs and `kubectl top`: metrics-server (upstream chart) scrapes the kubelets over TLS and
-// verifies their serving certificates, which the kubelets request from the cluster CA (Talos `rotate-server-certificates`,
-// bootstrap/talos/patches/common.yaml) and kubelet-serving-cert-approver approves.
+// verifies their serving certificates, which the kubelets request from the cluster CA (Talos
+// `rotate-server-certificates`, bootstrap/talos/patches/common.yaml) and kubelet-serving-cert-approver approves.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/model';

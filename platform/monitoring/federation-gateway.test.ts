@@ -144,7 +144,8 @@ beforeAll(async () => {
   //   ssl_client_certificate (Secret mount), pid and the five *_temp_path (the /tmp emptyDir);
   // - each `listen <containerPort>` to `listen 127.0.0.1:<free port>` (its `ssl` flag stays);
   // - the proxied upstream (`set $prometheus`, Prometheus replica 0 in the cluster) to the local Prometheus.
-  // error_log /dev/stderr and access_log /dev/stdout stay: they reach the file nginx.log, which is its stdout and stderr.
+  // error_log /dev/stderr and access_log /dev/stdout stay: they reach the file nginx.log, which is its stdout and
+  // stderr.
   const loopbackPorts = new Map<number, number>();
   for (const { containerPort } of container.ports) loopbackPorts.set(containerPort, await freePort());
   const portNamed = (name: string) => loopbackPorts.get(container.ports.find((p) => p.name === name)!.containerPort)!;

@@ -1,5 +1,6 @@
-// Federation across the VPN. A source cluster exposes only /federate, behind an nginx that requires a client certificate
-// from a central cluster. A central cluster scrapes it with a ScrapeConfig that lets only the recorded aggregates cross.
+// Federation across the VPN. A source cluster exposes only /federate, behind an nginx that requires a client
+// certificate from a central cluster. A central cluster scrapes it with a ScrapeConfig that lets only the recorded
+// aggregates cross.
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Cluster } from '../../generators/model';

@@ -41,8 +41,8 @@ export interface Process {
 }
 
 /**
- * Starts `command` with its output in `log()`. With `logFile`, stdout and stderr are that file rather than Node's pipes:
- * those are sockets, which a program opening /dev/stdout or /dev/stderr by path (nginx) fails to reopen (ENXIO).
+ * Starts `command` with its output in `log()`. With `logFile`, stdout and stderr are that file rather than Node's
+ * pipes: those are sockets, which a program opening /dev/stdout or /dev/stderr by path (nginx) fails to reopen (ENXIO).
  */
 export function start(command: string, args: string[], env: Record<string, string> = {}, logFile?: string): Process {
   if (logFile) {

@@ -125,7 +125,8 @@ export function stackValues(cluster: Cluster, values: MonitoringValues): Record<
     // The chart's own ServiceMonitors and PrometheusRules carry the label too, so one selector picks up everything.
     commonLabels: { ...MONITORING_SELECTOR },
     // bootstrap/talos/patches keep Talos's defaults, which serve the scheduler's, the controller manager's and etcd's
-    // metrics only on localhost or behind etcd's client certificates, and no security group opens them: scrapes would fail.
+    // metrics only on localhost or behind etcd's client certificates, and no security group opens them: scrapes would
+    // fail.
     kubeEtcd: { enabled: false },
     kubeScheduler: { enabled: false },
     kubeControllerManager: { enabled: false },

@@ -1,6 +1,6 @@
-// Alerts on the handler's own metrics (pkg/observability/opentelemetry.go of github.com/aws/aws-node-termination-handler
-// v1.25.1, exported as `actions_total{node_action, node_status}` and `events_error_total`): down, a failed drain,
-// events it could not process.
+// Alerts on the handler's own metrics (pkg/observability/opentelemetry.go of
+// github.com/aws/aws-node-termination-handler v1.25.1, exported as `actions_total{node_action, node_status}` and
+// `events_error_total`): down, a failed drain, events it could not process.
 import { alertRule as alert } from '../../generators/telemetry';
 import { NAMESPACE } from './api';
 

@@ -67,7 +67,8 @@ function ebsCsiDriver(scope: Construct, cluster: AwsCluster, values: StorageValu
     values: {
       controller: {
         region: cluster.region,
-        // Tags every volume `kubernetes.io/cluster/<name>: owned`: the controller's role may only touch volumes so tagged.
+        // Tags every volume `kubernetes.io/cluster/<name>: owned`: the controller's role may only touch volumes so
+        // tagged.
         k8sTagClusterId: cluster.name,
         // IRSA: the pods cannot reach the instance role (IMDSv2 hop limit 1); the role is bootstrap/aws's.
         serviceAccount: { create: true, name: EBS_CONTROLLER_SERVICE_ACCOUNT },
