@@ -62,11 +62,11 @@ export const CORE_GO_TOOLS = {
 
 export type CoreGoTool = keyof typeof CORE_GO_TOOLS;
 
-/**
- * `go build` flags of every tool. `-s -w` leaves out the symbol table and DWARF, which no test reads: the linker of a
- * large program spends seconds writing them. The module versions (`go version -m`) stay in the binary.
- */
 const BUILD_FLAGS = ['-trimpath'];
+/**
+ * No symbol table and no DWARF, which no test reads: the linker of a large program spends seconds writing them. The
+ * module versions (`go version -m`) stay in the binary.
+ */
 const LINK_FLAGS = '-s -w';
 
 function cacheKey({ name, ...tool }: GoTool): string {

@@ -14,7 +14,6 @@ import { catalogue } from '../estate/catalogue';
 import { estate } from '../estate/clusters';
 import type { Estate } from '../model';
 import { buildGoTool, CORE_GO_TOOLS, type GoTool, goTool } from '../go-tools';
-
 import { isYaml, loadManifests } from '../manifests';
 import { allowListOf } from '../policy/allow-list';
 import { loadPolicyInput, runPolicy } from '../policy/gate';
@@ -30,8 +29,8 @@ import { chartsOf, validationExtensionsOf } from '../registries';
 
 // The native build of kubeconform-wasm's module, for the wasm/native ratio: only this benchmark runs it, so the tests'
 // shared builds leave it out.
-const { goos, goarch, ...wasm } = CORE_GO_TOOLS['kubeconform-wasm'];
-const NATIVE_KUBECONFORM: GoTool = { ...wasm, name: 'kubeconform' };
+const { module, pkg } = CORE_GO_TOOLS['kubeconform-wasm'];
+const NATIVE_KUBECONFORM: GoTool = { name: 'kubeconform', module, pkg };
 
 const SIZES = [1000, 3000, 10000];
 /** Objects one synthetic app adds to each cluster (Deployment, Service and their Flux and kustomize wiring). */

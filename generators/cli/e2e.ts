@@ -43,7 +43,7 @@ const installFlux: InstallFlux = ({ cluster, outDir, ageKey, root }) =>
   });
 
 /** The cluster whose servers are up, which an interrupted run stops. */
-const running = new Set<Harness>();
+let running: Harness | undefined;
 
 /** One cluster's run, from a fresh control plane to its last scenario; whether it passed. */
 async function provingGround(cluster: string, crdSources: RunOptions['crdSources']): Promise<boolean> {
@@ -51,7 +51,7 @@ async function provingGround(cluster: string, crdSources: RunOptions['crdSources
   const timings: Record<string, number> = {};
   const opts = { estate, catalogue, cluster, crdSources, installFlux, log: (l: string) => log(`${cluster}: ${l}`) };
   const harness = await startHarness(opts, dir, timings);
-  running.add(harness);
+  running = harness;
   let passed = false;
   try {
     const problems = await baseline(harness, timings, opts.log);
@@ -65,7 +65,7 @@ async function provingGround(cluster: string, crdSources: RunOptions['crdSources
     passed = problems.length === 0;
     return passed;
   } finally {
-    running.delete(harness);
+    running = undefined;
     await harness.cp.stop();
     if (passed) rmSync(dir, { recursive: true, force: true });
     else opts.log(`logs kept in ${dir}/logs`);
@@ -82,7 +82,7 @@ runCli(async () => {
       .join(', ')}`,
   );
   const crdSources = Object.fromEntries(everyComponent(catalogue).map((c) => [c.name, c.crds?.sources ?? []]));
-  const interrupted = () => void Promise.all([...running].map((h) => h.cp.stop())).finally(() => process.exit(130));
+  const interrupted = () => void Promise.resolve(running?.cp.stop()).finally(() => process.exit(130));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, interrupted);
   // kubectl's discovery cache, which would otherwise go to ~/.kube/cache: one folder for the run
   // (KUBECACHEDIR, k8s.io/cli-runtime v0.35.4 pkg/genericclioptions/config_flags.go), removed after it.
